@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The README's test command body: every host preset built and tested, every
+# cross preset built with check-freestanding, formatting and docs checked.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JOBS=$(nproc 2>/dev/null || echo 2)
+step() { printf '\n=== %s ===\n' "$*"; }
+
+step "format"
+git ls-files -- '*.c' '*.h' | xargs -r clang-format --dry-run -Werror
+
+for p in host asan tsan clang; do
+  step "preset $p"
+  cmake --preset "$p" >/dev/null
+  cmake --build --preset "$p" -j "$JOBS"
+  ctest --preset "$p"
+done
+
+step "preset release (benchmarks build)"
+cmake --preset release >/dev/null
+cmake --build --preset release -j "$JOBS"
+
+for p in riscv64 x86_64 i386 aarch64; do
+  step "preset $p (freestanding)"
+  cmake --preset "$p" >/dev/null
+  cmake --build --preset "$p" -j "$JOBS"
+  cmake --build --preset "$p" --target check-freestanding
+done
+
+step "docs"
+cmake --build --preset host --target docs
+
+echo
+echo "kernkit: all checks passed"

@@ -1,0 +1,45 @@
+# Installation: headers, one archive/shared object per library, a CMake
+# package (kernkitConfig.cmake, components = libraries) and one pkg-config
+# file per library (kernkit-<lib>.pc).
+include(CMakePackageConfigHelpers)
+
+set(KERNKIT_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/kernkit)
+# The .pc files are relocatable: prefix is found from their own location.
+file(RELATIVE_PATH KK_PC_PREFIX_REL "/p/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/p")
+
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/kernkit
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT devel)
+install(FILES ${PROJECT_BINARY_DIR}/include/kernkit/config.h
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/kernkit COMPONENT devel)
+
+foreach(lib IN LISTS KERNKIT_BUILT_LIBS)
+  install(TARGETS kernkit_${lib} EXPORT kernkit-${lib}-targets
+          ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+          LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+          RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  install(EXPORT kernkit-${lib}-targets NAMESPACE kernkit::
+          FILE kernkit-${lib}-targets.cmake DESTINATION ${KERNKIT_CMAKE_DIR})
+
+  get_property(deps GLOBAL PROPERTY KERNKIT_DEPS_${lib})
+  set(KK_PC_REQUIRES "")
+  if(NOT lib STREQUAL "base")
+    set(KK_PC_REQUIRES "kernkit-base")
+  endif()
+  foreach(d IN LISTS deps)
+    string(APPEND KK_PC_REQUIRES " kernkit-${d}")
+  endforeach()
+  string(STRIP "${KK_PC_REQUIRES}" KK_PC_REQUIRES)
+  set(KK_PC_LIB ${lib})
+  configure_file(${PROJECT_SOURCE_DIR}/cmake/kernkit.pc.in
+                 ${PROJECT_BINARY_DIR}/pkgconfig/kernkit-${lib}.pc @ONLY)
+  install(FILES ${PROJECT_BINARY_DIR}/pkgconfig/kernkit-${lib}.pc
+          DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+endforeach()
+
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/kernkitConfig.cmake.in
+  ${PROJECT_BINARY_DIR}/kernkitConfig.cmake INSTALL_DESTINATION ${KERNKIT_CMAKE_DIR})
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/kernkitConfigVersion.cmake
+  VERSION ${PROJECT_VERSION} COMPATIBILITY SameMajorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/kernkitConfig.cmake
+              ${PROJECT_BINARY_DIR}/kernkitConfigVersion.cmake
+        DESTINATION ${KERNKIT_CMAKE_DIR})

@@ -1,0 +1,10 @@
+# Freestanding AArch64 with Debian's aarch64-linux-gnu-gcc (no FP/SIMD registers).
+set(CMAKE_SYSTEM_NAME Generic)
+set(CMAKE_SYSTEM_PROCESSOR aarch64)
+set(CMAKE_C_COMPILER aarch64-linux-gnu-gcc)
+set(CMAKE_ASM_COMPILER aarch64-linux-gnu-gcc)
+set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
+set(KK_CROSS_FLAGS "-ffreestanding -nostdlib -mgeneral-regs-only -fno-stack-protector -fno-pic -fno-pie")
+set(CMAKE_C_FLAGS_INIT "${KK_CROSS_FLAGS}")
+set(CMAKE_ASM_FLAGS_INIT "${KK_CROSS_FLAGS}")
+set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)

@@ -1,0 +1,12 @@
+# Freestanding riscv64 (RV64IMAC, lp64, medany) with Debian's riscv64-unknown-elf-gcc.
+set(CMAKE_SYSTEM_NAME Generic)
+set(CMAKE_SYSTEM_PROCESSOR riscv64)
+set(CMAKE_C_COMPILER riscv64-unknown-elf-gcc)
+set(CMAKE_ASM_COMPILER riscv64-unknown-elf-gcc)
+set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
+set(KK_CROSS_FLAGS "-misa-spec=2.2 -march=rv64imac -mabi=lp64 -mcmodel=medany -ffreestanding -nostdlib -fno-stack-protector -fno-pic -fno-pie")
+set(CMAKE_C_FLAGS_INIT "${KK_CROSS_FLAGS}")
+set(CMAKE_ASM_FLAGS_INIT "${KK_CROSS_FLAGS}")
+set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
+set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
+set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
