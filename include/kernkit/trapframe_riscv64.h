@@ -38,10 +38,12 @@
 
 /** @name Offsets in struct kk_trap_cpu (bytes), used by the entry code
  * @{ */
-#define KK_CPU_KSP  0  /**< kernel sp saved by kk_uctx_run(). */
-#define KK_CPU_UCTX 8  /**< user context being run. */
-#define KK_CPU_T0   16 /**< scratch for t0 at entry. */
-#define KK_CPU_T1   24 /**< scratch for t1 at entry. */
+#define KK_CPU_KSP     0  /**< kernel sp saved by kk_uctx_run(). */
+#define KK_CPU_UCTX    8  /**< user context being run. */
+#define KK_CPU_T0      16 /**< scratch for t0 at entry. */
+#define KK_CPU_T1      24 /**< scratch for t1 at entry. */
+#define KK_CPU_HANDLER 32 /**< kernel-mode trap handler. */
+#define KK_CPU_CTX     40 /**< its context pointer. */
 /** @} */
 
 /** scause of an `ecall` from U-mode. */
@@ -154,6 +156,8 @@ KK_STATIC_ASSERT(offsetof(struct kk_trap_cpu, kernel_sp) == KK_CPU_KSP, "cpu ksp
 KK_STATIC_ASSERT(offsetof(struct kk_trap_cpu, uc) == KK_CPU_UCTX, "cpu uctx");
 KK_STATIC_ASSERT(offsetof(struct kk_trap_cpu, t0) == KK_CPU_T0, "cpu t0");
 KK_STATIC_ASSERT(offsetof(struct kk_trap_cpu, t1) == KK_CPU_T1, "cpu t1");
+KK_STATIC_ASSERT(offsetof(struct kk_trap_cpu, handler) == KK_CPU_HANDLER, "cpu handler");
+KK_STATIC_ASSERT(offsetof(struct kk_trap_cpu, ctx) == KK_CPU_CTX, "cpu ctx");
 KK_STATIC_ASSERT(sizeof(struct kk_fpu_state) == 264, "fpu size");
 /** @endcond */
 
