@@ -61,7 +61,9 @@ KK_API int kk_trap_init(const struct kk_trap_config *cfg);
  * On return @p uc holds the user registers at the trap and the cause (riscv64:
  * scause/stval; x86_64: vector/error_code/cr2). Interrupts are disabled on
  * return. Requires kk_trap_init() on this CPU. The kernel stack, callee-saved
- * registers and (riscv64) gp/tp of the caller are preserved.
+ * registers and (riscv64) gp/tp of the caller are preserved. x86_64: a
+ * non-canonical or kernel-half rip is not entered; the call returns at once
+ * with vector 13 (\#GP), as if the user code had faulted.
  * @param uc the context to run; owned by the caller.
  */
 KK_API void kk_uctx_run(struct kk_user_context *uc);

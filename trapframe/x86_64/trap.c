@@ -185,6 +185,13 @@ void kk_uctx_run(struct kk_user_context *uc)
     struct kk_trap_cpu *cpu;
     __asm__ volatile("cli" : : : "memory");
     __asm__ volatile("movq %%gs:0, %0" : "=r"(cpu));
+    if (uc->rip >> 47) {
+        /* iretq would fault in ring 0: report the #GP user code would get. */
+        uc->vector = 13;
+        uc->error_code = 0;
+        uc->cr2 = 0;
+        return;
+    }
     uc->rflags = (uc->rflags & RFLAGS_USER) | RFLAGS_FIXED;
     uc->fs_base = user_base(uc->fs_base);
     uc->gs_base = user_base(uc->gs_base);
