@@ -65,8 +65,10 @@ KK_API int kk_trap_init(const struct kk_trap_config *cfg);
  * non-canonical or kernel-half rip is not entered; the call returns at once
  * with vector 13 (\#GP), as if the user code had faulted.
  * @param uc the context to run; owned by the caller.
+ * @return 0 once the context trapped (the cause is in @p uc); KK_EINVAL if
+ *         @p uc is NULL.
  */
-KK_API void kk_uctx_run(struct kk_user_context *uc);
+KK_API int kk_uctx_run(struct kk_user_context *uc);
 
 /**
  * @brief Save the callee-saved registers and stack of the running kernel

@@ -438,8 +438,9 @@ static inline uint64_t kk_tf_cause(const struct kk_trapframe *tf)
  * caller's MXCSR and x87 control word restored (the user's are kept in @p uc).
  * The per-thread state lives in the library's own TLS slot.
  * @param uc the context; rflags is sanitised as for kk_uctx_run().
+ * @return 0 once the context trapped; KK_EINVAL if @p uc is NULL.
  */
-KK_API void kk_uctx_run_fncall(struct kk_user_context *uc);
+KK_API int kk_uctx_run_fncall(struct kk_user_context *uc);
 
 /**
  * @brief Hosted fncall mode: the "syscall instruction" for user code. Call it

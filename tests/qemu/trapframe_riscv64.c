@@ -219,7 +219,7 @@ static struct kk_user_context uc;
 
 static void run_expect_ecall(uint64_t nr)
 {
-    kk_uctx_run(&uc);
+    KK_QEMU_CHECK(kk_uctx_run(&uc) == 0);
     if (!kk_uctx_is_syscall(&uc) || kk_uctx_syscall_nr(&uc) != nr)
         kk_qemu_fail("expected ecall %lu, got scause=%lx a7=%lx sepc=%lx stval=%lx",
                      (unsigned long)nr, (unsigned long)uc.scause, (unsigned long)uc.x[17],
@@ -233,6 +233,7 @@ static uint64_t reg_val(unsigned n)
 
 static void user_tests(void)
 {
+    KK_QEMU_CHECK(kk_uctx_run(NULL) == KK_EINVAL);
     kk_uctx_set_pc(&uc, user_va(user_main));
     kk_uctx_set_sp(&uc, USER_STACK_VA + 4096);
 
@@ -272,7 +273,7 @@ static void user_tests(void)
     __asm__ volatile("rdcycle %0" : "=r"(c0));
     unsigned n = 0;
     for (;;) {
-        kk_uctx_run(&uc);
+        KK_QEMU_CHECK(kk_uctx_run(&uc) == 0);
         KK_QEMU_CHECK(kk_uctx_is_syscall(&uc));
         if (kk_uctx_syscall_nr(&uc) != SYS_NOP)
             break;
@@ -285,13 +286,13 @@ static void user_tests(void)
     kk_qemu_printf("trapframe: user ecall round trip: %lu cycles, %lu ns (TCG, informational)\n",
                    (unsigned long)((c1 - c0) / n), (unsigned long)((t1 - t0) * 100 / n));
 
-    kk_uctx_run(&uc);
+    KK_QEMU_CHECK(kk_uctx_run(&uc) == 0);
     KK_QEMU_CHECK(uc.scause == CAUSE_LOAD_PF);
     KK_QEMU_CHECK(uc.stval == USER_HOLE_VA);
     kk_qemu_printf("trapframe: user load page fault, stval %lx ok\n", (unsigned long)uc.stval);
 
     kk_uctx_set_pc(&uc, user_va(user_store_fault));
-    kk_uctx_run(&uc);
+    KK_QEMU_CHECK(kk_uctx_run(&uc) == 0);
     KK_QEMU_CHECK(uc.scause == CAUSE_STORE_PF);
     KK_QEMU_CHECK(uc.stval == user_va(user_store_fault));
     KK_QEMU_CHECK(uc.sepc == user_va(user_store_fault) + 4);
@@ -302,7 +303,7 @@ static void user_tests(void)
     kk_uctx_set_pc(&uc, user_va(user_spin));
     __asm__ volatile("csrs sie, %0" : : "r"(SIE_STIE));
     sbi_set_timer(kk_qemu_rdtime() + 10000);
-    kk_uctx_run(&uc);
+    KK_QEMU_CHECK(kk_uctx_run(&uc) == 0);
     sbi_set_timer(~0ull);
     KK_QEMU_CHECK(uc.scause == CAUSE_STIMER);
     KK_QEMU_CHECK(uc.sepc == user_va(user_spin));

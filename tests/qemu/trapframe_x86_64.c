@@ -293,7 +293,7 @@ static uint64_t *gpr(unsigned i)
 
 static void run_syscall(uint64_t nr)
 {
-    kk_uctx_run(&uc);
+    CHECK_EQ(kk_uctx_run(&uc), 0);
     if (!kk_uctx_is_syscall(&uc))
         fail_at(__LINE__, "expected a syscall, vector", uc.vector);
     CHECK_EQ(kk_uctx_syscall_nr(&uc), nr);
@@ -302,6 +302,7 @@ static void run_syscall(uint64_t nr)
 static void user_tests(const char *mode)
 {
     memset(&uc, 0, sizeof(uc));
+    CHECK_EQ(kk_uctx_run(NULL), (uint64_t)(int64_t)KK_EINVAL);
     uc.rip = (uint64_t)(uintptr_t)user_prog;
     uc.rsp = (uint64_t)(uintptr_t)(user_stack + sizeof(user_stack));
     kk_uctx_set_tls(&uc, (uint64_t)(uintptr_t)tls_block);
@@ -314,7 +315,7 @@ static void user_tests(const char *mode)
     run_syscall(SYS_REPORT);
     CHECK_EQ(kk_uctx_arg(&uc, 0), 231);
 
-    kk_uctx_run(&uc);
+    CHECK_EQ(kk_uctx_run(&uc), 0);
     CHECK_EQ(uc.vector, 0x80);
     for (unsigned i = 0; i < 15; i++)
         CHECK_EQ(*gpr(i), first(i));
@@ -332,21 +333,21 @@ static void user_tests(const char *mode)
     run_syscall(SYS_REPORT);
     CHECK_EQ(kk_uctx_arg(&uc, 0), 0x715); /* %fs:0 read through the TLS base */
 
-    kk_uctx_run(&uc);
+    CHECK_EQ(kk_uctx_run(&uc), 0);
     CHECK_EQ(uc.vector, 14);
     CHECK_EQ(uc.cr2, HOLE_VA + 0x10);
     CHECK_EQ(uc.error_code & 5, 4); /* user access, page not present */
 
     /* A PIT interrupt in ring 3 ends kk_uctx_run() with vector 32. */
     uc.rip = (uint64_t)(uintptr_t)user_spin;
-    kk_uctx_run(&uc);
+    CHECK_EQ(kk_uctx_run(&uc), 0);
     CHECK_EQ(uc.vector, 32);
     CHECK_EQ(uc.rip, (uint64_t)(uintptr_t)user_spin);
     outb(0x20, 0x20);
 
     /* A non-canonical rip is reported as #GP, never entered. */
     uc.rip = 0x0000800000000000ull;
-    kk_uctx_run(&uc);
+    CHECK_EQ(kk_uctx_run(&uc), 0);
     CHECK_EQ(uc.vector, 13);
 
     if (cpu.flags & KK_X86_CPU_FSGSBASE) {

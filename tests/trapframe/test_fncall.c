@@ -118,7 +118,7 @@ static void test_every_gpr_round_trip(void **state)
     uc.rip = (uint64_t)(uintptr_t)user_regs_prog;
     uc.rsp = user_stack_top();
 
-    kk_uctx_run_fncall(&uc);
+    assert_int_equal(kk_uctx_run_fncall(&uc), 0);
     /* The host is back with DF clear although the user set it. */
     assert_int_equal(read_rflags() & RFLAGS_DF, 0);
     assert_int_equal(uc.vector, KK_X86_TRAP_SYSCALL);
@@ -136,7 +136,7 @@ static void test_every_gpr_round_trip(void **state)
         *uc_gpr(&uc, i) = second[i];
     }
     uc.rflags = (uc.rflags & ~RFLAGS_DF) | RFLAGS_CF;
-    kk_uctx_run_fncall(&uc);
+    assert_int_equal(kk_uctx_run_fncall(&uc), 0);
     assert_int_equal(read_rflags() & RFLAGS_DF, 0);
     const uint64_t *pushed = (const uint64_t *)(uintptr_t)uc.rsp;
     /* pushed[0] = r15 ... pushed[14] = rax, pushed[15] = rflags */
@@ -144,6 +144,7 @@ static void test_every_gpr_round_trip(void **state)
         assert_int_equal(pushed[14 - i], second[i]);
     assert_int_equal(pushed[15] & (RFLAGS_CF | RFLAGS_DF), RFLAGS_CF);
     assert_int_equal(uc.rsp, user_stack_top() - 16 * 8);
+    assert_int_equal(kk_uctx_run_fncall(NULL), KK_EINVAL);
     assert_int_equal(uc.rflags & RFLAGS_DF, 0);
 }
 
@@ -175,7 +176,7 @@ static void test_syscalls_from_c(void **state)
     unsigned nreports = 0, nmxcsr = 0;
     uint32_t host_mxcsr = read_mxcsr();
     for (;;) {
-        kk_uctx_run_fncall(&uc);
+        assert_int_equal(kk_uctx_run_fncall(&uc), 0);
         assert_true(kk_uctx_is_syscall(&uc));
         assert_int_equal(read_mxcsr(), host_mxcsr);
         uint64_t nr = kk_uctx_syscall_nr(&uc);

@@ -95,6 +95,7 @@ kk_rv_trap_entry:
     ld      s10, 104(sp)
     ld      s11, 112(sp)
     addi    sp, sp, RUN_FRAME
+    li      a0, 0                   /* kk_uctx_run() returns 0 */
     ret
 
     /* ---- from S-mode: sp = cpu, sscratch = interrupted sp ---- */
@@ -138,6 +139,7 @@ from_kernel:
     .type   kk_uctx_run, @function
     .balign 4
 kk_uctx_run:
+    beqz    a0, 9f
     csrci   sstatus, SSTATUS_SIE
     addi    sp, sp, -RUN_FRAME
     sd      ra, 0(sp)
@@ -168,4 +170,6 @@ kk_uctx_run:
     LOAD_X  a0, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
     ld      a0, KK_UC_X(10)(a0)
     sret
+9:  li      a0, -22                 /* KK_EINVAL */
+    ret
     .size   kk_uctx_run, . - kk_uctx_run

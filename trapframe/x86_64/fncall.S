@@ -28,6 +28,8 @@ kk_x86_fncall_slot:
     .type   kk_uctx_run_fncall, @function
     .balign 16
 kk_uctx_run_fncall:
+    testq   %rdi, %rdi
+    jz      9f
     KK_PUSH_CALLEE
     subq    $8, %rsp                /* host MXCSR at 0, x87 CW at 4 */
     stmxcsr (%rsp)
@@ -59,6 +61,8 @@ kk_uctx_run_fncall:
     movq    KK_UC_RDI(%rdi), %rdi
     popfq
     ret
+9:  movl    $-22, %eax              /* KK_EINVAL */
+    ret
     .size   kk_uctx_run_fncall, . - kk_uctx_run_fncall
 
 /* void kk_fncall_trap(void): called by user code, on the user stack */
@@ -88,6 +92,7 @@ kk_fncall_trap:
     fldcw   4(%rsp)
     addq    $8, %rsp
     KK_POP_CALLEE
+    xorl    %eax, %eax              /* kk_uctx_run_fncall() returns 0 */
     ret
     .size   kk_fncall_trap, . - kk_fncall_trap
 

@@ -180,9 +180,11 @@ static uint64_t user_base(uint64_t b)
     return b >> 47 ? 0 : b;
 }
 
-void kk_uctx_run(struct kk_user_context *uc)
+int kk_uctx_run(struct kk_user_context *uc)
 {
     struct kk_trap_cpu *cpu;
+    if (!uc)
+        return KK_EINVAL;
     __asm__ volatile("cli" : : : "memory");
     __asm__ volatile("movq %%gs:0, %0" : "=r"(cpu));
     if (uc->rip >> 47) {
@@ -190,7 +192,7 @@ void kk_uctx_run(struct kk_user_context *uc)
         uc->vector = 13;
         uc->error_code = 0;
         uc->cr2 = 0;
-        return;
+        return 0;
     }
     uc->rflags = (uc->rflags & RFLAGS_USER) | RFLAGS_FIXED;
     uc->fs_base = user_base(uc->fs_base);
@@ -211,4 +213,5 @@ void kk_uctx_run(struct kk_user_context *uc)
         }
     }
     kk_x86_uctx_enter(uc);
+    return 0;
 }
