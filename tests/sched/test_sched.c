@@ -1,0 +1,397 @@
+/* Tests for kernkit/sched.h: configuration and bad input, queue order of the
+ * list classes, MLQ priority, SMP helpers, invariant checker. The clock is a
+ * variable the tests move by hand. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <kernkit/sched.h>
+
+#define MS 1000000ull
+
+static uint64_t fake_now;
+
+static uint64_t fake_clock(void *ctx)
+{
+    (void)ctx;
+    return fake_now;
+}
+
+struct fixture {
+    struct kk_sched s;
+    struct kk_sched_rq rqs[4];
+    struct kk_sched_entity e[8];
+};
+
+static struct fixture fx;
+
+static int setup_classes(const struct kk_sched_class *const *classes, uint32_t n, uint32_t cpus)
+{
+    struct kk_sched_config cfg;
+
+    memset(&fx, 0, sizeof(fx));
+    memset(&cfg, 0, sizeof(cfg));
+    fake_now = 1000;
+    cfg.size = sizeof(cfg);
+    cfg.clock_ns = fake_clock;
+    cfg.classes = classes;
+    cfg.nr_classes = n;
+    cfg.rr_slice_ns = 10 * MS;
+    return kk_sched_init(&fx.s, &cfg, fx.rqs, cpus);
+}
+
+static const struct kk_sched_class *const stack_fifo_rr_mlq[] = {
+    &kk_sched_fifo_class, &kk_sched_rr_class, &kk_sched_mlq_class};
+
+static void setup_default(uint32_t cpus)
+{
+    assert_int_equal(setup_classes(stack_fifo_rr_mlq, 3, cpus), 0);
+}
+
+static int nr_of(const struct kk_sched_rq *rq)
+{
+    return (int)rq->nr_running;
+}
+
+/* ---- configuration ---- */
+
+static void init_rejects_bad_config(void **state)
+{
+    struct kk_sched_config cfg;
+    struct kk_sched_class bad = kk_sched_fifo_class;
+    const struct kk_sched_class *dup[] = {&kk_sched_fifo_class, &kk_sched_fifo_class};
+    const struct kk_sched_class *badv[] = {&bad};
+    (void)state;
+
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.size = sizeof(cfg);
+    cfg.clock_ns = fake_clock;
+    cfg.classes = stack_fifo_rr_mlq;
+    cfg.nr_classes = 3;
+    assert_int_equal(kk_sched_init(NULL, &cfg, fx.rqs, 1), KK_EINVAL);
+    assert_int_equal(kk_sched_init(&fx.s, NULL, fx.rqs, 1), KK_EINVAL);
+    assert_int_equal(kk_sched_init(&fx.s, &cfg, NULL, 1), KK_EINVAL);
+    assert_int_equal(kk_sched_init(&fx.s, &cfg, fx.rqs, 0), KK_EINVAL);
+    assert_int_equal(kk_sched_init(&fx.s, &cfg, fx.rqs, KK_SCHED_MAX_CPUS + 1), KK_EINVAL);
+    cfg.clock_ns = NULL;
+    assert_int_equal(kk_sched_init(&fx.s, &cfg, fx.rqs, 1), KK_EINVAL);
+    cfg.clock_ns = fake_clock;
+    cfg.nr_classes = 0;
+    assert_int_equal(kk_sched_init(&fx.s, &cfg, fx.rqs, 1), KK_EINVAL);
+    cfg.nr_classes = KK_SCHED_MAX_CLASSES + 1;
+    assert_int_equal(kk_sched_init(&fx.s, &cfg, fx.rqs, 1), KK_EINVAL);
+    cfg.classes = dup;
+    cfg.nr_classes = 2;
+    assert_int_equal(kk_sched_init(&fx.s, &cfg, fx.rqs, 1), KK_EINVAL);
+    cfg.classes = badv;
+    cfg.nr_classes = 1;
+    bad.version = 0;
+    assert_int_equal(kk_sched_init(&fx.s, &cfg, fx.rqs, 1), KK_EINVAL);
+    bad.version = KK_SCHED_CLASS_VERSION + 1;
+    assert_int_equal(kk_sched_init(&fx.s, &cfg, fx.rqs, 1), KK_ENOTSUP);
+    bad.version = KK_SCHED_CLASS_VERSION;
+    bad.pick_next = NULL;
+    assert_int_equal(kk_sched_init(&fx.s, &cfg, fx.rqs, 1), KK_EINVAL);
+    cfg.size = sizeof(cfg) - 1;
+    cfg.classes = stack_fifo_rr_mlq;
+    cfg.nr_classes = 3;
+    assert_int_equal(kk_sched_init(&fx.s, &cfg, fx.rqs, 1), KK_EINVAL);
+    cfg.size = sizeof(cfg);
+    assert_int_equal(kk_sched_init(&fx.s, &cfg, fx.rqs, 2), 0);
+    assert_ptr_equal(kk_sched_cpu_rq(&fx.s, 1), &fx.rqs[1]);
+    assert_null(kk_sched_cpu_rq(&fx.s, 2));
+}
+
+static void bad_entity_and_queue_input(void **state)
+{
+    struct kk_sched_rq *rq;
+    struct kk_sched_entity *a = &fx.e[0], *b = &fx.e[1];
+    (void)state;
+
+    setup_default(2);
+    rq = &fx.rqs[0];
+    assert_int_equal(kk_sched_entity_init(&fx.s, a, &kk_sched_mlq_class, -1), KK_EINVAL);
+    assert_int_equal(kk_sched_entity_init(&fx.s, a, &kk_sched_mlq_class, KK_SCHED_MLQ_LEVELS),
+                     KK_EINVAL);
+    assert_int_equal(kk_sched_entity_init(&fx.s, a, &kk_sched_stride_class, 1), KK_EINVAL);
+    assert_int_equal(kk_sched_entity_init(&fx.s, a, NULL, 0), KK_EINVAL);
+    assert_int_equal(kk_sched_entity_init(&fx.s, a, &kk_sched_mlq_class, 3), 0);
+    assert_int_equal(kk_sched_entity_init(&fx.s, b, &kk_sched_rr_class, 0), 0);
+
+    /* dequeue of an entity that is not queued */
+    assert_int_equal(kk_sched_dequeue(rq, a, 0), KK_ENOENT);
+    assert_int_equal(kk_sched_enqueue(rq, a, KK_SCHED_ENQ_WAKEUP), 0);
+    /* enqueue twice, here or elsewhere: refused, queue unchanged */
+    assert_int_equal(kk_sched_enqueue(rq, a, KK_SCHED_ENQ_WAKEUP), KK_EEXIST);
+    assert_int_equal(kk_sched_enqueue(&fx.rqs[1], a, 0), KK_EEXIST);
+    assert_int_equal(nr_of(rq), 1);
+    assert_int_equal(nr_of(&fx.rqs[1]), 0);
+    assert_int_equal(kk_sched_dequeue(&fx.rqs[1], a, 0), KK_ENOENT);
+    assert_int_equal(kk_sched_check(rq), 0);
+    /* priority out of range: unchanged */
+    assert_int_equal(kk_sched_set_priority(rq, a, KK_SCHED_MLQ_LEVELS), KK_EINVAL);
+    assert_int_equal(kk_sched_set_priority(rq, a, -5), KK_EINVAL);
+    assert_int_equal(kk_sched_set_priority(&fx.rqs[1], a, 2), KK_ENOENT);
+    assert_int_equal(a->prio, 3);
+    assert_int_equal(kk_sched_set_priority(rq, b, 1), KK_EINVAL); /* rr has one level */
+    /* affinity */
+    assert_int_equal(kk_sched_set_affinity(&fx.s, b, 0), KK_EINVAL);
+    assert_int_equal(kk_sched_set_affinity(&fx.s, b, 1ull << 5), KK_EINVAL); /* no such CPU */
+    assert_int_equal(b->affinity, 3);
+    assert_int_equal(kk_sched_set_affinity(&fx.s, b, 2), 0);
+    assert_int_equal(kk_sched_enqueue(rq, b, 0), KK_EINVAL);
+    assert_int_equal(nr_of(rq), 1);
+    assert_int_equal(kk_sched_enqueue(&fx.rqs[1], b, 0), 0);
+    /* a queued entity whose CPU becomes disallowed must be moved */
+    assert_int_equal(kk_sched_set_affinity(&fx.s, a, 2), 1);
+    assert_int_equal(kk_sched_migrate(&fx.rqs[0], &fx.rqs[1], a), 0);
+    assert_int_equal(nr_of(rq), 0);
+    assert_int_equal(nr_of(&fx.rqs[1]), 2);
+    assert_int_equal(kk_sched_migrate(&fx.rqs[1], &fx.rqs[0], a), KK_EINVAL);
+    assert_int_equal(kk_sched_migrate(&fx.rqs[0], &fx.rqs[1], a), KK_ENOENT);
+    assert_int_equal(kk_sched_check(rq), 0);
+    assert_int_equal(kk_sched_check(&fx.rqs[1]), 0);
+    /* re-initialising a queued entity is refused */
+    assert_int_equal(kk_sched_entity_init(&fx.s, a, &kk_sched_mlq_class, 1), KK_EBUSY);
+    assert_int_equal(kk_sched_yield(rq), KK_ENOENT);
+    assert_null(kk_sched_pick_next(rq));
+    /* running entity cannot be migrated */
+    assert_ptr_equal(kk_sched_pick_next(&fx.rqs[1]), b);
+    assert_int_equal(kk_sched_set_affinity(&fx.s, b, 3), 0);
+    assert_int_equal(kk_sched_migrate(&fx.rqs[1], &fx.rqs[0], b), KK_EBUSY);
+}
+
+/* ---- list classes ---- */
+
+static void fifo_runs_to_completion_in_order(void **state)
+{
+    const struct kk_sched_class *const stack[] = {&kk_sched_fifo_class};
+    struct kk_sched_rq *rq = &fx.rqs[0];
+    int i;
+    (void)state;
+
+    assert_int_equal(setup_classes(stack, 1, 1), 0);
+    for (i = 0; i < 3; i++) {
+        assert_int_equal(kk_sched_entity_init(&fx.s, &fx.e[i], &kk_sched_fifo_class, 0), 0);
+        assert_int_equal(kk_sched_enqueue(rq, &fx.e[i], KK_SCHED_ENQ_WAKEUP), 0);
+    }
+    assert_true(rq->need_resched);
+    assert_ptr_equal(kk_sched_pick_next(rq), &fx.e[0]);
+    for (i = 0; i < 100; i++) { /* no slice: ticks never preempt */
+        fake_now += MS;
+        assert_false(kk_sched_tick(rq));
+    }
+    assert_ptr_equal(kk_sched_pick_next(rq), &fx.e[0]);
+    assert_int_equal(kk_sched_yield(rq), 0);
+    assert_ptr_equal(kk_sched_pick_next(rq), &fx.e[1]);
+    assert_int_equal(kk_sched_dequeue(rq, &fx.e[1], KK_SCHED_DEQ_SLEEP), 0);
+    assert_null(rq->curr);
+    assert_true(rq->need_resched);
+    assert_ptr_equal(kk_sched_pick_next(rq), &fx.e[2]);
+    assert_int_equal(kk_sched_enqueue(rq, &fx.e[1], KK_SCHED_ENQ_WAKEUP), 0);
+    assert_false(rq->need_resched); /* same class: no preemption */
+    assert_int_equal(kk_sched_yield(rq), 0);
+    assert_ptr_equal(kk_sched_pick_next(rq), &fx.e[0]);
+    assert_ptr_equal(kk_sched_pick_next(rq), &fx.e[0]);
+    assert_int_equal(kk_sched_yield(rq), 0);
+    assert_ptr_equal(kk_sched_pick_next(rq), &fx.e[1]);
+    assert_int_equal(kk_sched_check(rq), 0);
+    assert_int_equal(fx.e[0].sum_exec_ns, 100 * MS);
+}
+
+static void rr_rotates_on_slice_and_keeps_place_when_preempted(void **state)
+{
+    struct kk_sched_rq *rq = &fx.rqs[0];
+    struct kk_sched_entity *x = &fx.e[5];
+    int i;
+    (void)state;
+
+    setup_default(1);
+    for (i = 0; i < 3; i++) {
+        assert_int_equal(kk_sched_entity_init(&fx.s, &fx.e[i], &kk_sched_rr_class, 0), 0);
+        assert_int_equal(kk_sched_enqueue(rq, &fx.e[i], KK_SCHED_ENQ_WAKEUP), 0);
+    }
+    assert_int_equal(kk_sched_entity_init(&fx.s, x, &kk_sched_fifo_class, 0), 0);
+    assert_ptr_equal(kk_sched_pick_next(rq), &fx.e[0]);
+    for (i = 0; i < 9; i++) {
+        fake_now += MS;
+        assert_false(kk_sched_tick(rq));
+    }
+    fake_now += MS;
+    assert_true(kk_sched_tick(rq)); /* 10 ms slice used */
+    assert_ptr_equal(kk_sched_pick_next(rq), &fx.e[1]);
+    fake_now += 4 * MS;
+    assert_false(kk_sched_tick(rq));
+    /* a higher class wakes: e1 is preempted with 6 ms left and keeps the head */
+    assert_int_equal(kk_sched_enqueue(rq, x, KK_SCHED_ENQ_WAKEUP), 0);
+    assert_true(rq->need_resched);
+    assert_ptr_equal(kk_sched_pick_next(rq), x);
+    fake_now += 3 * MS;
+    assert_int_equal(kk_sched_dequeue(rq, x, KK_SCHED_DEQ_SLEEP), 0);
+    assert_ptr_equal(kk_sched_pick_next(rq), &fx.e[1]);
+    assert_int_equal(fx.e[1].u.rr.slice_left, 6 * MS);
+    fake_now += 6 * MS;
+    assert_true(kk_sched_tick(rq));
+    assert_ptr_equal(kk_sched_pick_next(rq), &fx.e[2]);
+    fake_now += 10 * MS;
+    assert_true(kk_sched_tick(rq));
+    assert_ptr_equal(kk_sched_pick_next(rq), &fx.e[0]);
+    assert_int_equal(kk_sched_check(rq), 0);
+    /* one entity alone is never told to reschedule */
+    assert_int_equal(kk_sched_dequeue(rq, &fx.e[1], 0), 0);
+    assert_int_equal(kk_sched_dequeue(rq, &fx.e[2], 0), 0);
+    fake_now += 50 * MS;
+    assert_false(kk_sched_tick(rq));
+}
+
+static void mlq_strict_priority(void **state)
+{
+    const struct kk_sched_class *const stack[] = {&kk_sched_mlq_class};
+    struct kk_sched_rq *rq = &fx.rqs[0];
+    static const int levels[] = {5, 2, 9, 2, 31, 0};
+    int i;
+    (void)state;
+
+    assert_int_equal(setup_classes(stack, 1, 1), 0);
+    for (i = 0; i < 5; i++) {
+        assert_int_equal(kk_sched_entity_init(&fx.s, &fx.e[i], &kk_sched_mlq_class, levels[i]), 0);
+        assert_int_equal(kk_sched_enqueue(rq, &fx.e[i], KK_SCHED_ENQ_WAKEUP), 0);
+    }
+    assert_ptr_equal(kk_sched_pick_next(rq), &fx.e[1]);
+    fake_now += 10 * MS;
+    assert_true(kk_sched_tick(rq));
+    assert_ptr_equal(kk_sched_pick_next(rq), &fx.e[3]); /* same level round robin */
+    fake_now += 10 * MS;
+    assert_true(kk_sched_tick(rq));
+    assert_ptr_equal(kk_sched_pick_next(rq), &fx.e[1]); /* level 5 never runs meanwhile */
+    /* a level-0 wake-up preempts */
+    assert_int_equal(kk_sched_entity_init(&fx.s, &fx.e[5], &kk_sched_mlq_class, levels[5]), 0);
+    assert_int_equal(kk_sched_enqueue(rq, &fx.e[5], KK_SCHED_ENQ_WAKEUP), 0);
+    assert_true(rq->need_resched);
+    assert_ptr_equal(kk_sched_pick_next(rq), &fx.e[5]);
+    assert_int_equal(kk_sched_dequeue(rq, &fx.e[5], 0), 0);
+    assert_ptr_equal(kk_sched_pick_next(rq), &fx.e[1]); /* kept its place */
+    /* a lower-level wake-up does not preempt */
+    assert_int_equal(kk_sched_dequeue(rq, &fx.e[2], 0), 0);
+    assert_int_equal(kk_sched_enqueue(rq, &fx.e[2], KK_SCHED_ENQ_WAKEUP), 0);
+    assert_false(rq->need_resched);
+    /* drain levels in order */
+    assert_int_equal(kk_sched_dequeue(rq, &fx.e[1], 0), 0);
+    assert_ptr_equal(kk_sched_pick_next(rq), &fx.e[3]);
+    assert_int_equal(kk_sched_dequeue(rq, &fx.e[3], 0), 0);
+    assert_ptr_equal(kk_sched_pick_next(rq), &fx.e[0]);
+    /* lowering the running entity's priority below a waiting one reschedules */
+    assert_int_equal(kk_sched_set_priority(rq, &fx.e[0], 20), 0);
+    assert_true(rq->need_resched);
+    assert_ptr_equal(kk_sched_pick_next(rq), &fx.e[2]);
+    assert_int_equal(kk_sched_set_priority(rq, &fx.e[4], 1), 0); /* queued: moves level */
+    assert_true(rq->need_resched);
+    assert_ptr_equal(kk_sched_pick_next(rq), &fx.e[4]);
+    assert_int_equal(kk_sched_check(rq), 0);
+}
+
+static void class_stack_order(void **state)
+{
+    struct kk_sched_rq *rq = &fx.rqs[0];
+    (void)state;
+
+    setup_default(1);
+    assert_int_equal(kk_sched_entity_init(&fx.s, &fx.e[0], &kk_sched_mlq_class, 0), 0);
+    assert_int_equal(kk_sched_entity_init(&fx.s, &fx.e[1], &kk_sched_rr_class, 0), 0);
+    assert_int_equal(kk_sched_entity_init(&fx.s, &fx.e[2], &kk_sched_fifo_class, 0), 0);
+    assert_int_equal(kk_sched_enqueue(rq, &fx.e[0], 0), 0);
+    assert_ptr_equal(kk_sched_pick_next(rq), &fx.e[0]);
+    assert_int_equal(kk_sched_enqueue(rq, &fx.e[1], 0), 0);
+    assert_true(rq->need_resched);
+    assert_ptr_equal(kk_sched_pick_next(rq), &fx.e[1]);
+    assert_int_equal(kk_sched_enqueue(rq, &fx.e[2], 0), 0);
+    assert_ptr_equal(kk_sched_pick_next(rq), &fx.e[2]);
+    assert_int_equal(rq->nr_running, 3);
+    assert_int_equal(rq->nr_class[0] + rq->nr_class[1] + rq->nr_class[2], 3);
+    assert_int_equal(kk_sched_dequeue(rq, &fx.e[2], 0), 0);
+    assert_ptr_equal(kk_sched_pick_next(rq), &fx.e[1]);
+    assert_int_equal(kk_sched_check(rq), 0);
+}
+
+/* ---- SMP helpers ---- */
+
+static void smp_select_balance_pull(void **state)
+{
+    int i;
+    (void)state;
+
+    setup_default(4);
+    for (i = 0; i < 8; i++) {
+        assert_int_equal(kk_sched_entity_init(&fx.s, &fx.e[i], &kk_sched_rr_class, 0), 0);
+        assert_int_equal(kk_sched_enqueue(&fx.rqs[0], &fx.e[i], 0), 0);
+    }
+    assert_non_null(kk_sched_pick_next(&fx.rqs[0]));
+    /* select_cpu: idle last CPU is not idle; least loaded allowed CPU wins */
+    assert_int_equal(kk_sched_set_affinity(&fx.s, &fx.e[7], 0xC), 1);
+    assert_int_equal(kk_sched_dequeue(&fx.rqs[0], &fx.e[7], 0), 0);
+    assert_int_equal(kk_sched_select_cpu(&fx.s, &fx.e[7]), 2);
+    assert_int_equal(kk_sched_find_busiest(&fx.s, 1), 0);
+    assert_int_equal(kk_sched_find_busiest(&fx.s, 9), KK_EINVAL);
+    /* pinned to CPU 0: nothing moves */
+    for (i = 1; i < 7; i++)
+        assert_int_equal(kk_sched_set_affinity(&fx.s, &fx.e[i], 1), 0);
+    assert_int_equal(kk_sched_pull(&fx.rqs[1], &fx.rqs[0], 8), 0);
+    for (i = 1; i < 7; i++)
+        assert_int_equal(kk_sched_set_affinity(&fx.s, &fx.e[i], 0xF), 0);
+    /* idle stealing: one at a time */
+    assert_int_equal(kk_sched_pull(&fx.rqs[1], &fx.rqs[0], 1), 1);
+    assert_int_equal(kk_sched_pull(&fx.rqs[2], &fx.rqs[0], 100), 3); /* 6:0 -> 3:3 */
+    assert_int_equal(nr_of(&fx.rqs[0]), 3);
+    assert_int_equal(nr_of(&fx.rqs[2]), 3);
+    assert_int_equal(kk_sched_pull(&fx.rqs[3], &fx.rqs[0], 100), 1); /* 3:0 -> 2:1 */
+    assert_int_equal(kk_sched_find_busiest(&fx.s, 3), 2);
+    assert_int_equal(kk_sched_find_busiest(&fx.s, 2), KK_ENOENT);
+    assert_int_equal(kk_sched_pull(&fx.rqs[0], &fx.rqs[0], 1), KK_EINVAL);
+    for (i = 0; i < 4; i++)
+        assert_int_equal(kk_sched_check(&fx.rqs[i]), 0);
+    assert_int_equal(kk_sched_select_cpu(&fx.s, &fx.e[7]), 3);
+}
+
+static void checker_detects_corruption(void **state)
+{
+    struct kk_sched_rq *rq = &fx.rqs[0];
+    int i;
+    (void)state;
+
+    setup_default(1);
+    for (i = 0; i < 4; i++) {
+        assert_int_equal(kk_sched_entity_init(&fx.s, &fx.e[i], &kk_sched_mlq_class, i), 0);
+        assert_int_equal(kk_sched_enqueue(rq, &fx.e[i], 0), 0);
+    }
+    assert_int_equal(kk_sched_check(rq), 0);
+    rq->nr_running++;
+    assert_int_equal(kk_sched_check(rq), KK_ECORRUPT);
+    rq->nr_running--;
+    rq->crq[2].mlq.bitmap ^= 1u << 7;
+    assert_int_equal(kk_sched_check(rq), KK_ECORRUPT);
+    rq->crq[2].mlq.bitmap ^= 1u << 7;
+    fx.e[1].rq = NULL;
+    assert_int_equal(kk_sched_check(rq), KK_ECORRUPT);
+    fx.e[1].rq = rq;
+    assert_int_equal(kk_sched_check(rq), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(init_rejects_bad_config),
+        cmocka_unit_test(bad_entity_and_queue_input),
+        cmocka_unit_test(fifo_runs_to_completion_in_order),
+        cmocka_unit_test(rr_rotates_on_slice_and_keeps_place_when_preempted),
+        cmocka_unit_test(mlq_strict_priority),
+        cmocka_unit_test(class_stack_order),
+        cmocka_unit_test(smp_select_balance_pull),
+        cmocka_unit_test(checker_detects_corruption),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
