@@ -292,6 +292,20 @@ bool kk_sched_tick(struct kk_sched_rq *rq)
     return rq->need_resched;
 }
 
+uint64_t kk_sched_time_left(struct kk_sched_rq *rq)
+{
+    struct kk_sched_entity *se;
+
+    if (rq == NULL || rq->curr == NULL)
+        return UINT64_MAX;
+    se = rq->curr;
+    if (se->cls->time_left == NULL || rq->nr_class[se->cls_idx] < 2)
+        return UINT64_MAX;
+    update_clock(rq);
+    charge_curr(rq);
+    return se->cls->time_left(rq, crq_of(rq, se), se);
+}
+
 int kk_sched_yield(struct kk_sched_rq *rq)
 {
     struct kk_sched_entity *se;

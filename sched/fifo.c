@@ -81,6 +81,14 @@ static bool rr_tick(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
     return se->u.rr.slice_left == 0 && !kk_list_empty(&crq->list.head);
 }
 
+static uint64_t rr_time_left(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
+                             struct kk_sched_entity *se)
+{
+    (void)rq;
+    (void)crq;
+    return se->u.rr.slice_left;
+}
+
 /* Migration candidates from the tail (the entity that would run last). */
 static struct kk_sched_entity *list_migrate_next(struct kk_sched_rq *rq,
                                                  union kk_sched_class_rq *crq,
@@ -132,6 +140,7 @@ const struct kk_sched_class kk_sched_rr_class = {
     .put_prev = rr_put_prev,
     .charge = rr_charge,
     .tick = rr_tick,
+    .time_left = rr_time_left,
     .migrate_next = list_migrate_next,
     .check = rr_check,
 };

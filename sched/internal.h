@@ -13,7 +13,8 @@
 #include <kk_util.h>
 
 /* Entity flags (se->flags). */
-#define SE_YIELDED 0x1u
+#define SE_YIELDED    0x1u /* yield pending: put_prev goes to the back */
+#define SE_SLICE_DONE 0x2u /* fair: request served since the pick */
 
 #define SE_OF_LIST(n) container_of(n, struct kk_sched_entity, node.list)
 #define SE_OF_RB(n)   container_of(n, struct kk_sched_entity, node.rb)

@@ -107,6 +107,14 @@ static bool mlq_tick(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
     return se->u.rr.slice_left == 0 && (crq->mlq.bitmap & upto) != 0;
 }
 
+static uint64_t mlq_time_left(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
+                              struct kk_sched_entity *se)
+{
+    (void)rq;
+    (void)crq;
+    return se->u.rr.slice_left;
+}
+
 static bool mlq_wakeup_preempt(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
                                struct kk_sched_entity *curr, struct kk_sched_entity *se)
 {
@@ -171,6 +179,7 @@ const struct kk_sched_class kk_sched_mlq_class = {
     .put_prev = mlq_put_prev,
     .charge = mlq_charge,
     .tick = mlq_tick,
+    .time_left = mlq_time_left,
     .wakeup_preempt = mlq_wakeup_preempt,
     .migrate_next = mlq_migrate_next,
     .check = mlq_check,

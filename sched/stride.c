@@ -118,6 +118,15 @@ static bool stride_tick(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
            !kk_rb_empty(&crq->stride.tree);
 }
 
+static uint64_t stride_time_left(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
+                                 struct kk_sched_entity *se)
+{
+    uint64_t slice = se_slice(se, rq_cfg(rq)->stride_slice_ns);
+
+    (void)crq;
+    return se->u.stride.ran >= slice ? 0 : slice - se->u.stride.ran;
+}
+
 /* Yield: give up the rest of the slice, charged as if it had been used. */
 static void stride_yield(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
                          struct kk_sched_entity *se)
@@ -170,6 +179,7 @@ const struct kk_sched_class kk_sched_stride_class = {
     .put_prev = stride_put_prev,
     .charge = stride_charge,
     .tick = stride_tick,
+    .time_left = stride_time_left,
     .yield = stride_yield,
     .migrate_next = stride_migrate_next,
     .check = stride_check,

@@ -229,6 +229,9 @@ struct kk_sched_class {
     /** Candidates for migration: the entity after @p prev (NULL = first), or NULL. */
     struct kk_sched_entity *(*migrate_next)(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
                                             struct kk_sched_entity *prev);
+    /** Nanoseconds until the running @p se should be preempted (optional; UINT64_MAX = never). */
+    uint64_t (*time_left)(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
+                          struct kk_sched_entity *se);
     /** May @p se be enqueued on @p rq (optional)? Return 0 or a negative KK_E* code. */
     int (*can_enqueue)(struct kk_sched_rq *rq, const struct kk_sched_entity *se);
     /** Verify the class invariants (optional); return the number queued or KK_ECORRUPT. */
@@ -365,6 +368,18 @@ KK_API struct kk_sched_entity *kk_sched_pick_next(struct kk_sched_rq *rq);
  * @return true if the host should reschedule (rq->need_resched is set).
  */
 KK_API bool kk_sched_tick(struct kk_sched_rq *rq);
+
+/**
+ * @brief Time until the running entity's slice ends, for tickless hosts.
+ *
+ * A host with a one-shot timer programs it this far ahead and calls
+ * kk_sched_tick() when it fires (instead of, or besides, a periodic tick):
+ * slices then end exactly rather than at the next tick.
+ * @param rq the run queue (locked).
+ * @return nanoseconds (0 = now), or UINT64_MAX if nothing runs or its class
+ *         has no slice (FIFO) or it is alone in its class.
+ */
+KK_API uint64_t kk_sched_time_left(struct kk_sched_rq *rq);
 
 /**
  * @brief The running entity yields the CPU (sets need_resched).

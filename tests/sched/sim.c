@@ -67,6 +67,8 @@ static uint64_t next_event(struct sim *sim, uint64_t until)
         struct sim_task *k = task_of(sim->rqs[c].curr);
         if (k != NULL && k->left != SIM_FOREVER && sim->now + k->left < t)
             t = sim->now + k->left;
+        if (sim->hrtick && sim->hr_at[c] < t)
+            t = sim->hr_at[c];
     }
     return t;
 }
@@ -224,6 +226,10 @@ void sim_run(struct sim *sim, uint64_t until)
             if (sim->on_tick != NULL)
                 sim->on_tick(sim, sim->hook_arg);
         }
+        for (c = 0; sim->hrtick && c < sim->nr_cpus; c++) {
+            if (sim->hr_at[c] <= sim->now)
+                kk_sched_tick(&sim->rqs[c]);
+        }
         if (sim->balance_ns != 0 && sim->now >= sim->next_balance) {
             balance(sim, UINT32_MAX, false);
             sim->next_balance += sim->balance_ns;
@@ -231,6 +237,10 @@ void sim_run(struct sim *sim, uint64_t until)
         if (sim->idle_steal)
             balance(sim, 1, true);
         reschedule(sim);
+        for (c = 0; sim->hrtick && c < sim->nr_cpus; c++) {
+            uint64_t left = kk_sched_time_left(&sim->rqs[c]);
+            sim->hr_at[c] = left > SIM_FOREVER - sim->now ? SIM_FOREVER : sim->now + left;
+        }
         check_all(sim);
     }
 }

@@ -61,6 +61,8 @@ struct sim {
     uint64_t balance_ns; /* 0: no periodic balancing */
     uint64_t next_balance;
     bool idle_steal;
+    bool hrtick; /* also tick each CPU exactly when kk_sched_time_left() expires */
+    uint64_t hr_at[SIM_MAX_CPUS];
     bool select_cpu; /* wake-ups choose a CPU with kk_sched_select_cpu (else CPU 0) */
     sim_hook_fn on_tick;
     void *hook_arg;

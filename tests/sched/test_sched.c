@@ -381,6 +381,101 @@ static void checker_detects_corruption(void **state)
     assert_int_equal(kk_sched_check(rq), 0);
 }
 
+/* ---- EEVDF ---- */
+
+static void run_for(struct kk_sched_rq *rq, uint64_t ns)
+{
+    uint64_t end = fake_now + ns;
+
+    while (fake_now < end) {
+        fake_now += 250000;
+        if (kk_sched_tick(rq))
+            kk_sched_pick_next(rq);
+        assert_int_equal(kk_sched_check(rq), 0);
+    }
+}
+
+#define assert_near(a, b, tol) assert_near_((a), (b), (tol), __LINE__)
+
+static void assert_near_(int64_t a, int64_t b, int64_t tol, int line)
+{
+    if (a - b > tol || b - a > tol)
+        fail_msg("line %d: %lld vs %lld (tolerance %lld)", line, (long long)a, (long long)b,
+                 (long long)tol);
+}
+
+static void eevdf_lag_kept_across_sleep_and_migration(void **state)
+{
+    const struct kk_sched_class *const stack[] = {&kk_sched_eevdf_class};
+    static const int nices[] = {0, 3, -2, 0, 5, -4};
+    struct kk_sched_rq *r0 = &fx.rqs[0], *r1 = &fx.rqs[1];
+    struct kk_sched_entity *x;
+    int64_t before, after, lag;
+    int i;
+    (void)state;
+
+    assert_int_equal(setup_classes(stack, 1, 2), 0);
+    for (i = 0; i < 6; i++) {
+        assert_int_equal(kk_sched_entity_init(&fx.s, &fx.e[i], &kk_sched_eevdf_class, nices[i]), 0);
+        assert_int_equal(kk_sched_enqueue(i < 4 ? r0 : r1, &fx.e[i], KK_SCHED_ENQ_WAKEUP), 0);
+    }
+    assert_non_null(kk_sched_pick_next(r0));
+    assert_non_null(kk_sched_pick_next(r1));
+    run_for(r0, 37 * MS);
+    run_for(r1, 11 * MS);
+    /* find a queued entity on CPU 0 with non-zero lag */
+    x = NULL;
+    for (i = 0; i < 4; i++) {
+        if (&fx.e[i] != r0->curr) {
+            assert_int_equal(kk_sched_fair_lag(r0, &fx.e[i], &lag), 0);
+            if (lag != 0)
+                x = &fx.e[i];
+        }
+    }
+    assert_non_null(x);
+    /* sleep and wake-up: same lag */
+    assert_int_equal(kk_sched_fair_lag(r0, x, &before), 0);
+    assert_int_equal(kk_sched_dequeue(r0, x, KK_SCHED_DEQ_SLEEP), 0);
+    assert_int_equal(kk_sched_fair_lag(r0, x, &lag), KK_ENOENT);
+    run_for(r0, 5 * MS);
+    assert_int_equal(kk_sched_enqueue(r0, x, KK_SCHED_ENQ_WAKEUP), 0);
+    assert_int_equal(kk_sched_fair_lag(r0, x, &after), 0);
+    assert_near(after, before, 8);
+    /* migration to a queue with a different virtual time: same lag */
+    assert_int_equal(kk_sched_migrate(r0, r1, x), 0);
+    assert_int_equal(kk_sched_fair_lag(r1, x, &after), 0);
+    assert_near(after, before, 16);
+    assert_int_equal(kk_sched_check(r0), 0);
+    assert_int_equal(kk_sched_check(r1), 0);
+    /* bad arguments */
+    assert_int_equal(kk_sched_fair_lag(r0, x, &lag), KK_ENOENT);
+    assert_int_equal(kk_sched_fair_lag(r1, x, NULL), KK_EINVAL);
+    /* reweight keeps the lag in ns of service */
+    assert_int_equal(kk_sched_fair_lag(r1, x, &before), 0);
+    assert_int_equal(kk_sched_set_priority(r1, x, -10), 0);
+    assert_int_equal(kk_sched_fair_lag(r1, x, &after), 0);
+    assert_near(after, before, 4 * 9548 / 1024 + 8); /* a few virtual ns at the new weight */
+    assert_int_equal(kk_sched_set_priority(r1, r1->curr, 7), 0);
+    assert_true(r1->need_resched);
+    assert_int_equal(kk_sched_check(r1), 0);
+}
+
+static void eevdf_weights_and_ranges(void **state)
+{
+    const struct kk_sched_class *const stack[] = {&kk_sched_eevdf_class};
+    (void)state;
+
+    assert_int_equal(kk_sched_nice_to_weight(0), 1024);
+    assert_int_equal(kk_sched_nice_to_weight(-20), 88761);
+    assert_int_equal(kk_sched_nice_to_weight(19), 15);
+    assert_int_equal(kk_sched_nice_to_weight(100), 15);
+    assert_int_equal(setup_classes(stack, 1, 1), 0);
+    assert_int_equal(kk_sched_entity_init(&fx.s, &fx.e[0], &kk_sched_eevdf_class, 20), KK_EINVAL);
+    assert_int_equal(kk_sched_entity_init(&fx.s, &fx.e[0], &kk_sched_eevdf_class, -21), KK_EINVAL);
+    assert_int_equal(kk_sched_entity_init(&fx.s, &fx.e[0], &kk_sched_eevdf_class, -20), 0);
+    assert_int_equal(fx.e[0].u.fair.weight, 88761);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -392,6 +487,8 @@ int main(void)
         cmocka_unit_test(class_stack_order),
         cmocka_unit_test(smp_select_balance_pull),
         cmocka_unit_test(checker_detects_corruption),
+        cmocka_unit_test(eevdf_lag_kept_across_sleep_and_migration),
+        cmocka_unit_test(eevdf_weights_and_ranges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -196,6 +196,150 @@ static void idle_stealing_keeps_cpus_busy(void **state)
     assert_true(busy >= 2 * sim.now * 95 / 100);
 }
 
+/* ---- EEVDF ---- */
+
+static const struct kk_sched_class *const fair_stack[] = {&kk_sched_eevdf_class};
+
+static void eevdf_shares_follow_weights(void **state)
+{
+    static const int nices[] = {0, 5, -5, 8, 0, 3};
+    uint64_t wsum = 0, total = 0;
+    int i;
+    (void)state;
+
+    assert_int_equal(sim_init(&sim, 1, fair_stack, 1, 1 * MS, NULL), 0);
+    for (i = 0; i < 6; i++) {
+        add_task(i, &kk_sched_eevdf_class, nices[i], SIM_CPU);
+        wsum += kk_sched_nice_to_weight(nices[i]);
+    }
+    sim_run(&sim, seconds(10));
+    assert_int_equal(sim.failures, 0);
+    for (i = 0; i < 6; i++)
+        total += tasks[i].cpu_ns;
+    for (i = 0; i < 6; i++)
+        assert_ratio(tasks[i].cpu_ns * wsum, total * kk_sched_nice_to_weight(nices[i]), 1.0, 0.02);
+}
+
+struct lag_probe {
+    int64_t max_abs;
+    uint64_t bound;
+    int n;
+};
+
+static void probe_lag(struct sim *s, void *arg)
+{
+    struct lag_probe *p = arg;
+    int i;
+
+    for (i = 0; i < s->nr_tasks; i++) {
+        struct sim_task *t = s->tasks[i];
+        int64_t lag;
+        if (t->se.rq == NULL)
+            continue;
+        assert_int_equal(kk_sched_fair_lag(t->se.rq, &t->se, &lag), 0);
+        if (lag < 0)
+            lag = -lag;
+        if (lag > p->max_abs)
+            p->max_abs = lag;
+        p->n++;
+    }
+}
+
+static void eevdf_lag_bounded_by_a_slice(void **state)
+{
+    static const int nices[] = {0, 3, -3, 7, 0, -7};
+    struct lag_probe probe = {0, 3 * MS, 0};
+    int i;
+    (void)state;
+
+    assert_int_equal(sim_init(&sim, 1, fair_stack, 1, 1 * MS, NULL), 0);
+    sim.hrtick = true; /* slices end exactly, not at the next tick */
+    sim.on_tick = probe_lag;
+    sim.hook_arg = &probe;
+    for (i = 0; i < 6; i++) {
+        add_task(i, &kk_sched_eevdf_class, nices[i], i < 4 ? SIM_CPU : SIM_IO);
+        tasks[i].burst = 2 * MS;
+        tasks[i].sleep = 7 * MS;
+    }
+    sim_run(&sim, seconds(5));
+    assert_int_equal(sim.failures, 0);
+    assert_true(probe.n > 1000);
+    if ((uint64_t)probe.max_abs > probe.bound)
+        fail_msg("max |lag| %lld ns > slice %llu ns", (long long)probe.max_abs,
+                 (unsigned long long)probe.bound);
+}
+
+static void eevdf_short_slice_means_lower_latency(void **state)
+{
+    int i;
+    (void)state;
+
+    assert_int_equal(sim_init(&sim, 1, fair_stack, 1, 1 * MS, NULL), 0);
+    for (i = 0; i < 4; i++)
+        add_task(i, &kk_sched_eevdf_class, 0, SIM_CPU);
+    for (i = 4; i < 6; i++) {
+        add_task(i, &kk_sched_eevdf_class, 0, SIM_IO);
+        tasks[i].burst = 500 * US;
+        tasks[i].sleep = 9 * MS + (uint64_t)i * 37 * US;
+    }
+    tasks[4].se.slice_ns = 300 * US;
+    tasks[5].se.slice_ns = 30 * MS;
+    sim_run(&sim, seconds(5));
+    assert_int_equal(sim.failures, 0);
+    assert_true(tasks[4].lat_n > 100 && tasks[5].lat_n > 100);
+    if (tasks[4].lat_sum / tasks[4].lat_n >= tasks[5].lat_sum / tasks[5].lat_n)
+        fail_msg("short-slice latency %llu >= long-slice %llu",
+                 (unsigned long long)(tasks[4].lat_sum / tasks[4].lat_n),
+                 (unsigned long long)(tasks[5].lat_sum / tasks[5].lat_n));
+}
+
+/* Every fair task, whatever its weight, runs within its fair waiting bound:
+ * a request of one slice at share w/W is served within about slice * W / w. */
+static void eevdf_no_starvation(void **state)
+{
+    static const int nices[] = {-10, -10, 0, 0, 10, 10, 5, -5};
+    uint64_t wsum = 0;
+    int i;
+    (void)state;
+
+    assert_int_equal(sim_init(&sim, 1, fair_stack, 1, 1 * MS, NULL), 0);
+    for (i = 0; i < 8; i++) {
+        add_task(i, &kk_sched_eevdf_class, nices[i], i % 2 ? SIM_CPU : SIM_IO);
+        tasks[i].burst = 5 * MS;
+        tasks[i].sleep = 3 * MS;
+        wsum += kk_sched_nice_to_weight(nices[i]);
+    }
+    sim_run(&sim, seconds(5));
+    assert_int_equal(sim.failures, 0);
+    for (i = 0; i < 8; i++) {
+        uint64_t bound = 2 * KK_SCHED_DEFAULT_FAIR_SLICE * wsum / kk_sched_nice_to_weight(nices[i]);
+        assert_true(tasks[i].cpu_ns > 0);
+        if (tasks[i].max_wait > bound)
+            fail_msg("task %d (nice %d) waited %llu ns > %llu", i, nices[i],
+                     (unsigned long long)tasks[i].max_wait, (unsigned long long)bound);
+    }
+}
+
+static void eevdf_smp_balanced_shares(void **state)
+{
+    uint64_t total = 0;
+    int i;
+    (void)state;
+
+    assert_int_equal(sim_init(&sim, 3, fair_stack, 1, 1 * MS, NULL), 0);
+    sim.balance_ns = 10 * MS;
+    sim.idle_steal = true;
+    for (i = 0; i < 6; i++)
+        add_task(i, &kk_sched_eevdf_class, 0, SIM_CPU);
+    sim_run(&sim, seconds(2));
+    assert_int_equal(sim.failures, 0);
+    for (i = 0; i < 6; i++)
+        total += tasks[i].cpu_ns;
+    assert_ratio(total, 3 * sim.now, 1.0, 0.01);
+    for (i = 0; i < 6; i++)
+        assert_ratio(tasks[i].cpu_ns * 6, total, 1.0, 0.05);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -206,6 +350,11 @@ int main(void)
         cmocka_unit_test(stride_sleeper_does_not_monopolise),
         cmocka_unit_test(affinity_respected_and_balanced),
         cmocka_unit_test(idle_stealing_keeps_cpus_busy),
+        cmocka_unit_test(eevdf_shares_follow_weights),
+        cmocka_unit_test(eevdf_lag_bounded_by_a_slice),
+        cmocka_unit_test(eevdf_short_slice_means_lower_latency),
+        cmocka_unit_test(eevdf_no_starvation),
+        cmocka_unit_test(eevdf_smp_balanced_shares),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
