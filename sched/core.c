@@ -103,7 +103,7 @@ int kk_sched_entity_init(struct kk_sched *s, struct kk_sched_entity *se,
     idx = kk_sched_class_index(s, cls);
     if (idx < 0 || prio < cls->prio_min || prio > cls->prio_max)
         return KK_EINVAL;
-    if (se->rq != NULL)
+    if (se->rq != NULL || (se->cls == &kk_sched_edf_class && se->u.dl.admitted != NULL))
         return KK_EBUSY;
     kk_memset(se, 0, sizeof(*se));
     se->cls = cls;

@@ -321,7 +321,8 @@ KK_API struct kk_sched_rq *kk_sched_cpu_rq(struct kk_sched *s, uint32_t cpu);
  * @param cls a class registered in @p s.
  * @param prio priority in [cls->prio_min, cls->prio_max].
  * @return 0, KK_EINVAL (NULL, class not registered, priority out of range),
- *         KK_EBUSY (the entity is on a run queue; nothing changed).
+ *         KK_EBUSY (the entity is on a run queue, or holds EDF bandwidth:
+ *         kk_sched_dl_release() first; nothing changed).
  */
 KK_API int kk_sched_entity_init(struct kk_sched *s, struct kk_sched_entity *se,
                                 const struct kk_sched_class *cls, int prio);

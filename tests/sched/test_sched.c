@@ -476,6 +476,59 @@ static void eevdf_weights_and_ranges(void **state)
     assert_int_equal(fx.e[0].u.fair.weight, 88761);
 }
 
+/* ---- EDF ---- */
+
+static void edf_admission(void **state)
+{
+    const struct kk_sched_class *const stack[] = {&kk_sched_edf_class, &kk_sched_rr_class};
+    struct kk_sched_rq *rq = &fx.rqs[0];
+    int i;
+    (void)state;
+
+    assert_int_equal(setup_classes(stack, 2, 2), 0);
+    for (i = 0; i < 6; i++)
+        assert_int_equal(kk_sched_entity_init(&fx.s, &fx.e[i], &kk_sched_edf_class, 0), 0);
+    assert_int_equal(kk_sched_entity_init(&fx.s, &fx.e[6], &kk_sched_rr_class, 0), 0);
+    /* bad parameters */
+    assert_int_equal(kk_sched_dl_admit(rq, &fx.e[0], 0, 10 * MS, 10 * MS), KK_EINVAL);
+    assert_int_equal(kk_sched_dl_admit(rq, &fx.e[0], 11 * MS, 10 * MS, 10 * MS), KK_EINVAL);
+    assert_int_equal(kk_sched_dl_admit(rq, &fx.e[0], 1 * MS, 10 * MS, 5 * MS), KK_EINVAL);
+    assert_int_equal(kk_sched_dl_admit(rq, &fx.e[6], 1 * MS, 10 * MS, 10 * MS), KK_EINVAL);
+    /* not admitted: cannot be enqueued */
+    assert_int_equal(kk_sched_enqueue(rq, &fx.e[0], KK_SCHED_ENQ_WAKEUP), KK_EINVAL);
+    assert_int_equal(kk_sched_dl_release(&fx.e[0]), KK_ENOENT);
+    /* 0.4 + 0.3 + 0.25 = 0.95 admitted; 0.1 more is over the bound */
+    assert_int_equal(kk_sched_dl_admit(rq, &fx.e[0], 4 * MS, 10 * MS, 10 * MS), 0);
+    assert_int_equal(kk_sched_dl_admit(rq, &fx.e[1], 3 * MS, 10 * MS, 10 * MS), 0);
+    assert_int_equal(kk_sched_dl_admit(rq, &fx.e[2], 5 * MS, 20 * MS, 40 * MS), 0); /* density */
+    assert_int_equal(kk_sched_dl_admit(rq, &fx.e[3], 1 * MS, 10 * MS, 10 * MS), KK_EBUSY);
+    assert_int_equal(kk_sched_dl_admit(rq, &fx.e[0], 1 * MS, 10 * MS, 10 * MS), KK_EEXIST);
+    assert_int_equal(rq->crq[0].dl.util, 996148); /* 0.95 * 2^20, each rounded up */
+    /* admission is per CPU */
+    assert_int_equal(kk_sched_dl_admit(&fx.rqs[1], &fx.e[3], 1 * MS, 10 * MS, 10 * MS), 0);
+    assert_int_equal(kk_sched_enqueue(rq, &fx.e[3], KK_SCHED_ENQ_WAKEUP), KK_EINVAL);
+    /* earliest deadline runs first, a wake-up with an earlier deadline preempts */
+    assert_int_equal(kk_sched_enqueue(rq, &fx.e[6], KK_SCHED_ENQ_WAKEUP), 0);
+    assert_int_equal(kk_sched_enqueue(rq, &fx.e[2], KK_SCHED_ENQ_WAKEUP), 0);
+    assert_ptr_equal(kk_sched_pick_next(rq), &fx.e[2]);
+    fake_now += 1 * MS;
+    assert_int_equal(kk_sched_enqueue(rq, &fx.e[0], KK_SCHED_ENQ_WAKEUP), 0);
+    assert_true(rq->need_resched);
+    assert_ptr_equal(kk_sched_pick_next(rq), &fx.e[0]);
+    assert_int_equal(fx.e[0].u.dl.abs_deadline, fake_now + 10 * MS);
+    /* pinned: never migrated */
+    assert_int_equal(kk_sched_migrate(rq, &fx.rqs[1], &fx.e[2]), KK_EPERM);
+    /* release needs the entity off the queue; re-init needs it released */
+    assert_int_equal(kk_sched_dl_release(&fx.e[2]), KK_EBUSY);
+    assert_int_equal(kk_sched_dequeue(rq, &fx.e[2], 0), 0);
+    assert_int_equal(kk_sched_entity_init(&fx.s, &fx.e[2], &kk_sched_edf_class, 0), KK_EBUSY);
+    assert_int_equal(kk_sched_dl_release(&fx.e[2]), 0);
+    assert_int_equal(kk_sched_dl_admit(rq, &fx.e[3], 1 * MS, 10 * MS, 10 * MS), KK_EEXIST);
+    assert_int_equal(kk_sched_dl_admit(rq, &fx.e[4], 2 * MS, 10 * MS, 10 * MS), 0);
+    assert_int_equal(kk_sched_check(rq), 0);
+    assert_int_equal(kk_sched_check(&fx.rqs[1]), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -489,6 +542,7 @@ int main(void)
         cmocka_unit_test(checker_detects_corruption),
         cmocka_unit_test(eevdf_lag_kept_across_sleep_and_migration),
         cmocka_unit_test(eevdf_weights_and_ranges),
+        cmocka_unit_test(edf_admission),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

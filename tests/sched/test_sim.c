@@ -340,6 +340,71 @@ static void eevdf_smp_balanced_shares(void **state)
         assert_ratio(tasks[i].cpu_ns * 6, total, 1.0, 0.05);
 }
 
+/* ---- EDF ---- */
+
+struct periodic {
+    uint64_t c, t;
+};
+
+static void add_periodic(int i, struct kk_sched_rq *rq, uint64_t c, uint64_t t, int expect)
+{
+    add_task(i, &kk_sched_edf_class, 0, SIM_PERIODIC);
+    tasks[i].burst = c;
+    tasks[i].period = t;
+    assert_int_equal(kk_sched_dl_admit(rq, &tasks[i].se, c, t, t), expect);
+}
+
+static void edf_meets_every_deadline_of_an_admitted_set(void **state)
+{
+    const struct kk_sched_class *const stack[] = {&kk_sched_edf_class, &kk_sched_eevdf_class};
+    static const struct periodic set[] = {
+        {2 * MS, 10 * MS}, {3 * MS, 15 * MS}, {5 * MS, 20 * MS},
+        {4 * MS, 40 * MS}, {6 * MS, 30 * MS},
+    };
+    uint64_t jobs = 0;
+    int i;
+    (void)state;
+
+    assert_int_equal(sim_init(&sim, 1, stack, 2, 1 * MS, NULL), 0);
+    for (i = 0; i < 5; i++)
+        add_periodic(i, &sim.rqs[0], set[i].c, set[i].t, 0); /* U = 0.95 */
+    add_task(5, &kk_sched_eevdf_class, 0, SIM_CPU);          /* background load */
+    add_task(6, &kk_sched_eevdf_class, 0, SIM_CPU);
+    sim.select_cpu = false;
+    sim_run(&sim, seconds(3));
+    assert_int_equal(sim.failures, 0);
+    for (i = 0; i < 5; i++) {
+        assert_int_equal(tasks[i].misses, 0);
+        assert_true(tasks[i].jobs >= sim.now / set[i].t - 1);
+        jobs += tasks[i].jobs;
+    }
+    assert_true(jobs > 500);
+    /* the fair tasks share the 5% left over */
+    assert_ratio(tasks[5].cpu_ns + tasks[6].cpu_ns, sim.now / 20, 1.0, 0.02);
+}
+
+/* A task running longer than its budget is postponed, not allowed to hurt the others. */
+static void edf_overrun_is_contained(void **state)
+{
+    const struct kk_sched_class *const stack[] = {&kk_sched_edf_class};
+    int i;
+    (void)state;
+
+    assert_int_equal(sim_init(&sim, 1, stack, 1, 1 * MS, NULL), 0);
+    add_periodic(0, &sim.rqs[0], 3 * MS, 10 * MS, 0);
+    add_periodic(1, &sim.rqs[0], 4 * MS, 20 * MS, 0);
+    add_periodic(2, &sim.rqs[0], 2 * MS, 10 * MS, 0); /* declares 2 ms ... */
+    tasks[2].burst = 6 * MS;                          /* ... runs 6 ms */
+    sim.select_cpu = false;
+    sim_run(&sim, seconds(2));
+    assert_int_equal(sim.failures, 0);
+    for (i = 0; i < 2; i++) {
+        assert_int_equal(tasks[i].misses, 0);
+        assert_true(tasks[i].jobs >= 99);
+    }
+    assert_true(tasks[2].misses > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -355,6 +420,8 @@ int main(void)
         cmocka_unit_test(eevdf_short_slice_means_lower_latency),
         cmocka_unit_test(eevdf_no_starvation),
         cmocka_unit_test(eevdf_smp_balanced_shares),
+        cmocka_unit_test(edf_meets_every_deadline_of_an_admitted_set),
+        cmocka_unit_test(edf_overrun_is_contained),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
