@@ -234,10 +234,30 @@ static void erase_fixup(struct kk_rb_root *root, node_t *x, node_t *xp, kk_rb_up
         set_color(x, RB_BLACK);
 }
 
+/* Refresh augmented values after an erase. @xp: parent of the removed position; @top: the
+ * successor now at the erased node's place (two-children case) or NULL. Every node from @xp up
+ * to @top lost the successor and @top got new children, so all of them are refreshed; above
+ * that (or above @xp in the simple case) a node's value can only change if its child's did. */
+static void erase_propagate(node_t *xp, node_t *top, kk_rb_update_fn update)
+{
+    node_t *n = xp;
+
+    if (top != NULL) {
+        for (;;) {
+            update(n);
+            if (n == top)
+                break;
+            n = kk_rb_parent(n);
+        }
+        n = kk_rb_parent(top);
+    }
+    propagate(n, update, true);
+}
+
 void kk_rb_erase(struct kk_rb_root *root, node_t *z, kk_rb_update_fn update)
 {
     node_t *zp = kk_rb_parent(z);
-    node_t *x, *xp, *y;
+    node_t *x, *xp, *y, *top = NULL;
     unsigned removed = (unsigned)(z->parent_color & 1u);
 
     if (root->leftmost == z)
@@ -253,6 +273,7 @@ void kk_rb_erase(struct kk_rb_root *root, node_t *z, kk_rb_update_fn update)
         while (y->left != NULL)
             y = y->left;
         removed = (unsigned)(y->parent_color & 1u);
+        top = y;
         x = y->right;
         if (kk_rb_parent(y) == z) {
             xp = y;
@@ -269,7 +290,8 @@ void kk_rb_erase(struct kk_rb_root *root, node_t *z, kk_rb_update_fn update)
         y->parent_color = z->parent_color; /* z's parent and colour */
         replace_child(root, zp, z, y);
     }
-    propagate(xp, update, false);
+    if (update != NULL)
+        erase_propagate(xp, top, update);
     if (removed == RB_BLACK)
         erase_fixup(root, x, xp, update);
 }

@@ -245,6 +245,21 @@ int kk_sched_dequeue(struct kk_sched_rq *rq, struct kk_sched_entity *se, unsigne
     return 0;
 }
 
+/* Fast path of pick_next: the running entity would be picked again (no higher class runnable,
+ * its class says so), so it keeps running without touching the structures. */
+static bool can_keep(struct kk_sched_rq *rq, struct kk_sched_entity *prev)
+{
+    uint32_t i;
+
+    if (prev->cls->keep_running == NULL || (prev->flags & SE_YIELDED) != 0)
+        return false;
+    for (i = 0; i < prev->cls_idx; i++) {
+        if (rq->nr_class[i] != 0)
+            return false;
+    }
+    return prev->cls->keep_running(rq, crq_of(rq, prev), prev);
+}
+
 struct kk_sched_entity *kk_sched_pick_next(struct kk_sched_rq *rq)
 {
     struct kk_sched_entity *prev, *se;
@@ -256,13 +271,15 @@ struct kk_sched_entity *kk_sched_pick_next(struct kk_sched_rq *rq)
     s = rq->sched;
     update_clock(rq);
     prev = rq->curr;
+    rq->need_resched = false;
     if (prev != NULL) {
         charge_curr(rq);
+        if (can_keep(rq, prev))
+            return prev;
         prev->cls->put_prev(rq, crq_of(rq, prev), prev);
         prev->flags &= ~SE_YIELDED;
         rq->curr = NULL;
     }
-    rq->need_resched = false;
     for (i = 0; i < s->cfg.nr_classes; i++) {
         if (rq->nr_class[i] == 0)
             continue;

@@ -17,6 +17,7 @@
 #include "internal.h"
 
 #define DL(se) (&(se)->u.dl)
+#define DL_OFF offsetof(struct kk_sched_entity, u.dl.abs_deadline)
 
 static bool deadline_less(const struct kk_rb_node *a, const struct kk_rb_node *b)
 {
@@ -65,7 +66,7 @@ static void dl_enqueue(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
         dl->abs_deadline = rq->clock + dl->deadline;
         dl->remaining = dl->runtime;
     }
-    kk_rb_insert(&crq->dl.tree, &se->node.rb, deadline_less, NULL);
+    rb_insert_key(&crq->dl.tree, se, DL_OFF, NULL);
 }
 
 static void dl_dequeue(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
@@ -87,11 +88,20 @@ static struct kk_sched_entity *dl_pick(struct kk_sched_rq *rq, union kk_sched_cl
     return SE_OF_RB(n);
 }
 
+static bool dl_keep(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
+                    struct kk_sched_entity *se)
+{
+    struct kk_rb_node *first = kk_rb_first(&crq->dl.tree);
+
+    (void)rq;
+    return first == NULL || before64(DL(se)->abs_deadline, DL(SE_OF_RB(first))->abs_deadline);
+}
+
 static void dl_put_prev(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
                         struct kk_sched_entity *se)
 {
     (void)rq;
-    kk_rb_insert(&crq->dl.tree, &se->node.rb, deadline_less, NULL);
+    rb_insert_key(&crq->dl.tree, se, DL_OFF, NULL);
 }
 
 /* Use budget; past an exhausted budget, postpone the deadline a period per budget. */
@@ -218,6 +228,7 @@ const struct kk_sched_class kk_sched_edf_class = {
     .enqueue = dl_enqueue,
     .dequeue = dl_dequeue,
     .pick_next = dl_pick,
+    .keep_running = dl_keep,
     .put_prev = dl_put_prev,
     .charge = dl_charge,
     .tick = dl_tick,

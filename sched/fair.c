@@ -23,7 +23,8 @@
  */
 #include "internal.h"
 
-#define FS(se) (&(se)->u.fair)
+#define FS(se)       (&(se)->u.fair)
+#define VRUNTIME_OFF offsetof(struct kk_sched_entity, u.fair.vruntime)
 
 /* Linux's nice-to-weight table: each step is about 1.25x (10% CPU). */
 static const uint32_t nice_weight[40] = {
@@ -184,9 +185,10 @@ static void fair_enqueue(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
         fs->vlag = mul_div_s64(fs->vlag, fs->weight, w);
         fs->weight = w;
     }
+    f->hint = NULL;
     place(rq, f, se);
     if ((flags & KK_SCHED_ENQ_CURR) == 0)
-        kk_rb_insert(&f->tree, &se->node.rb, vruntime_less, min_deadline_update);
+        rb_insert_key(&f->tree, se, VRUNTIME_OFF, min_deadline_update);
     avg_add(f, se);
     update_zero(rq, f, NULL);
 }
@@ -200,6 +202,7 @@ static void fair_dequeue(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
     int64_t limit = (int64_t)vdelta(2 * fair_slice(rq, se), fs->weight);
 
     fs->vlag = lag > limit ? limit : lag < -limit ? -limit : lag;
+    f->hint = NULL;
     if ((flags & KK_SCHED_DEQ_CURR) == 0)
         kk_rb_erase(&f->tree, &se->node.rb, min_deadline_update);
     avg_sub(f, se);
@@ -251,9 +254,10 @@ static struct kk_rb_node *pick_eevdf(struct kk_sched_fair_rq *f)
 
 static struct kk_sched_entity *fair_pick(struct kk_sched_rq *rq, union kk_sched_class_rq *crq)
 {
-    struct kk_rb_node *n = pick_eevdf(&crq->fair);
+    struct kk_rb_node *n = crq->fair.hint != NULL ? crq->fair.hint : pick_eevdf(&crq->fair);
 
     (void)rq;
+    crq->fair.hint = NULL;
     if (n == NULL)
         return NULL;
     kk_rb_erase(&crq->fair.tree, n, min_deadline_update);
@@ -261,12 +265,30 @@ static struct kk_sched_entity *fair_pick(struct kk_sched_rq *rq, union kk_sched_
     return SE_OF_RB(n);
 }
 
+/* The running entity is eligible and its deadline beats every queued eligible one. */
+static bool fair_keep(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
+                      struct kk_sched_entity *se)
+{
+    struct kk_sched_fair_rq *f = &crq->fair;
+    struct kk_rb_node *best;
+
+    (void)rq;
+    best = pick_eevdf(f);
+    if (best == NULL || (eligible(f, se, eligible_key(f)) &&
+                         before64(FS(se)->deadline, FS(SE_OF_RB(best))->deadline))) {
+        se->flags &= ~SE_SLICE_DONE;
+        return true;
+    }
+    f->hint = best; /* putting @se back does not change the answer: save the next descent */
+    return false;
+}
+
 static void fair_put_prev(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
                           struct kk_sched_entity *se)
 {
     (void)rq;
     FS(se)->min_deadline = FS(se)->deadline;
-    kk_rb_insert(&crq->fair.tree, &se->node.rb, vruntime_less, min_deadline_update);
+    rb_insert_key(&crq->fair.tree, se, VRUNTIME_OFF, min_deadline_update);
 }
 
 static void fair_charge(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
@@ -400,6 +422,7 @@ const struct kk_sched_class kk_sched_eevdf_class = {
     .enqueue = fair_enqueue,
     .dequeue = fair_dequeue,
     .pick_next = fair_pick,
+    .keep_running = fair_keep,
     .put_prev = fair_put_prev,
     .charge = fair_charge,
     .tick = fair_tick,

@@ -50,6 +50,16 @@ static struct kk_sched_entity *list_pick(struct kk_sched_rq *rq, union kk_sched_
     return SE_OF_LIST(n);
 }
 
+/* Not yielded (checked by the core): put back at the head, picked again. */
+static bool fifo_keep(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
+                      struct kk_sched_entity *se)
+{
+    (void)rq;
+    (void)crq;
+    (void)se;
+    return true;
+}
+
 static void fifo_put_prev(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
                           struct kk_sched_entity *se)
 {
@@ -58,6 +68,12 @@ static void fifo_put_prev(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
         kk_list_add_tail(&crq->list.head, &se->node.list);
     else
         kk_list_add(&crq->list.head, &se->node.list);
+}
+
+static bool rr_keep(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
+                    struct kk_sched_entity *se)
+{
+    return list_keep(&crq->list.head, se, se_slice(se, rq_cfg(rq)->rr_slice_ns));
 }
 
 static void rr_put_prev(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
@@ -122,6 +138,7 @@ const struct kk_sched_class kk_sched_fifo_class = {
     .enqueue = list_enqueue,
     .dequeue = list_dequeue,
     .pick_next = list_pick,
+    .keep_running = fifo_keep,
     .put_prev = fifo_put_prev,
     .migrate_next = list_migrate_next,
     .check = fifo_check,
@@ -137,6 +154,7 @@ const struct kk_sched_class kk_sched_rr_class = {
     .enqueue = list_enqueue,
     .dequeue = list_dequeue,
     .pick_next = list_pick,
+    .keep_running = rr_keep,
     .put_prev = rr_put_prev,
     .charge = rr_charge,
     .tick = rr_tick,

@@ -106,10 +106,43 @@ static inline void list_put_prev(struct kk_list *head, struct kk_sched_entity *s
     }
 }
 
+/* Would list_put_prev() + taking the head give @se back? (Refills its slice if so.) */
+static inline bool list_keep(const struct kk_list *head, struct kk_sched_entity *se, uint64_t slice)
+{
+    if (se->u.rr.slice_left != 0)
+        return true;
+    if (!kk_list_empty(head))
+        return false;
+    se->u.rr.slice_left = slice;
+    return true;
+}
+
 /* Charge a list entity's slice. */
 static inline void list_charge(struct kk_sched_entity *se, uint64_t delta)
 {
     se->u.rr.slice_left = delta >= se->u.rr.slice_left ? 0 : se->u.rr.slice_left - delta;
+}
+
+/* Insert @se into @root ordered (wrap-safe) by the 64-bit key at byte offset @off of the entity;
+ * equal keys go after existing ones. Inline so the key load is not an indirect call per level. */
+static inline void rb_insert_key(struct kk_rb_root *root, struct kk_sched_entity *se, size_t off,
+                                 kk_rb_update_fn update)
+{
+    struct kk_rb_node **link = &root->node, *parent = NULL;
+    uint64_t key = *(const uint64_t *)(const void *)((const char *)se + off);
+    bool leftmost = true;
+
+    while (*link != NULL) {
+        const char *pe;
+        bool lt;
+        parent = *link;
+        pe = (const char *)SE_OF_RB(parent);
+        lt = before64(key, *(const uint64_t *)(const void *)(pe + off));
+        leftmost = leftmost & lt;
+        link = lt ? &parent->left : &parent->right;
+    }
+    kk_rb_link(&se->node.rb, parent, link);
+    kk_rb_insert_color(root, &se->node.rb, leftmost, update);
 }
 
 /* Count a list and check its links; -1 if broken or an entity points elsewhere. */

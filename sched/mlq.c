@@ -78,6 +78,16 @@ static struct kk_sched_entity *mlq_pick(struct kk_sched_rq *rq, union kk_sched_c
     return SE_OF_LIST(n);
 }
 
+static bool mlq_keep(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
+                     struct kk_sched_entity *se)
+{
+    unsigned l = level_of(se);
+
+    if ((crq->mlq.bitmap & ((1u << l) - 1u)) != 0)
+        return false;
+    return list_keep(&crq->mlq.level[l], se, se_slice(se, rq_cfg(rq)->rr_slice_ns));
+}
+
 static void mlq_put_prev(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
                          struct kk_sched_entity *se)
 {
@@ -176,6 +186,7 @@ const struct kk_sched_class kk_sched_mlq_class = {
     .enqueue = mlq_enqueue,
     .dequeue = mlq_dequeue,
     .pick_next = mlq_pick,
+    .keep_running = mlq_keep,
     .put_prev = mlq_put_prev,
     .charge = mlq_charge,
     .tick = mlq_tick,

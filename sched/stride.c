@@ -13,6 +13,8 @@
  */
 #include "internal.h"
 
+#define PASS_OFF offsetof(struct kk_sched_entity, u.stride.pass)
+
 static inline uint64_t pass_of(const struct kk_rb_node *n)
 {
     return SE_OF_RB(n)->u.stride.pass;
@@ -61,13 +63,14 @@ static void stride_enqueue(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
                            struct kk_sched_entity *se, unsigned flags)
 {
     update_vtime(rq, &crq->stride);
-    se->u.stride.stride = KK_SCHED_STRIDE_BIG / (uint64_t)se->prio;
+    if ((flags & KK_SCHED_ENQ_RESTORE) != 0) /* the priority may have changed */
+        se->u.stride.stride = KK_SCHED_STRIDE_BIG / (uint64_t)se->prio;
     if ((flags & KK_SCHED_ENQ_CURR) != 0)
         return;
     if ((flags & (KK_SCHED_ENQ_WAKEUP | KK_SCHED_ENQ_MIGRATE)) != 0 &&
         before64(se->u.stride.pass, crq->stride.vtime))
         se->u.stride.pass = crq->stride.vtime;
-    kk_rb_insert(&crq->stride.tree, &se->node.rb, pass_less, NULL);
+    rb_insert_key(&crq->stride.tree, se, PASS_OFF, NULL);
 }
 
 static void stride_dequeue(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
@@ -94,11 +97,26 @@ static struct kk_sched_entity *stride_pick(struct kk_sched_rq *rq, union kk_sche
     return se;
 }
 
+/* Running entity with a pass below every queued one: it would be picked again. */
+static bool stride_keep(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
+                        struct kk_sched_entity *se)
+{
+    struct kk_rb_node *first = kk_rb_first(&crq->stride.tree);
+
+    (void)rq;
+    if (first != NULL && !before64(se->u.stride.pass, pass_of(first)))
+        return false;
+    if (before64(crq->stride.vtime, se->u.stride.pass))
+        crq->stride.vtime = se->u.stride.pass;
+    se->u.stride.ran = 0;
+    return true;
+}
+
 static void stride_put_prev(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
                             struct kk_sched_entity *se)
 {
     (void)rq;
-    kk_rb_insert(&crq->stride.tree, &se->node.rb, pass_less, NULL);
+    rb_insert_key(&crq->stride.tree, se, PASS_OFF, NULL);
 }
 
 static void stride_charge(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
@@ -176,6 +194,7 @@ const struct kk_sched_class kk_sched_stride_class = {
     .enqueue = stride_enqueue,
     .dequeue = stride_dequeue,
     .pick_next = stride_pick,
+    .keep_running = stride_keep,
     .put_prev = stride_put_prev,
     .charge = stride_charge,
     .tick = stride_tick,

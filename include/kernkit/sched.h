@@ -128,6 +128,13 @@ struct kk_sched_entity {
         struct kk_list list;  /**< FIFO, RR and MLQ. */
         struct kk_rb_node rb; /**< Stride, EEVDF and EDF. */
     } node;
+    /** Class-specific state (next to the node: the tree walks touch both). */
+    union {
+        struct kk_sched_rr_se rr;         /**< FIFO, RR, MLQ. */
+        struct kk_sched_stride_se stride; /**< Stride. */
+        struct kk_sched_fair_se fair;     /**< EEVDF. */
+        struct kk_sched_dl_se dl;         /**< EDF. */
+    } u;
     const struct kk_sched_class *cls; /**< Class of the entity. */
     struct kk_sched_rq *rq;           /**< Run queue it is on (queued or running), or NULL. */
     uint64_t affinity;                /**< Allowed CPUs, bit i = CPU i; never 0. */
@@ -138,13 +145,6 @@ struct kk_sched_entity {
     uint32_t last_cpu;                /**< CPU of the last run queue it was on. */
     uint32_t flags;                   /**< Internal flags (yield pending). */
     uint32_t cls_idx;                 /**< Index of its class in the scheduler's stack. */
-    /** Class-specific state. */
-    union {
-        struct kk_sched_rr_se rr;         /**< FIFO, RR, MLQ. */
-        struct kk_sched_stride_se stride; /**< Stride. */
-        struct kk_sched_fair_se fair;     /**< EEVDF. */
-        struct kk_sched_dl_se dl;         /**< EDF. */
-    } u;
 };
 
 /** Per-run-queue state of the FIFO and RR classes. */
@@ -166,10 +166,11 @@ struct kk_sched_stride_rq {
 
 /** Per-run-queue state of the fair (EEVDF) class. */
 struct kk_sched_fair_rq {
-    struct kk_rb_root tree; /**< Queued entities (not the running one) by vruntime. */
-    uint64_t zero_v;        /**< Reference virtual time: keys are vruntime - zero_v. */
-    int64_t sum_wkey;       /**< Sum of weight * key over runnable entities (incl. running). */
-    uint64_t sum_w;         /**< Sum of weights over runnable entities (incl. running). */
+    struct kk_rb_root tree;  /**< Queued entities (not the running one) by vruntime. */
+    uint64_t zero_v;         /**< Reference virtual time: keys are vruntime - zero_v. */
+    int64_t sum_wkey;        /**< Sum of weight * key over runnable entities (incl. running). */
+    uint64_t sum_w;          /**< Sum of weights over runnable entities (incl. running). */
+    struct kk_rb_node *hint; /**< Internal: next pick found by keep_running, or NULL. */
 };
 
 /** Per-run-queue state of the EDF class. */
@@ -213,6 +214,13 @@ struct kk_sched_class {
                     struct kk_sched_entity *se, unsigned flags);
     /** Take the best entity out of the structure, or return NULL if it is empty. */
     struct kk_sched_entity *(*pick_next)(struct kk_sched_rq *rq, union kk_sched_class_rq *crq);
+    /**
+     * Optional fast path: would @p se, the running entity, be picked again if it were put
+     * back now (no higher class being runnable)? If so it keeps running and put_prev/pick_next
+     * are skipped; the answer must equal what put_prev followed by pick_next would give.
+     */
+    bool (*keep_running)(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
+                         struct kk_sched_entity *se);
     /** Put the running entity @p se back into the structure (it stays runnable). */
     void (*put_prev)(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
                      struct kk_sched_entity *se);
