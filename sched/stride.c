@@ -37,6 +37,7 @@ static void stride_init_entity(const struct kk_sched *s, struct kk_sched_entity 
     (void)s;
     se->u.stride.pass = 0;
     se->u.stride.stride = KK_SCHED_STRIDE_BIG / (uint64_t)se->prio;
+    se->u.stride.for_prio = se->prio;
 }
 
 /* Advance the queue's virtual time to the smallest pass of the runnable entities. */
@@ -63,8 +64,10 @@ static void stride_enqueue(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
                            struct kk_sched_entity *se, unsigned flags)
 {
     update_vtime(rq, &crq->stride);
-    if ((flags & KK_SCHED_ENQ_RESTORE) != 0) /* the priority may have changed */
+    if (se->u.stride.for_prio != se->prio) { /* set_priority changed it */
         se->u.stride.stride = KK_SCHED_STRIDE_BIG / (uint64_t)se->prio;
+        se->u.stride.for_prio = se->prio;
+    }
     if ((flags & KK_SCHED_ENQ_CURR) != 0)
         return;
     if ((flags & (KK_SCHED_ENQ_WAKEUP | KK_SCHED_ENQ_MIGRATE)) != 0 &&

@@ -92,9 +92,10 @@ struct kk_sched_rr_se {
 
 /** Per-entity state of the Stride class. */
 struct kk_sched_stride_se {
-    uint64_t pass;   /**< Pass value (wrap-safe 64-bit). */
-    uint64_t stride; /**< KK_SCHED_STRIDE_BIG / priority, charged per ns run. */
-    uint64_t ran;    /**< Time run since it was last picked (ns). */
+    uint64_t pass;    /**< Pass value (wrap-safe 64-bit). */
+    uint64_t stride;  /**< KK_SCHED_STRIDE_BIG / priority, charged per ns run. */
+    uint64_t ran;     /**< Time run since it was last picked (ns). */
+    int32_t for_prio; /**< Priority @c stride was computed for. */
 };
 
 /** Per-entity state of the fair (EEVDF) class. */

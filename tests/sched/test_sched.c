@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -529,6 +530,152 @@ static void edf_admission(void **state)
     assert_int_equal(kk_sched_check(&fx.rqs[1]), 0);
 }
 
+/* ---- random operations against a shadow model ---- */
+
+static uint64_t rnd(uint64_t *st)
+{
+    uint64_t x = *st;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *st = x;
+    return x * 0x2545F4914F6CDD1DULL;
+}
+
+static unsigned test_iters(unsigned dflt)
+{
+    const char *e = getenv("KK_TEST_ITERS");
+    unsigned long m = e != NULL ? strtoul(e, NULL, 0) : 1;
+    return dflt * (unsigned)(m == 0 ? 1 : m);
+}
+
+static const struct kk_sched_class *const all_classes[] = {
+    &kk_sched_edf_class, &kk_sched_fifo_class,   &kk_sched_rr_class,
+    &kk_sched_mlq_class, &kk_sched_stride_class, &kk_sched_eevdf_class,
+};
+
+#define RCPUS 3
+#define RENTS 48
+
+static int random_prio(const struct kk_sched_class *c, uint64_t *st)
+{
+    return c->prio_min + (int)(rnd(st) % (uint64_t)(c->prio_max - c->prio_min + 1));
+}
+
+static void random_step(struct kk_sched_entity *ents, int *where, uint64_t *st)
+{
+    int i = (int)(rnd(st) % RENTS), cpu = (int)(rnd(st) % RCPUS), other = (cpu + 1) % RCPUS;
+    struct kk_sched_entity *se = &ents[i];
+    struct kk_sched_rq *rq = &fx.rqs[cpu];
+    uint32_t before = rq->nr_running;
+    int err;
+
+    switch (rnd(st) % 10) {
+    case 0:
+    case 1: /* enqueue (wake-up) */
+        err = kk_sched_enqueue(rq, se, KK_SCHED_ENQ_WAKEUP);
+        if (where[i] >= 0) {
+            assert_int_equal(err, KK_EEXIST);
+            assert_int_equal(rq->nr_running, before);
+        } else if (!((se->affinity >> cpu) & 1u) ||
+                   (se->cls == &kk_sched_edf_class && se->u.dl.admitted != rq)) {
+            assert_int_equal(err, KK_EINVAL);
+        } else {
+            assert_int_equal(err, 0);
+            where[i] = cpu;
+        }
+        break;
+    case 2: /* dequeue (sleep) */
+        err = kk_sched_dequeue(rq, se, KK_SCHED_DEQ_SLEEP);
+        assert_int_equal(err, where[i] == cpu ? 0 : KK_ENOENT);
+        if (err == 0)
+            where[i] = -1;
+        break;
+    case 3:
+    case 4: /* schedule */
+        kk_sched_pick_next(rq);
+        break;
+    case 5: /* time passes */
+        fake_now += rnd(st) % (4 * MS);
+        kk_sched_tick(rq);
+        (void)kk_sched_time_left(rq);
+        break;
+    case 6:
+        err = kk_sched_yield(rq);
+        assert_int_equal(err, rq->curr != NULL ? 0 : KK_ENOENT);
+        break;
+    case 7: /* priority change, sometimes out of range */
+        if (rnd(st) % 4 == 0) {
+            assert_int_equal(kk_sched_set_priority(rq, se, se->cls->prio_max + 1), KK_EINVAL);
+        } else {
+            err = kk_sched_set_priority(where[i] >= 0 ? &fx.rqs[where[i]] : NULL, se,
+                                        random_prio(se->cls, st));
+            assert_int_equal(err, 0);
+        }
+        break;
+    case 8: /* affinity change, moving the entity if it must */
+        err = kk_sched_set_affinity(&fx.s, se, rnd(st) % 8);
+        if (err == 1 && se != se->rq->curr && se->cls != &kk_sched_edf_class) {
+            int to = __builtin_ctzll(se->affinity);
+            assert_int_equal(kk_sched_migrate(se->rq, &fx.rqs[to], se), 0);
+            where[i] = to;
+        }
+        break;
+    default: { /* balance: the moved entities went from `other` to `cpu` */
+        int moved = 0, j;
+        err = kk_sched_pull(rq, &fx.rqs[other], (uint32_t)(rnd(st) % 4));
+        assert_true(err >= 0);
+        for (j = 0; j < RENTS; j++) {
+            if (where[j] == other && ents[j].rq == rq) {
+                assert_true((ents[j].affinity >> cpu) & 1u);
+                assert_true(ents[j].cls != &kk_sched_edf_class);
+                where[j] = cpu;
+                moved++;
+            }
+        }
+        assert_int_equal(moved, err);
+        break;
+    }
+    }
+}
+
+static void random_ops_keep_invariants(void **state)
+{
+    static struct kk_sched_entity ents[RENTS];
+    int where[RENTS], i, c;
+    unsigned r, rounds = test_iters(30000);
+    const char *seed = getenv("KK_TEST_SEED"); /* fixed by default; override to explore */
+    uint64_t st = seed != NULL ? strtoull(seed, NULL, 0) | 1 : 0x9E3779B97F4A7C15ULL;
+    (void)state;
+
+    assert_int_equal(setup_classes(all_classes, 6, RCPUS), 0);
+    memset(ents, 0, sizeof(ents));
+    for (i = 0; i < RENTS; i++) {
+        const struct kk_sched_class *cls = all_classes[i % 6];
+        assert_int_equal(kk_sched_entity_init(&fx.s, &ents[i], cls, random_prio(cls, &st)), 0);
+        where[i] = -1;
+        if (cls == &kk_sched_edf_class)
+            assert_int_equal(
+                kk_sched_dl_admit(&fx.rqs[i % RCPUS], &ents[i], 1 * MS, 20 * MS, 40 * MS), 0);
+    }
+    for (r = 0; r < rounds; r++) {
+        uint32_t total = 0;
+        random_step(ents, where, &st);
+        for (c = 0; c < RCPUS; c++) {
+            assert_int_equal(kk_sched_check(&fx.rqs[c]), 0);
+            total += fx.rqs[c].nr_running;
+            if (fx.rqs[c].curr != NULL)
+                assert_int_equal(where[fx.rqs[c].curr - ents] == c, 1);
+        }
+        for (i = 0; i < RENTS; i++) {
+            assert_true(where[i] < 0 ? ents[i].rq == NULL : ents[i].rq == &fx.rqs[where[i]]);
+            if (where[i] >= 0)
+                total--;
+        }
+        assert_int_equal(total, 0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -543,6 +690,7 @@ int main(void)
         cmocka_unit_test(eevdf_lag_kept_across_sleep_and_migration),
         cmocka_unit_test(eevdf_weights_and_ranges),
         cmocka_unit_test(edf_admission),
+        cmocka_unit_test(random_ops_keep_invariants),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
