@@ -56,35 +56,35 @@ static inline void refresh(kk_rb_update_fn update, node_t *n)
         update(n);
 }
 
-/* Rotate @x left: its right child takes its place. Refreshes both. */
-static void rotate_left(struct kk_rb_root *root, node_t *x, kk_rb_update_fn update)
+/* Child of @n on side @dir (0 = left, 1 = right). The mirror-image cases of the
+ * rebalancing code are written once, for a side and its opposite. */
+static inline node_t *child(const node_t *n, int dir)
 {
-    node_t *y = x->right;
-    node_t *p = kk_rb_parent(x);
-
-    x->right = y->left;
-    if (y->left != NULL)
-        set_parent(y->left, x);
-    set_parent(y, p);
-    replace_child(root, p, x, y);
-    y->left = x;
-    set_parent(x, y);
-    refresh(update, x);
-    refresh(update, y);
+    return dir ? n->right : n->left;
 }
 
-/* Rotate @x right: its left child takes its place. Refreshes both. */
-static void rotate_right(struct kk_rb_root *root, node_t *x, kk_rb_update_fn update)
+static inline void set_child(node_t *n, int dir, node_t *c)
 {
-    node_t *y = x->left;
-    node_t *p = kk_rb_parent(x);
+    if (dir)
+        n->right = c;
+    else
+        n->left = c;
+}
 
-    x->left = y->right;
-    if (y->right != NULL)
-        set_parent(y->right, x);
+/* Rotate @x towards side @dir (0 = left rotation): its child on the other side takes its
+ * place. Refreshes both nodes' augmented values, lower one first. */
+static void rotate(struct kk_rb_root *root, node_t *x, int dir, kk_rb_update_fn update)
+{
+    node_t *y = child(x, !dir);
+    node_t *p = kk_rb_parent(x);
+    node_t *m = child(y, dir);
+
+    set_child(x, !dir, m);
+    if (m != NULL)
+        set_parent(m, x);
     set_parent(y, p);
     replace_child(root, p, x, y);
-    y->right = x;
+    set_child(y, dir, x);
     set_parent(x, y);
     refresh(update, x);
     refresh(update, y);
@@ -111,42 +111,25 @@ void kk_rb_insert_color(struct kk_rb_root *root, node_t *z, bool leftmost, kk_rb
     refresh(update, z);
     propagate(kk_rb_parent(z), update, true);
     while ((p = kk_rb_parent(z)) != NULL && is_red(p)) {
+        int side;
         g = kk_rb_parent(p); /* exists: a red node is never the root */
-        if (p == g->left) {
-            u = g->right;
-            if (is_red(u)) {
-                set_color(p, RB_BLACK);
-                set_color(u, RB_BLACK);
-                set_color(g, RB_RED);
-                z = g;
-                continue;
-            }
-            if (z == p->right) {
-                rotate_left(root, p, update);
-                z = p;
-                p = kk_rb_parent(z);
-            }
+        side = p == g->right;
+        u = child(g, !side);
+        if (is_red(u)) {
             set_color(p, RB_BLACK);
+            set_color(u, RB_BLACK);
             set_color(g, RB_RED);
-            rotate_right(root, g, update);
-        } else {
-            u = g->left;
-            if (is_red(u)) {
-                set_color(p, RB_BLACK);
-                set_color(u, RB_BLACK);
-                set_color(g, RB_RED);
-                z = g;
-                continue;
-            }
-            if (z == p->left) {
-                rotate_right(root, p, update);
-                z = p;
-                p = kk_rb_parent(z);
-            }
-            set_color(p, RB_BLACK);
-            set_color(g, RB_RED);
-            rotate_left(root, g, update);
+            z = g;
+            continue;
         }
+        if (z == child(p, !side)) {
+            rotate(root, p, side, update);
+            z = p;
+            p = kk_rb_parent(z);
+        }
+        set_color(p, RB_BLACK);
+        set_color(g, RB_RED);
+        rotate(root, g, !side, update);
     }
     set_color(root->node, RB_BLACK);
 }
@@ -177,39 +160,13 @@ static void erase_fixup(struct kk_rb_root *root, node_t *x, node_t *xp, kk_rb_up
     node_t *w;
 
     while (x != root->node && is_black(x)) {
-        if (x == xp->left) {
-            w = xp->right;
-            if (is_red(w)) {
-                set_color(w, RB_BLACK);
-                set_color(xp, RB_RED);
-                rotate_left(root, xp, update);
-                w = xp->right;
-            }
-            if (is_black(w->left) && is_black(w->right)) {
-                set_color(w, RB_RED);
-                x = xp;
-                xp = kk_rb_parent(x);
-                continue;
-            }
-            if (is_black(w->right)) {
-                set_color(w->left, RB_BLACK);
-                set_color(w, RB_RED);
-                rotate_right(root, w, update);
-                w = xp->right;
-            }
-            set_color(w, (unsigned)(xp->parent_color & 1u));
-            set_color(xp, RB_BLACK);
-            set_color(w->right, RB_BLACK);
-            rotate_left(root, xp, update);
-            x = root->node;
-            break;
-        }
-        w = xp->left;
+        int side = x != xp->left; /* x may be NULL: then it is the empty side */
+        w = child(xp, !side);     /* exists: x's side is one black short */
         if (is_red(w)) {
             set_color(w, RB_BLACK);
             set_color(xp, RB_RED);
-            rotate_right(root, xp, update);
-            w = xp->left;
+            rotate(root, xp, side, update);
+            w = child(xp, !side);
         }
         if (is_black(w->left) && is_black(w->right)) {
             set_color(w, RB_RED);
@@ -217,16 +174,16 @@ static void erase_fixup(struct kk_rb_root *root, node_t *x, node_t *xp, kk_rb_up
             xp = kk_rb_parent(x);
             continue;
         }
-        if (is_black(w->left)) {
-            set_color(w->right, RB_BLACK);
+        if (is_black(child(w, !side))) {
+            set_color(child(w, side), RB_BLACK);
             set_color(w, RB_RED);
-            rotate_left(root, w, update);
-            w = xp->left;
+            rotate(root, w, !side, update);
+            w = child(xp, !side);
         }
         set_color(w, (unsigned)(xp->parent_color & 1u));
         set_color(xp, RB_BLACK);
-        set_color(w->left, RB_BLACK);
-        rotate_right(root, xp, update);
+        set_color(child(w, !side), RB_BLACK);
+        rotate(root, xp, side, update);
         x = root->node;
         break;
     }
@@ -307,34 +264,30 @@ struct kk_rb_node *kk_rb_last(const struct kk_rb_root *root)
     return n;
 }
 
-struct kk_rb_node *kk_rb_next(const node_t *n)
+/* In-order neighbour of @n: successor for @dir = 1, predecessor for @dir = 0. */
+static node_t *step(const node_t *n, int dir)
 {
     node_t *p;
 
-    if (n->right != NULL) {
-        n = n->right;
-        while (n->left != NULL)
-            n = n->left;
+    if (child(n, dir) != NULL) {
+        n = child(n, dir);
+        while (child(n, !dir) != NULL)
+            n = child(n, !dir);
         return (node_t *)n;
     }
-    while ((p = kk_rb_parent(n)) != NULL && n == p->right)
+    while ((p = kk_rb_parent(n)) != NULL && n == child(p, dir))
         n = p;
     return p;
 }
 
+struct kk_rb_node *kk_rb_next(const node_t *n)
+{
+    return step(n, 1);
+}
+
 struct kk_rb_node *kk_rb_prev(const node_t *n)
 {
-    node_t *p;
-
-    if (n->left != NULL) {
-        n = n->left;
-        while (n->right != NULL)
-            n = n->right;
-        return (node_t *)n;
-    }
-    while ((p = kk_rb_parent(n)) != NULL && n == p->left)
-        n = p;
-    return p;
+    return step(n, 0);
 }
 
 /* Number of black nodes from @n up to the root, both included. */

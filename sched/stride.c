@@ -84,6 +84,14 @@ static void stride_dequeue(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
         kk_rb_erase(&crq->stride.tree, &se->node.rb, NULL);
 }
 
+/* @se starts a new run: its pass is the smallest, a new slice begins. */
+static void start_run(struct kk_sched_stride_rq *srq, struct kk_sched_entity *se)
+{
+    if (before64(srq->vtime, se->u.stride.pass))
+        srq->vtime = se->u.stride.pass;
+    se->u.stride.ran = 0;
+}
+
 static struct kk_sched_entity *stride_pick(struct kk_sched_rq *rq, union kk_sched_class_rq *crq)
 {
     struct kk_rb_node *n = kk_rb_first(&crq->stride.tree);
@@ -94,9 +102,7 @@ static struct kk_sched_entity *stride_pick(struct kk_sched_rq *rq, union kk_sche
         return NULL;
     kk_rb_erase(&crq->stride.tree, n, NULL);
     se = SE_OF_RB(n);
-    if (before64(crq->stride.vtime, se->u.stride.pass))
-        crq->stride.vtime = se->u.stride.pass;
-    se->u.stride.ran = 0;
+    start_run(&crq->stride, se);
     return se;
 }
 
@@ -109,9 +115,7 @@ static bool stride_keep(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
     (void)rq;
     if (first != NULL && !before64(se->u.stride.pass, pass_of(first)))
         return false;
-    if (before64(crq->stride.vtime, se->u.stride.pass))
-        crq->stride.vtime = se->u.stride.pass;
-    se->u.stride.ran = 0;
+    start_run(&crq->stride, se);
     return true;
 }
 
