@@ -23,6 +23,9 @@ struct mod_op {
     void *arg;
     uint64_t visited; /* leaves met in the range */
     uint64_t changed; /* leaves rewritten */
+    /* Cache of the last flag rewrite: non-address bits old -> new at level. */
+    uint64_t memo_old, memo_new;
+    unsigned memo_level;
 };
 
 static void report(const struct mod_op *o, uint64_t e, unsigned l, uint64_t leaf_iva,
@@ -65,8 +68,17 @@ static void rewrite_leaf(struct mod_op *o, void *t, unsigned i, unsigned l, uint
     const struct kk_pt_desc *d = o->d;
     uint64_t va = pt_ext(d, leaf_iva);
     for (;;) {
-        unsigned f = d->decode(e, l);
-        uint64_t ne = (e & d->addr_mask) | d->encode(new_flags(o, f), l);
+        unsigned f = 0;
+        uint64_t ne, bits = e & ~d->addr_mask;
+        if (bits == o->memo_old && l == o->memo_level) {
+            ne = (e & d->addr_mask) | o->memo_new;
+        } else {
+            f = d->decode(e, l);
+            ne = (e & d->addr_mask) | d->encode(new_flags(o, f), l);
+            o->memo_old = bits;
+            o->memo_new = ne & ~d->addr_mask;
+            o->memo_level = l;
+        }
         if (ne == e)
             return;
         if (d->bbm && ((ne ^ e) & d->attr_mask)) {
@@ -83,7 +95,7 @@ static void rewrite_leaf(struct mod_op *o, void *t, unsigned i, unsigned l, uint
         }
         o->changed++;
         if (o->cb)
-            report(o, e, l, leaf_iva, f);
+            report(o, e, l, leaf_iva, d->decode(e, l));
         return;
     }
 }
@@ -93,7 +105,10 @@ static void mod_leaf(struct mod_op *o, void *t, unsigned i, unsigned l, uint64_t
 {
     o->visited++;
     if (o->kind == MOD_UNMAP || o->kind == MOD_ROLLBACK) {
-        e = pt_xchg(o->d, t, i, 0);
+        if (o->cb)
+            e = pt_xchg(o->d, t, i, 0); /* the caller gets the final A/D bits */
+        else
+            pt_wr(o->d, t, i, 0);
         o->changed++;
         pt_flush_add(o->fb, pt_ext(o->d, leaf_iva));
         if (o->cb)
@@ -188,7 +203,7 @@ static int run_mod(struct mod_op *o, struct kk_pt *pt, uint64_t va, uint64_t len
 
 void pt_rollback(struct kk_pt *pt, uint64_t iva, uint64_t iend, struct kk_pt_flush *fb)
 {
-    struct mod_op o = {.kind = MOD_ROLLBACK};
+    struct mod_op o = {.kind = MOD_ROLLBACK, .memo_level = ~0u};
     struct kk_pt_flush local;
     if (iend <= iva)
         return;
@@ -207,7 +222,7 @@ void pt_rollback(struct kk_pt *pt, uint64_t iva, uint64_t iend, struct kk_pt_flu
 int kk_pt_unmap_range(struct kk_pt *pt, uint64_t va, uint64_t len, struct kk_pt_flush *fb,
                       kk_pt_mapping_fn cb, void *arg)
 {
-    struct mod_op o = {.kind = MOD_UNMAP, .cb = cb, .arg = arg};
+    struct mod_op o = {.memo_level = ~0u, .kind = MOD_UNMAP, .cb = cb, .arg = arg};
     int rc = run_mod(&o, pt, va, len, fb);
     return rc ? rc : clamp_count(o.visited);
 }
@@ -215,14 +230,14 @@ int kk_pt_unmap_range(struct kk_pt *pt, uint64_t va, uint64_t len, struct kk_pt_
 int kk_pt_protect_range(struct kk_pt *pt, uint64_t va, uint64_t len, unsigned flags,
                         struct kk_pt_flush *fb)
 {
-    struct mod_op o = {.kind = MOD_PROTECT, .flags = flags};
+    struct mod_op o = {.memo_level = ~0u, .kind = MOD_PROTECT, .flags = flags};
     int rc = run_mod(&o, pt, va, len, fb);
     return rc ? rc : clamp_count(o.visited);
 }
 
 int kk_pt_write_protect_range(struct kk_pt *pt, uint64_t va, uint64_t len, struct kk_pt_flush *fb)
 {
-    struct mod_op o = {.kind = MOD_WP};
+    struct mod_op o = {.memo_level = ~0u, .kind = MOD_WP};
     int rc = run_mod(&o, pt, va, len, fb);
     return rc ? rc : clamp_count(o.changed);
 }
@@ -230,7 +245,7 @@ int kk_pt_write_protect_range(struct kk_pt *pt, uint64_t va, uint64_t len, struc
 int kk_pt_clear_ad(struct kk_pt *pt, uint64_t va, uint64_t len, unsigned which,
                    struct kk_pt_flush *fb, kk_pt_mapping_fn cb, void *arg)
 {
-    struct mod_op o = {.kind = MOD_CLEAR, .flags = which, .cb = cb, .arg = arg};
+    struct mod_op o = {.memo_level = ~0u, .kind = MOD_CLEAR, .flags = which, .cb = cb, .arg = arg};
     int rc = run_mod(&o, pt, va, len, fb);
     return rc ? rc : clamp_count(o.changed);
 }

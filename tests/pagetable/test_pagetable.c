@@ -513,7 +513,7 @@ static void random_run(enum kk_pt_format f, bool high, uint64_t seed, unsigned n
 static void test_random_vs_model(void **state)
 {
     (void)state;
-    unsigned n = 150 * iters();
+    unsigned n = 500 * iters();
     for (size_t k = 0; k < NFORMATS; k++) {
         random_run(all_formats[k], false, 0x1234567ull + k, n);
         random_run(all_formats[k], true, 0xabcdef1ull + 7 * k, n);
