@@ -103,6 +103,22 @@ void kk_pt_flush_finish(struct kk_pt_flush *fb)
     fb->full = 0;
 }
 
+/* A table frame from the platform; one it cannot use (misaligned, beyond the
+ * format's PA width) goes straight back and fails with KK_ERANGE. */
+static int alloc_table(struct kk_pt *pt, uint64_t *pa)
+{
+    const struct kk_pt_platform *p = pt->plat;
+    int rc = p->alloc_table(p->ctx, pa);
+    if (rc)
+        return rc < 0 ? rc : KK_ENOMEM;
+    if ((*pa & (KK_PT_PAGE_SIZE - 1)) || (*pa >> pt->desc->pa_bits)) {
+        p->free_table(p->ctx, *pa);
+        return KK_ERANGE;
+    }
+    pt->tables++;
+    return 0;
+}
+
 /* ---- init / destroy ----------------------------------------------------- */
 
 int kk_pt_init(struct kk_pt *pt, const struct kk_pt_config *cfg)
@@ -120,11 +136,10 @@ int kk_pt_init(struct kk_pt *pt, const struct kk_pt_config *cfg)
     pt->plat = p;
     pt->asid = cfg->asid;
     pt->flush_threshold = cfg->flush_threshold ? cfg->flush_threshold : KK_PT_FLUSH_MAX;
-    int rc = p->alloc_table(p->ctx, &pt->root);
+    int rc = alloc_table(pt, &pt->root);
     if (rc)
-        return rc < 0 ? rc : KK_ENOMEM;
-    pt->tables = 1;
-    return 0;
+        pt->desc = NULL;
+    return rc;
 }
 
 static void destroy_level(struct kk_pt *pt, uint64_t tpa, unsigned l)
@@ -219,20 +234,10 @@ static int check_pa(const struct kk_pt_desc *d, uint64_t pa, uint64_t len)
     return 0;
 }
 
-static int alloc_table(struct kk_pt *pt, uint64_t *pa)
-{
-    int rc = pt->plat->alloc_table(pt->plat->ctx, pa);
-    if (rc)
-        return rc < 0 ? rc : KK_ENOMEM;
-    pt->tables++;
-    return 0;
-}
-
 /* Make a zero-filled (or freshly filled) table visible before linking it. */
 static inline void link_table(const struct kk_pt_desc *d, void *t, unsigned i, uint64_t child)
 {
-    __atomic_thread_fence(__ATOMIC_RELEASE);
-    pt_wr(d, t, i, pt_table_entry(d, child));
+    pt_publish(d, t, i, pt_table_entry(d, child));
 }
 
 /* ---- map ------------------------------------------------------------------ */
@@ -398,7 +403,6 @@ static int split_leaf(struct kk_pt *pt, struct kk_pt_flush *fb, void *t, unsigne
     }
     do {
         fill_split(d, ct, l, e);
-        __atomic_thread_fence(__ATOMIC_RELEASE);
     } while (!pt_cas(d, t, i, &e, pt_table_entry(d, *child)));
     pt_flush_add(fb, va);
     return 0;

@@ -114,16 +114,27 @@ static inline uint64_t pt_xchg(const struct kk_pt_desc *d, void *t, unsigned i, 
     return __atomic_exchange_n((uint32_t *)t + i, (uint32_t)e, __ATOMIC_RELAXED);
 }
 
-/* Compare-and-swap; on failure *old receives the current entry. */
+/* Store an entry after everything written before it (a new table's
+ * contents) is visible: a release exchange, which needs no FPU for 8-byte
+ * entries on 32-bit builds either. */
+static inline void pt_publish(const struct kk_pt_desc *d, void *t, unsigned i, uint64_t e)
+{
+    if (d->pte_bytes == 8)
+        (void)__atomic_exchange_n((uint64_t *)t + i, e, __ATOMIC_RELEASE);
+    else
+        (void)__atomic_exchange_n((uint32_t *)t + i, (uint32_t)e, __ATOMIC_RELEASE);
+}
+
+/* Compare-and-swap (release on success); on failure *old receives the current entry. */
 static inline bool pt_cas(const struct kk_pt_desc *d, void *t, unsigned i, uint64_t *old,
                           uint64_t e)
 {
     if (d->pte_bytes == 8)
-        return __atomic_compare_exchange_n((uint64_t *)t + i, old, e, false, __ATOMIC_RELAXED,
+        return __atomic_compare_exchange_n((uint64_t *)t + i, old, e, false, __ATOMIC_RELEASE,
                                            __ATOMIC_RELAXED);
     uint32_t o = (uint32_t)*old;
     bool ok = __atomic_compare_exchange_n((uint32_t *)t + i, &o, (uint32_t)e, false,
-                                          __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+                                          __ATOMIC_RELEASE, __ATOMIC_RELAXED);
     *old = o;
     return ok;
 }

@@ -200,6 +200,14 @@ static void test_info_and_init(void **state)
     kk_pt_destroy(&pt);
     assert_int_equal(a.nused, 0);
     arena_fini(&a);
+    /* A platform frame the format cannot address goes back: KK_ERANGE. */
+    arena_init(&a, 0x100000000ull);
+    cfg.format = KK_PT_I386;
+    cfg.plat = &a.plat;
+    assert_int_equal(kk_pt_init(&pt, &cfg), KK_ERANGE);
+    assert_int_equal(a.nused, 0);
+    assert_int_equal(a.bad_frees, 0);
+    arena_fini(&a);
 }
 
 static void test_map_each_size(void **state)
