@@ -1,0 +1,435 @@
+/**
+ * @file sync.h
+ * @brief kernkit::sync: spinlocks, interrupt/preemption guards and sleeping locks
+ *        over one portable platform interface.
+ *
+ * The host kernel fills one struct kk_sync_platform (interrupt save/restore,
+ * preemption, current thread, block/wake, clock) and passes it to every lock's
+ * init function. Every lock is a caller-allocated struct; nothing here
+ * allocates or owns globals.
+ *
+ * Compile-time options (must be the same for the library and its users; the
+ * CMake options KERNKIT_SYNC_DEBUG and KERNKIT_SYNC_UP set them on the target):
+ * - KK_SYNC_DEBUG: owner tracking, self-deadlock detection, unlock-by-non-owner
+ *   reports, a spin watchdog and a lock-order checker (struct kk_lockdep).
+ * - KK_SYNC_UP: uniprocessor build; spinlocks reduce to their guards (no
+ *   atomics, no spinning) and only keep a flag to catch misuse.
+ *
+ * The contract (no-lost-wake-up rule of block(), Hoare monitor versus Mesa
+ * condition variable, results of every bad input) is in docs/sync.md.
+ */
+#ifndef KERNKIT_SYNC_H
+#define KERNKIT_SYNC_H
+
+#include <kernkit/base.h>
+#include <kernkit/list.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Platform interface version of this header (low byte of KK_SYNC_PLATFORM_VERSION). */
+#define KK_SYNC_PLATFORM_V1 1u
+
+/** Bit of KK_SYNC_PLATFORM_VERSION set in KK_SYNC_DEBUG builds (lock layouts differ). */
+#define KK_SYNC_VERSION_DEBUG 0x100u
+/** Bit of KK_SYNC_PLATFORM_VERSION set in KK_SYNC_UP builds. */
+#define KK_SYNC_VERSION_UP 0x200u
+
+/** @cond KK_INTERNAL */
+#if defined(KK_SYNC_DEBUG) && defined(KK_SYNC_UP)
+#define KK_SYNC_BUILD_BITS_ (KK_SYNC_VERSION_DEBUG | KK_SYNC_VERSION_UP)
+#elif defined(KK_SYNC_DEBUG)
+#define KK_SYNC_BUILD_BITS_ KK_SYNC_VERSION_DEBUG
+#elif defined(KK_SYNC_UP)
+#define KK_SYNC_BUILD_BITS_ KK_SYNC_VERSION_UP
+#else
+#define KK_SYNC_BUILD_BITS_ 0u
+#endif
+/** @endcond */
+
+/**
+ * Value for kk_sync_platform::version: the interface version plus the build
+ * options the caller was compiled with. Init functions reject a platform whose
+ * version differs from the library's (a debug/release or UP/SMP mix-up).
+ */
+#define KK_SYNC_PLATFORM_VERSION (KK_SYNC_PLATFORM_V1 | KK_SYNC_BUILD_BITS_)
+
+/** Deadline meaning "wait forever" for every *_timeout / deadline argument. */
+#define KK_SYNC_FOREVER UINT64_MAX
+
+struct kk_waitq;
+struct kk_lockdep;
+struct kk_sync_report;
+
+/**
+ * @brief The platform interface: how the library talks to the host kernel.
+ *
+ * Filled and owned by the caller; it must outlive every lock initialised with
+ * it. Every callback gets @c ctx back. Optional callbacks may be NULL.
+ * Spinlocks need none of the callbacks; sleeping primitives need @c current,
+ * @c block and @c wake (their init returns KK_ENOTSUP otherwise); deadlines
+ * other than KK_SYNC_FOREVER need @c now.
+ */
+struct kk_sync_platform {
+    /** Must be KK_SYNC_PLATFORM_VERSION; other values make init return KK_EINVAL. */
+    uint32_t version;
+    /** Opaque pointer passed to every callback. */
+    void *ctx;
+    /**
+     * Optional: disable interrupts on this CPU and return the previous state
+     * (opaque to the library). NULL when the host has no interrupts.
+     */
+    unsigned long (*irq_save)(void *ctx);
+    /** Optional (NULL exactly when @c irq_save is): restore a state irq_save() returned. */
+    void (*irq_restore)(void *ctx, unsigned long flags);
+    /** Optional: disable preemption (nests; counted by the host). */
+    void (*preempt_disable)(void *ctx);
+    /** Optional (NULL exactly when @c preempt_disable is): re-enable preemption. */
+    void (*preempt_enable)(void *ctx);
+    /** Optional: pause inside spin loops; NULL uses the architecture's pause hint. */
+    void (*cpu_relax)(void *ctx);
+    /** Optional: the current CPU's number (0 if NULL); used in debug reports. */
+    uint32_t (*cpu_id)(void *ctx);
+    /**
+     * Opaque handle of the running thread: non-NULL, unique among live
+     * threads, with its two low bits clear (a pointer to a thread control
+     * block qualifies). Required by sleeping primitives.
+     */
+    void *(*current)(void *ctx);
+    /**
+     * Put the current thread to sleep. The host must mark the thread asleep
+     * *before* calling @p unlock(@p arg) (which releases the wait queue's
+     * internal spinlock), so that a wake() issued at any time after @p unlock
+     * started makes block() return: no lost wake-ups. Returns 0 when woken
+     * (spurious returns are allowed: the library re-checks its condition) or
+     * KK_ETIMEDOUT once now() >= @p deadline (never for KK_SYNC_FOREVER).
+     * Called with interrupts and preemption in the state the caller of the
+     * sleeping primitive had them (enabled), never inside a spinlock guard.
+     * @p wq is the queue slept on (for the host's bookkeeping; may be ignored).
+     */
+    int (*block)(void *ctx, struct kk_waitq *wq, void (*unlock)(void *arg), void *arg,
+                 uint64_t deadline);
+    /**
+     * Make @p thread runnable (a no-op if it is running). Called from any
+     * context while a wait queue's internal spinlock is held (interrupts off),
+     * so it must not sleep or take locks that are held around kernkit calls.
+     */
+    void (*wake)(void *ctx, void *thread);
+    /** Optional: monotonic time (any unit, e.g. ns) that deadlines are compared with. */
+    uint64_t (*now)(void *ctx);
+    /** Debug builds: optional lock-order checker instance (see kk_lockdep_init()); NULL = off. */
+    struct kk_lockdep *lockdep;
+    /** Debug builds: optional sink for misuse reports; called with no kernkit lock held. */
+    void (*report)(void *ctx, const struct kk_sync_report *r);
+    /** Debug builds: spin iterations before the watchdog reports a lockup (0 = 1<<24). */
+    uint32_t spin_limit;
+};
+
+/**
+ * @brief Check a platform: version, callback pairs.
+ * @param plat the platform.
+ * @return 0; KK_EINVAL if @p plat is NULL, has another version (wrong build
+ *         options) or only one half of a callback pair.
+ */
+KK_API int kk_sync_platform_check(const struct kk_sync_platform *plat);
+
+/** @defgroup kk_sync_debug Debug-build data (KK_SYNC_DEBUG)
+ * @{
+ */
+
+/**
+ * @brief A lock class for the lock-order checker. Locks sharing a class are
+ * one node of the dependency graph (like Linux lockdep's lock_class_key).
+ * Caller-owned; usually static. A lock with no class is its own class.
+ */
+struct kk_lock_class {
+    const char *name; /**< Name used in reports (may be NULL). */
+};
+
+/**
+ * @brief Per-lock debug state, present in every lock of a KK_SYNC_DEBUG build.
+ * Maintained by the library; read it only for diagnostics.
+ */
+struct kk_lockdep_map {
+    const struct kk_lock_class *cls; /**< Class set by KK_SYNC_SET_CLASS(), or NULL. */
+    void *owner;                     /**< Holder's thread handle (writer for rw locks). */
+    void *site;                      /**< Return address of the holder's lock call. */
+    uint32_t cpu;                    /**< CPU the holder locked on. */
+    uint32_t magic;                  /**< KK_LOCKDEP_MAGIC while initialised. */
+};
+
+/** Value of kk_lockdep_map::magic for an initialised lock. */
+#define KK_LOCKDEP_MAGIC 0x6b6b5359u
+
+/** Kinds of debug-build reports. */
+enum kk_sync_report_kind {
+    KK_SYNC_R_SELF_DEADLOCK = 1, /**< Lock taken again by its holder (returns KK_EDEADLK). */
+    KK_SYNC_R_NOT_OWNER,         /**< Unlock by a thread that does not hold it (KK_EPERM). */
+    KK_SYNC_R_NOT_LOCKED,        /**< Unlock of an unlocked lock (KK_EPERM). */
+    KK_SYNC_R_ORDER,             /**< Lock-order inversion (AB-BA); the lock is still taken. */
+    KK_SYNC_R_SPIN_LOCKUP,       /**< Spin watchdog: spun spin_limit times; keeps spinning. */
+    KK_SYNC_R_BUSY,              /**< Destroy of a held lock or one with waiters (KK_EBUSY). */
+    KK_SYNC_R_COND_NO_MUTEX,     /**< Condvar/monitor wait without holding the lock (KK_EPERM). */
+    KK_SYNC_R_LOCKDEP_FULL,      /**< Lock-order checker out of table space; it stops. */
+    KK_SYNC_R_UNINIT             /**< Lock used before init or after destroy (KK_EINVAL). */
+};
+
+/**
+ * @brief One debug report, passed to kk_sync_platform::report.
+ * Only valid during the call. Sites are return addresses of kernkit calls.
+ */
+struct kk_sync_report {
+    enum kk_sync_report_kind kind; /**< What happened. */
+    int err;                       /**< The code the call returns (0 if it proceeds). */
+    const void *lock;              /**< The lock being operated on. */
+    const char *name;              /**< Its class name, or NULL. */
+    void *site;                    /**< Where the offending call was made. */
+    void *thread;                  /**< Thread handle of the caller (NULL if unknown). */
+    uint32_t cpu;                  /**< CPU of the caller. */
+    /** SELF_DEADLOCK/NOT_OWNER/SPIN_LOCKUP/BUSY: current holder; ORDER: the held lock. */
+    const void *other;
+    const char *other_name; /**< Class name of @c other, or NULL. */
+    void *other_site;       /**< Where @c other was acquired (by its holder / by the caller). */
+    void *other_thread;     /**< Holder of the lock (SELF_DEADLOCK/NOT_OWNER/SPIN_LOCKUP). */
+    /** ORDER only: where @c lock was taken when the opposite order was first seen. */
+    void *prior_site;
+    /** ORDER only: where @c other was then taken while @c lock was held. */
+    void *prior_other_site;
+};
+
+/** @} */
+
+/** @defgroup kk_guard Interrupt and preemption guards
+ * @{
+ */
+
+/** What a guard disables. */
+enum kk_guard_kind {
+    KK_GUARD_NONE = 0,      /**< Nothing (a no-op guard). */
+    KK_GUARD_NOPREEMPT = 1, /**< Preemption (preempt_disable/enable). */
+    KK_GUARD_IRQSAVE = 2    /**< Interrupts (irq_save/restore) and preemption. */
+};
+
+/** @brief An entered guard: what to undo. Caller-owned, usually on the stack. */
+struct kk_guard {
+    const struct kk_sync_platform *plat; /**< Platform it was entered with. */
+    unsigned long flags;                 /**< Interrupt state to restore. */
+    uint32_t kind;                       /**< enum kk_guard_kind, or 0 when left. */
+    uint32_t active;                     /**< 1 between enter and leave. */
+};
+
+/**
+ * @brief Enter a guard: irq_save (for KK_GUARD_IRQSAVE) then preempt_disable.
+ * @param g caller-owned guard state.
+ * @param plat the platform.
+ * @param kind what to disable.
+ * @return 0; KK_EINVAL for NULL arguments, an unknown kind or a bad platform.
+ */
+KK_API int kk_guard_enter(struct kk_guard *g, const struct kk_sync_platform *plat,
+                          enum kk_guard_kind kind);
+
+/**
+ * @brief Leave a guard: irq_restore then preempt_enable (Linux's order).
+ * @param g a guard entered with kk_guard_enter().
+ * @return 0; KK_EINVAL if @p g is NULL; KK_EPERM if it is not entered.
+ */
+KK_API int kk_guard_leave(struct kk_guard *g);
+
+/** @} */
+
+/** @cond KK_INTERNAL */
+#ifdef KK_SYNC_DEBUG
+#define KK_SYNC_DEP_FIELD_            struct kk_lockdep_map dep;
+#define KK_SYNC_SET_CLASS_(lock, cls) ((lock)->dep.cls = (cls))
+#else
+#define KK_SYNC_DEP_FIELD_
+#define KK_SYNC_SET_CLASS_(lock, cls) ((void)(lock), (void)(cls))
+#endif
+/** @endcond */
+
+/** @defgroup kk_spin Spinlocks
+ * Every spinlock's plain lock disables preemption (if the platform can) and
+ * its irqsave lock disables interrupts too; unlock releases the lock first
+ * and restores interrupts/preemption after. In a KK_SYNC_UP build the lock
+ * reduces to the guard plus a plain "held" flag.
+ * Common results: 0 on success; KK_EINVAL for NULL or uninitialised locks;
+ * KK_EBUSY from trylock when held; KK_EPERM from unlocking an unlocked lock
+ * (and, in debug builds, a lock held by another thread); KK_EDEADLK when the
+ * caller already holds it (debug and UP builds detect this; SMP release
+ * builds spin forever, as any spinlock does).
+ * @{
+ */
+
+/**
+ * Set the lock-order class of lock @p lock (any kernkit lock) to @p cls
+ * (a const struct kk_lock_class *); a no-op outside debug builds.
+ */
+#define KK_SYNC_SET_CLASS(lock, cls) KK_SYNC_SET_CLASS_(lock, cls)
+
+/** @brief Test-and-test-and-set spinlock. Initialise with kk_spin_init(). */
+struct kk_spin {
+    uint32_t locked;                     /**< 1 while held. */
+    const struct kk_sync_platform *plat; /**< Platform (guards, relax, debug). */
+    KK_SYNC_DEP_FIELD_
+};
+
+/**
+ * @brief Initialise an unlocked spinlock.
+ * @param l the lock (caller-owned).
+ * @param plat the platform; must outlive the lock.
+ * @return 0, or KK_EINVAL (NULL argument, kk_sync_platform_check() failed).
+ */
+KK_API int kk_spin_init(struct kk_spin *l, const struct kk_sync_platform *plat);
+/** @brief Acquire with preemption disabled. @param l the lock. @return see @ref kk_spin. */
+KK_API int kk_spin_lock(struct kk_spin *l);
+/** @brief Acquire if free. @param l the lock. @return 0 or KK_EBUSY (see @ref kk_spin). */
+KK_API int kk_spin_trylock(struct kk_spin *l);
+/** @brief Release, then re-enable preemption. @param l the lock. @return see @ref kk_spin. */
+KK_API int kk_spin_unlock(struct kk_spin *l);
+/**
+ * @brief Save and disable interrupts, then acquire.
+ * @param l the lock.
+ * @param flags receives the interrupt state for kk_spin_unlock_irqrestore().
+ * @return see @ref kk_spin (on error interrupts are restored and @p flags is untouched).
+ */
+KK_API int kk_spin_lock_irqsave(struct kk_spin *l, unsigned long *flags);
+/**
+ * @brief Acquire with interrupts disabled if free.
+ * @param l the lock.
+ * @param flags receives the interrupt state.
+ * @return 0 or KK_EBUSY (interrupts restored) or as kk_spin_lock_irqsave().
+ */
+KK_API int kk_spin_trylock_irqsave(struct kk_spin *l, unsigned long *flags);
+/**
+ * @brief Release, then restore interrupts (only after the release).
+ * @param l the lock.
+ * @param flags the state kk_spin_lock_irqsave() saved.
+ * @return see @ref kk_spin (on error interrupts are left as they are).
+ */
+KK_API int kk_spin_unlock_irqrestore(struct kk_spin *l, unsigned long flags);
+/** @brief Is the lock held (by anyone)? @param l the lock. @return the state (racy hint). */
+KK_API bool kk_spin_is_locked(const struct kk_spin *l);
+
+/** @brief FIFO ticket spinlock. Initialise with kk_ticket_init(). */
+struct kk_ticket {
+    uint32_t next;                       /**< Next ticket to hand out. */
+    uint32_t owner;                      /**< Ticket now served. */
+    const struct kk_sync_platform *plat; /**< Platform. */
+    KK_SYNC_DEP_FIELD_
+};
+
+/** @brief Initialise. @param l the lock. @param plat the platform. @return 0 or KK_EINVAL. */
+KK_API int kk_ticket_init(struct kk_ticket *l, const struct kk_sync_platform *plat);
+/** @brief Take a ticket and wait for it. @param l the lock. @return see @ref kk_spin. */
+KK_API int kk_ticket_lock(struct kk_ticket *l);
+/** @brief Acquire if nobody holds or waits. @param l the lock. @return 0 or KK_EBUSY. */
+KK_API int kk_ticket_trylock(struct kk_ticket *l);
+/** @brief Serve the next ticket. @param l the lock. @return see @ref kk_spin. */
+KK_API int kk_ticket_unlock(struct kk_ticket *l);
+/**
+ * @brief Irqsave acquire. @param l the lock. @param flags receives the interrupt state.
+ * @return see @ref kk_spin.
+ */
+KK_API int kk_ticket_lock_irqsave(struct kk_ticket *l, unsigned long *flags);
+/**
+ * @brief Release, then restore interrupts. @param l the lock. @param flags saved state.
+ * @return see @ref kk_spin.
+ */
+KK_API int kk_ticket_unlock_irqrestore(struct kk_ticket *l, unsigned long flags);
+
+/**
+ * @brief Queue node of an MCS lock, provided by each acquirer (usually on its
+ * stack) and passed to lock and unlock. It must stay valid until unlock returns.
+ */
+struct kk_mcs_node {
+    struct kk_mcs_node *next; /**< Successor in the queue. */
+    uint32_t state;           /**< Waiting, granted, held or idle (library-private values). */
+};
+
+/** @brief MCS queue spinlock: each waiter spins on its own node. */
+struct kk_mcs {
+    struct kk_mcs_node *tail;            /**< Last node in the queue, NULL when free. */
+    const struct kk_sync_platform *plat; /**< Platform. */
+    KK_SYNC_DEP_FIELD_
+};
+
+/** @brief Initialise. @param l the lock. @param plat the platform. @return 0 or KK_EINVAL. */
+KK_API int kk_mcs_init(struct kk_mcs *l, const struct kk_sync_platform *plat);
+/**
+ * @brief Acquire, queueing @p node. @param l the lock. @param node caller's node.
+ * @return see @ref kk_spin; KK_EINVAL also for a NULL node.
+ */
+KK_API int kk_mcs_lock(struct kk_mcs *l, struct kk_mcs_node *node);
+/** @brief Acquire if free. @param l the lock. @param node caller's node. @return 0 or KK_EBUSY. */
+KK_API int kk_mcs_trylock(struct kk_mcs *l, struct kk_mcs_node *node);
+/**
+ * @brief Release, handing over to the next node.
+ * @param l the lock. @param node the node it was locked with.
+ * @return see @ref kk_spin; KK_EPERM also when @p node does not hold the lock.
+ */
+KK_API int kk_mcs_unlock(struct kk_mcs *l, struct kk_mcs_node *node);
+/**
+ * @brief Irqsave acquire. @param l the lock. @param node caller's node.
+ * @param flags receives the interrupt state. @return see kk_mcs_lock().
+ */
+KK_API int kk_mcs_lock_irqsave(struct kk_mcs *l, struct kk_mcs_node *node, unsigned long *flags);
+/**
+ * @brief Release, then restore interrupts. @param l the lock. @param node its node.
+ * @param flags saved state. @return see kk_mcs_unlock().
+ */
+KK_API int kk_mcs_unlock_irqrestore(struct kk_mcs *l, struct kk_mcs_node *node,
+                                    unsigned long flags);
+
+/**
+ * @brief Reader-writer spinlock: many readers or one writer; a waiting writer
+ * stops new readers (no writer starvation). Not recursive for writers.
+ */
+struct kk_rwspin {
+    uint32_t word;                       /**< Writer bit, writer-waiting bit, reader count. */
+    const struct kk_sync_platform *plat; /**< Platform. */
+    KK_SYNC_DEP_FIELD_
+};
+
+/** @brief Initialise. @param l the lock. @param plat the platform. @return 0 or KK_EINVAL. */
+KK_API int kk_rwspin_init(struct kk_rwspin *l, const struct kk_sync_platform *plat);
+/** @brief Acquire shared. @param l the lock. @return see @ref kk_spin. */
+KK_API int kk_rwspin_read_lock(struct kk_rwspin *l);
+/** @brief Acquire shared if no writer holds or waits. @param l the lock. @return 0/KK_EBUSY. */
+KK_API int kk_rwspin_read_trylock(struct kk_rwspin *l);
+/** @brief Release shared. @param l the lock. @return 0; KK_EPERM if no reader holds it. */
+KK_API int kk_rwspin_read_unlock(struct kk_rwspin *l);
+/** @brief Acquire exclusive. @param l the lock. @return see @ref kk_spin. */
+KK_API int kk_rwspin_write_lock(struct kk_rwspin *l);
+/** @brief Acquire exclusive if free. @param l the lock. @return 0 or KK_EBUSY. */
+KK_API int kk_rwspin_write_trylock(struct kk_rwspin *l);
+/** @brief Release exclusive. @param l the lock. @return 0; KK_EPERM if no writer holds it. */
+KK_API int kk_rwspin_write_unlock(struct kk_rwspin *l);
+/**
+ * @brief Irqsave shared acquire. @param l the lock. @param flags receives the state.
+ * @return see @ref kk_spin.
+ */
+KK_API int kk_rwspin_read_lock_irqsave(struct kk_rwspin *l, unsigned long *flags);
+/**
+ * @brief Release shared, then restore interrupts. @param l the lock. @param flags saved state.
+ * @return see kk_rwspin_read_unlock().
+ */
+KK_API int kk_rwspin_read_unlock_irqrestore(struct kk_rwspin *l, unsigned long flags);
+/**
+ * @brief Irqsave exclusive acquire. @param l the lock. @param flags receives the state.
+ * @return see @ref kk_spin.
+ */
+KK_API int kk_rwspin_write_lock_irqsave(struct kk_rwspin *l, unsigned long *flags);
+/**
+ * @brief Release exclusive, then restore interrupts. @param l the lock.
+ * @param flags saved state. @return see kk_rwspin_write_unlock().
+ */
+KK_API int kk_rwspin_write_unlock_irqrestore(struct kk_rwspin *l, unsigned long flags);
+
+/** @} */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KERNKIT_SYNC_H */
