@@ -120,13 +120,25 @@ void sync_dbg_report(const struct kk_sync_platform *p, enum kk_sync_report_kind 
 #define dbg_report(p, k, e, l, m, s) ((void)(p), (void)(l), (void)(m), (void)(s))
 #endif
 
-/* Wait-queue internals shared by the sleeping primitives (waitq.c). */
-struct kk_waiter;
+/*
+ * Wait-queue internals shared by the sleeping primitives (waitq.c). The
+ * queue lock is an irqsave spinlock without debug hooks (internal locks never
+ * nest, so they stay out of the lock-order graph). wq_sleep() is entered with
+ * the lock held and @w enqueued; it returns with the lock held: 0 once a
+ * waker dequeued @w (w->status says what it handed over), KK_ETIMEDOUT with
+ * @w dequeued by itself. Wakers call wq_wake() with the lock held.
+ */
+#define WQ_MAGIC 0x6b6b5751u
+int wq_init(struct kk_waitq *wq, const struct kk_sync_platform *plat);
+bool wq_ok(const struct kk_waitq *wq);
 unsigned long wq_lock(struct kk_waitq *wq);
 void wq_unlock(struct kk_waitq *wq, unsigned long flags);
 void wq_enqueue(struct kk_waitq *wq, struct kk_waiter *w, void *thread);
-struct kk_waiter *wq_wake_first(struct kk_waitq *wq, int status);
+struct kk_waiter *wq_first(const struct kk_waitq *wq);
+void wq_wake(struct kk_waitq *wq, struct kk_waiter *w, int status);
 int wq_sleep(struct kk_waitq *wq, struct kk_waiter *w, unsigned long *flags, uint64_t deadline);
+int wq_deadline_ok(const struct kk_sync_platform *p, uint64_t deadline);
+bool wq_expired(const struct kk_sync_platform *p, uint64_t deadline);
 int sync_plat_sleepers(const struct kk_sync_platform *p);
 
 #endif

@@ -428,6 +428,256 @@ KK_API int kk_rwspin_write_unlock_irqrestore(struct kk_rwspin *l, unsigned long 
 
 /** @} */
 
+/** @defgroup kk_waitq Wait queues
+ * The building block of the sleeping primitives. A wait queue is a list of
+ * sleeping threads guarded by an internal irqsave spinlock; wake-ups may be
+ * issued from interrupt handlers. Sleeping calls must be made from thread
+ * context with no spinlock held and interrupts enabled.
+ * @{
+ */
+
+/**
+ * @brief A sleeping thread's entry in a wait queue. Library-managed; it lives
+ * on the sleeper's stack for the duration of one wait.
+ */
+struct kk_waiter {
+    struct kk_list link; /**< Position in kk_waitq::waiters. */
+    void *thread;        /**< The sleeper's thread handle. */
+    int status;          /**< What the waker handed over (library-private). */
+    uint32_t woken;      /**< Set (under the queue lock) when dequeued by a waker. */
+};
+
+/** @brief A FIFO queue of sleeping threads. Initialise with kk_waitq_init(). */
+struct kk_waitq {
+    uint32_t lock;                       /**< Internal spinlock word. */
+    uint32_t magic;                      /**< Set while initialised. */
+    const struct kk_sync_platform *plat; /**< Platform (must provide current/block/wake). */
+    struct kk_list waiters;              /**< struct kk_waiter, oldest first. */
+};
+
+/**
+ * @brief Initialise an empty wait queue.
+ * @param wq the queue (caller-owned).
+ * @param plat the platform; must outlive the queue.
+ * @return 0; KK_EINVAL for NULL or a bad platform; KK_ENOTSUP if the platform
+ *         lacks current, block or wake.
+ */
+KK_API int kk_waitq_init(struct kk_waitq *wq, const struct kk_sync_platform *plat);
+
+/**
+ * @brief Mark a wait queue unusable.
+ * @param wq the queue.
+ * @return 0; KK_EINVAL if not initialised; KK_EBUSY (queue unchanged) if
+ *         threads are waiting.
+ */
+KK_API int kk_waitq_destroy(struct kk_waitq *wq);
+
+/**
+ * @brief Sleep until @p cond(@p arg) is true ("wait_event").
+ *
+ * @p cond is evaluated with the queue's internal lock held and interrupts
+ * off: it must be short and must not sleep or call into this queue. A
+ * waker makes the condition true and then calls kk_waitq_wake_one() or
+ * kk_waitq_wake_all(); no wake-up is lost between the check and the sleep.
+ * @param wq the queue.
+ * @param cond the condition (NULL is KK_EINVAL).
+ * @param arg passed to @p cond.
+ * @param deadline absolute time in kk_sync_platform::now units, or KK_SYNC_FOREVER.
+ * @return 0 once @p cond is true (at once if it already is, whatever the
+ *         deadline); KK_ETIMEDOUT when the deadline passes first (a deadline
+ *         in the past checks once and never sleeps); KK_ENOTSUP for a finite
+ *         deadline without a now() callback; KK_EINVAL for bad arguments.
+ */
+KK_API int kk_waitq_wait(struct kk_waitq *wq, bool (*cond)(void *arg), void *arg,
+                         uint64_t deadline);
+
+/**
+ * @brief Wake the oldest waiter (it re-checks its condition).
+ * @param wq the queue.
+ * @return the number of threads woken (0 or 1), or KK_EINVAL.
+ */
+KK_API int kk_waitq_wake_one(struct kk_waitq *wq);
+
+/**
+ * @brief Wake every waiter.
+ * @param wq the queue.
+ * @return the number of threads woken, or KK_EINVAL.
+ */
+KK_API int kk_waitq_wake_all(struct kk_waitq *wq);
+
+/** @} */
+
+/** @defgroup kk_mutex Mutex
+ * A sleeping lock with an owner. The owner word holds the owner's thread
+ * handle (so ownership is checked in every build, cheaply): unlocking by a
+ * non-owner and unlocking an unlocked mutex return KK_EPERM, and locking a
+ * mutex the caller holds returns KK_EDEADLK instead of hanging.
+ * Uncontended lock and unlock are one compare-and-swap each.
+ * @{
+ */
+
+/** kk_mutex_init() flag: hand the mutex to the oldest waiter on unlock (no barging). */
+#define KK_MUTEX_FIFO 1u
+
+/** @brief A sleeping mutex. Initialise with kk_mutex_init(). */
+struct kk_mutex {
+    uintptr_t owner;    /**< Owner thread handle | 1 when threads wait; 0 when free. */
+    uint32_t flags;     /**< KK_MUTEX_FIFO or 0. */
+    struct kk_waitq wq; /**< Sleeping lockers. */
+    KK_SYNC_DEP_FIELD_
+};
+
+/**
+ * @brief Initialise an unlocked mutex.
+ * @param m the mutex (caller-owned).
+ * @param plat the platform; must outlive the mutex.
+ * @param flags 0 (waiters woken on unlock compete with new lockers: fastest)
+ *        or KK_MUTEX_FIFO (ownership handed to the oldest waiter: fair).
+ * @return 0; KK_EINVAL (NULL, bad platform, unknown flags); KK_ENOTSUP (see kk_waitq_init()).
+ */
+KK_API int kk_mutex_init(struct kk_mutex *m, const struct kk_sync_platform *plat, uint32_t flags);
+
+/**
+ * @brief Mark a mutex unusable.
+ * @param m the mutex.
+ * @return 0; KK_EINVAL if not initialised; KK_EBUSY (mutex unchanged) while
+ *         it is held or has waiters.
+ */
+KK_API int kk_mutex_destroy(struct kk_mutex *m);
+
+/**
+ * @brief Acquire, sleeping while another thread holds it.
+ * @param m the mutex.
+ * @return 0; KK_EDEADLK if the caller already holds it; KK_EINVAL.
+ */
+KK_API int kk_mutex_lock(struct kk_mutex *m);
+
+/**
+ * @brief Acquire, sleeping at most until @p deadline.
+ * @param m the mutex.
+ * @param deadline absolute time (kk_sync_platform::now units) or KK_SYNC_FOREVER.
+ * @return as kk_mutex_lock(), or KK_ETIMEDOUT (a past deadline tries once);
+ *         KK_ENOTSUP for a finite deadline without now().
+ */
+KK_API int kk_mutex_lock_timeout(struct kk_mutex *m, uint64_t deadline);
+
+/**
+ * @brief Acquire if free, never sleeping.
+ * @param m the mutex.
+ * @return 0; KK_EBUSY if held (KK_EDEADLK if by the caller); KK_EINVAL.
+ */
+KK_API int kk_mutex_trylock(struct kk_mutex *m);
+
+/**
+ * @brief Release, waking (or, with KK_MUTEX_FIFO, handing over to) the oldest waiter.
+ * @param m the mutex.
+ * @return 0; KK_EPERM if the caller does not hold it (unlocked or held by
+ *         another thread; nothing changes); KK_EINVAL.
+ */
+KK_API int kk_mutex_unlock(struct kk_mutex *m);
+
+/**
+ * @brief The mutex's owner.
+ * @param m the mutex.
+ * @return the owner's thread handle, or NULL if free (or @p m is NULL).
+ */
+KK_API void *kk_mutex_owner(const struct kk_mutex *m);
+
+/** @} */
+
+/** @defgroup kk_sem Counting semaphore
+ * up() hands a unit directly to the oldest sleeper, so waiters are served
+ * in FIFO order and a unit is never stolen by a late down().
+ * @{
+ */
+
+/** Largest semaphore count. */
+#define KK_SEM_MAX 0x7fffffff
+
+/** @brief A counting semaphore. Initialise with kk_sem_init(). */
+struct kk_sem {
+    int32_t count;      /**< Available units (changed under the queue lock). */
+    struct kk_waitq wq; /**< Sleepers in down(). */
+};
+
+/**
+ * @brief Initialise with @p value units.
+ * @param s the semaphore. @param plat the platform. @param value initial count (<= KK_SEM_MAX).
+ * @return 0; KK_EINVAL (NULL, bad platform, value too large); KK_ENOTSUP.
+ */
+KK_API int kk_sem_init(struct kk_sem *s, const struct kk_sync_platform *plat, uint32_t value);
+/**
+ * @brief Mark unusable. @param s the semaphore.
+ * @return 0; KK_EBUSY (unchanged) with sleepers; KK_EINVAL.
+ */
+KK_API int kk_sem_destroy(struct kk_sem *s);
+/** @brief Take a unit, sleeping until one is available. @param s the semaphore. @return 0 or
+ * KK_EINVAL. */
+KK_API int kk_sem_down(struct kk_sem *s);
+/**
+ * @brief Take a unit, sleeping at most until @p deadline.
+ * @param s the semaphore.
+ * @param deadline absolute time or KK_SYNC_FOREVER; a past deadline only tries.
+ * @return 0; KK_ETIMEDOUT; KK_ENOTSUP (finite deadline without now()); KK_EINVAL.
+ */
+KK_API int kk_sem_down_timeout(struct kk_sem *s, uint64_t deadline);
+/** @brief Take a unit if one is available. @param s the semaphore. @return 0, KK_EAGAIN or
+ * KK_EINVAL. */
+KK_API int kk_sem_trydown(struct kk_sem *s);
+/**
+ * @brief Return a unit (to the oldest sleeper if any). Callable from interrupt handlers.
+ * @param s the semaphore.
+ * @return 0; KK_EOVERFLOW (unchanged) if the count is KK_SEM_MAX; KK_EINVAL.
+ */
+KK_API int kk_sem_up(struct kk_sem *s);
+/** @brief Current count (a racy snapshot). @param s the semaphore. @return the count, or KK_EINVAL.
+ */
+KK_API int kk_sem_value(const struct kk_sem *s);
+
+/** @} */
+
+/** @defgroup kk_cond Condition variable (Mesa semantics)
+ * signal() makes a waiter runnable; it re-acquires the mutex later, so the
+ * condition may have changed: always wait in a loop. Signal and broadcast
+ * may be called with or without the mutex held, and from interrupt handlers.
+ * @{
+ */
+
+/** @brief A Mesa condition variable. Initialise with kk_cond_init(). */
+struct kk_cond {
+    struct kk_waitq wq; /**< Waiting threads. */
+};
+
+/**
+ * @brief Initialise. @param c the condvar. @param plat the platform.
+ * @return 0; KK_EINVAL; KK_ENOTSUP.
+ */
+KK_API int kk_cond_init(struct kk_cond *c, const struct kk_sync_platform *plat);
+/** @brief Mark unusable. @param c the condvar. @return 0; KK_EBUSY with waiters; KK_EINVAL. */
+KK_API int kk_cond_destroy(struct kk_cond *c);
+/**
+ * @brief Atomically release @p m and sleep; re-acquire @p m before returning.
+ * @param c the condvar. @param m a mutex the caller holds.
+ * @return 0 (also on spurious wake-ups); KK_EPERM (nothing done) if the caller
+ *         does not hold @p m; KK_EINVAL.
+ */
+KK_API int kk_cond_wait(struct kk_cond *c, struct kk_mutex *m);
+/**
+ * @brief As kk_cond_wait(), giving up at @p deadline.
+ * @param c the condvar. @param m a mutex the caller holds.
+ * @param deadline absolute time or KK_SYNC_FOREVER.
+ * @return 0; KK_ETIMEDOUT (with @p m held again; a deadline already past
+ *         returns at once without releasing @p m); KK_EPERM; KK_ENOTSUP; KK_EINVAL.
+ */
+KK_API int kk_cond_wait_timeout(struct kk_cond *c, struct kk_mutex *m, uint64_t deadline);
+/** @brief Wake the oldest waiter. @param c the condvar. @return threads woken (0/1) or KK_EINVAL.
+ */
+KK_API int kk_cond_signal(struct kk_cond *c);
+/** @brief Wake all waiters. @param c the condvar. @return threads woken or KK_EINVAL. */
+KK_API int kk_cond_broadcast(struct kk_cond *c);
+
+/** @} */
+
 #ifdef __cplusplus
 }
 #endif

@@ -13,11 +13,13 @@ struct host_thread {
     pthread_mutex_t m;
     pthread_cond_t c;
     bool inited;
-    bool pending;   /* a wake-up arrived since block() marked us asleep */
     bool irq_off;   /* emulated interrupt flag */
     int preempt;    /* preempt_disable depth */
     uint32_t cpu;   /* small id for cpu_id() */
     unsigned relax; /* cpu_relax() calls, to yield now and then */
+    /* Written by wakers under m: kept apart from the owner-only fields above,
+     * which the compiler may load together. */
+    int pending __attribute__((aligned(16))); /* a wake-up since block() marked us asleep */
 } __attribute__((aligned(16)));
 
 static __thread struct host_thread self;
@@ -149,7 +151,7 @@ static int h_block(void *ctx, struct kk_waitq *wq, void (*unlock)(void *), void 
 
     __atomic_fetch_add(&hp->blocks, 1, __ATOMIC_RELAXED);
     pthread_mutex_lock(&t->m);
-    t->pending = false; /* marked asleep: any later wake() is recorded */
+    t->pending = 0; /* marked asleep: any later wake() is recorded */
     pthread_mutex_unlock(&t->m);
     unlock(arg);
     if (t->irq_off || t->preempt)
@@ -167,7 +169,7 @@ static int h_block(void *ctx, struct kk_waitq *wq, void (*unlock)(void *), void 
         struct timespec ts = {(time_t)(deadline / 1000000000u), (long)(deadline % 1000000000u)};
         pthread_cond_timedwait(&t->c, &t->m, &ts);
     }
-    t->pending = false;
+    t->pending = 0;
     pthread_mutex_unlock(&t->m);
     return rc;
 }
@@ -181,7 +183,7 @@ static void h_wake(void *ctx, void *thread)
     if (!me()->irq_off)
         violation(hp, "wake() outside the wait queue's irqsave lock");
     pthread_mutex_lock(&t->m);
-    t->pending = true;
+    t->pending = 1;
     pthread_cond_signal(&t->c);
     pthread_mutex_unlock(&t->m);
 }

@@ -12,32 +12,7 @@
 
 #include <cmocka.h>
 
-#include "host_platform.h"
-
-#ifdef KK_SYNC_UP
-#define UP_MODE true
-#else
-#define UP_MODE false
-#endif
-
-#define NTHREADS 4
-
-static struct host_plat hp;
-
-static int setup(void **state)
-{
-    (void)state;
-    host_plat_init(&hp, UP_MODE);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    assert_int_equal(hp.violations, 0);
-    host_plat_destroy(&hp);
-    return 0;
-}
+#include "test_common.h"
 
 static void init_rejects_bad_input(void **state)
 {
@@ -353,7 +328,7 @@ static void run_validate(int kind)
 
     memset(&sh, 0, sizeof(sh));
     sh.kind = kind;
-    sh.iters = host_iters(kind == L_TICKET || kind == L_MCS ? 4000 : 10000);
+    sh.iters = host_iters(kind == L_TICKET || kind == L_MCS ? 10000 : 30000);
     assert_int_equal(kk_spin_init(&sh.tas, &hp.plat), 0);
     assert_int_equal(kk_ticket_init(&sh.ticket, &hp.plat), 0);
     assert_int_equal(kk_mcs_init(&sh.mcs, &hp.plat), 0);

@@ -1,0 +1,36 @@
+/*
+ * test_common.h: the fixture every sync test file shares: one host platform
+ * (uniprocessor emulation in the KK_SYNC_UP variant), checked for contract
+ * violations after each group. Include after <cmocka.h>.
+ */
+#ifndef KK_TEST_SYNC_COMMON_H
+#define KK_TEST_SYNC_COMMON_H
+
+#include "host_platform.h"
+
+#ifdef KK_SYNC_UP
+#define UP_MODE true
+#else
+#define UP_MODE false
+#endif
+
+#define NTHREADS 4
+
+static struct host_plat hp;
+
+static int setup(void **state)
+{
+    (void)state;
+    host_plat_init(&hp, UP_MODE);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    assert_int_equal(hp.violations, 0);
+    host_plat_destroy(&hp);
+    return 0;
+}
+
+#endif
