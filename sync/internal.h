@@ -140,5 +140,8 @@ int wq_sleep(struct kk_waitq *wq, struct kk_waiter *w, unsigned long *flags, uin
 int wq_deadline_ok(const struct kk_sync_platform *p, uint64_t deadline);
 bool wq_expired(const struct kk_sync_platform *p, uint64_t deadline);
 int sync_plat_sleepers(const struct kk_sync_platform *p);
+int units_take(struct kk_waitq *wq, int32_t *count, const uint32_t *all, uint64_t deadline,
+               int busy_rc);
+int units_give(struct kk_waitq *wq, int32_t *count, bool to_all);
 
 #endif

@@ -15,11 +15,6 @@
 
 #define GRANTED 1
 
-static bool sem_ok(const struct kk_sem *s)
-{
-    return s && wq_ok(&s->wq);
-}
-
 int kk_sem_init(struct kk_sem *s, const struct kk_sync_platform *plat, uint32_t value)
 {
     if (!s || value > KK_SEM_MAX)
@@ -33,27 +28,65 @@ int kk_sem_destroy(struct kk_sem *s)
     return s ? kk_waitq_destroy(&s->wq) : KK_EINVAL;
 }
 
-int kk_sem_down_timeout(struct kk_sem *s, uint64_t deadline)
+/*
+ * Units shared by the semaphore and the completion: take one (or pass if
+ * *all is set), sleeping until a giver hands one over; give one to the
+ * oldest sleeper or bank it. Queue lock taken inside.
+ */
+int units_take(struct kk_waitq *wq, int32_t *count, const uint32_t *all, uint64_t deadline,
+               int busy_rc)
 {
     struct kk_waiter w;
     unsigned long f;
     int rc = 0;
 
-    if (!sem_ok(s))
+    if (!wq_ok(wq))
         return KK_EINVAL;
-    if (wq_deadline_ok(s->wq.plat, deadline))
+    if (wq_deadline_ok(wq->plat, deadline))
         return KK_ENOTSUP;
-    f = wq_lock(&s->wq);
-    if (s->count > 0) {
-        ST_RLX(&s->count, s->count - 1);
-    } else if (wq_expired(s->wq.plat, deadline)) {
-        rc = KK_ETIMEDOUT;
+    f = wq_lock(wq);
+    if (all && LD_ACQ(all)) {
+        rc = 0;
+    } else if (*count > 0) {
+        ST_RLX(count, *count - 1);
+    } else if (wq_expired(wq->plat, deadline)) {
+        rc = busy_rc;
     } else {
-        wq_enqueue(&s->wq, &w, s->wq.plat->current(s->wq.plat->ctx));
-        rc = wq_sleep(&s->wq, &w, &f, deadline);
+        wq_enqueue(wq, &w, wq->plat->current(wq->plat->ctx));
+        rc = wq_sleep(wq, &w, &f, deadline);
     }
-    wq_unlock(&s->wq, f);
+    wq_unlock(wq, f);
     return rc;
+}
+
+int units_give(struct kk_waitq *wq, int32_t *count, bool to_all)
+{
+    struct kk_waiter *w;
+    unsigned long f;
+    int rc = 0;
+
+    if (!wq_ok(wq))
+        return KK_EINVAL;
+    f = wq_lock(wq);
+    while ((w = wq_first(wq)) != NULL) {
+        wq_wake(wq, w, GRANTED);
+        if (!to_all)
+            goto out;
+    }
+    if (to_all)
+        goto out;
+    if (*count == KK_SEM_MAX)
+        rc = KK_EOVERFLOW;
+    else
+        ST_RLX(count, *count + 1);
+out:
+    wq_unlock(wq, f);
+    return rc;
+}
+
+int kk_sem_down_timeout(struct kk_sem *s, uint64_t deadline)
+{
+    return s ? units_take(&s->wq, &s->count, NULL, deadline, KK_ETIMEDOUT) : KK_EINVAL;
 }
 
 int kk_sem_down(struct kk_sem *s)
@@ -63,43 +96,18 @@ int kk_sem_down(struct kk_sem *s)
 
 int kk_sem_trydown(struct kk_sem *s)
 {
-    unsigned long f;
-    int rc = KK_EAGAIN;
-
-    if (!sem_ok(s))
-        return KK_EINVAL;
-    f = wq_lock(&s->wq);
-    if (s->count > 0) {
-        ST_RLX(&s->count, s->count - 1);
-        rc = 0;
-    }
-    wq_unlock(&s->wq, f);
-    return rc;
+    /* Deadline 0 is always past: take a unit or fail without sleeping. */
+    return s ? units_take(&s->wq, &s->count, NULL, 0, KK_EAGAIN) : KK_EINVAL;
 }
 
 int kk_sem_up(struct kk_sem *s)
 {
-    struct kk_waiter *w;
-    unsigned long f;
-    int rc = 0;
-
-    if (!sem_ok(s))
-        return KK_EINVAL;
-    f = wq_lock(&s->wq);
-    w = wq_first(&s->wq);
-    if (w)
-        wq_wake(&s->wq, w, GRANTED);
-    else if (s->count == KK_SEM_MAX)
-        rc = KK_EOVERFLOW;
-    else
-        ST_RLX(&s->count, s->count + 1);
-    wq_unlock(&s->wq, f);
-    return rc;
+    return s ? units_give(&s->wq, &s->count, false) : KK_EINVAL;
 }
 
 int kk_sem_value(const struct kk_sem *s)
 {
-    return sem_ok(s) ? LD_RLX(&s->count) : KK_EINVAL;
+    return s && wq_ok(&s->wq) ? LD_RLX(&s->count) : KK_EINVAL;
 }
 
 /* ---- condition variable ---- */

@@ -84,12 +84,12 @@ void wq_wake(struct kk_waitq *wq, struct kk_waiter *w, int status)
 
 int wq_deadline_ok(const struct kk_sync_platform *p, uint64_t deadline)
 {
-    return deadline == KK_SYNC_FOREVER || p->now ? 0 : KK_ENOTSUP;
+    return deadline == KK_SYNC_FOREVER || deadline == 0 || p->now ? 0 : KK_ENOTSUP;
 }
 
 bool wq_expired(const struct kk_sync_platform *p, uint64_t deadline)
 {
-    return deadline != KK_SYNC_FOREVER && p->now(p->ctx) >= deadline;
+    return deadline == 0 || (deadline != KK_SYNC_FOREVER && p->now(p->ctx) >= deadline);
 }
 
 int wq_sleep(struct kk_waitq *wq, struct kk_waiter *w, unsigned long *flags, uint64_t deadline)

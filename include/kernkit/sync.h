@@ -55,7 +55,11 @@ extern "C" {
  */
 #define KK_SYNC_PLATFORM_VERSION (KK_SYNC_PLATFORM_V1 | KK_SYNC_BUILD_BITS_)
 
-/** Deadline meaning "wait forever" for every *_timeout / deadline argument. */
+/**
+ * Deadline meaning "wait forever" for every *_timeout / deadline argument.
+ * Deadlines are absolute times in kk_sync_platform::now units; any deadline
+ * already past (0 in particular, which never needs now()) means "do not sleep".
+ */
 #define KK_SYNC_FOREVER UINT64_MAX
 
 struct kk_waitq;
@@ -675,6 +679,240 @@ KK_API int kk_cond_wait_timeout(struct kk_cond *c, struct kk_mutex *m, uint64_t 
 KK_API int kk_cond_signal(struct kk_cond *c);
 /** @brief Wake all waiters. @param c the condvar. @return threads woken or KK_EINVAL. */
 KK_API int kk_cond_broadcast(struct kk_cond *c);
+
+/** @} */
+
+/** @defgroup kk_monitor Monitor (Hoare semantics)
+ * A monitor in the style of uCore lab 7 built from semaphores: signal()
+ * passes the monitor *immediately* to the signalled waiter and the signaller
+ * waits on an internal "next" queue until that waiter leaves or waits again
+ * (signal-and-urgent-wait). So a waiter returning from kk_monitor_wait()
+ * finds exactly the state the signaller established: an @c if suffices
+ * where a Mesa condition variable (@ref kk_cond) needs a @c while.
+ * Leaving gives priority to signallers waiting on "next" over new entrants.
+ * @{
+ */
+
+/** @brief A Hoare monitor. Initialise with kk_monitor_init(). */
+struct kk_monitor {
+    struct kk_sem mutex; /**< Entry semaphore (1 = free). */
+    struct kk_sem next;  /**< Signallers waiting to resume. */
+    int32_t next_count;  /**< Number of threads waiting on @c next. */
+    uint32_t pad;        /**< Reserved, zero. */
+    void *owner;         /**< Thread inside the monitor, or NULL. */
+};
+
+/** @brief A condition of a monitor. Initialise with kk_monitor_cond_init(). */
+struct kk_monitor_cond {
+    struct kk_sem sem;      /**< Waiters sleep here. */
+    int32_t count;          /**< Number of waiters. */
+    uint32_t pad;           /**< Reserved, zero. */
+    struct kk_monitor *mon; /**< The monitor it belongs to. */
+};
+
+/**
+ * @brief Initialise an empty monitor.
+ * @param mon the monitor. @param plat the platform.
+ * @return 0; KK_EINVAL; KK_ENOTSUP (platform without block/wake/current).
+ */
+KK_API int kk_monitor_init(struct kk_monitor *mon, const struct kk_sync_platform *plat);
+/**
+ * @brief Mark unusable. @param mon the monitor.
+ * @return 0; KK_EBUSY (unchanged) while a thread is inside or waiting; KK_EINVAL.
+ */
+KK_API int kk_monitor_destroy(struct kk_monitor *mon);
+/**
+ * @brief Enter the monitor, sleeping while another thread is inside.
+ * @param mon the monitor.
+ * @return 0; KK_EDEADLK if the caller is already inside; KK_EINVAL.
+ */
+KK_API int kk_monitor_enter(struct kk_monitor *mon);
+/**
+ * @brief Leave, resuming a waiting signaller first, else admitting an entrant.
+ * @param mon the monitor.
+ * @return 0; KK_EPERM if the caller is not inside; KK_EINVAL.
+ */
+KK_API int kk_monitor_leave(struct kk_monitor *mon);
+/**
+ * @brief Initialise a condition of @p mon.
+ * @param cv the condition. @param mon an initialised monitor (must outlive @p cv).
+ * @return 0; KK_EINVAL.
+ */
+KK_API int kk_monitor_cond_init(struct kk_monitor_cond *cv, struct kk_monitor *mon);
+/**
+ * @brief Mark unusable. @param cv the condition.
+ * @return 0; KK_EBUSY (unchanged) with waiters; KK_EINVAL.
+ */
+KK_API int kk_monitor_cond_destroy(struct kk_monitor_cond *cv);
+/**
+ * @brief Release the monitor and sleep until signalled; return inside the
+ *        monitor, handed over directly by the signaller.
+ * @param cv the condition.
+ * @return 0; KK_EPERM if the caller is not inside the monitor; KK_EINVAL.
+ */
+KK_API int kk_monitor_wait(struct kk_monitor_cond *cv);
+/**
+ * @brief If a thread waits on @p cv, run it now (the caller sleeps until it
+ *        leaves the monitor or waits again).
+ * @param cv the condition.
+ * @return 1 if a waiter ran, 0 if none waited; KK_EPERM if the caller is not
+ *         inside the monitor; KK_EINVAL.
+ */
+KK_API int kk_monitor_signal(struct kk_monitor_cond *cv);
+
+/** @} */
+
+/** @defgroup kk_chan Bounded channel
+ * A FIFO of fixed-size elements in a caller-provided buffer, with blocking,
+ * timed and non-blocking send/receive and close. After close, send returns
+ * KK_EPIPE (blocked senders too; their element is not queued) and receive
+ * keeps returning queued elements until the channel is empty, then KK_EPIPE.
+ * @{
+ */
+
+/** @brief A bounded channel. Initialise with kk_chan_init(). */
+struct kk_chan {
+    struct kk_mutex m;        /**< Protects the fields below. */
+    struct kk_cond not_full;  /**< Senders wait here. */
+    struct kk_cond not_empty; /**< Receivers wait here. */
+    unsigned char *buf;       /**< Caller's buffer: @c cap elements. */
+    size_t elem_size;         /**< Bytes per element. */
+    uint32_t cap;             /**< Capacity in elements. */
+    uint32_t head;            /**< Index of the oldest element. */
+    uint32_t count;           /**< Elements queued. */
+    uint32_t closed;          /**< 1 after kk_chan_close(). */
+    uint32_t waiting;         /**< Threads blocked in send/recv. */
+};
+
+/**
+ * @brief Initialise an open, empty channel over @p buf.
+ * @param ch the channel. @param plat the platform.
+ * @param buf caller-owned storage of @p elem_size * @p capacity bytes; must
+ *        outlive the channel.
+ * @param elem_size bytes per element (> 0). @param capacity elements (> 0).
+ * @return 0; KK_EINVAL (NULL, zero sizes, size overflow); KK_ENOTSUP.
+ */
+KK_API int kk_chan_init(struct kk_chan *ch, const struct kk_sync_platform *plat, void *buf,
+                        size_t elem_size, uint32_t capacity);
+/**
+ * @brief Mark unusable. @param ch the channel.
+ * @return 0; KK_EBUSY (unchanged) while threads are blocked in it; KK_EINVAL.
+ */
+KK_API int kk_chan_destroy(struct kk_chan *ch);
+/**
+ * @brief Queue a copy of @p elem, sleeping while the channel is full.
+ * @param ch the channel. @param elem @c elem_size bytes to copy.
+ * @return 0; KK_EPIPE if closed (before or while waiting); KK_EINVAL.
+ */
+KK_API int kk_chan_send(struct kk_chan *ch, const void *elem);
+/**
+ * @brief As kk_chan_send(), giving up at @p deadline.
+ * @param ch the channel. @param elem the element. @param deadline absolute time or KK_SYNC_FOREVER.
+ * @return 0; KK_ETIMEDOUT (a past deadline only tries); KK_EPIPE; KK_ENOTSUP; KK_EINVAL.
+ */
+KK_API int kk_chan_send_timeout(struct kk_chan *ch, const void *elem, uint64_t deadline);
+/**
+ * @brief Queue @p elem if there is room, never sleeping.
+ * @param ch the channel. @param elem the element.
+ * @return 0; KK_EAGAIN if full; KK_EPIPE if closed; KK_EINVAL.
+ */
+KK_API int kk_chan_try_send(struct kk_chan *ch, const void *elem);
+/**
+ * @brief Take the oldest element, sleeping while the channel is empty and open.
+ * @param ch the channel. @param elem receives @c elem_size bytes.
+ * @return 0; KK_EPIPE once closed and drained; KK_EINVAL.
+ */
+KK_API int kk_chan_recv(struct kk_chan *ch, void *elem);
+/**
+ * @brief As kk_chan_recv(), giving up at @p deadline.
+ * @param ch the channel. @param elem receives the element.
+ * @param deadline absolute time or KK_SYNC_FOREVER.
+ * @return 0; KK_ETIMEDOUT; KK_EPIPE; KK_ENOTSUP; KK_EINVAL.
+ */
+KK_API int kk_chan_recv_timeout(struct kk_chan *ch, void *elem, uint64_t deadline);
+/**
+ * @brief Take the oldest element if any, never sleeping.
+ * @param ch the channel. @param elem receives the element.
+ * @return 0; KK_EAGAIN if empty and open; KK_EPIPE if empty and closed; KK_EINVAL.
+ */
+KK_API int kk_chan_try_recv(struct kk_chan *ch, void *elem);
+/**
+ * @brief Close: wake every blocked sender (KK_EPIPE) and receiver (drain, then KK_EPIPE).
+ * @param ch the channel.
+ * @return 0; KK_EALREADY if already closed; KK_EINVAL.
+ */
+KK_API int kk_chan_close(struct kk_chan *ch);
+/** @brief Queued elements (a snapshot). @param ch the channel. @return the count, or KK_EINVAL. */
+KK_API int kk_chan_len(struct kk_chan *ch);
+
+/** @} */
+
+/** @defgroup kk_completion Completion and once
+ * A completion counts "done" events: kk_completion_complete() releases one
+ * waiter (or banks the event), kk_completion_complete_all() releases all
+ * present and future waiters until kk_completion_reinit(). A once runs an
+ * initialisation function exactly once, successfully, however many threads
+ * race for it. Both are safe to signal from interrupt handlers
+ * (complete/complete_all).
+ * @{
+ */
+
+/** @brief A completion. Initialise with kk_completion_init(). */
+struct kk_completion {
+    int32_t done;       /**< Banked completions, or KK_SEM_MAX after complete_all. */
+    uint32_t all;       /**< 1 after complete_all. */
+    struct kk_waitq wq; /**< Waiters. */
+};
+
+/**
+ * @brief Initialise as not done. @param c the completion. @param plat the platform.
+ * @return 0; KK_EINVAL; KK_ENOTSUP.
+ */
+KK_API int kk_completion_init(struct kk_completion *c, const struct kk_sync_platform *plat);
+/**
+ * @brief Reset to not done. @param c the completion.
+ * @return 0; KK_EBUSY (unchanged) with waiters; KK_EINVAL.
+ */
+KK_API int kk_completion_reinit(struct kk_completion *c);
+/**
+ * @brief Signal one completion: wake the oldest waiter or bank it for the next wait.
+ * @param c the completion.
+ * @return 0; KK_EOVERFLOW (unchanged) if KK_SEM_MAX are banked; KK_EINVAL.
+ */
+KK_API int kk_completion_complete(struct kk_completion *c);
+/** @brief Complete for every present and future waiter. @param c the completion. @return 0 or
+ * KK_EINVAL. */
+KK_API int kk_completion_complete_all(struct kk_completion *c);
+/**
+ * @brief Wait until completed (consuming one banked completion unless complete_all).
+ * @param c the completion. @param deadline absolute time or KK_SYNC_FOREVER.
+ * @return 0; KK_ETIMEDOUT (a past deadline only checks); KK_ENOTSUP; KK_EINVAL.
+ */
+KK_API int kk_completion_wait(struct kk_completion *c, uint64_t deadline);
+
+/** @brief Run-once control. Initialise with kk_once_init(). */
+struct kk_once {
+    uint32_t state;     /**< Not run, running or done (library-private values). */
+    void *runner;       /**< Thread running the function, while running. */
+    struct kk_waitq wq; /**< Threads waiting for the runner. */
+};
+
+/**
+ * @brief Initialise as not run. @param o the once. @param plat the platform.
+ * @return 0; KK_EINVAL; KK_ENOTSUP.
+ */
+KK_API int kk_once_init(struct kk_once *o, const struct kk_sync_platform *plat);
+/**
+ * @brief Run @p fn(@p arg) unless it already succeeded; concurrent callers
+ *        sleep until the running call finishes.
+ * @param o the once. @param fn returns 0 on success, a negative code on failure
+ *        (then the once stays "not run" and the next caller, or a waiter, tries again).
+ * @param arg passed to @p fn.
+ * @return 0 once @p fn has succeeded (now or before); @p fn's error from this
+ *         caller's own attempt; KK_EDEADLK if @p fn calls kk_once_call() on
+ *         the same once; KK_EINVAL.
+ */
+KK_API int kk_once_call(struct kk_once *o, int (*fn)(void *arg), void *arg);
 
 /** @} */
 

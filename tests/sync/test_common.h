@@ -6,12 +6,27 @@
 #ifndef KK_TEST_SYNC_COMMON_H
 #define KK_TEST_SYNC_COMMON_H
 
+#include <sched.h>
+
 #include "host_platform.h"
 
 #ifdef KK_SYNC_UP
 #define UP_MODE true
 #else
 #define UP_MODE false
+/* block() calls so far (each one is a thread that enqueued itself). */
+static inline unsigned blocks(void)
+{
+    return __atomic_load_n(&hp.blocks, __ATOMIC_ACQUIRE);
+}
+
+/* Wait until @n more block() calls than @base happened (threads enqueued). */
+static inline void wait_blocks(unsigned base, unsigned n)
+{
+    while (blocks() < base + n)
+        sched_yield();
+}
+
 #endif
 
 #define NTHREADS 4
@@ -31,6 +46,19 @@ static int teardown(void **state)
     assert_int_equal(hp.violations, 0);
     host_plat_destroy(&hp);
     return 0;
+}
+
+/* block() calls so far (each one is a thread that enqueued itself). */
+static inline unsigned blocks(void)
+{
+    return __atomic_load_n(&hp.blocks, __ATOMIC_ACQUIRE);
+}
+
+/* Wait until @n more block() calls than @base happened (threads enqueued). */
+static inline void wait_blocks(unsigned base, unsigned n)
+{
+    while (blocks() < base + n)
+        sched_yield();
 }
 
 #endif

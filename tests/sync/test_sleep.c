@@ -19,18 +19,6 @@
 
 #define LONG_MS 20000 /* "should never time out" deadline of the stress tests */
 
-static unsigned blocks(void)
-{
-    return __atomic_load_n(&hp.blocks, __ATOMIC_ACQUIRE);
-}
-
-/* Wait until @n more block() calls than @base happened (threads enqueued). */
-static void wait_blocks(unsigned base, unsigned n)
-{
-    while (blocks() < base + n)
-        sched_yield();
-}
-
 static pthread_t spawn(void *(*fn)(void *), void *arg)
 {
     pthread_t t;
