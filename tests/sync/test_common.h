@@ -14,19 +14,6 @@
 #define UP_MODE true
 #else
 #define UP_MODE false
-/* block() calls so far (each one is a thread that enqueued itself). */
-static inline unsigned blocks(void)
-{
-    return __atomic_load_n(&hp.blocks, __ATOMIC_ACQUIRE);
-}
-
-/* Wait until @n more block() calls than @base happened (threads enqueued). */
-static inline void wait_blocks(unsigned base, unsigned n)
-{
-    while (blocks() < base + n)
-        sched_yield();
-}
-
 #endif
 
 #define NTHREADS 4
