@@ -91,7 +91,7 @@ static inline void *cur_thread(const struct kk_sync_platform *p)
  * dbg_release() checks ownership before a release and pops.
  */
 #ifdef KK_SYNC_DEBUG
-void sync_dbg_init(struct kk_lockdep_map *m);
+void sync_dbg_init(const struct kk_sync_platform *p, struct kk_lockdep_map *m, const void *lock);
 int sync_dbg_acquire(const struct kk_sync_platform *p, struct kk_lockdep_map *m, const void *lock,
                      void *site, unsigned flags);
 void sync_dbg_acquired(const struct kk_sync_platform *p, struct kk_lockdep_map *m, void *site,
@@ -103,7 +103,7 @@ void sync_dbg_spin(const struct kk_sync_platform *p, struct kk_lockdep_map *m, c
                    void *site, uint32_t *spins);
 void sync_dbg_report(const struct kk_sync_platform *p, enum kk_sync_report_kind kind, int err,
                      const void *lock, const struct kk_lockdep_map *m, void *site);
-#define dbg_init(m)                  sync_dbg_init(m)
+#define dbg_init(p, m, l)            sync_dbg_init(p, m, l)
 #define dbg_acquire(p, m, l, s, f)   sync_dbg_acquire(p, m, l, s, f)
 #define dbg_acquired(p, m, s, f)     sync_dbg_acquired(p, m, s, f)
 #define dbg_abandon(p, m, l)         sync_dbg_abandon(p, m, l)
@@ -111,7 +111,7 @@ void sync_dbg_report(const struct kk_sync_platform *p, enum kk_sync_report_kind 
 #define dbg_spin(p, m, l, s, n)      sync_dbg_spin(p, m, l, s, n)
 #define dbg_report(p, k, e, l, m, s) sync_dbg_report(p, k, e, l, m, s)
 #else
-#define dbg_init(m)                  ((void)(m))
+#define dbg_init(p, m, l)            ((void)(p), (void)(m), (void)(l))
 #define dbg_acquire(p, m, l, s, f)   ((void)(p), (void)(m), (void)(l), (void)(s), 0)
 #define dbg_acquired(p, m, s, f)     ((void)(p), (void)(m), (void)(s))
 #define dbg_abandon(p, m, l)         ((void)(p), (void)(m), (void)(l))

@@ -31,7 +31,7 @@ int kk_mutex_init(struct kk_mutex *m, const struct kk_sync_platform *plat, uint3
         return rc;
     m->owner = 0;
     m->flags = flags;
-    dbg_init(DEP(m));
+    dbg_init(plat, DEP(m), m);
     return 0;
 }
 

@@ -78,11 +78,12 @@ static ALWAYS_INLINE int release(const struct spin_ops *ops, const struct kk_syn
     return 0;
 }
 
-static int init_common(const struct kk_sync_platform *plat, struct kk_lockdep_map *m)
+static int init_common(const struct kk_sync_platform *plat, struct kk_lockdep_map *m,
+                       const void *lock)
 {
     if (kk_sync_platform_check(plat))
         return KK_EINVAL;
-    dbg_init(m);
+    dbg_init(plat, m, lock);
     return 0;
 }
 
@@ -135,7 +136,7 @@ static const struct spin_ops tas_ops = {tas_get, tas_try, tas_held, tas_put, 0};
 
 int kk_spin_init(struct kk_spin *l, const struct kk_sync_platform *plat)
 {
-    if (!l || init_common(plat, DEP(l)))
+    if (!l || init_common(plat, DEP(l), l))
         return KK_EINVAL;
     l->locked = 0;
     l->plat = plat;
@@ -215,7 +216,7 @@ static const struct spin_ops ticket_ops = {ticket_get, ticket_try, ticket_held, 
 
 int kk_ticket_init(struct kk_ticket *l, const struct kk_sync_platform *plat)
 {
-    if (!l || init_common(plat, DEP(l)))
+    if (!l || init_common(plat, DEP(l), l))
         return KK_EINVAL;
     l->next = 0;
     l->owner = 0;
@@ -313,7 +314,7 @@ static const struct spin_ops mcs_ops = {mcs_get, mcs_try, mcs_held, mcs_put, 0};
 
 int kk_mcs_init(struct kk_mcs *l, const struct kk_sync_platform *plat)
 {
-    if (!l || init_common(plat, DEP(l)))
+    if (!l || init_common(plat, DEP(l), l))
         return KK_EINVAL;
     l->tail = NULL;
     l->plat = plat;
@@ -454,7 +455,7 @@ static const struct spin_ops wr_put_ops = {wr_get, wr_try, wr_held, wr_put, 0};
 
 int kk_rwspin_init(struct kk_rwspin *l, const struct kk_sync_platform *plat)
 {
-    if (!l || init_common(plat, DEP(l)))
+    if (!l || init_common(plat, DEP(l), l))
         return KK_EINVAL;
     l->word = 0;
     l->plat = plat;

@@ -244,8 +244,8 @@ KK_API int kk_guard_leave(struct kk_guard *g);
 
 /** @cond KK_INTERNAL */
 #ifdef KK_SYNC_DEBUG
-#define KK_SYNC_DEP_FIELD_            struct kk_lockdep_map dep;
-#define KK_SYNC_SET_CLASS_(lock, cls) ((lock)->dep.cls = (cls))
+#define KK_SYNC_DEP_FIELD_              struct kk_lockdep_map dep;
+#define KK_SYNC_SET_CLASS_(lock, klass) ((lock)->dep.cls = (klass))
 #else
 #define KK_SYNC_DEP_FIELD_
 #define KK_SYNC_SET_CLASS_(lock, cls) ((void)(lock), (void)(cls))
@@ -913,6 +913,91 @@ KK_API int kk_once_init(struct kk_once *o, const struct kk_sync_platform *plat);
  *         the same once; KK_EINVAL.
  */
 KK_API int kk_once_call(struct kk_once *o, int (*fn)(void *arg), void *arg);
+
+/** @} */
+
+/** @defgroup kk_lockdep Lock-order checker (debug builds)
+ * A small lockdep: every lock class is a node, and taking lock B while
+ * holding lock A adds the edge A -> B (with both call sites). Taking A while
+ * holding B when B -> ... -> A is already known is an inversion: it is
+ * reported once per pair (KK_SYNC_R_ORDER, with the sites of both orders)
+ * and the acquisition proceeds. Re-acquiring a held lock is reported as a
+ * self-deadlock (KK_EDEADLK), which also catches rwspin read-then-write.
+ * Tables are fixed-size and live in the caller's struct kk_lockdep; when one
+ * fills up, a KK_SYNC_R_LOCKDEP_FULL report is made once and checking stops.
+ * Threads are told apart by kk_sync_platform::current (required).
+ * Only KK_SYNC_DEBUG builds call it; release builds ignore
+ * kk_sync_platform::lockdep.
+ * @{
+ */
+
+/** Lock classes the checker can track. */
+#define KK_LOCKDEP_MAX_CLASSES 64
+/** Order edges (A taken before B) it can record. */
+#define KK_LOCKDEP_MAX_EDGES 256
+/** Threads that may hold locks at the same time. */
+#define KK_LOCKDEP_MAX_THREADS 32
+/** Locks one thread may hold at once. */
+#define KK_LOCKDEP_MAX_HELD 16
+
+/** @brief One lock a thread holds (checker-private). */
+struct kk_lockdep_held {
+    const void *lock; /**< The lock. */
+    void *site;       /**< Where it was taken. */
+    uint32_t cls;     /**< Class index. */
+    uint32_t flags;   /**< Shared/try flags. */
+};
+
+/** @brief The locks one thread holds (checker-private). */
+struct kk_lockdep_thread {
+    void *thread;                                     /**< Thread handle; NULL = free slot. */
+    uint32_t depth;                                   /**< Entries used in @c held. */
+    struct kk_lockdep_held held[KK_LOCKDEP_MAX_HELD]; /**< Held locks, oldest first. */
+};
+
+/** @brief A recorded order: class @c from was held when @c to was taken. */
+struct kk_lockdep_edge {
+    uint32_t from;   /**< Class index held. */
+    uint32_t to;     /**< Class index taken. */
+    void *from_site; /**< Where @c from had been taken. */
+    void *to_site;   /**< Where @c to was taken. */
+};
+
+/** @brief A lock class known to the checker (checker-private). */
+struct kk_lockdep_class {
+    const void *key;  /**< The struct kk_lock_class, or the lock itself; NULL = free. */
+    const char *name; /**< Class name for reports, or NULL. */
+};
+
+/**
+ * @brief Lock-order checker state. Caller-allocated (about 20 KiB), pointed
+ * to by kk_sync_platform::lockdep; one per platform.
+ */
+struct kk_lockdep {
+    uint32_t lock;                             /**< Internal spinlock word. */
+    uint32_t disabled;                         /**< 1 once a table filled up. */
+    uint32_t nedges;                           /**< Edges used. */
+    uint32_t inversions;                       /**< Inversions found so far. */
+    uint64_t adj[KK_LOCKDEP_MAX_CLASSES];      /**< adj[a] bit b: edge a -> b. */
+    uint64_t reported[KK_LOCKDEP_MAX_CLASSES]; /**< reported[a] bit b: inversion a/b reported. */
+    struct kk_lockdep_class classes[KK_LOCKDEP_MAX_CLASSES];  /**< Class table. */
+    struct kk_lockdep_edge edges[KK_LOCKDEP_MAX_EDGES];       /**< Edge sites. */
+    struct kk_lockdep_thread threads[KK_LOCKDEP_MAX_THREADS]; /**< Per-thread held stacks. */
+};
+
+/**
+ * @brief Initialise an empty checker.
+ * @param ld the checker (caller-owned).
+ * @return 0, or KK_EINVAL if @p ld is NULL.
+ */
+KK_API int kk_lockdep_init(struct kk_lockdep *ld);
+
+/**
+ * @brief Number of lock-order inversions found.
+ * @param ld the checker.
+ * @return the count (0 for NULL).
+ */
+KK_API uint32_t kk_lockdep_inversions(const struct kk_lockdep *ld);
 
 /** @} */
 

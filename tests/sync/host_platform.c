@@ -90,7 +90,7 @@ static void h_irq_restore(void *ctx, unsigned long flags)
     struct host_thread *t = me();
     if (!t->irq_off)
         violation(hp, "irq_restore with interrupts on");
-    if (hp->on_irq_restore)
+    if (hp->on_irq_restore && !flags) /* interrupts come back on */
         hp->on_irq_restore(hp->hook_arg);
     t->irq_off = flags != 0;
     if (hp->up)

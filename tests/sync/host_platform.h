@@ -35,7 +35,8 @@ struct host_plat {
     unsigned violations; /* contract violations seen (atomic) */
     unsigned blocks;     /* block() calls (atomic) */
     unsigned wakes;      /* wake() calls (atomic) */
-    /* Optional hook run by irq_restore (e.g. to check a lock is already free). */
+    /* Optional hook run by an irq_restore that re-enables interrupts (e.g. to
+     * check a lock is already free). */
     void (*on_irq_restore)(void *arg);
     void *hook_arg;
 };

@@ -19,11 +19,18 @@
 #define NTHREADS 4
 
 static struct host_plat hp;
+#ifdef KK_SYNC_DEBUG
+static struct kk_lockdep ld; /* debug variant: the checker runs under every test */
+#endif
 
 static int setup(void **state)
 {
     (void)state;
     host_plat_init(&hp, UP_MODE);
+#ifdef KK_SYNC_DEBUG
+    kk_lockdep_init(&ld);
+    hp.plat.lockdep = &ld;
+#endif
     return 0;
 }
 
