@@ -130,15 +130,28 @@ void sync_dbg_report(const struct kk_sync_platform *p, enum kk_sync_report_kind 
  */
 #define WQ_MAGIC 0x6b6b5751u
 int wq_init(struct kk_waitq *wq, const struct kk_sync_platform *plat);
-bool wq_ok(const struct kk_waitq *wq);
+
+static inline bool wq_ok(const struct kk_waitq *wq)
+{
+    return wq && wq->magic == WQ_MAGIC && wq->plat;
+}
+
+/* 0, or KK_ENOTSUP for a finite non-zero deadline without now(). */
+static inline int wq_deadline_ok(const struct kk_sync_platform *p, uint64_t deadline)
+{
+    return deadline == KK_SYNC_FOREVER || deadline == 0 || p->now ? 0 : KK_ENOTSUP;
+}
+
+static inline bool wq_expired(const struct kk_sync_platform *p, uint64_t deadline)
+{
+    return deadline == 0 || (deadline != KK_SYNC_FOREVER && p->now(p->ctx) >= deadline);
+}
 unsigned long wq_lock(struct kk_waitq *wq);
 void wq_unlock(struct kk_waitq *wq, unsigned long flags);
 void wq_enqueue(struct kk_waitq *wq, struct kk_waiter *w, void *thread);
 struct kk_waiter *wq_first(const struct kk_waitq *wq);
 void wq_wake(struct kk_waitq *wq, struct kk_waiter *w, int status);
 int wq_sleep(struct kk_waitq *wq, struct kk_waiter *w, unsigned long *flags, uint64_t deadline);
-int wq_deadline_ok(const struct kk_sync_platform *p, uint64_t deadline);
-bool wq_expired(const struct kk_sync_platform *p, uint64_t deadline);
 int sync_plat_sleepers(const struct kk_sync_platform *p);
 int units_take(struct kk_waitq *wq, int32_t *count, const uint32_t *all, uint64_t deadline,
                int busy_rc);

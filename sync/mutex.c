@@ -93,7 +93,8 @@ static int lock_slow(struct kk_mutex *m, uintptr_t me, uint64_t deadline)
     return rc;
 }
 
-static int lock_common(struct kk_mutex *m, uint64_t deadline, bool try, void *site)
+static __attribute__((noinline)) int lock_common(struct kk_mutex *m, uint64_t deadline, bool try,
+                                                 void *site)
 {
     const struct kk_sync_platform *p;
     uintptr_t me, v = 0;
@@ -123,8 +124,18 @@ static int lock_common(struct kk_mutex *m, uint64_t deadline, bool try, void *si
     return 0;
 }
 
+/* Release builds: the uncontended lock is one call for the owner and one CAS. */
+static inline bool lock_fast(struct kk_mutex *m)
+{
+    uintptr_t v = 0;
+    return !SYNC_DEBUG && m && m->wq.magic == WQ_MAGIC &&
+           CAS(&m->owner, &v, (uintptr_t)m->wq.plat->current(m->wq.plat->ctx), __ATOMIC_ACQUIRE);
+}
+
 int kk_mutex_lock(struct kk_mutex *m)
 {
+    if (lock_fast(m))
+        return 0;
     return lock_common(m, KK_SYNC_FOREVER, false, SITE());
 }
 
@@ -138,7 +149,7 @@ int kk_mutex_trylock(struct kk_mutex *m)
     return lock_common(m, KK_SYNC_FOREVER, true, SITE());
 }
 
-static void unlock_slow(struct kk_mutex *m)
+static __attribute__((noinline)) void unlock_slow(struct kk_mutex *m)
 {
     unsigned long f = wq_lock(&m->wq);
     struct kk_waiter *w = wq_first(&m->wq);
@@ -158,7 +169,7 @@ static void unlock_slow(struct kk_mutex *m)
     wq_unlock(&m->wq, f);
 }
 
-int kk_mutex_unlock(struct kk_mutex *m)
+static __attribute__((noinline)) int unlock_checked(struct kk_mutex *m, void *site)
 {
     const struct kk_sync_platform *p;
     uintptr_t me, v;
@@ -170,16 +181,27 @@ int kk_mutex_unlock(struct kk_mutex *m)
     me = (uintptr_t)p->current(p->ctx);
     v = LD_RLX(&m->owner);
     if ((v & ~MW) != me) {
-        dbg_report(p, v ? KK_SYNC_R_NOT_OWNER : KK_SYNC_R_NOT_LOCKED, KK_EPERM, m, DEP(m), SITE());
+        dbg_report(p, v ? KK_SYNC_R_NOT_OWNER : KK_SYNC_R_NOT_LOCKED, KK_EPERM, m, DEP(m), site);
         return KK_EPERM;
     }
-    rc = dbg_release(p, DEP(m), m, SITE(), 0);
+    rc = dbg_release(p, DEP(m), m, site, 0);
     if (rc)
         return rc;
     v = me;
     if (!CAS(&m->owner, &v, 0, __ATOMIC_RELEASE))
         unlock_slow(m);
     return 0;
+}
+
+int kk_mutex_unlock(struct kk_mutex *m)
+{
+    /* Release builds: owner -> 0 succeeds only for the owner with no waiters. */
+    if (!SYNC_DEBUG && m && m->wq.magic == WQ_MAGIC) {
+        uintptr_t v = (uintptr_t)m->wq.plat->current(m->wq.plat->ctx);
+        if (CAS(&m->owner, &v, 0, __ATOMIC_RELEASE))
+            return 0;
+    }
+    return unlock_checked(m, SITE());
 }
 
 void *kk_mutex_owner(const struct kk_mutex *m)

@@ -40,10 +40,12 @@ static ALWAYS_INLINE int acquire(const struct spin_ops *ops, const struct kk_syn
         goto out_guard;
     if (SYNC_UP && ops->held(l, NULL)) {
         rc = try ? KK_EBUSY : KK_EDEADLK;
+    } else if (ops->try_get(l, n)) {
+        rc = 0; /* the uncontended path: one inlined atomic */
     } else if (try) {
-        rc = ops->try_get(l, n) ? 0 : KK_EBUSY;
+        rc = KK_EBUSY;
     } else {
-        ops->get(l, n, site);
+        ops->get(l, n, site); /* out of line: queue up / spin */
     }
     if (rc) {
         dbg_abandon(p, m, l);
@@ -100,7 +102,9 @@ static ALWAYS_INLINE void spin_while_eq(const struct kk_sync_platform *p, struct
 
 /* ---- test-and-test-and-set ---- */
 
-static void tas_get(void *lv, struct kk_mcs_node *n, void *site)
+#define SLOW __attribute__((noinline, cold))
+
+static SLOW void tas_get(void *lv, struct kk_mcs_node *n, void *site)
 {
     struct kk_spin *l = lv;
     uint32_t spins = 0;
@@ -180,7 +184,7 @@ bool kk_spin_is_locked(const struct kk_spin *l)
 
 /* ---- ticket ---- */
 
-static void ticket_get(void *lv, struct kk_mcs_node *n, void *site)
+static SLOW void ticket_get(void *lv, struct kk_mcs_node *n, void *site)
 {
     struct kk_ticket *l = lv;
     uint32_t me = FADD(&l->next, 1, __ATOMIC_RELAXED);
@@ -253,7 +257,7 @@ int kk_ticket_unlock_irqrestore(struct kk_ticket *l, unsigned long flags)
 
 enum { MCS_IDLE = 0, MCS_WAITING = 1, MCS_GRANTED = 2, MCS_HELD = 3 };
 
-static void mcs_get(void *lv, struct kk_mcs_node *n, void *site)
+static SLOW void mcs_get(void *lv, struct kk_mcs_node *n, void *site)
 {
     struct kk_mcs *l = lv;
     struct kk_mcs_node *pred;
@@ -291,23 +295,28 @@ static bool mcs_held(const void *lv, const struct kk_mcs_node *n)
     return LD_RLX(&l->tail) != NULL && n->state == MCS_HELD;
 }
 
+/* A successor is linking itself in: wait for its pointer, then grant. */
+static SLOW void mcs_handover(struct kk_mcs *l, struct kk_mcs_node *n)
+{
+    struct kk_mcs_node *next;
+    uint32_t spins = 0;
+
+    while (!(next = LD_ACQ(&n->next))) {
+        relax(l->plat);
+        dbg_spin(l->plat, DEP(l), l, NULL, &spins);
+    }
+    ST_REL(&next->state, MCS_GRANTED);
+}
+
 static void mcs_put(void *lv, struct kk_mcs_node *n)
 {
     struct kk_mcs *l = lv;
-    struct kk_mcs_node *next = LD_ACQ(&n->next);
-    uint32_t spins = 0;
+    struct kk_mcs_node *want = n;
 
     n->state = MCS_IDLE;
-    if (!next) {
-        struct kk_mcs_node *want = n;
-        if (CAS(&l->tail, &want, NULL, __ATOMIC_RELEASE))
-            return;
-        while (!(next = LD_ACQ(&n->next))) {
-            relax(l->plat);
-            dbg_spin(l->plat, DEP(l), l, NULL, &spins);
-        }
-    }
-    ST_REL(&next->state, MCS_GRANTED);
+    if (!LD_ACQ(&n->next) && CAS(&l->tail, &want, NULL, __ATOMIC_RELEASE))
+        return; /* nobody queued */
+    mcs_handover(l, n);
 }
 
 static const struct spin_ops mcs_ops = {mcs_get, mcs_try, mcs_held, mcs_put, 0};
@@ -374,7 +383,7 @@ static bool rd_try(void *lv, struct kk_mcs_node *n)
     return false;
 }
 
-static void rd_get(void *lv, struct kk_mcs_node *n, void *site)
+static SLOW void rd_get(void *lv, struct kk_mcs_node *n, void *site)
 {
     struct kk_rwspin *l = lv;
     uint32_t spins = 0;
@@ -411,7 +420,7 @@ static bool wr_try(void *lv, struct kk_mcs_node *n)
     return false;
 }
 
-static void wr_get(void *lv, struct kk_mcs_node *n, void *site)
+static SLOW void wr_get(void *lv, struct kk_mcs_node *n, void *site)
 {
     struct kk_rwspin *l = lv;
     uint32_t spins = 0;

@@ -31,11 +31,6 @@ int wq_init(struct kk_waitq *wq, const struct kk_sync_platform *plat)
     return 0;
 }
 
-bool wq_ok(const struct kk_waitq *wq)
-{
-    return wq && wq->magic == WQ_MAGIC && wq->plat;
-}
-
 unsigned long wq_lock(struct kk_waitq *wq)
 {
     const struct kk_sync_platform *p = wq->plat;
@@ -80,16 +75,6 @@ void wq_wake(struct kk_waitq *wq, struct kk_waiter *w, int status)
     w->status = status;
     w->woken = 1;
     wq->plat->wake(wq->plat->ctx, thread);
-}
-
-int wq_deadline_ok(const struct kk_sync_platform *p, uint64_t deadline)
-{
-    return deadline == KK_SYNC_FOREVER || deadline == 0 || p->now ? 0 : KK_ENOTSUP;
-}
-
-bool wq_expired(const struct kk_sync_platform *p, uint64_t deadline)
-{
-    return deadline == 0 || (deadline != KK_SYNC_FOREVER && p->now(p->ctx) >= deadline);
 }
 
 int wq_sleep(struct kk_waitq *wq, struct kk_waiter *w, unsigned long *flags, uint64_t deadline)

@@ -180,7 +180,7 @@ static void h_wake(void *ctx, void *thread)
     struct host_thread *t = thread;
 
     __atomic_fetch_add(&hp->wakes, 1, __ATOMIC_RELAXED);
-    if (!me()->irq_off)
+    if (hp->plat.irq_save && !me()->irq_off)
         violation(hp, "wake() outside the wait queue's irqsave lock");
     pthread_mutex_lock(&t->m);
     t->pending = 1;
