@@ -344,6 +344,163 @@ KK_API size_t kk_buddy_dump(struct kk_buddy *b, char *buf, size_t len);
  */
 KK_API int kk_buddy_check(struct kk_buddy *b);
 
+/* ------------------------------------------------------------------------ */
+/* Byte heap                                                                */
+/* ------------------------------------------------------------------------ */
+
+/** Default minimum block of the heap in bytes. */
+#define KK_HEAP_DEFAULT_MIN_BLOCK 16u
+/** Default max_order of the heap (largest block: min_block << 26, 1 GiB at 16 bytes). */
+#define KK_HEAP_DEFAULT_MAX_ORDER 26
+
+struct kk_heap;
+struct kk_heap_region;
+
+/**
+ * @brief Out-of-memory callback of a heap.
+ *
+ * Called without the heap lock when no region can satisfy a request. It may
+ * call kk_heap_add_region() (like a `LockedHeapWithRescue`) and return 0 to
+ * have the allocation retried, or return a negative KK_E* code to fail it.
+ * @param ctx kk_heap_config::ctx.
+ * @param h the heap.
+ * @param size the requested size in bytes.
+ * @param align the requested alignment in bytes.
+ * @return 0 to retry (at most 8 times per allocation), negative to give up.
+ */
+typedef int (*kk_heap_oom_fn)(void *ctx, struct kk_heap *h, size_t size, size_t align);
+
+/** @brief Configuration of a heap (STYLE: size first, zero = default). */
+struct kk_heap_config {
+    uint32_t size;             /**< sizeof(struct kk_heap_config). */
+    uint32_t min_block;        /**< Smallest block in bytes, a power of two >= 8; 0 = 16. */
+    uint32_t max_order;        /**< Largest block is min_block << max_order, <= 30; 0 = 26. */
+    void *ctx;                 /**< Passed back to every callback. */
+    kk_heap_oom_fn oom;        /**< Out-of-memory callback, or NULL. */
+    void (*lock)(void *ctx);   /**< Heap lock, or NULL when the caller serialises. */
+    void (*unlock)(void *ctx); /**< Releases @c lock. */
+};
+
+/** @brief A heap instance (caller-allocated; fields are private). */
+struct kk_heap {
+    struct kk_heap_region *regions; /**< Regions, newest first. */
+    struct kk_heap_region *hint;    /**< Region of the last successful allocation. */
+    uint32_t shift;                 /**< log2 of the minimum block. */
+    uint32_t max_order;             /**< Largest block order. */
+    uint32_t magic;                 /**< Set by kk_heap_init(). */
+    uint32_t nregions;              /**< Regions added. */
+    void *ctx;                      /**< kk_heap_config::ctx. */
+    kk_heap_oom_fn oom;             /**< kk_heap_config::oom. */
+    void (*lock)(void *ctx);        /**< kk_heap_config::lock. */
+    void (*unlock)(void *ctx);      /**< kk_heap_config::unlock. */
+};
+
+/** @brief Statistics of a heap (see kk_heap_stats()). */
+struct kk_heap_stats {
+    size_t regions;      /**< Regions added. */
+    size_t total_bytes;  /**< Bytes of all regions, metadata included. */
+    size_t meta_bytes;   /**< Metadata: region headers and one state byte per block unit. */
+    size_t free_bytes;   /**< Bytes in free blocks. */
+    size_t used_bytes;   /**< Bytes in allocated blocks (sizes rounded up to blocks). */
+    size_t largest_free; /**< Largest free block in bytes (0 when none). */
+};
+
+/**
+ * @brief Initialise an empty heap; add memory with kk_heap_add_region().
+ * @param h the instance (caller-owned).
+ * @param cfg configuration, copied.
+ * @return 0, or #KK_EINVAL for NULL pointers, a bad size field, a min_block
+ *         that is no power of two or below 8, max_order above 30, or only
+ *         one of the lock hooks.
+ */
+KK_API int kk_heap_init(struct kk_heap *h, const struct kk_heap_config *cfg);
+
+/**
+ * @brief Bytes of metadata a region of @p size bytes costs (header and state bytes).
+ * @param h the heap (for its minimum block).
+ * @param size region size in bytes.
+ * @return the overhead in bytes, or 0 when @p size is too small for a region.
+ */
+KK_API size_t kk_heap_region_overhead(const struct kk_heap *h, size_t size);
+
+/**
+ * @brief Add the memory [mem, mem + size) to the heap.
+ *
+ * The heap keeps its metadata (about 700 bytes of header plus one byte per
+ * minimum block) at the start of the region; the region must stay mapped and
+ * untouched by the caller until the heap is no longer used.
+ * @param h the heap.
+ * @param mem start of the region.
+ * @param size its size in bytes.
+ * @return 0; #KK_EINVAL for NULL pointers, a region too small for its header
+ *         and one block, too large, or overlapping a region added before.
+ */
+KK_API int kk_heap_add_region(struct kk_heap *h, void *mem, size_t size);
+
+/**
+ * @brief Allocate @p size bytes, aligned to the block size (at least the minimum block).
+ *
+ * O(regions) (O(1) per region). When nothing fits, the OOM callback may add a
+ * region and have the call retried.
+ * @param h the heap.
+ * @param size bytes wanted.
+ * @return the memory, or NULL for size 0, a size above the largest block, or
+ *         out of memory.
+ */
+KK_API void *kk_heap_alloc(struct kk_heap *h, size_t size);
+
+/**
+ * @brief Allocate @p size bytes aligned to @p align.
+ * @param h the heap.
+ * @param size bytes wanted.
+ * @param align alignment in bytes, a power of two.
+ * @return the memory, or NULL for bad arguments or out of memory.
+ */
+KK_API void *kk_heap_alloc_aligned(struct kk_heap *h, size_t size, size_t align);
+
+/**
+ * @brief Free memory from kk_heap_alloc() and friends (no size needed).
+ * @param h the heap.
+ * @param ptr the block, or NULL (nothing happens).
+ * @return 0, or #KK_EINVAL when @p ptr is not the start of an allocated block
+ *         of this heap (double free, interior or foreign pointer); the heap is
+ *         unchanged then.
+ */
+KK_API int kk_heap_free(struct kk_heap *h, void *ptr);
+
+/**
+ * @brief Resize a block, in place when the block size stays or shrinks.
+ * @param h the heap.
+ * @param ptr the block, or NULL (then this is kk_heap_alloc()).
+ * @param size new size; 0 frees @p ptr and returns NULL.
+ * @return the (possibly moved) block with the old contents up to the smaller
+ *         size, or NULL when out of memory or @p ptr is invalid (then @p ptr is
+ *         left untouched).
+ */
+KK_API void *kk_heap_realloc(struct kk_heap *h, void *ptr, size_t size);
+
+/**
+ * @brief Usable bytes of an allocated block (its block size).
+ * @param h the heap.
+ * @param ptr the block.
+ * @return the size, or 0 when @p ptr is not an allocated block of @p h.
+ */
+KK_API size_t kk_heap_usable_size(struct kk_heap *h, const void *ptr);
+
+/**
+ * @brief Fill @p st with the heap's statistics. O(regions * max_order).
+ * @param h the heap.
+ * @param[out] st the statistics.
+ */
+KK_API void kk_heap_stats(struct kk_heap *h, struct kk_heap_stats *st);
+
+/**
+ * @brief Verify every invariant of every region (see kk_buddy_check()). O(heap units).
+ * @param h the heap.
+ * @return 0, #KK_EINVAL for an uninitialised heap, #KK_ECORRUPT on a violation.
+ */
+KK_API int kk_heap_check(struct kk_heap *h);
+
 #ifdef __cplusplus
 }
 #endif
