@@ -35,6 +35,14 @@ static struct live live[MAXLIVE];
 static unsigned nlive;
 static uint64_t rng = 0x1234567887654321ull, model_free, model_total;
 static unsigned long n_nomem, n_ok, n_busy;
+static unsigned cur_cpu;
+static struct kk_buddy_pcp pcps[3];
+
+static unsigned cpu_id(void *ctx)
+{
+    (void)ctx;
+    return cur_cpu;
+}
 
 static uint64_t rnd(uint64_t n)
 {
@@ -250,14 +258,23 @@ static void verify(void)
     struct kk_buddy_stats st;
     assert_int_equal(kk_buddy_check(&fx.b), 0);
     kk_buddy_stats(&fx.b, &st);
-    assert_int_equal(st.free_frames, model_free);
+    assert_int_equal(st.free_frames + st.cached_frames, model_free);
     assert_int_equal(st.total_frames, model_total);
 }
 
-static void random_ops_match_model(void **state)
+static void run_model(bool pcp, unsigned long iters)
 {
-    (void)state;
     fixture_config(&fx, BASE_PFN * FS, N, 0, MAXO);
+    if (pcp) {
+        fx.cfg.pcp = pcps;
+        fx.cfg.ncpus = 3;
+        fx.cfg.pcp_orders = 3;
+        fx.cfg.pcp_high = 12;
+        fx.cfg.pcp_batch = 5;
+        fx.cfg.cpu_id = cpu_id;
+    }
+    nlive = 0;
+    n_nomem = n_ok = n_busy = 0;
     assert_int_equal(kk_buddy_init(&fx.b, &fx.cfg), 0);
     assert_int_equal(kk_buddy_add_range(&fx.b, addr_of(0), 250ull * FS), 0);
     assert_int_equal(kk_buddy_add_range(&fx.b, addr_of(261), (N - 261ull) * FS), 0);
@@ -265,9 +282,9 @@ static void random_ops_match_model(void **state)
         model[i] = (i < 250 || i >= 261) ? M_FREE : M_ABSENT;
     model_free = model_total = N - 11;
     verify();
-    unsigned long iters = test_iters(2000000);
     for (unsigned long it = 0; it < iters; it++) {
         uint64_t r = rnd(100);
+        cur_cpu = (unsigned)rnd(4); /* 3 wraps to CPU 0 */
         if (r < 30)
             op_alloc();
         else if (r < 38)
@@ -293,16 +310,35 @@ static void random_ops_match_model(void **state)
     }
     verify();
     assert_int_equal(model_free, model_total);
-    print_message("%lu ops: %lu allocations, %lu out of memory, %lu busy\n", iters, n_ok, n_nomem,
-                  n_busy);
+    struct kk_buddy_stats st;
+    kk_buddy_stats(&fx.b, &st);
+    assert_int_equal(kk_buddy_drain(&fx.b), st.cached_frames);
+    kk_buddy_stats(&fx.b, &st);
+    assert_int_equal(st.free_frames, model_total);
+    assert_int_equal(kk_buddy_check(&fx.b), 0);
+    print_message("%s: %lu ops: %lu allocations, %lu out of memory, %lu busy\n",
+                  pcp ? "per-CPU caches" : "plain", iters, n_ok, n_nomem, n_busy);
     assert_true(n_nomem > 0 && n_busy > 0);
     fixture_done(&fx);
+}
+
+static void random_ops_match_model(void **state)
+{
+    (void)state;
+    run_model(false, test_iters(1500000));
+}
+
+static void random_ops_with_cpu_caches(void **state)
+{
+    (void)state;
+    run_model(true, test_iters(1500000) * 2 / 3);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(random_ops_match_model),
+        cmocka_unit_test(random_ops_with_cpu_caches),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
