@@ -247,7 +247,7 @@ static void *worker(void *arg)
 {
     unsigned id = (unsigned)(uintptr_t)arg;
     uint64_t rng = 0x9E3779B97F4A7C15ull * (id + 1), live[48];
-    unsigned order[48], n = 0, iters = (unsigned)test_iters(20000) / 4;
+    unsigned order[48], n = 0, iters = (unsigned)test_iters(200000) / 4;
     this_cpu = id & 1;
     for (unsigned it = 0; it < iters; it++) {
         if (n > 0 && (n == 48 || test_rand(&rng) % 2)) {
