@@ -426,7 +426,7 @@ KK_API size_t kk_heap_region_overhead(const struct kk_heap *h, size_t size);
 /**
  * @brief Add the memory [mem, mem + size) to the heap.
  *
- * The heap keeps its metadata (about 700 bytes of header plus one byte per
+ * The heap keeps its metadata (a header of about 740 bytes plus one byte per
  * minimum block) at the start of the region; the region must stay mapped and
  * untouched by the caller until the heap is no longer used.
  * @param h the heap.
