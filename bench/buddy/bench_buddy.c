@@ -32,64 +32,19 @@
 #define HSLOTS   4096u
 #define HEAP_MEM (64u << 20)
 
-/*
- * Per-operation timer: the TSC where there is one (CLOCK_MONOTONIC here has a
- * ~10 ns granularity, coarser than the operations), calibrated against
- * CLOCK_MONOTONIC; its own median cost is subtracted from every sample.
- */
-#if defined(__x86_64__) || defined(__i386__)
-#include <x86intrin.h>
-static inline uint64_t cyc(void)
-{
-    unsigned aux;
-    return __rdtscp(&aux);
-}
-#else
-static inline uint64_t cyc(void)
-{
-    return kk_bench_now_ns();
-}
-#endif
-
-static double ns_per_cyc = 1.0;
-static uint64_t cyc_overhead;
-
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
-}
-
-static void timer_calibrate(void)
-{
-    static uint64_t d[10001];
-    uint64_t t0 = kk_bench_now_ns(), c0 = cyc();
-    while (kk_bench_now_ns() - t0 < 50000000)
-        ;
-    ns_per_cyc = (double)(kk_bench_now_ns() - t0) / (double)(cyc() - c0);
-    for (int i = 0; i < 10001; i++) {
-        uint64_t a = cyc();
-        d[i] = cyc() - a;
-    }
-    qsort(d, 10001, sizeof d[0], cmp_u64);
-    cyc_overhead = d[5000];
-}
-
 /* 0: the pass is timed as a whole (for the .mean figures), not per operation. */
 static int per_op = 1;
 
 static inline void t_start(struct kk_bench *b)
 {
     if (per_op)
-        b->t0 = cyc();
+        kk_bench_start(b);
 }
 
 static inline void t_stop(struct kk_bench *b, unsigned n)
 {
     if (per_op) {
-        uint64_t d = cyc() - b->t0;
-        d = d > cyc_overhead ? d - cyc_overhead : 0;
-        kk_bench_add(b, (double)d * ns_per_cyc / n);
+        kk_bench_stop(b, n);
     }
 }
 
@@ -396,8 +351,8 @@ int main(int argc, char **argv)
     perm = malloc(NFRAMES * sizeof *perm);
     if (!addrs || !ptrs || !perm)
         return 1;
-    timer_calibrate();
-    kk_bench_print("timer", "overhead", (double)cyc_overhead * ns_per_cyc, "ns");
+    kk_bench_ns_per_tick();
+    kk_bench_print("timer", "overhead", kk_bench_timer_overhead(), "ns");
     if (!only || strstr("frames-random", only))
         run_pair("frames-random", "frames-random-glibc", frames_random, frames_ok);
     if (!only || strstr("frames-fill-drain", only))
