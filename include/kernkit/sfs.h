@@ -321,6 +321,14 @@ KK_API int kk_sfs_readdir(struct kk_sfs_inode *dir, uint32_t *cookie, struct kk_
  */
 KK_API int kk_sfs_fsync(struct kk_sfs_inode *ip);
 
+/**
+ * @brief The VFS operations of SFS: mount a struct kk_sfs with
+ *        kk_vfs_mount(vfs, NULL, path, kk_sfs_vfs_ops(), fs). Node handles are
+ *        struct kk_sfs_inode pointers.
+ * @return a static table (never NULL).
+ */
+KK_API const struct kk_vfs_ops *kk_sfs_vfs_ops(void);
+
 /** Options of kk_sfs_fsck(). */
 struct kk_sfs_fsck_opts {
     /** sizeof(struct kk_sfs_fsck_opts). */
