@@ -210,9 +210,9 @@ int bzero_get(struct kk_sfs *fs, uint32_t blkno, struct buf **out)
 
 void bput(struct kk_sfs *fs, struct buf *b)
 {
-    (void)fs;
-    if (b && b->pins)
-        b->pins--;
+    if (b && b->pins && --b->pins == 0 && b->blkno != UINT32_MAX && b->blkno != 0 &&
+        block_is_free(fs, b->blkno))
+        hash_remove(fs, b); /* freed while pinned: its contents are dead */
 }
 
 void bdirty(struct buf *b)
@@ -315,8 +315,8 @@ static int write_super(struct kk_sfs *fs)
     struct buf *b;
     int rc;
     fs->super.unused_blocks = fs->nfree + fs->npending;
-    /* the superblock goes through a buffer (rest of block 0 stays as it was) */
-    if ((rc = bread(fs, KK_SFS_BLKN_SUPER, &b)) != 0)
+    /* block 0 holds only the superblock (the rest is zero): no read needed */
+    if ((rc = bzero_get(fs, KK_SFS_BLKN_SUPER, &b)) != 0)
         return rc;
     kk_sfs_super_encode(&fs->super, b->data);
     rc = dev_write(fs->dev, fs->dev_shift, KK_SFS_BLKN_SUPER, 1, b->data);
@@ -374,4 +374,28 @@ int cache_check(struct kk_sfs *fs)
             return KK_ECORRUPT; /* freed blocks must have left the cache */
     }
     return n == fs->nbufs ? 0 : KK_ECORRUPT;
+}
+
+int pin(struct kk_sfs *fs, struct pins *p, uint32_t blkno)
+{
+    struct buf *b;
+    unsigned i;
+    int rc;
+    if (blkno == 0)
+        return 0;
+    for (i = 0; i < p->n; i++)
+        if (p->b[i]->blkno == blkno)
+            return 0;
+    if (p->n == MAX_PINS)
+        return KK_ENOMEM;
+    if ((rc = bread(fs, blkno, &b)) != 0)
+        return rc;
+    p->b[p->n++] = b;
+    return 0;
+}
+
+void unpin(struct kk_sfs *fs, struct pins *p)
+{
+    while (p->n)
+        bput(fs, p->b[--p->n]);
 }

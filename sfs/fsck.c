@@ -34,6 +34,8 @@ struct ck {
 struct dirwalk {
     uint32_t ino, parent;
     bool dot, dotdot;
+    uint32_t free_blk[2]; /* blocks of free slots, to put a missing "." or ".." in */
+    uint32_t nfree;
 };
 
 /* --- tiny message formatter: %s and %u only (freestanding) --- */
@@ -257,8 +259,11 @@ static void visit_entry(struct ck *c, struct dirwalk *w, uint32_t blkno, uint8_t
         return;
     ino = kk_sfs_get32(blk);
     name = (const char *)blk + 4;
-    if (ino == 0)
+    if (ino == 0) {
+        if (w->nfree < 2)
+            w->free_blk[w->nfree++] = blkno;
         return;
+    }
     len = kk_strnlen(name, KK_SFS_MAX_NAME + 1);
     for (i = 0; i < len && name[i] != '/'; i++)
         ;
@@ -287,11 +292,25 @@ static void visit_entry(struct ck *c, struct dirwalk *w, uint32_t blkno, uint8_t
         c->refs[ino]++;
 }
 
+/* Put a missing "." or ".." entry into a free slot of the directory. */
+static void add_dot(struct ck *c, struct dirwalk *w, bool missing, const char *name, uint32_t ino)
+{
+    uint8_t *b = c->blk[B_LEAF];
+    if (!missing)
+        return;
+    if (!findf(c, w->nfree > 0, "directory %u: missing '%s' entry", w->ino, name) || w->nfree == 0)
+        return;
+    kk_memset(b, 0, KK_SFS_BLKSIZE);
+    kk_sfs_put32(b, ino);
+    kk_memcpy(b + 4, name, kk_strnlen(name, 2));
+    wr(c, w->free_blk[--w->nfree], b);
+}
+
 /* Process one queued inode: claim its blocks, fix size/blocks, visit entries. */
 static void process(struct ck *c, uint32_t ino, uint32_t parent)
 {
     struct kk_sfs_disk_inode d;
-    struct dirwalk w = {ino, parent, false, false};
+    struct dirwalk w = {ino, parent, false, false, {0, 0}, 0};
     uint32_t want;
     if (rd(c, ino, c->blk[B_INODE]))
         return;
@@ -311,8 +330,10 @@ static void process(struct ck *c, uint32_t ino, uint32_t parent)
         }
     }
     walk_inode(c, ino, &d, d.type == KK_SFS_TYPE_DIR ? &w : NULL);
-    if (d.type == KK_SFS_TYPE_DIR && (!w.dot || !w.dotdot))
-        findf(c, false, "directory %u: missing '.' or '..' entry", ino);
+    if (d.type == KK_SFS_TYPE_DIR) {
+        add_dot(c, &w, !w.dot, ".", ino);
+        add_dot(c, &w, !w.dotdot, "..", parent);
+    }
 }
 
 static void check_links(struct ck *c)

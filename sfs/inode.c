@@ -144,8 +144,14 @@ void iput(struct kk_sfs_inode *ip)
     if (--ip->refs > 0)
         return;
     if (ip->d.nlinks == 0 && !fs->read_only) {
-        (void)itrunc(ip, 0);
-        (void)block_free(fs, ip->ino);
+        /* a failure here leaks blocks (sfsck frees them); memory stays consistent */
+        struct pins p = {{0}, 0};
+        int rc = pin(fs, &p, ip->ino);
+        if (rc == 0)
+            rc = itrunc(ip, 0);
+        unpin(fs, &p);
+        if (rc == 0)
+            (void)block_free(fs, ip->ino);
     }
     ihash_remove(fs, ip);
     sfs_free(fs, ip, sizeof(*ip));
@@ -624,4 +630,25 @@ int icache_check(struct kk_sfs *fs)
 uint32_t icache_busy(struct kk_sfs *fs)
 {
     return fs->ninodes;
+}
+
+int pin_path(struct kk_sfs_inode *ip, uint32_t idx, struct pins *p)
+{
+    struct kk_sfs *fs = ip->fs;
+    struct kk_sfs_disk_inode *d = &ip->d;
+    uint32_t blk = 0, l1 = 0;
+    int rc = 0;
+    if (idx >= L1_FIRST && idx < L2_FIRST && d->blocks > L1_FIRST && d->indirect)
+        rc = check_ptr(fs, d->indirect) ? 0 : pin(fs, p, d->indirect);
+    if (rc == 0 && idx >= L2_FIRST && d->blocks > L2_FIRST && d->db_indirect &&
+        check_ptr(fs, d->db_indirect) == 0) {
+        uint32_t a = (idx - L2_FIRST) / KK_SFS_NENTRY;
+        rc = pin(fs, p, d->db_indirect);
+        if (rc == 0 && a <= (d->blocks - 1 - L2_FIRST) / KK_SFS_NENTRY &&
+            (rc = ptr_get(fs, d->db_indirect, a, &l1)) == 0)
+            rc = pin(fs, p, l1);
+    }
+    if (rc == 0 && idx < d->blocks && (rc = bmap(ip, idx, false, &blk)) == 0)
+        rc = pin(fs, p, blk);
+    return rc == KK_ECORRUPT ? 0 : rc; /* the operation itself reports damage */
 }

@@ -68,6 +68,7 @@ int op_create(struct kk_sfs_inode *dir, const char *name, uint16_t type, const c
 {
     struct kk_sfs *fs = dir->fs;
     struct kk_sfs_inode *ip;
+    struct pins pins = {{0}, 0};
     uint32_t free_slot, need;
     int rc;
     if ((rc = live_dir(dir)) != 0 || (rc = name_free(dir, name, &free_slot)) != 0)
@@ -85,8 +86,14 @@ int op_create(struct kk_sfs_inode *dir, const char *name, uint16_t type, const c
            (type == KK_SFS_TYPE_LINK ? 1 : 0);
     if (fs->nfree < need)
         return KK_ENOSPC;
-    if ((rc = ialloc(fs, type, &ip)) != 0)
-        return rc;
+    if ((rc = pin(fs, &pins, dir->ino)) != 0 || (rc = pin_path(dir, free_slot, &pins)) != 0 ||
+        (rc = ialloc(fs, type, &ip)) != 0)
+        goto out;
+    if ((rc = pin(fs, &pins, ip->ino)) != 0) {
+        ip->d.nlinks = 0;
+        iput(ip);
+        goto out;
+    }
     ip->d.nlinks = type == KK_SFS_TYPE_DIR ? 2 : 1;
     rc = fill_new(dir, ip, target);
     if (rc == 0)
@@ -102,17 +109,19 @@ int op_create(struct kk_sfs_inode *dir, const char *name, uint16_t type, const c
     if (rc) {
         ip->d.nlinks = 0;
         iput(ip);
-        return rc;
-    }
-    if (out)
+    } else if (out) {
         *out = ip;
-    else
+    } else {
         iput(ip);
-    return 0;
+    }
+out:
+    unpin(fs, &pins);
+    return rc;
 }
 
 int op_link(struct kk_sfs_inode *dir, const char *name, struct kk_sfs_inode *target)
 {
+    struct pins pins = {{0}, 0};
     uint32_t free_slot;
     int rc;
     if ((rc = live_dir(dir)) != 0)
@@ -129,10 +138,14 @@ int op_link(struct kk_sfs_inode *dir, const char *name, struct kk_sfs_inode *tar
         return rc;
     if (dir->fs->nfree < slot_cost(dir, free_slot))
         return KK_ENOSPC;
-    if ((rc = dir_set_slot(dir, free_slot, target->ino, name)) != 0)
-        return rc;
-    target->d.nlinks++;
-    return iupdate(target);
+    if ((rc = pin(dir->fs, &pins, dir->ino)) == 0 && (rc = pin(dir->fs, &pins, target->ino)) == 0 &&
+        (rc = pin_path(dir, free_slot, &pins)) == 0 &&
+        (rc = dir_set_slot(dir, free_slot, target->ino, name)) == 0) {
+        target->d.nlinks++;
+        rc = iupdate(target);
+    }
+    unpin(dir->fs, &pins);
+    return rc;
 }
 
 /* Drop one name of @ip (a directory loses "." and its parent's ".." link too). */
@@ -166,6 +179,7 @@ static int removable(struct kk_sfs_inode *ip, bool want_dir)
 
 int op_remove(struct kk_sfs_inode *dir, const char *name, bool want_dir)
 {
+    struct pins pins = {{0}, 0};
     struct kk_sfs_inode *ip;
     uint32_t ino, slot;
     int rc;
@@ -177,8 +191,11 @@ int op_remove(struct kk_sfs_inode *dir, const char *name, bool want_dir)
         return rc;
     if ((rc = iget(dir->fs, ino, &ip)) != 0)
         return rc;
-    if ((rc = removable(ip, want_dir)) == 0 && (rc = dir_set_slot(dir, slot, 0, NULL)) == 0)
+    if ((rc = removable(ip, want_dir)) == 0 && (rc = pin(dir->fs, &pins, dir->ino)) == 0 &&
+        (rc = pin(dir->fs, &pins, ip->ino)) == 0 && (rc = pin_path(dir, slot, &pins)) == 0 &&
+        (rc = dir_set_slot(dir, slot, 0, NULL)) == 0)
         rc = drop_name(dir, ip);
+    unpin(dir->fs, &pins);
     iput(ip);
     return rc;
 }
@@ -209,9 +226,29 @@ static int is_ancestor(struct kk_sfs_inode *anc, struct kk_sfs_inode *dir)
 
 struct rename_ctx {
     struct kk_sfs_inode *src, *tgt;
-    uint32_t oslot, nslot;
+    uint32_t oslot, nslot, dotdot;
     bool replace;
+    struct pins pins;
 };
+
+/* Pin every block the rename will change (inodes, the three slots). */
+static int rename_pins(struct kk_sfs_inode *odir, struct kk_sfs_inode *ndir, struct rename_ctx *c)
+{
+    struct kk_sfs *fs = odir->fs;
+    uint32_t ino;
+    int rc;
+    if ((rc = pin(fs, &c->pins, odir->ino)) != 0 || (rc = pin(fs, &c->pins, ndir->ino)) != 0 ||
+        (rc = pin(fs, &c->pins, c->src->ino)) != 0 ||
+        (c->tgt && (rc = pin(fs, &c->pins, c->tgt->ino)) != 0) ||
+        (rc = pin_path(odir, c->oslot, &c->pins)) != 0 ||
+        (rc = pin_path(ndir, c->nslot, &c->pins)) != 0)
+        return rc;
+    if (c->src->d.type != KK_SFS_TYPE_DIR || odir == ndir)
+        return 0;
+    if ((rc = dir_find(c->src, "..", &ino, &c->dotdot, NULL)) != 0)
+        return rc == KK_ENOENT ? KK_ECORRUPT : rc;
+    return pin_path(c->src, c->dotdot, &c->pins);
+}
 
 static int rename_checks(struct kk_sfs_inode *odir, const char *oname, struct kk_sfs_inode *ndir,
                          const char *nname, struct rename_ctx *c)
@@ -254,12 +291,10 @@ static int rename_checks(struct kk_sfs_inode *odir, const char *oname, struct kk
     return c->tgt->d.type == KK_SFS_TYPE_DIR ? KK_EISDIR : 0;
 }
 
-static int move_dir(struct kk_sfs_inode *src, struct kk_sfs_inode *odir, struct kk_sfs_inode *ndir)
+static int move_dir(struct kk_sfs_inode *src, struct kk_sfs_inode *odir, struct kk_sfs_inode *ndir,
+                    uint32_t dotdot)
 {
-    uint32_t ino, slot;
-    int rc = dir_find(src, "..", &ino, &slot, NULL);
-    if (rc == 0)
-        rc = dir_set_slot(src, slot, ndir->ino, "..");
+    int rc = dir_set_slot(src, dotdot, ndir->ino, "..");
     if (rc)
         return rc;
     if (odir->d.nlinks > 2)
@@ -279,6 +314,8 @@ int op_rename(struct kk_sfs_inode *odir, const char *oname, struct kk_sfs_inode 
     if (rc == 0 && c.src->d.type == KK_SFS_TYPE_DIR && !c.replace && ndir != odir &&
         ndir->d.nlinks >= UINT16_MAX)
         rc = KK_EMLINK;
+    if (rc == 0)
+        rc = rename_pins(odir, ndir, &c);
     if (rc)
         goto out;
     isdir = c.src->d.type == KK_SFS_TYPE_DIR;
@@ -289,8 +326,9 @@ int op_rename(struct kk_sfs_inode *odir, const char *oname, struct kk_sfs_inode 
     if ((rc = dir_set_slot(odir, c.oslot, 0, NULL)) != 0)
         goto out;
     if (isdir && odir != ndir)
-        rc = move_dir(c.src, odir, ndir);
+        rc = move_dir(c.src, odir, ndir, c.dotdot);
 out:
+    unpin(odir->fs, &c.pins);
     if (c.tgt)
         iput(c.tgt);
     if (c.src)

@@ -470,13 +470,25 @@ int kk_sfs_read(struct kk_sfs_inode *ip, uint64_t off, void *buf, size_t len, si
     return rc;
 }
 
+/* Write or truncate with the inode's block pinned, so its update cannot fail. */
+static int pinned(struct kk_sfs_inode *ip, int trunc, uint64_t off, const void *buf, size_t len,
+                  size_t *done)
+{
+    struct pins p = {{0}, 0};
+    int rc = pin(ip->fs, &p, ip->ino);
+    if (rc == 0)
+        rc = trunc ? itrunc(ip, off) : iwrite(ip, off, buf, len, done);
+    unpin(ip->fs, &p);
+    return rc;
+}
+
 int kk_sfs_write(struct kk_sfs_inode *ip, uint64_t off, const void *buf, size_t len, size_t *done)
 {
     int rc = rw_check(ip, buf, len, done);
     if (rc)
         return rc;
     sfs_lock(ip->fs);
-    rc = ip->fs->read_only ? KK_EROFS : iwrite(ip, off, buf, len, done);
+    rc = ip->fs->read_only ? KK_EROFS : pinned(ip, 0, off, buf, len, done);
     sfs_unlock(ip->fs);
     return rc;
 }
@@ -492,7 +504,7 @@ int kk_sfs_truncate(struct kk_sfs_inode *ip, uint64_t size)
     else if (ip->d.type == KK_SFS_TYPE_DIR)
         rc = KK_EISDIR;
     else
-        rc = itrunc(ip, size);
+        rc = pinned(ip, 1, size, NULL, 0, NULL);
     sfs_unlock(ip->fs);
     return rc;
 }

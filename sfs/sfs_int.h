@@ -65,6 +65,17 @@ struct kk_sfs {
     uint32_t ninodes;
 };
 
+/*
+ * Blocks an operation pins before its first change, so that every later
+ * read of them is a cache hit: a read error can then only happen before
+ * anything was modified.
+ */
+#define MAX_PINS 12
+struct pins {
+    struct buf *b[MAX_PINS];
+    unsigned n;
+};
+
 /* memory and locking helpers (sfs.c) */
 void *sfs_alloc(struct kk_sfs *fs, size_t size);
 void sfs_free(struct kk_sfs *fs, void *p, size_t size);
@@ -90,6 +101,8 @@ int block_alloc(struct kk_sfs *fs, uint32_t *out);
 int block_free(struct kk_sfs *fs, uint32_t blkno);
 bool block_is_free(struct kk_sfs *fs, uint32_t blkno);
 int sync_all(struct kk_sfs *fs);
+int pin(struct kk_sfs *fs, struct pins *p, uint32_t blkno);
+void unpin(struct kk_sfs *fs, struct pins *p);
 int cache_check(struct kk_sfs *fs);
 
 /* inode.c */
@@ -105,6 +118,7 @@ int iread(struct kk_sfs_inode *ip, uint64_t off, void *buf, size_t len, size_t *
 int iwrite(struct kk_sfs_inode *ip, uint64_t off, const void *buf, size_t len, size_t *done);
 int itrunc(struct kk_sfs_inode *ip, uint64_t size);
 int icache_check(struct kk_sfs *fs);
+int pin_path(struct kk_sfs_inode *ip, uint32_t idx, struct pins *p);
 uint32_t icache_busy(struct kk_sfs *fs);
 bool valid_block(struct kk_sfs *fs, uint32_t blkno);
 
