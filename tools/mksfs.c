@@ -106,7 +106,8 @@ static int list_dir(struct mk *m, int dfd, const char *path, char ***out, size_t
         n++;
     }
     closedir(d);
-    qsort(names, n, sizeof(*names), cmp_names);
+    if (n)
+        qsort(names, n, sizeof(*names), cmp_names);
     *out = names;
     *count = n;
     return 0;
@@ -476,6 +477,20 @@ static int make(struct mk *m, struct args *a, int dfd, uint64_t blocks, struct k
     return rc;
 }
 
+static void mk_free(struct mk *m)
+{
+    for (size_t h = 0; m && h < 1024; h++) {
+        while (m->links[h]) {
+            struct hlink *l = m->links[h];
+            m->links[h] = l->next;
+            free(l);
+        }
+    }
+    if (m)
+        free(m->buf);
+    free(m);
+}
+
 int main(int argc, char **argv)
 {
     struct args a = {0};
@@ -484,22 +499,31 @@ int main(int argc, char **argv)
     uint64_t blocks, need;
     int dfd, rc = 1;
     tool_name = "mksfs";
-    if (!m || parse_args(argc, argv, &a, m) != 0)
+    if (!m || parse_args(argc, argv, &a, m) != 0) {
+        mk_free(m);
         return 1;
+    }
     dfd = open(a.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0) {
         tool_err("%s: cannot open directory: %s", a.dir, strerror(errno));
+        mk_free(m);
         return 1;
     }
-    if (scan_dir(m, dfd, a.dir) != 0)
+    if (scan_dir(m, dfd, a.dir) != 0) {
+        close(dfd);
+        mk_free(m);
         return 1;
+    }
     need = image_blocks(m->est_blocks);
     tool_info("%s: %llu files, %llu directories, %llu symlinks, %llu bytes; needs %llu blocks",
               a.dir, (unsigned long long)m->files, (unsigned long long)m->dirs,
               (unsigned long long)m->symlinks, (unsigned long long)m->bytes,
               (unsigned long long)need);
-    if ((blocks = prepare_image(&a, need, &hb)) == 0)
+    if ((blocks = prepare_image(&a, need, &hb)) == 0) {
+        close(dfd);
+        mk_free(m);
         return 1;
+    }
     m->buf = aligned_alloc(KK_SFS_BLKSIZE, COPY_BUF);
     if (m->buf && make(m, &a, dfd, blocks, hb) == 0)
         rc = 0;
@@ -510,7 +534,7 @@ int main(int argc, char **argv)
         rc = 1;
     }
     close(dfd);
-    free(m->buf);
+    mk_free(m);
     if (rc == 0)
         tool_info("created %s from %s", a.image, a.dir);
     return rc;

@@ -1,0 +1,290 @@
+/*
+ * bench_sfs.c: figures for kernkit::sfs on a host file (release preset).
+ *
+ *   bench-sfs [DIR]     (scratch files go to DIR, default $TMPDIR or /tmp)
+ *   KK_BENCH_SFS_MB     size of the sequential file (default 256)
+ *   KK_BENCH_SFS_FILES  files in the mksfs tree (default 5000)
+ *
+ * Each workload is measured beside its baseline in the same run on the same
+ * file: sequential write/read through SFS + hostblk vs raw pwrite/pread of
+ * the same bytes (1 MiB requests, both ending with a flush), mksfs of a tree
+ * of files with log-uniform sizes (0..1 MiB) vs copying the same bytes into
+ * one file, small-file create+write+close through the VFS, and each SFS
+ * workload with the io_uring and the pread backend.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <kernkit/sfs.h>
+#include <kernkit/vfs.h>
+#include "bench.h"
+#include "hostblk.h"
+
+#define CHUNK (1u << 20)
+
+static char dir[512], img[600];
+static uint8_t *buf;
+
+static void die(const char *what, int rc)
+{
+    fprintf(stderr, "bench-sfs: %s: %s\n", what, rc ? kk_strerror(rc) : strerror(errno));
+    exit(1);
+}
+
+static double secs(uint64_t t0)
+{
+    return (double)(kk_bench_now_ns() - t0) / 1e9;
+}
+
+struct fsenv {
+    struct kk_hostblk *hb;
+    struct kk_sfs *fs;
+    struct kk_sfs_inode *root;
+};
+
+static void fs_open(struct fsenv *e, int pread_only, int format, uint64_t bytes)
+{
+    struct kk_hostblk_opts ho = {0};
+    struct kk_sfs_config cfg = {0};
+    int rc;
+    ho.force_pread = pread_only;
+    ho.create = format;
+    ho.size_bytes = bytes;
+    if ((rc = kk_hostblk_open(img, &ho, &e->hb)) != 0)
+        die(img, 0);
+    if (format && (rc = kk_sfs_format(kk_hostblk_dev(e->hb), kk_host_platform(), NULL)) != 0)
+        die("format", rc);
+    cfg.size = sizeof(cfg);
+    cfg.dev = kk_hostblk_dev(e->hb);
+    cfg.plat = kk_host_platform();
+    cfg.cache_blocks = 1024;
+    if ((rc = kk_sfs_mount(&cfg, &e->fs)) != 0 || (rc = kk_sfs_root(e->fs, &e->root)) != 0)
+        die("mount", rc);
+}
+
+static void fs_close(struct fsenv *e)
+{
+    int rc;
+    kk_sfs_put(e->root);
+    if ((rc = kk_sfs_unmount(e->fs)) != 0)
+        die("unmount", rc);
+    kk_hostblk_close(e->hb);
+}
+
+/* Sequential write then read of @mb MiB; returns MB/s in w[0], r[0]. */
+static void seq_sfs(int pread_only, uint64_t mb, double *w, double *r)
+{
+    struct fsenv e;
+    struct kk_sfs_inode *f;
+    uint64_t t0, off;
+    size_t done;
+    int rc;
+    fs_open(&e, pread_only, 1, (mb + mb / 8 + 8) << 20);
+    if ((rc = kk_sfs_create(e.root, "seq", &f)) != 0)
+        die("create", rc);
+    t0 = kk_bench_now_ns();
+    for (off = 0; off < mb << 20; off += CHUNK)
+        if ((rc = kk_sfs_write(f, off, buf, CHUNK, &done)) != 0)
+            die("write", rc);
+    if ((rc = kk_sfs_sync(e.fs)) != 0)
+        die("sync", rc);
+    *w = (double)mb / secs(t0);
+    t0 = kk_bench_now_ns();
+    for (off = 0; off < mb << 20; off += CHUNK)
+        if ((rc = kk_sfs_read(f, off, buf, CHUNK, &done)) != 0 || done != CHUNK)
+            die("read", rc);
+    *r = (double)mb / secs(t0);
+    kk_sfs_put(f);
+    fs_close(&e);
+}
+
+/* The same bytes with raw pwrite/pread on the same file. */
+static void seq_raw(uint64_t mb, double *w, double *r)
+{
+    /* a fresh sparse file of the image's size, as the SFS runs get */
+    int fd = open(img, O_RDWR | O_CREAT | O_TRUNC, 0644);
+    uint64_t t0, off;
+    if (fd < 0 || ftruncate(fd, (off_t)((mb + mb / 8 + 8) << 20)) != 0)
+        die(img, 0);
+    t0 = kk_bench_now_ns();
+    for (off = 0; off < mb << 20; off += CHUNK)
+        if (pwrite(fd, buf, CHUNK, (off_t)(off + (1 << 20))) != CHUNK)
+            die("pwrite", 0);
+    fdatasync(fd);
+    *w = (double)mb / secs(t0);
+    t0 = kk_bench_now_ns();
+    for (off = 0; off < mb << 20; off += CHUNK)
+        if (pread(fd, buf, CHUNK, (off_t)(off + (1 << 20))) != CHUNK)
+            die("pread", 0);
+    *r = (double)mb / secs(t0);
+    close(fd);
+}
+
+/* Small files through the VFS: create + write 1 KiB + close. Returns files/s. */
+static double small_files(int pread_only, int n)
+{
+    struct fsenv e;
+    struct kk_vfs *v;
+    char path[64];
+    uint64_t t0;
+    int rc;
+    fs_open(&e, pread_only, 1, 64u << 20);
+    if ((rc = kk_vfs_create(kk_host_platform(), &v)) != 0 ||
+        (rc = kk_vfs_mount(v, NULL, "/", kk_sfs_vfs_ops(), e.fs)) != 0)
+        die("vfs", rc);
+    for (int d = 0; d < 10; d++) {
+        snprintf(path, sizeof(path), "/d%d", d);
+        kk_vfs_mkdir(v, NULL, path);
+    }
+    t0 = kk_bench_now_ns();
+    for (int i = 0; i < n; i++) {
+        struct kk_vfs_file *f;
+        size_t done;
+        snprintf(path, sizeof(path), "/d%d/f%d", i % 10, i);
+        if ((rc = kk_vfs_open(v, NULL, path, KK_O_WRONLY | KK_O_CREAT | KK_O_EXCL, &f)) != 0 ||
+            (rc = kk_vfs_write(f, buf, 1024, &done)) != 0)
+            die("small file", rc);
+        kk_vfs_close(f);
+    }
+    if ((rc = kk_vfs_sync(v)) != 0)
+        die("sync", rc);
+    double rate = n / secs(t0);
+    kk_vfs_umount(v, NULL, "/");
+    kk_vfs_destroy(v);
+    fs_close(&e);
+    return rate;
+}
+
+/* A tree of @n files with log-uniform sizes in 0..1 MiB, 50 directories. */
+static uint64_t make_tree(const char *root, int n)
+{
+    uint64_t seed = 12345, total = 0;
+    char path[1024];
+    mkdir(root, 0755);
+    for (int d = 0; d < 50; d++) {
+        snprintf(path, sizeof(path), "%s/d%02d", root, d);
+        mkdir(path, 0755);
+    }
+    for (int i = 0; i < n; i++) {
+        double u = (double)(kk_bench_rand(&seed) >> 11) / 9007199254740992.0;
+        size_t size = (size_t)(exp(u * log(1048577.0)) - 1.0);
+        snprintf(path, sizeof(path), "%s/d%02d/f%05d", root, i % 50, i);
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd < 0 || write(fd, buf, size) != (ssize_t)size)
+            die(path, 0);
+        close(fd);
+        total += size;
+    }
+    return total;
+}
+
+static double run_mksfs(const char *tree, int pread_only)
+{
+    uint64_t t0 = kk_bench_now_ns();
+    pid_t pid = fork();
+    int st;
+    if (pid == 0) {
+        if (pread_only)
+            setenv("KK_HOSTBLK_BACKEND", "pread", 1);
+        execl(MKSFS_PATH, "mksfs", "-s", "auto", img, tree, (char *)NULL);
+        _exit(127);
+    }
+    if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        die("mksfs", 0);
+    return secs(t0);
+}
+
+/* Baseline: read every file of the tree and append it to one file, then flush. */
+static double copy_tree(const char *tree, int n)
+{
+    char path[1024];
+    uint64_t t0 = kk_bench_now_ns();
+    int out = open(img, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (out < 0)
+        die(img, 0);
+    for (int i = 0; i < n; i++) {
+        snprintf(path, sizeof(path), "%s/d%02d/f%05d", tree, i % 50, i);
+        int fd = open(path, O_RDONLY);
+        ssize_t k;
+        while ((k = read(fd, buf, CHUNK)) > 0)
+            if (write(out, buf, (size_t)k) != k)
+                die("copy", 0);
+        close(fd);
+    }
+    fdatasync(out);
+    close(out);
+    return secs(t0);
+}
+
+static void rm_tree(const char *tree, int n)
+{
+    char path[1024];
+    for (int i = 0; i < n; i++) {
+        snprintf(path, sizeof(path), "%s/d%02d/f%05d", tree, i % 50, i);
+        unlink(path);
+    }
+    for (int d = 0; d < 50; d++) {
+        snprintf(path, sizeof(path), "%s/d%02d", tree, d);
+        rmdir(path);
+    }
+    rmdir(tree);
+}
+
+int main(int argc, char **argv)
+{
+    const char *t = argc > 1 ? argv[1] : getenv("TMPDIR");
+    uint64_t mb = getenv("KK_BENCH_SFS_MB") ? strtoull(getenv("KK_BENCH_SFS_MB"), 0, 10) : 256;
+    int nfiles = getenv("KK_BENCH_SFS_FILES") ? atoi(getenv("KK_BENCH_SFS_FILES")) : 5000;
+    double w[2], r[2], rw, rr;
+    char tree[600];
+    snprintf(dir, sizeof(dir), "%s", t ? t : "/tmp");
+    snprintf(img, sizeof(img), "%s/bench-sfs-%d.img", dir, (int)getpid());
+    buf = aligned_alloc(4096, CHUNK);
+    memset(buf, 0xa5, CHUNK);
+    {
+        struct kk_hostblk_opts ho = {0};
+        struct kk_hostblk *hb;
+        ho.create = 1;
+        ho.size_bytes = 1 << 20;
+        if (kk_hostblk_open(img, &ho, &hb) == 0) {
+            printf("# block backend available: %s\n", kk_hostblk_backend(hb));
+            kk_hostblk_close(hb);
+        }
+    }
+    for (int b = 0; b < 2; b++)
+        seq_sfs(b, mb, &w[b], &r[b]);
+    seq_raw(mb, &rw, &rr);
+    kk_bench_print("seq-write-sfs", "throughput", w[0], "MB/s");
+    kk_bench_print("seq-write-raw", "throughput", rw, "MB/s");
+    kk_bench_print("seq-write", "ratio-vs-raw", w[0] / rw, "x");
+    kk_bench_print("seq-read-sfs", "throughput", r[0], "MB/s");
+    kk_bench_print("seq-read-raw", "throughput", rr, "MB/s");
+    kk_bench_print("seq-read", "ratio-vs-raw", r[0] / rr, "x");
+    kk_bench_print("seq-write", "uring-vs-pread", w[0] / w[1], "x");
+    kk_bench_print("seq-read", "uring-vs-pread", r[0] / r[1], "x");
+
+    double s0 = small_files(0, 5000), s1 = small_files(1, 5000);
+    kk_bench_print("small-files", "rate", s0, "files/s");
+    kk_bench_print("small-files", "uring-vs-pread", s0 / s1, "x");
+
+    snprintf(tree, sizeof(tree), "%s/bench-sfs-tree-%d", dir, (int)getpid());
+    uint64_t bytes = make_tree(tree, nfiles);
+    double tc = copy_tree(tree, nfiles), tm0 = run_mksfs(tree, 0), tm1 = run_mksfs(tree, 1);
+    double mbs = (double)bytes / 1e6;
+    kk_bench_print("mksfs", "throughput", mbs / tm0, "MB/s");
+    kk_bench_print("mksfs-copy-baseline", "throughput", mbs / tc, "MB/s");
+    kk_bench_print("mksfs", "ratio-vs-copy", tc / tm0, "x");
+    kk_bench_print("mksfs", "uring-vs-pread", tm1 / tm0, "x");
+    rm_tree(tree, nfiles);
+    unlink(img);
+    free(buf);
+    return 0;
+}
