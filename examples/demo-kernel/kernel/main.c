@@ -14,6 +14,7 @@
 
 extern char __kernel_start[], __kernel_end[], secondary_start[];
 uint64_t boot_time0, boot_to_init;
+static int sched_ready;
 static uintptr_t test_dev = 0x100000;
 
 void power_off(int code)
@@ -74,6 +75,8 @@ void secondary_main(unsigned long hartid)
     trap_init_hart();
     kprintf("cpu%d: hart %lu online\n", c->id, hartid);
     __atomic_store_n(&c->started, 1, __ATOMIC_RELEASE);
+    while (!__atomic_load_n(&sched_ready, __ATOMIC_ACQUIRE))
+        __asm__ volatile("wfi");
     scheduler();
 }
 
@@ -148,7 +151,6 @@ void kmain(unsigned long hartid, uintptr_t dtb_pa)
     strncpy0(args, boot_info.bootargs, sizeof args);
     parse_args(args, &policy, argv + 1, MAXARG);
     argv[0] = "sh";
-    rq_init(policy);
 
     int rc = virtio_blk_init();
     if (rc < 0)
@@ -157,6 +159,10 @@ void kmain(unsigned long hartid, uintptr_t dtb_pa)
     if (rc < 0)
         panic("root file system: %s", kk_strerror(rc));
     start_harts(hartid);
+    rc = rq_init(policy, ncpu);
+    if (rc < 0)
+        panic("scheduler: %s", kk_strerror(rc));
+    __atomic_store_n(&sched_ready, 1, __ATOMIC_RELEASE);
     kprintf("%d cpu(s), %lu free frames, scheduler %s, root fs %s\n", ncpu,
             (unsigned long)mem_free_frames(), rq_policy(), fs_name());
     rc = proc_spawn_init("/bin/sh", argv);

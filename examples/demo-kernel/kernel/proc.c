@@ -74,9 +74,17 @@ void sched_yield(void)
     struct proc *p = myproc();
     spin_lock(&sched_lock);
     p->state = P_RUNNABLE;
-    rq_add(p, mycpu());
+    rq_yield(p, mycpu());
     sched();
     spin_unlock(&sched_lock);
+}
+
+/* Make a process runnable; a no-op for one that never left its queue. */
+static void make_runnable_locked(struct proc *p)
+{
+    p->state = P_RUNNABLE;
+    if (!rq_queued(p))
+        rq_wake(p);
 }
 
 void sleep_on(void *chan, struct spinlock *lk)
@@ -88,6 +96,7 @@ void sleep_on(void *chan, struct spinlock *lk)
     }
     p->chan = chan;
     p->state = P_SLEEPING;
+    rq_block(p, mycpu(), false);
     sched();
     p->chan = NULL;
     if (lk != &sched_lock) {
@@ -99,10 +108,8 @@ void sleep_on(void *chan, struct spinlock *lk)
 static void wakeup_locked(void *chan)
 {
     for (struct proc *p = ptable; p < &ptable[NPROC]; p++) {
-        if (p->state == P_SLEEPING && p->chan == chan) {
-            p->state = P_RUNNABLE;
-            rq_add(p, NULL);
-        }
+        if (p->state == P_SLEEPING && p->chan == chan)
+            make_runnable_locked(p);
     }
 }
 
@@ -117,14 +124,15 @@ void wakeup(void *chan)
 static struct spinlock ticks_lock = {0, "ticks", NULL};
 static uint64_t ticks;
 
-void timer_tick(void)
+bool timer_tick(void)
 {
     struct cpu *c = mycpu();
+    bool resched = false;
     c->ticks++;
     if (c->proc) {
         c->proc->run_ticks++;
         spin_lock(&sched_lock);
-        rq_tick(c->proc, c);
+        resched = rq_tick(c);
         spin_unlock(&sched_lock);
     }
     if (c->id == 0) {
@@ -133,6 +141,7 @@ void timer_tick(void)
         spin_unlock(&ticks_lock);
         wakeup(&ticks);
     }
+    return resched;
 }
 
 void proc_sleep_ticks(uint64_t n)
@@ -165,7 +174,6 @@ static struct proc *proc_alloc(void)
         memset(p, 0, sizeof *p);
         p->state = P_EMBRYO;
         p->pid = nextpid++;
-        p->priority = 1;
     }
     spin_unlock(&ptable_lock);
     if (!p)
@@ -192,8 +200,7 @@ static void proc_free(struct proc *p)
 static void make_runnable(struct proc *p)
 {
     spin_lock(&sched_lock);
-    p->state = P_RUNNABLE;
-    rq_add(p, NULL);
+    make_runnable_locked(p);
     spin_unlock(&sched_lock);
 }
 
@@ -202,6 +209,9 @@ int proc_spawn_init(const char *path, char *const argv[])
     struct proc *p = proc_alloc();
     if (!p)
         return KK_ENOMEM;
+    spin_lock(&sched_lock);
+    rq_proc_init(p, NULL);
+    spin_unlock(&sched_lock);
     p->as = as_create();
     if (!p->as)
         return KK_ENOMEM;
@@ -239,7 +249,9 @@ int proc_fork(void)
     p->uctx.x[UCTX_A0] = 0;
     p->brk = parent->brk;
     p->heap_start = parent->heap_start;
-    p->priority = parent->priority;
+    spin_lock(&sched_lock);
+    rq_proc_init(p, parent);
+    spin_unlock(&sched_lock);
     for (int fd = 0; fd < NOFILE; fd++)
         if (parent->ofile[fd])
             p->ofile[fd] = file_dup(parent->ofile[fd]);
@@ -282,6 +294,7 @@ void proc_exit(int status)
     spin_lock(&sched_lock);
     p->xstatus = status;
     p->state = P_ZOMBIE;
+    rq_block(p, mycpu(), true);
     wakeup_locked(p->parent);
     if (zombies)
         wakeup_locked(initproc);
@@ -328,7 +341,7 @@ int proc_setpriority(int prio)
     if (prio < 1 || prio > 1000)
         return KK_EINVAL;
     spin_lock(&sched_lock);
-    rq_set_priority(myproc(), prio);
+    int rc = rq_set_priority(myproc(), prio);
     spin_unlock(&sched_lock);
-    return 0;
+    return rc;
 }

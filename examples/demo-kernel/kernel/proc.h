@@ -60,6 +60,7 @@ enum pstate { P_UNUSED, P_EMBRYO, P_SLEEPING, P_RUNNABLE, P_RUNNING, P_ZOMBIE };
 
 struct file;
 struct aspace;
+#include "sched_entity.h"
 
 struct proc {
     struct context ctx;       /* kernel callee-saved registers while switched out */
@@ -71,7 +72,9 @@ struct proc {
     int xstatus;
     int priority;
     struct proc *parent;
-    struct proc *rq_next; /* run-queue link */
+    struct proc *rq_next; /* run-queue link (temporary run queue) */
+    bool queued;          /* on a run queue (temporary run queue) */
+    struct sched_entity_slot se;
     uint64_t stride_pass;
     void *kstack;
     struct aspace *as;
@@ -86,12 +89,11 @@ struct proc {
 
 struct proc *myproc(void);
 void proc_init(void);
-void sched_init(const char *policy);
 void scheduler(void) __attribute__((noreturn));
 void sched_yield(void);
 void sleep_on(void *chan, struct spinlock *lk);
 void wakeup(void *chan);
-void timer_tick(void);
+bool timer_tick(void); /* true: the running process should give up its hart */
 int proc_spawn_init(const char *path, char *const argv[]);
 int proc_fork(void);
 __attribute__((noreturn)) void proc_exit(int status);

@@ -9,9 +9,11 @@
 static struct proc *head, *tail;
 static bool stride;
 
-void rq_init(const char *policy)
+int rq_init(const char *policy, int ncpu)
 {
+    (void)ncpu;
     stride = policy && !strcmp(policy, "stride");
+    return 0;
 }
 
 const char *rq_policy(void)
@@ -19,15 +21,43 @@ const char *rq_policy(void)
     return stride ? "stride (temporary)" : "round-robin (temporary)";
 }
 
-void rq_add(struct proc *p, struct cpu *hint)
+void rq_proc_init(struct proc *p, struct proc *parent)
 {
-    (void)hint;
+    p->priority = parent ? parent->priority : 1;
+    p->queued = false;
+}
+
+static void add(struct proc *p)
+{
     p->rq_next = NULL;
     if (tail)
         tail->rq_next = p;
     else
         head = p;
     tail = p;
+    p->queued = true;
+}
+
+void rq_wake(struct proc *p)
+{
+    add(p);
+}
+
+void rq_block(struct proc *p, struct cpu *c, bool exiting)
+{
+    (void)c, (void)exiting;
+    p->queued = false;
+}
+
+void rq_yield(struct proc *p, struct cpu *c)
+{
+    (void)c;
+    add(p);
+}
+
+bool rq_queued(struct proc *p)
+{
+    return p->queued;
 }
 
 struct proc *rq_pick(struct cpu *c)
@@ -50,13 +80,14 @@ struct proc *rq_pick(struct cpu *c)
     return best;
 }
 
-void rq_set_priority(struct proc *p, int prio)
+int rq_set_priority(struct proc *p, int prio)
 {
     p->priority = prio;
+    return 0;
 }
 
-void rq_tick(struct proc *p, struct cpu *c)
+bool rq_tick(struct cpu *c)
 {
-    (void)p;
     (void)c;
+    return true;
 }

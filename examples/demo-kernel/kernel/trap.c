@@ -67,8 +67,7 @@ static bool interrupt(uint64_t cause)
     switch (cause & 0xff) {
     case IRQ_S_TIMER:
         sbi_set_timer(rdtime() + tick_interval);
-        timer_tick();
-        return true;
+        return timer_tick();
     case IRQ_S_EXT:
         plic_dispatch();
         return false;

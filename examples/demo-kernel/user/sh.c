@@ -155,10 +155,18 @@ static int run_pipeline(struct cmd *cmds, int nc)
             return 1;
         }
     }
-    for (int done = 0; done < nc; done++) {
+    /* wait for this pipeline's processes (orphans reparented to us may come too) */
+    for (int left = nc; left > 0;) {
         int st = 0, pid = wait(&st);
-        if (pid == pids[nc - 1])
-            status = st;
+        if (pid < 0)
+            break;
+        for (int i = 0; i < nc; i++) {
+            if (pids[i] == pid) {
+                left--;
+                if (i == nc - 1)
+                    status = st;
+            }
+        }
     }
     return status;
 }
