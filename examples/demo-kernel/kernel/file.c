@@ -18,8 +18,13 @@ struct pipe {
     bool readopen, writeopen;
 };
 
-static struct spinlock files_lock = {0, "files", NULL};
+static struct spinlock files_lock;
 static struct file console_file = {F_CONSOLE, 1, true, true, NULL, NULL};
+
+void file_init(void)
+{
+    spin_init(&files_lock, "files");
+}
 
 struct file *file_alloc(void)
 {

@@ -15,6 +15,7 @@ struct file {
     void *fs; /* file-system handle (fs.h) */
 };
 
+void file_init(void);
 struct file *file_console(void);
 struct file *file_dup(struct file *f);
 void file_close(struct file *f);

@@ -121,7 +121,9 @@ void kmain(unsigned long hartid, uintptr_t dtb_pa)
     }
     if (boot_info.test_base)
         test_dev = boot_info.test_base;
+    klock_init();
     console_init(boot_info.uart_base);
+    file_init();
     for (uint32_t i = 0; i < boot_info.ncpu; i++)
         if (boot_info.hartids[i] == hartid)
             c0->plic_ctx = boot_info.plic_sctx[i];

@@ -21,6 +21,7 @@ static struct spinlock ptable_lock;
 static struct proc ptable[NPROC];
 static struct proc *initproc;
 static int nextpid = 1;
+static struct spinlock ticks_lock;
 
 struct proc *myproc(void)
 {
@@ -34,6 +35,7 @@ void proc_init(void)
 {
     spin_init(&sched_lock, "sched");
     spin_init(&ptable_lock, "ptable");
+    spin_init(&ticks_lock, "ticks");
 }
 
 /* Called with sched_lock held and nothing else; returns with it held. */
@@ -113,6 +115,39 @@ static void wakeup_locked(void *chan)
     }
 }
 
+/*
+ * Sleep for the kernkit::sync platform: the process is marked asleep before
+ * unlock(arg) releases the caller's wait-queue lock, and switches out only
+ * if no wake-up came in between (then it simply returns).
+ */
+void proc_block(void (*unlock)(void *), void *arg)
+{
+    struct proc *p = myproc();
+    if (!p) { /* boot, before any process: nothing else runs, just retry */
+        unlock(arg);
+        return;
+    }
+    spin_lock(&sched_lock);
+    p->state = P_SLEEPING;
+    p->chan = NULL;
+    spin_unlock(&sched_lock);
+    unlock(arg);
+    spin_lock(&sched_lock);
+    if (p->state == P_SLEEPING) {
+        rq_block(p, mycpu(), false);
+        sched();
+    }
+    spin_unlock(&sched_lock);
+}
+
+void proc_wake(struct proc *p)
+{
+    spin_lock(&sched_lock);
+    if (p->state == P_SLEEPING)
+        make_runnable_locked(p);
+    spin_unlock(&sched_lock);
+}
+
 void wakeup(void *chan)
 {
     spin_lock(&sched_lock);
@@ -121,7 +156,6 @@ void wakeup(void *chan)
 }
 
 /* ---- ticks and sleeping ---- */
-static struct spinlock ticks_lock = {0, "ticks", NULL};
 static uint64_t ticks;
 
 bool timer_tick(void)
@@ -154,8 +188,9 @@ void proc_sleep_ticks(uint64_t n)
 }
 
 /* ---- creation ---- */
-static void first_run(void)
+static void first_run(void *arg)
 {
+    (void)arg;
     spin_unlock(&sched_lock); /* taken by the scheduler that switched to us */
     user_loop();
 }
@@ -183,8 +218,12 @@ static struct proc *proc_alloc(void)
         p->state = P_UNUSED;
         return NULL;
     }
-    p->ctx.ra = (uintptr_t)first_run;
+#if DEMO_HAVE_TRAPFRAME
+    kk_context_init(&p->ctx, p->kstack, KSTACK_SIZE, first_run, NULL);
+#else
+    p->ctx.ra = (uintptr_t)first_run; /* temporary trap.S: "returns" into first_run */
     p->ctx.sp = (uintptr_t)p->kstack + KSTACK_SIZE;
+#endif
     return p;
 }
 

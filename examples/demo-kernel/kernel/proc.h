@@ -13,15 +13,18 @@
 #include "arch.h"
 
 struct cpu {
-    struct proc *proc;    /* running process, or NULL in the scheduler loop */
-    struct context sched; /* the scheduler loop's context */
-    int noff;             /* depth of push_off() */
-    int intena;           /* interrupts enabled before the first push_off() */
-    int id;               /* logical CPU number */
+    struct proc *proc; /* running process, or NULL in the scheduler loop */
+    kctx_t sched;      /* the scheduler loop's context */
+    int noff;          /* depth of push_off() */
+    int intena;        /* interrupts enabled before the first push_off() */
+    int id;            /* logical CPU number */
     unsigned long hartid;
     uint32_t plic_ctx;
     volatile int started;
     uint64_t ticks;
+#if DEMO_HAVE_TRAPFRAME
+    struct kk_trap_cpu trap __attribute__((aligned(16))); /* sscratch points here */
+#endif
 };
 extern struct cpu cpus[MAXCPU];
 extern int ncpu;
@@ -32,29 +35,7 @@ static inline struct cpu *mycpu(void)
     __asm__ volatile("mv %0, tp" : "=r"(c));
     return c;
 }
-void push_off(void);
-void pop_off(void);
-
-/* Spinlock with interrupts off while held (so interrupt handlers may take it). */
-struct spinlock {
-    uint32_t locked;
-    const char *name;
-    struct cpu *owner;
-};
-void spin_init(struct spinlock *l, const char *name);
-void spin_lock(struct spinlock *l);
-void spin_unlock(struct spinlock *l);
-bool spin_holding(struct spinlock *l);
-
-/* Sleeping lock (a mutex a process may hold across disk I/O). */
-struct sleeplock {
-    struct spinlock lk;
-    int locked;
-    struct proc *owner;
-};
-void sleeplock_init(struct sleeplock *l, const char *name);
-void sleeplock_lock(struct sleeplock *l);
-void sleeplock_unlock(struct sleeplock *l);
+#include "klock.h"
 
 enum pstate { P_UNUSED, P_EMBRYO, P_SLEEPING, P_RUNNABLE, P_RUNNING, P_ZOMBIE };
 
@@ -63,8 +44,8 @@ struct aspace;
 #include "sched_entity.h"
 
 struct proc {
-    struct context ctx;       /* kernel callee-saved registers while switched out */
-    struct user_context uctx; /* user registers (saved at each trap from user mode) */
+    kctx_t ctx;  /* kernel callee-saved registers while switched out */
+    uctx_t uctx; /* user registers (saved at each trap from user mode) */
     enum pstate state;
     void *chan; /* what a sleeping process waits for */
     int pid;
@@ -93,6 +74,8 @@ void scheduler(void) __attribute__((noreturn));
 void sched_yield(void);
 void sleep_on(void *chan, struct spinlock *lk);
 void wakeup(void *chan);
+void proc_block(void (*unlock)(void *), void *arg);
+void proc_wake(struct proc *p);
 bool timer_tick(void); /* true: the running process should give up its hart */
 int proc_spawn_init(const char *path, char *const argv[]);
 int proc_fork(void);

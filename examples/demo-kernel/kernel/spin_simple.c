@@ -1,8 +1,10 @@
 /*
- * spin_simple.c: TEMPORARY spinlocks and sleeping locks until kernkit::sync
- * lands. push_off()/pop_off() nest interrupt disabling per hart.
+ * spin_simple.c: TEMPORARY locks until kernkit::sync lands: test-and-set
+ * spinlocks, and a mutex, semaphore and completion on sleep_on()/wakeup().
  */
 #include "proc.h"
+
+void klock_init(void) {}
 
 void push_off(void)
 {
@@ -53,28 +55,80 @@ void spin_unlock(struct spinlock *l)
     pop_off();
 }
 
-void sleeplock_init(struct sleeplock *l, const char *name)
+void kmutex_init(struct kmutex *m, const char *name)
 {
-    spin_init(&l->lk, name);
-    l->locked = 0;
-    l->owner = NULL;
+    spin_init(&m->lk, name);
+    m->locked = 0;
 }
 
-void sleeplock_lock(struct sleeplock *l)
+void kmutex_lock(struct kmutex *m)
 {
-    spin_lock(&l->lk);
-    while (l->locked)
-        sleep_on(l, &l->lk);
-    l->locked = 1;
-    l->owner = myproc();
-    spin_unlock(&l->lk);
+    spin_lock(&m->lk);
+    while (m->locked)
+        sleep_on(m, &m->lk);
+    m->locked = 1;
+    spin_unlock(&m->lk);
 }
 
-void sleeplock_unlock(struct sleeplock *l)
+void kmutex_unlock(struct kmutex *m)
 {
-    spin_lock(&l->lk);
-    l->locked = 0;
-    l->owner = NULL;
-    spin_unlock(&l->lk);
-    wakeup(l);
+    spin_lock(&m->lk);
+    m->locked = 0;
+    spin_unlock(&m->lk);
+    wakeup(m);
+}
+
+void ksem_init(struct ksem *s, int value)
+{
+    spin_init(&s->lk, "sem");
+    s->value = value;
+}
+
+void ksem_down(struct ksem *s)
+{
+    spin_lock(&s->lk);
+    while (s->value == 0)
+        sleep_on(s, &s->lk);
+    s->value--;
+    spin_unlock(&s->lk);
+}
+
+void ksem_up(struct ksem *s)
+{
+    spin_lock(&s->lk);
+    s->value++;
+    spin_unlock(&s->lk);
+    wakeup(s);
+}
+
+void kcompletion_init(struct kcompletion *c)
+{
+    spin_init(&c->lk, "completion");
+    c->done = 0;
+}
+
+void kcompletion_reinit(struct kcompletion *c)
+{
+    c->done = 0;
+}
+
+void kcompletion_complete(struct kcompletion *c)
+{
+    spin_lock(&c->lk);
+    c->done = 1;
+    spin_unlock(&c->lk);
+    wakeup(c);
+}
+
+void kcompletion_wait(struct kcompletion *c)
+{
+    spin_lock(&c->lk);
+    while (!c->done)
+        sleep_on(c, &c->lk);
+    spin_unlock(&c->lk);
+}
+
+bool kcompletion_done(struct kcompletion *c)
+{
+    return __atomic_load_n(&c->done, __ATOMIC_ACQUIRE) != 0;
 }

@@ -106,7 +106,7 @@ from_kernel:
     csrr    a0, scause
     csrr    a1, stval
     ld      a2, 128(sp)
-    call    kernel_trap
+    call    trap_kernel_entry
     ld      t0, 128(sp)
     csrw    sepc, t0
     ld      t0, 136(sp)

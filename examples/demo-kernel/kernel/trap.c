@@ -6,7 +6,37 @@
 #include "syscall.h"
 #include "virtio.h"
 
+#if DEMO_HAVE_TRAPFRAME
+static void kernel_trap(uint64_t scause, uint64_t stval, uint64_t sepc);
+static void kk_handler(struct kk_trapframe *tf, void *ctx)
+{
+    (void)ctx;
+    kernel_trap(tf->scause, tf->stval, tf->sepc);
+}
+
+static void install_entry(struct cpu *c)
+{
+    struct kk_trap_config cfg = {
+        .size = sizeof cfg, .cpu = &c->trap, .handler = kk_handler, .ctx = NULL};
+    if (kk_trap_init(&cfg) < 0)
+        panic("kk_trap_init failed");
+}
+#else
 extern char trap_entry[];
+void trap_kernel_entry(uint64_t scause, uint64_t stval, uint64_t sepc);
+static void kernel_trap(uint64_t scause, uint64_t stval, uint64_t sepc);
+void trap_kernel_entry(uint64_t scause, uint64_t stval, uint64_t sepc)
+{
+    kernel_trap(scause, stval, sepc);
+}
+
+static void install_entry(struct cpu *c)
+{
+    (void)c;
+    csr_write(sscratch, 0);
+    csr_write(stvec, (uintptr_t)trap_entry);
+}
+#endif
 static uint64_t tick_interval;
 
 /* ---- PLIC ---- */
@@ -53,8 +83,7 @@ void trap_init_hart(void)
         plic = P2V(boot_info.plic_base);
     if (!tick_interval)
         tick_interval = (boot_info.timebase ? boot_info.timebase : 10000000) / TICK_HZ;
-    csr_write(sscratch, 0);
-    csr_write(stvec, (uintptr_t)trap_entry);
+    install_entry(c);
     csr_write(scounteren, 7); /* user programs may read cycle/time/instret */
     plic_init_hart(c);
     csr_set(sie, SIE_STIE | SIE_SEIE | SIE_SSIE);
@@ -79,8 +108,7 @@ static bool interrupt(uint64_t cause)
     }
 }
 
-void kernel_trap(uint64_t scause, uint64_t stval, uint64_t sepc);
-void kernel_trap(uint64_t scause, uint64_t stval, uint64_t sepc)
+static void kernel_trap(uint64_t scause, uint64_t stval, uint64_t sepc)
 {
     if (scause & CAUSE_INTR) {
         interrupt(scause);

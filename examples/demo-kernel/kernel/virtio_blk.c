@@ -77,9 +77,9 @@ static struct {
     uint16_t last_used;
     struct blk_hdr hdr;
     volatile uint8_t status;
-    volatile bool done;
-    struct spinlock lock;
-    struct sleeplock req_lock;
+    struct spinlock lock;    /* registers and rings */
+    struct ksem slots;       /* requests the queue may hold: one at a time */
+    struct kcompletion done; /* completed by the interrupt (or by polling at boot) */
 } vb;
 
 uint64_t vblk_bytes_read, vblk_bytes_written, vblk_requests;
@@ -156,7 +156,8 @@ static int probe(volatile uint32_t *regs, uint32_t irq)
 int virtio_blk_init(void)
 {
     spin_init(&vb.lock, "virtio-blk");
-    sleeplock_init(&vb.req_lock, "virtio-req");
+    ksem_init(&vb.slots, 1);
+    kcompletion_init(&vb.done);
     for (uint32_t i = 0; i < boot_info.nvirtio; i++) {
         volatile uint32_t *regs = P2V(boot_info.virtio_base[i]);
         uint32_t ver = regs[R_VERSION / 4];
@@ -178,41 +179,41 @@ uint64_t vblk_nblocks(void)
     return vb.nblocks;
 }
 
-/* Take completions off the used ring; called with vb.lock held. */
+/* Take completions off the used ring. */
 static void reap(void)
 {
+    bool done = false;
+    spin_lock(&vb.lock);
     wr(R_ACK, rd(R_ISR) & 3);
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     while (vb.last_used != vb.used->idx) {
         vb.last_used++;
-        vb.done = true;
+        done = true;
     }
+    spin_unlock(&vb.lock);
+    if (done)
+        kcompletion_complete(&vb.done);
 }
 
 void virtio_intr(uint32_t irq)
 {
-    if (!vb.regs || irq != vb.irq)
-        return;
-    spin_lock(&vb.lock);
-    reap();
-    spin_unlock(&vb.lock);
-    wakeup((void *)&vb.done);
+    if (vb.regs && irq == vb.irq)
+        reap();
 }
 
 static int submit(uint32_t type, uint64_t blkno, void *buf, uint32_t len)
 {
-    bool sleeping = myproc() != NULL;
-    if (sleeping)
-        sleeplock_lock(&vb.req_lock);
+    bool sleeping = myproc() != NULL; /* at boot (no process yet) we poll */
+    ksem_down(&vb.slots);
+    kcompletion_reinit(&vb.done);
     spin_lock(&vb.lock);
     vb.hdr = (struct blk_hdr){type, 0, blkno * (VBLK_BLOCK / 512)};
     vb.status = 0xff;
-    vb.done = false;
     vb.desc[0] = (struct vdesc){V2P(&vb.hdr), sizeof vb.hdr, D_NEXT, 1};
     int st = 1;
     if (len) {
-        vb.desc[1] =
-            (struct vdesc){V2P(buf), len, (uint16_t)(D_NEXT | (type == BLK_T_IN ? D_WRITE : 0)), 2};
+        uint16_t f = (uint16_t)(D_NEXT | (type == BLK_T_IN ? D_WRITE : 0));
+        vb.desc[1] = (struct vdesc){V2P(buf), len, f, 2};
         st = 2;
     } else {
         vb.desc[0].next = 2;
@@ -223,17 +224,16 @@ static int submit(uint32_t type, uint64_t blkno, void *buf, uint32_t len)
     vb.avail->idx++;
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     wr(R_NOTIFY, 0);
-    while (!vb.done) {
-        if (sleeping)
-            sleep_on((void *)&vb.done, &vb.lock);
-        else
+    spin_unlock(&vb.lock);
+    if (sleeping) {
+        kcompletion_wait(&vb.done); /* until the completion interrupt */
+    } else {
+        while (!kcompletion_done(&vb.done))
             reap();
     }
     int rc = vb.status == 0 ? 0 : KK_EIO;
     vblk_requests++;
-    spin_unlock(&vb.lock);
-    if (sleeping)
-        sleeplock_unlock(&vb.req_lock);
+    ksem_up(&vb.slots);
     return rc;
 }
 
