@@ -1,0 +1,66 @@
+# trapframe on riscv64 QEMU: the library's own trap entry, kernel and user
+# traps, Sv39 user page faults, kernel thread switches, FPU helpers.
+kernkit_qemu_image(trapframe-riscv64 SOURCES trapframe_riscv64.c LIBS trapframe TIMEOUT 60)
+
+# trapframe on x86_64 QEMU (host x86_64 builds only): a multiboot image built
+# here from the library's x86_64 sources with kernel flags, booted with
+# qemu-system-x86_64 -kernel, ended through isa-debug-exit (status 33 = pass).
+# Run twice: -cpu max (FSGSBASE) and -cpu qemu64 (MSR fallback only).
+if(NOT KERNKIT_FREESTANDING AND KERNKIT_ARCH STREQUAL "x86_64" AND TARGET kernkit_trapframe)
+  find_program(KK_QEMU_X86_64 qemu-system-x86_64)
+  if(NOT KK_QEMU_X86_64 OR NOT CMAKE_OBJCOPY)
+    message(WARNING "x86_64 trapframe QEMU test disabled: qemu-system-x86_64 or objcopy missing")
+    return()
+  endif()
+  set(_tf ${PROJECT_SOURCE_DIR}/trapframe/x86_64)
+  set(_dir ${CMAKE_CURRENT_BINARY_DIR}/trapframe-x86_64)
+  file(WRITE ${_dir}/link.ld [=[
+ENTRY(_start)
+SECTIONS
+{
+    . = 0x100000;
+    .text : { *(.multiboot) *(.text.boot) *(.text .text.*) }
+    .rodata : { *(.rodata .rodata.*) }
+    .data : { *(.data .data.*) }
+    .bss : { *(.bss .bss.* COMMON) }
+    /DISCARD/ : { *(.eh_frame .eh_frame_hdr .note* .comment) }
+}
+]=])
+  file(WRITE ${_dir}/run.cmake [=[
+execute_process(
+  COMMAND ${QEMU} -kernel ${IMAGE} -cpu ${CPU} -m 128M -display none -serial stdio
+          -monitor none -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04
+  TIMEOUT 50 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+message("${out}")
+if(err)
+  message("qemu stderr: ${err}")
+endif()
+if(NOT rc STREQUAL "33")
+  message(FATAL_ERROR "run: QEMU exit status '${rc}' (pass needs 33 from isa-debug-exit)")
+endif()
+if(NOT out MATCHES "KK-QEMU-PASS")
+  message(FATAL_ERROR "run: no KK-QEMU-PASS marker in the guest output")
+endif()
+]=])
+  add_executable(trapframe-x86_64-image trapframe_x86_64.c ${_tf}/context.S ${_tf}/context.c
+                 ${_tf}/entry.S ${_tf}/trap.c)
+  target_include_directories(trapframe-x86_64-image PRIVATE ${PROJECT_SOURCE_DIR}/include
+                             ${PROJECT_BINARY_DIR}/include ${PROJECT_SOURCE_DIR}/base/internal)
+  target_compile_options(trapframe-x86_64-image PRIVATE -O2 -ffreestanding -fno-pic -fno-pie
+    -mno-red-zone -mno-sse -mno-mmx -mno-80387 -fno-stack-protector -fno-sanitize=all
+    -fcf-protection=none -Wall -Wextra -Werror)
+  target_link_options(trapframe-x86_64-image PRIVATE -nostdlib -static $<$<C_COMPILER_ID:GNU>:-no-pie>
+    -fno-sanitize=all -Wl,-T,${_dir}/link.ld -Wl,--build-id=none -Wl,--no-warn-rwx-segments)
+  set_target_properties(trapframe-x86_64-image PROPERTIES
+    RUNTIME_OUTPUT_DIRECTORY ${_dir} LINK_DEPENDS ${_dir}/link.ld)
+  add_custom_command(TARGET trapframe-x86_64-image POST_BUILD
+    COMMAND ${CMAKE_OBJCOPY} -O elf32-i386 $<TARGET_FILE:trapframe-x86_64-image>
+            ${_dir}/trapframe-x86_64.elf32
+    VERBATIM)
+  foreach(_cpu max qemu64)
+    add_test(NAME qemu-trapframe-x86_64-${_cpu}
+      COMMAND ${CMAKE_COMMAND} -DQEMU=${KK_QEMU_X86_64} -DIMAGE=${_dir}/trapframe-x86_64.elf32
+              -DCPU=${_cpu} -P ${_dir}/run.cmake)
+    set_tests_properties(qemu-trapframe-x86_64-${_cpu} PROPERTIES TIMEOUT 60)
+  endforeach()
+endif()

@@ -1,0 +1,24 @@
+/*
+ * context.c: riscv64 initial thread contexts.
+ *
+ * kk_context_init() only writes the caller's struct kk_context; the stack is
+ * not touched until the first switch.
+ */
+#include <kernkit/trapframe.h>
+
+#include <kk_util.h>
+
+void kk_rv_context_start(void);
+
+int kk_context_init(struct kk_context *ctx, void *stack, size_t stack_size,
+                    void (*entry)(void *arg), void *arg)
+{
+    if (!ctx || !stack || !entry || stack_size < 256)
+        return KK_EINVAL;
+    kk_memset(ctx, 0, sizeof(*ctx));
+    ctx->ra = (uint64_t)(uintptr_t)kk_rv_context_start;
+    ctx->sp = KK_ALIGN_DOWN((uintptr_t)stack + stack_size, (uintptr_t)16);
+    ctx->s[0] = (uint64_t)(uintptr_t)entry;
+    ctx->s[1] = (uint64_t)(uintptr_t)arg;
+    return 0;
+}
