@@ -5,7 +5,8 @@
  * struct user_context while it runs user code. A trap from the kernel saves
  * the caller-saved registers on the current stack and calls kernel_trap();
  * a trap from user mode saves every user register into the user context and
- * returns from the uctx_run() call that entered user mode.
+ * returns from the uctx_run() call that entered user mode (after an ecall,
+ * the saved pc already points past it, as with kernkit::trapframe).
  */
 #define UX(n)  (8 * (n))
 #define SEPC   256
@@ -54,11 +55,14 @@ trap_entry:
     csrrw   t0, sscratch, zero
     sd      t0, UX(2)(sp)
     csrr    t0, sepc
-    sd      t0, SEPC(sp)
+    csrr    t1, scause
+    li      t2, 8               /* ecall from U-mode: resume after it */
+    bne     t1, t2, 1f
+    addi    t0, t0, 4
+1:  sd      t0, SEPC(sp)
+    sd      t1, SCAUSE(sp)
     csrr    t0, sstatus
     sd      t0, SSTAT(sp)
-    csrr    t0, scause
-    sd      t0, SCAUSE(sp)
     csrr    t0, stval
     sd      t0, STVAL(sp)
     mv      a0, sp

@@ -169,8 +169,7 @@ void user_loop(void)
             continue;
         }
         intr_on();
-        if (cause == EXC_ECALL_U) {
-            p->uctx.sepc += 4;
+        if (cause == EXC_ECALL_U) { /* sepc is already past the ecall */
             long r = syscall_dispatch(p);
             p->uctx.x[UCTX_A0] = (uint64_t)r;
             continue;
