@@ -163,6 +163,7 @@ int exec_load(struct proc *p, const char *path, char *const argv[])
     memset(&p->uctx, 0, sizeof p->uctx);
     p->uctx.sepc = entry;
     p->uctx.x[UCTX_SP] = sp;
+    p->uctx.x[UCTX_A0] = (uint64_t)argc; /* main(argc, argv) */
     p->uctx.x[UCTX_A0 + 1] = sp;
     p->heap_start = p->brk = PGROUNDUP(top);
     const char *base = path;

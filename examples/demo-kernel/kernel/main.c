@@ -147,6 +147,7 @@ void kmain(unsigned long hartid, uintptr_t dtb_pa)
     trap_init_hart();
     c0->started = 1;
 
+    kprintf("command line: \"%s\"\n", boot_info.bootargs);
     static char args[sizeof boot_info.bootargs];
     const char *policy = "fair";
     char *argv[MAXARG + 1];

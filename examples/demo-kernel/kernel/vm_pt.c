@@ -79,7 +79,8 @@ static void kmap(uintptr_t pa, uintptr_t end, int flags)
     end = PGROUNDUP(end);
     if (end <= pa)
         return;
-    int rc = kk_pt_map_range(&kernel_as.pt, (uintptr_t)P2V(pa), pa, end - pa, kflags(flags), 1);
+    int rc =
+        kk_pt_map_range(&kernel_as.pt, (uintptr_t)P2V(pa), pa, end - pa, kflags(flags), true, NULL);
     if (rc < 0)
         panic("kernel map %lx..%lx: %s", (unsigned long)pa, (unsigned long)end, kk_strerror(rc));
 }
