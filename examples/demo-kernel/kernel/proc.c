@@ -71,14 +71,26 @@ void scheduler(void)
     }
 }
 
-void sched_yield(void)
+/* Give up the hart: voluntarily (yield()) or preempted by the tick. */
+static void resched(bool voluntary)
 {
     struct proc *p = myproc();
     spin_lock(&sched_lock);
     p->state = P_RUNNABLE;
-    rq_yield(p, mycpu());
+    if (voluntary)
+        rq_yield(p, mycpu());
     sched();
     spin_unlock(&sched_lock);
+}
+
+void sched_yield(void)
+{
+    resched(true);
+}
+
+void sched_preempt(void)
+{
+    resched(false);
 }
 
 /* Make a process runnable; a no-op for one that never left its queue. */

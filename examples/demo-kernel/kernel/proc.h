@@ -71,7 +71,8 @@ struct proc {
 struct proc *myproc(void);
 void proc_init(void);
 void scheduler(void) __attribute__((noreturn));
-void sched_yield(void);
+void sched_yield(void);   /* the yield() system call */
+void sched_preempt(void); /* the tick says: let another process run */
 void sleep_on(void *chan, struct spinlock *lk);
 void wakeup(void *chan);
 void proc_block(void (*unlock)(void *), void *arg);

@@ -7,6 +7,7 @@
 
 #define BIG_STRIDE 0x100000ul
 static struct proc *head, *tail;
+static struct proc *running[MAXCPU]; /* each CPU's current process, still "queued" */
 static bool stride;
 
 int rq_init(const char *policy, int ncpu)
@@ -45,14 +46,15 @@ void rq_wake(struct proc *p)
 
 void rq_block(struct proc *p, struct cpu *c, bool exiting)
 {
-    (void)c, (void)exiting;
+    (void)exiting;
     p->queued = false;
+    if (running[c->id] == p)
+        running[c->id] = NULL;
 }
 
 void rq_yield(struct proc *p, struct cpu *c)
 {
-    (void)c;
-    add(p);
+    (void)p, (void)c; /* the next rq_pick() puts it back at the tail */
 }
 
 bool rq_queued(struct proc *p)
@@ -62,7 +64,10 @@ bool rq_queued(struct proc *p)
 
 struct proc *rq_pick(struct cpu *c)
 {
-    (void)c;
+    if (running[c->id]) { /* put the previous process back */
+        add(running[c->id]);
+        running[c->id] = NULL;
+    }
     struct proc *best = head, *prev = NULL, *bprev = NULL;
     if (stride)
         for (struct proc *p = head; p; prev = p, p = p->rq_next)
@@ -77,6 +82,7 @@ struct proc *rq_pick(struct cpu *c)
     if (tail == best)
         tail = bprev;
     best->stride_pass += BIG_STRIDE / (unsigned)(best->priority > 0 ? best->priority : 1);
+    running[c->id] = best;
     return best;
 }
 

@@ -165,7 +165,7 @@ void user_loop(void)
         uint64_t cause = p->uctx.scause;
         if (cause & CAUSE_INTR) {
             if (interrupt(cause))
-                sched_yield();
+                sched_preempt();
             continue;
         }
         intr_on();

@@ -15,15 +15,18 @@ int main(int argc, char **argv)
     long secs = argc > 1 ? atol(argv[1]) : 2;
     CHECK_EQ(sysinfo(&si), 0);
     CHECK_EQ(pipe(p), 0);
-    uint64_t end = rdtime() + (uint64_t)secs * si.timebase + si.timebase / 4;
+    int go[2];
+    CHECK_EQ(pipe(go), 0);
     setpriority(NCHILD + 1); /* the parent must not hold anyone back */
     for (int i = 0; i < NCHILD; i++) {
         if (fork() == 0) {
             close(p[0]);
+            close(go[1]);
             setpriority(i + 1);
-            /* wait for all siblings to exist before counting */
-            while (rdtime() < end - (uint64_t)secs * si.timebase)
-                yield();
+            uint64_t end;
+            /* all start together: the parent sends the end time once all exist */
+            if (read(go[0], &end, sizeof end) != sizeof end)
+                exit(2);
             unsigned long count = 0;
             while (rdtime() < end)
                 for (int k = 0; k < 1000; k++)
@@ -33,6 +36,11 @@ int main(int argc, char **argv)
             exit(0);
         }
     }
+    close(go[0]);
+    uint64_t end = rdtime() + (uint64_t)secs * si.timebase;
+    for (int i = 0; i < NCHILD; i++)
+        CHECK_EQ(write(go[1], &end, sizeof end), sizeof end);
+    close(go[1]);
     close(p[1]);
     unsigned long counts[NCHILD] = {0}, total = 0;
     for (int i = 0; i < NCHILD; i++) {
