@@ -11,11 +11,14 @@
 #          --image FILE  --keep-image (boot FILE as it is: a second boot)
 #          --modern (virtio-mmio version 2 instead of legacy)  --timeout S
 #          --build-dir DIR (default build/demo)  --no-build
+#          --tools DIR (prebuilt mksfs/sfsck)  --kernel-build DIR (prebuilt
+#          kernel.elf and user/): both imply no build of that part (ctest)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 HERE="$ROOT/examples/demo-kernel"
 BUILD="$ROOT/build/demo"
 SMP=2 MEM=128M SCHED="" TEST="" IMAGE="" KEEP=0 MODERN=0 TIMEOUT=300 DOBUILD=1
+TOOLS="" KBUILD=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --test) TEST=/tests/all.sh
@@ -29,6 +32,8 @@ while [ $# -gt 0 ]; do
     --timeout) TIMEOUT=$2; shift ;;
     --build-dir) BUILD=$2; shift ;;
     --no-build) DOBUILD=0 ;;
+    --tools) TOOLS=$2; shift ;;
+    --kernel-build) KBUILD=$2; shift ;;
     -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   esac
@@ -39,19 +44,23 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 [ "$JOBS" -gt 2 ] && JOBS=2
 log() { printf 'run.sh: %s\n' "$*" >&2; }
 
-if [ "$DOBUILD" = 1 ]; then
+if [ "$DOBUILD" = 1 ] && [ -z "$TOOLS" ]; then
   log "building the host tools (mksfs, sfsck)"
   cmake -S "$ROOT" -B "$BUILD/host" -DCMAKE_BUILD_TYPE=Release -DKERNKIT_TESTS=OFF \
         -DKERNKIT_DOCS=OFF >/dev/null
   cmake --build "$BUILD/host" -j "$JOBS" --target mksfs sfsck >/dev/null
+fi
+if [ "$DOBUILD" = 1 ] && [ -z "$KBUILD" ]; then
   log "building the kernel and user programs (riscv64)"
   cmake -S "$HERE" -B "$BUILD/kernel" -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/riscv64-elf.cmake" \
         >/dev/null
   cmake --build "$BUILD/kernel" -j "$JOBS" >/dev/null
 fi
-MKSFS="$BUILD/host/tools/mksfs"
-SFSCK="$BUILD/host/tools/sfsck"
-KERNEL="$BUILD/kernel/kernel.elf"
+TOOLS=${TOOLS:-$BUILD/host/tools}
+KBUILD=${KBUILD:-$BUILD/kernel}
+MKSFS="$TOOLS/mksfs"
+SFSCK="$TOOLS/sfsck"
+KERNEL="$KBUILD/kernel.elf"
 [ -x "$MKSFS" ] || { log "no mksfs at $MKSFS (kernkit::sfs not in this tree?)"; exit 2; }
 [ -f "$KERNEL" ] || { log "no kernel at $KERNEL"; exit 2; }
 
@@ -59,7 +68,8 @@ if [ "$KEEP" = 0 ] || [ ! -f "$IMAGE" ]; then
   STAGE="$BUILD/rootfs"
   rm -rf "$STAGE"
   mkdir -p "$STAGE/bin"
-  for p in "$BUILD/kernel/user/"*; do [ -f "$p" ] && cp "$p" "$STAGE/bin/"; done
+  mkdir -p "$(dirname "$IMAGE")"
+  for p in "$KBUILD/user/"*; do [ -f "$p" ] && cp "$p" "$STAGE/bin/"; done
   cp -r "$HERE/rootfs/." "$STAGE/"
   rm -f "$IMAGE"
   "$MKSFS" -s 32M -i "kernkit demo" "$IMAGE" "$STAGE" >/dev/null
@@ -81,13 +91,18 @@ if [ -z "$TEST" ]; then
 fi
 
 log "booting: $TEST, smp $SMP${SCHED:+, sched $SCHED}"
+OUT="$IMAGE.log"
 set +e
-timeout "$TIMEOUT" "${QEMU[@]}" -display none -serial stdio -monitor none </dev/null
-rc=$?
+timeout "$TIMEOUT" "${QEMU[@]}" -display none -serial stdio -monitor none </dev/null | tee "$OUT"
+rc=${PIPESTATUS[0]}
 set -e
 if [ "$rc" = 124 ]; then
   log "FAIL: timed out after ${TIMEOUT}s"
   exit 124
+fi
+if [ "$rc" = 0 ] && ! grep -q "KK-DEMO-PASS" "$OUT"; then
+  log "FAIL: exit status 0 but no KK-DEMO-PASS marker from the guest"
+  rc=1
 fi
 if [ -x "$SFSCK" ]; then
   if "$SFSCK" "$IMAGE"; then

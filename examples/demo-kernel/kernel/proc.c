@@ -327,7 +327,8 @@ void proc_exit(int status)
     }
     fs_proc_exit(p);
     if (p == initproc) {
-        kprintf("init exited with status %d\n", status);
+        kprintf("init exited with status %d; syncing the disk\n", status);
+        fs_sync();
         power_off(status);
     }
     as_activate(NULL);
