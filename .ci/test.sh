@@ -27,6 +27,13 @@ for p in riscv64 x86_64 i386 aarch64; do
   cmake --build --preset "$p" --target check-freestanding
 done
 
+for p in riscv64 i386; do
+  step "preset $p, sync debug + uniprocessor build (freestanding)"
+  cmake --preset "$p" -B "build/$p-sync-debug-up" -DKERNKIT_LIBS=sync \
+        -DKERNKIT_SYNC_DEBUG=ON -DKERNKIT_SYNC_UP=ON >/dev/null
+  cmake --build "build/$p-sync-debug-up" -j "$JOBS"
+done
+
 step "docs"
 cmake --build --preset host --target docs
 

@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <time.h>
 
-static double overhead_ns = -1.0;
-
 uint64_t kk_bench_now_ns(void)
 {
     struct timespec ts;
@@ -21,20 +19,48 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+static double ns_per_tick = -1.0;
+static uint64_t tick_overhead;
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static void calibrate(void)
+{
+    enum { N = 10001 };
+    static uint64_t d[N];
+    uint64_t t0 = kk_bench_now_ns(), c0 = kk_bench_ticks();
+    while (kk_bench_now_ns() - t0 < 50000000)
+        ;
+    uint64_t t1 = kk_bench_now_ns(), c1 = kk_bench_ticks();
+    ns_per_tick = c1 > c0 ? (double)(t1 - t0) / (double)(c1 - c0) : 1.0;
+    for (int i = 0; i < N; i++) {
+        uint64_t a = kk_bench_ticks();
+        d[i] = kk_bench_ticks() - a;
+    }
+    qsort(d, N, sizeof d[0], cmp_u64);
+    tick_overhead = d[N / 2];
+}
+
+double kk_bench_ns_per_tick(void)
+{
+    if (ns_per_tick < 0)
+        calibrate();
+    return ns_per_tick;
+}
+
+double kk_bench_ticks_to_ns(uint64_t ticks)
+{
+    double npt = kk_bench_ns_per_tick();
+    return ticks > tick_overhead ? (double)(ticks - tick_overhead) * npt : 0.0;
+}
+
 double kk_bench_timer_overhead(void)
 {
-    if (overhead_ns < 0) {
-        enum { N = 10001 };
-        static double s[N];
-        for (int i = 0; i < N; i++) {
-            uint64_t t0 = kk_bench_now_ns();
-            uint64_t t1 = kk_bench_now_ns();
-            s[i] = (double)(t1 - t0);
-        }
-        qsort(s, N, sizeof s[0], cmp_double);
-        overhead_ns = s[N / 2];
-    }
-    return overhead_ns;
+    return (double)tick_overhead * kk_bench_ns_per_tick();
 }
 
 void kk_bench_init(struct kk_bench *b, const char *name, size_t cap)
@@ -47,7 +73,7 @@ void kk_bench_init(struct kk_bench *b, const char *name, size_t cap)
         fprintf(stderr, "bench: out of memory for %zu samples\n", cap);
         exit(2);
     }
-    kk_bench_timer_overhead();
+    kk_bench_ns_per_tick();
 }
 
 void kk_bench_free(struct kk_bench *b)
@@ -65,11 +91,8 @@ void kk_bench_add(struct kk_bench *b, double ns)
 
 void kk_bench_stop(struct kk_bench *b, unsigned batch)
 {
-    uint64_t t1 = kk_bench_now_ns();
-    double ns = (double)(t1 - b->t0) - overhead_ns;
-    if (ns < 0)
-        ns = 0;
-    kk_bench_add(b, ns / (batch ? batch : 1));
+    uint64_t t1 = kk_bench_ticks();
+    kk_bench_add(b, kk_bench_ticks_to_ns(t1 - b->t0) / (batch ? batch : 1));
 }
 
 double kk_bench_percentile(struct kk_bench *b, double pct)

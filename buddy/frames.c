@@ -1,0 +1,297 @@
+/*
+ * frames.c: the physical frame allocator (struct kk_buddy).
+ *
+ * Owns: the caller's metadata buffer, laid out as
+ *   [state: 1 byte/frame][pad to 8][links: 8 bytes/frame][bitmaps: ~2 bits/frame]
+ * It never reads or writes the managed memory. Promises: every call either
+ * succeeds or returns a negative KK_E* code and leaves the allocator as it
+ * was; addresses are validated against the metadata, never trusted. With
+ * lock hooks every public call holds the lock while it touches the engine;
+ * without them the caller serialises. Per-CPU caches live in pcp.c.
+ */
+#include "frames.h"
+
+#define BUDDY_MAGIC 0x62756479u
+
+static size_t bm_words(uint64_t nframes, unsigned k)
+{
+    return (size_t)((((nframes - 1) >> k) + 2 + 63) >> 6);
+}
+
+size_t kk_buddy_meta_size(uint64_t nframes)
+{
+    if (nframes == 0 || nframes > KK_BUDDY_MAX_FRAMES)
+        return 0;
+    size_t n = (size_t)KK_ALIGN_UP(nframes, 8) + (size_t)nframes * sizeof(struct link);
+    for (unsigned k = 0; k <= KK_BUDDY_ORDER_LIMIT; k++)
+        n += bm_words(nframes, k) * sizeof(uint64_t);
+    return n;
+}
+
+static int check_config(const struct kk_buddy_config *c, uint32_t *shift, uint32_t *max_order)
+{
+    uint32_t fs = c->frame_size ? c->frame_size : KK_BUDDY_DEFAULT_FRAME_SIZE;
+    if (c->size < sizeof(*c) || !KK_IS_POW2(fs) || fs < 16 || !c->meta)
+        return KK_EINVAL;
+    *shift = ilog2_64(fs);
+    *max_order = c->max_order ? c->max_order : KK_BUDDY_DEFAULT_MAX_ORDER;
+    if (*max_order > KK_BUDDY_ORDER_LIMIT || (c->base & (fs - 1)) || ((uintptr_t)c->meta & 7))
+        return KK_EINVAL;
+    if (kk_buddy_meta_size(c->nframes) == 0 || c->meta_size < kk_buddy_meta_size(c->nframes))
+        return KK_EINVAL;
+    if (c->base >> *shift > UINT64_MAX - c->nframes)
+        return KK_EINVAL;
+    if (c->pcp && (c->ncpus == 0 || !c->cpu_id || c->pcp_orders > KK_BUDDY_PCP_ORDERS ||
+                   (c->pcp_batch && c->pcp_high && c->pcp_batch > c->pcp_high)))
+        return KK_EINVAL;
+    if (!c->lock != !c->unlock || !c->cpu_lock != !c->cpu_unlock)
+        return KK_EINVAL;
+    return 0;
+}
+
+int kk_buddy_init(struct kk_buddy *b, const struct kk_buddy_config *cfg)
+{
+    uint32_t shift, max_order;
+    if (!b || !cfg || check_config(cfg, &shift, &max_order) != 0)
+        return KK_EINVAL;
+    kk_memset(b, 0, sizeof *b);
+    uint32_t n = (uint32_t)cfg->nframes;
+    unsigned char *m = cfg->meta;
+    unsigned char *links = m + KK_ALIGN_UP((size_t)n, 8);
+    eng_setup(&b->e, m, links, 3, cfg->base >> shift, n, max_order);
+    kk_memset(links, 0, (size_t)n * sizeof(struct link));
+    uint64_t *bm = (uint64_t *)(void *)(links + (size_t)n * sizeof(struct link));
+    for (unsigned k = 0; k <= max_order; k++) {
+        b->e.bm[k] = bm;
+        kk_memset(bm, 0, bm_words(n, k) * sizeof(uint64_t));
+        bm += bm_words(n, k);
+    }
+    b->shift = shift;
+    b->ctx = cfg->ctx;
+    b->lock = cfg->lock;
+    b->unlock = cfg->unlock;
+    pcp_setup(b, cfg);
+    b->magic = BUDDY_MAGIC;
+    return 0;
+}
+
+bool buddy_ok(const struct kk_buddy *b)
+{
+    return b && b->magic == BUDDY_MAGIC;
+}
+
+/* Frame index of addr (frame-aligned, inside the span), or NIL. */
+static uint32_t to_idx(const struct kk_buddy *b, uint64_t addr)
+{
+    if (addr & (((uint64_t)1 << b->shift) - 1))
+        return NIL;
+    uint64_t u = (addr >> b->shift) - b->e.base;
+    return u < b->e.nunits ? (uint32_t)u : NIL;
+}
+
+/* Index of the range [addr, addr + n frames), or NIL when any of it is outside. */
+static uint32_t range_idx(const struct kk_buddy *b, uint64_t addr, uint64_t n)
+{
+    uint32_t i = to_idx(b, addr);
+    if (i == NIL || n == 0 || n > b->e.nunits - i)
+        return NIL;
+    return i;
+}
+
+static inline uint64_t to_addr(const struct kk_buddy *b, uint32_t i)
+{
+    return (b->e.base + i) << b->shift;
+}
+
+int kk_buddy_add_range(struct kk_buddy *b, uint64_t addr, uint64_t size)
+{
+    if (!buddy_ok(b) || (size & (((uint64_t)1 << b->shift) - 1)))
+        return KK_EINVAL;
+    uint64_t n = size >> b->shift;
+    uint32_t i = range_idx(b, addr, n);
+    int rc = KK_EINVAL;
+    if (i == NIL)
+        return KK_EINVAL;
+    glock(b);
+    for (uint64_t j = 0; j < n; j++)
+        if (b->e.state[i + j] != ST_ABSENT)
+            goto out;
+    eng_add(&b->e, i, n);
+    rc = 0;
+out:
+    gunlock(b);
+    return rc;
+}
+
+/* Reserve [i, i+n), draining the per-CPU caches once if they hold part of it. */
+static int reserve_idx(struct kk_buddy *b, uint32_t i, uint64_t n)
+{
+    glock(b);
+    int rc = eng_reserve_range(&b->e, i, n);
+    gunlock(b);
+    if (rc == KK_EBUSY && b->pcp && kk_buddy_drain(b) != 0) {
+        glock(b);
+        rc = eng_reserve_range(&b->e, i, n);
+        gunlock(b);
+    }
+    return rc;
+}
+
+int kk_buddy_reserve(struct kk_buddy *b, uint64_t addr, uint64_t size)
+{
+    if (!buddy_ok(b) || (size & (((uint64_t)1 << b->shift) - 1)))
+        return KK_EINVAL;
+    uint32_t i = range_idx(b, addr, size >> b->shift);
+    if (i == NIL)
+        return KK_EINVAL;
+    return reserve_idx(b, i, size >> b->shift);
+}
+
+int kk_buddy_alloc_at(struct kk_buddy *b, uint64_t addr, unsigned order)
+{
+    if (!buddy_ok(b) || order > b->e.max_order)
+        return KK_EINVAL;
+    uint64_t n = (uint64_t)1 << order;
+    uint32_t i = range_idx(b, addr, n);
+    if (i == NIL || ((addr >> b->shift) & (n - 1)))
+        return KK_EINVAL;
+    return reserve_idx(b, i, n);
+}
+
+/* Engine allocation under the lock, draining the caches once under pressure. */
+static uint32_t alloc_engine(struct kk_buddy *b, unsigned o, unsigned a)
+{
+    glock(b);
+    uint32_t i = eng_alloc(&b->e, o, a);
+    gunlock(b);
+    if (KK_UNLIKELY(i == NIL) && b->pcp && kk_buddy_drain(b) != 0) {
+        glock(b);
+        i = eng_alloc(&b->e, o, a);
+        gunlock(b);
+    }
+    return i;
+}
+
+int kk_buddy_alloc(struct kk_buddy *b, unsigned order, uint64_t *addr)
+{
+    if (KK_UNLIKELY(!buddy_ok(b) || !addr || order > b->e.max_order))
+        return KK_EINVAL;
+    uint32_t i;
+    if (b->pcp && order < b->pcp_orders)
+        i = pcp_alloc(b, order);
+    else
+        i = alloc_engine(b, order, order);
+    if (KK_UNLIKELY(i == NIL))
+        return KK_ENOMEM;
+    *addr = to_addr(b, i);
+    return 0;
+}
+
+int kk_buddy_alloc_window(struct kk_buddy *b, unsigned order, uint64_t min, uint64_t max,
+                          uint64_t *addr)
+{
+    if (!buddy_ok(b) || !addr || order > b->e.max_order || max <= min)
+        return KK_EINVAL;
+    if (min > UINT64_MAX - ((uint64_t)1 << b->shift))
+        return KK_ENOMEM;
+    uint64_t lo = (min + ((uint64_t)1 << b->shift) - 1) >> b->shift;
+    uint64_t hi = max >> b->shift;
+    glock(b);
+    uint32_t i = eng_alloc_window(&b->e, order, lo, hi);
+    gunlock(b);
+    if (i == NIL && b->pcp && kk_buddy_drain(b) != 0) {
+        glock(b);
+        i = eng_alloc_window(&b->e, order, lo, hi);
+        gunlock(b);
+    }
+    if (i == NIL)
+        return KK_ENOMEM;
+    *addr = to_addr(b, i);
+    return 0;
+}
+
+int kk_buddy_alloc_pages(struct kk_buddy *b, uint64_t count, uint64_t align, uint64_t *addr)
+{
+    if (!buddy_ok(b) || !addr || count == 0 || count > ((uint64_t)1 << b->e.max_order))
+        return KK_EINVAL;
+    if (align > ((uint64_t)1 << b->e.max_order) || (align > 1 && !KK_IS_POW2(align)))
+        return KK_EINVAL;
+    unsigned o = clog2_64(count), a = align > 1 ? ilog2_64(align) : 0;
+    uint32_t i = alloc_engine(b, o, a > o ? a : o);
+    if (i == NIL)
+        return KK_ENOMEM;
+    if (count < ((uint64_t)1 << o)) {
+        glock(b);
+        eng_trim(&b->e, i, o, count);
+        gunlock(b);
+    }
+    *addr = to_addr(b, i);
+    return 0;
+}
+
+int kk_buddy_free(struct kk_buddy *b, uint64_t addr, unsigned order)
+{
+    if (KK_UNLIKELY(!buddy_ok(b) || order > b->e.max_order))
+        return KK_EINVAL;
+    uint32_t i = to_idx(b, addr);
+    if (KK_UNLIKELY(i == NIL))
+        return KK_EINVAL;
+    if (b->pcp && order < b->pcp_orders)
+        return pcp_free(b, i, order);
+    int rc = KK_EINVAL;
+    glock(b);
+    if (KK_LIKELY(is_alloc_head(&b->e, i, order))) {
+        eng_free(&b->e, i, order);
+        rc = 0;
+    }
+    gunlock(b);
+    return rc;
+}
+
+int kk_buddy_free_pages(struct kk_buddy *b, uint64_t addr, uint64_t count)
+{
+    if (!buddy_ok(b))
+        return KK_EINVAL;
+    uint32_t i = range_idx(b, addr, count);
+    if (i == NIL)
+        return KK_EINVAL;
+    glock(b);
+    int rc = eng_free_range(&b->e, i, count);
+    gunlock(b);
+    return rc;
+}
+
+size_t kk_buddy_alloc_bulk(struct kk_buddy *b, uint64_t *addrs, size_t n)
+{
+    size_t got = 0;
+    if (!buddy_ok(b) || !addrs)
+        return 0;
+    glock(b);
+    for (; got < n; got++) {
+        uint32_t i = eng_alloc(&b->e, 0, 0);
+        if (i == NIL)
+            break;
+        addrs[got] = to_addr(b, i);
+    }
+    gunlock(b);
+    if (got < n && b->pcp && kk_buddy_drain(b) != 0)
+        got += kk_buddy_alloc_bulk(b, addrs + got, n - got);
+    return got;
+}
+
+int kk_buddy_free_bulk(struct kk_buddy *b, const uint64_t *addrs, size_t n)
+{
+    int rc = 0;
+    if (!buddy_ok(b) || (!addrs && n))
+        return KK_EINVAL;
+    glock(b);
+    for (size_t j = 0; j < n; j++) {
+        uint32_t i = to_idx(b, addrs[j]);
+        if (i != NIL && is_alloc_head(&b->e, i, 0))
+            eng_free(&b->e, i, 0);
+        else
+            rc = KK_EINVAL;
+    }
+    gunlock(b);
+    return rc;
+}

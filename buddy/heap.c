@@ -1,0 +1,298 @@
+/*
+ * heap.c: a malloc-style byte heap (struct kk_heap) on the buddy engine.
+ *
+ * Each region the caller adds is laid out as
+ *   [struct kk_heap_region][state: 1 byte per unit][pad][units ...]
+ * where a unit is the minimum block. Free blocks keep their list links inside
+ * themselves (the memory is mapped), so the only out-of-band metadata is the
+ * header and one state byte per unit. kk_heap_free() needs no size: the
+ * block's order is in its state byte, and a pointer that is not the head of an
+ * allocated block is rejected. The heap owns the regions' memory from
+ * kk_heap_add_region() on; with lock hooks every call holds the lock except
+ * while the OOM callback runs.
+ */
+#include "engine.h"
+
+#define HEAP_MAGIC   0x68656170u
+#define OOM_RETRIES  8
+#define HEAP_MAX_ORD 30u
+
+struct kk_heap_region {
+    struct kk_heap_region *next;
+    uintptr_t start, end; /* managed units; the region spans [mem, end) */
+    uintptr_t mem;        /* the region as added: [mem, mem + size) */
+    size_t size;
+    struct kk_buddy_engine e;
+};
+
+static inline void hlock(struct kk_heap *h)
+{
+    if (h->lock)
+        h->lock(h->ctx);
+}
+
+static inline void hunlock(struct kk_heap *h)
+{
+    if (h->unlock)
+        h->unlock(h->ctx);
+}
+
+static inline bool heap_ok(const struct kk_heap *h)
+{
+    return h && h->magic == HEAP_MAGIC;
+}
+
+int kk_heap_init(struct kk_heap *h, const struct kk_heap_config *cfg)
+{
+    if (!h || !cfg || cfg->size < sizeof(*cfg))
+        return KK_EINVAL;
+    uint32_t mb = cfg->min_block ? cfg->min_block : KK_HEAP_DEFAULT_MIN_BLOCK;
+    uint32_t mo = cfg->max_order ? cfg->max_order : KK_HEAP_DEFAULT_MAX_ORDER;
+    if (!KK_IS_POW2(mb) || mb < sizeof(struct link) || mo > HEAP_MAX_ORD ||
+        !cfg->lock != !cfg->unlock)
+        return KK_EINVAL;
+    kk_memset(h, 0, sizeof *h);
+    h->shift = ilog2_64(mb);
+    h->max_order = mo;
+    h->ctx = cfg->ctx;
+    h->oom = cfg->oom;
+    h->lock = cfg->lock;
+    h->unlock = cfg->unlock;
+    h->magic = HEAP_MAGIC;
+    return 0;
+}
+
+/* Units a region [mem, mem+size) holds and where they start; 0 if too small. */
+static uint32_t region_layout(const struct kk_heap *h, uintptr_t mem, size_t size, uintptr_t *start)
+{
+    uintptr_t unit = (uintptr_t)1 << h->shift;
+    uintptr_t hdr = KK_ALIGN_UP(mem, sizeof(void *)) + sizeof(struct kk_heap_region);
+    if (size < sizeof(struct kk_heap_region) + 2 * unit + 8 || mem > UINTPTR_MAX - size)
+        return 0;
+    uintptr_t end = KK_ALIGN_DOWN(mem + size, unit);
+    if (hdr >= end)
+        return 0;
+    uint64_t n = (end - hdr) / (unit + 1);
+    if (n > KK_BUDDY_MAX_FRAMES)
+        n = KK_BUDDY_MAX_FRAMES;
+    while (n > 0 && KK_ALIGN_UP(hdr + n, unit) + (n << h->shift) > end)
+        n--;
+    *start = KK_ALIGN_UP(hdr + (uintptr_t)n, unit);
+    return (uint32_t)n;
+}
+
+size_t kk_heap_region_overhead(const struct kk_heap *h, size_t size)
+{
+    uintptr_t start;
+    if (!heap_ok(h))
+        return 0;
+    uint32_t n = region_layout(h, 0x1000, size, &start);
+    return n ? size - ((size_t)n << h->shift) : 0;
+}
+
+int kk_heap_add_region(struct kk_heap *h, void *mem, size_t size)
+{
+    uintptr_t start, m = (uintptr_t)mem;
+    if (!heap_ok(h) || !mem)
+        return KK_EINVAL;
+    uint32_t n = region_layout(h, m, size, &start);
+    if (n == 0)
+        return KK_EINVAL;
+    hlock(h);
+    for (struct kk_heap_region *r = h->regions; r; r = r->next) {
+        if (m < r->mem + r->size && r->mem < m + size) {
+            hunlock(h);
+            return KK_EINVAL;
+        }
+    }
+    struct kk_heap_region *r = (struct kk_heap_region *)KK_ALIGN_UP(m, sizeof(void *));
+    r->mem = m;
+    r->size = size;
+    r->start = start;
+    r->end = start + ((uintptr_t)n << h->shift);
+    eng_setup(&r->e, (uint8_t *)(r + 1), (unsigned char *)start, h->shift, start >> h->shift, n,
+              h->max_order);
+    eng_add(&r->e, 0, n);
+    r->next = h->regions;
+    h->regions = r;
+    h->hint = r;
+    h->nregions++;
+    hunlock(h);
+    return 0;
+}
+
+/* One allocation attempt over all regions (lock held), hint first. */
+static void *try_alloc(struct kk_heap *h, unsigned o, unsigned a)
+{
+    struct kk_heap_region *r = h->hint;
+    if (KK_LIKELY(r != NULL)) {
+        uint32_t i = eng_alloc(&r->e, o, a);
+        if (KK_LIKELY(i != NIL))
+            return (void *)(r->start + ((uintptr_t)i << h->shift));
+    }
+    for (r = h->regions; r; r = r->next) {
+        uint32_t i = eng_alloc(&r->e, o, a);
+        if (i != NIL) {
+            h->hint = r;
+            return (void *)(r->start + ((uintptr_t)i << h->shift));
+        }
+    }
+    return NULL;
+}
+
+static void *heap_alloc(struct kk_heap *h, size_t size, size_t align)
+{
+    if (!heap_ok(h) || size == 0 || (align & (align - 1)))
+        return NULL;
+    unsigned lbits = h->shift + h->max_order;
+    size_t limit = (size_t)1 << (lbits < sizeof(size_t) * 8 - 2 ? lbits : sizeof(size_t) * 8 - 2);
+    if (size > limit || align > limit)
+        return NULL;
+    unsigned o = clog2_64(((uint64_t)size + ((uint64_t)1 << h->shift) - 1) >> h->shift);
+    unsigned a = align > ((size_t)1 << h->shift) ? ilog2_64(align) - h->shift : 0;
+    for (int tries = 0;; tries++) {
+        hlock(h);
+        void *p = try_alloc(h, o, a > o ? a : o);
+        hunlock(h);
+        if (KK_LIKELY(p != NULL) || !h->oom || tries == OOM_RETRIES)
+            return p;
+        if (h->oom(h->ctx, h, size, align) != 0)
+            return NULL;
+    }
+}
+
+void *kk_heap_alloc(struct kk_heap *h, size_t size)
+{
+    return heap_alloc(h, size, 0);
+}
+
+void *kk_heap_alloc_aligned(struct kk_heap *h, size_t size, size_t align)
+{
+    if (align == 0)
+        return NULL;
+    return heap_alloc(h, size, align);
+}
+
+/* Region and unit of the allocated block at p (lock held), or NULL. */
+static struct kk_heap_region *find_block(struct kk_heap *h, const void *p, uint32_t *unit)
+{
+    uintptr_t a = (uintptr_t)p;
+    struct kk_heap_region *r = h->hint;
+    if (!r || a < r->start || a >= r->end)
+        for (r = h->regions; r && (a < r->start || a >= r->end); r = r->next)
+            ;
+    if (!r || (a & (((uintptr_t)1 << h->shift) - 1)))
+        return NULL;
+    uint32_t i = (uint32_t)((a - r->start) >> h->shift);
+    if (ST_KIND(r->e.state[i]) != ST_ALLOC)
+        return NULL;
+    *unit = i;
+    return r;
+}
+
+int kk_heap_free(struct kk_heap *h, void *ptr)
+{
+    uint32_t i;
+    int rc = KK_EINVAL;
+    if (!heap_ok(h))
+        return KK_EINVAL;
+    if (!ptr)
+        return 0;
+    hlock(h);
+    struct kk_heap_region *r = find_block(h, ptr, &i);
+    if (KK_LIKELY(r != NULL)) {
+        eng_free(&r->e, i, ST_ORDER(r->e.state[i]));
+        rc = 0;
+    }
+    hunlock(h);
+    return rc;
+}
+
+size_t kk_heap_usable_size(struct kk_heap *h, const void *ptr)
+{
+    uint32_t i;
+    size_t n = 0;
+    if (!heap_ok(h) || !ptr)
+        return 0;
+    hlock(h);
+    struct kk_heap_region *r = find_block(h, ptr, &i);
+    if (r)
+        n = (size_t)1 << (h->shift + ST_ORDER(r->e.state[i]));
+    hunlock(h);
+    return n;
+}
+
+void *kk_heap_realloc(struct kk_heap *h, void *ptr, size_t size)
+{
+    uint32_t i;
+    if (!ptr)
+        return kk_heap_alloc(h, size);
+    if (size == 0) {
+        kk_heap_free(h, ptr);
+        return NULL;
+    }
+    if (!heap_ok(h))
+        return NULL;
+    unsigned o = clog2_64(((uint64_t)size + ((uint64_t)1 << h->shift) - 1) >> h->shift);
+    hlock(h);
+    struct kk_heap_region *r = find_block(h, ptr, &i);
+    if (!r) {
+        hunlock(h);
+        return NULL;
+    }
+    unsigned cur = ST_ORDER(r->e.state[i]);
+    if (o <= cur) { /* shrink in place: the upper halves go back */
+        eng_trim(&r->e, i, cur, (uint64_t)1 << o);
+        hunlock(h);
+        return ptr;
+    }
+    hunlock(h);
+    void *n = kk_heap_alloc(h, size);
+    if (n) {
+        kk_memcpy(n, ptr, (size_t)1 << (h->shift + cur));
+        kk_heap_free(h, ptr);
+    }
+    return n;
+}
+
+void kk_heap_stats(struct kk_heap *h, struct kk_heap_stats *st)
+{
+    if (!st)
+        return;
+    kk_memset(st, 0, sizeof *st);
+    if (!heap_ok(h))
+        return;
+    hlock(h);
+    for (struct kk_heap_region *r = h->regions; r; r = r->next) {
+        size_t managed = (size_t)r->e.total_units << h->shift;
+        st->regions++;
+        st->total_bytes += r->size;
+        st->meta_bytes += r->size - managed;
+        st->free_bytes += (size_t)r->e.free_units << h->shift;
+        st->used_bytes += (size_t)(r->e.total_units - r->e.free_units) << h->shift;
+        for (unsigned k = 0; k <= h->max_order; k++)
+            if (r->e.nfree[k] && ((size_t)1 << (h->shift + k)) > st->largest_free)
+                st->largest_free = (size_t)1 << (h->shift + k);
+    }
+    hunlock(h);
+}
+
+int kk_heap_check(struct kk_heap *h)
+{
+    int rc = 0;
+    uint32_t n = 0;
+    if (!heap_ok(h))
+        return KK_EINVAL;
+    hlock(h);
+    for (struct kk_heap_region *r = h->regions; r && rc == 0; r = r->next, n++) {
+        if (r->start < r->mem || r->end <= r->start || r->e.base != r->start >> h->shift ||
+            r->e.total_units != r->e.nunits)
+            rc = KK_ECORRUPT;
+        else
+            rc = eng_check(&r->e);
+    }
+    if (rc == 0 && n != h->nregions)
+        rc = KK_ECORRUPT;
+    hunlock(h);
+    return rc;
+}

@@ -1,0 +1,199 @@
+/*
+ * pcp.c: optional per-CPU caches of small free blocks in front of the engine.
+ *
+ * Each CPU keeps, per cached order, a stack of blocks threaded through the
+ * frames' `next` links; a cached block stays ALLOC in the engine and carries
+ * PCP_MARK in its `prev` link, so a double free into a cache is detected in
+ * O(1). A CPU's stacks are touched only under that CPU's cpu_lock hook; the
+ * engine only under the allocator lock (always taken after a CPU lock).
+ * Caches refill `batch` blocks when empty, give `batch` back when above
+ * `high`, and are drained by kk_buddy_drain() and whenever an allocation
+ * would otherwise fail.
+ */
+#include "frames.h"
+
+static inline unsigned cur_cpu(const struct kk_buddy *b)
+{
+    unsigned c = b->cpu_id(b->ctx);
+    return c < b->ncpus ? c : c % b->ncpus;
+}
+
+static inline void clock_cpu(const struct kk_buddy *b, unsigned c)
+{
+    if (b->cpu_lock)
+        b->cpu_lock(b->ctx, c);
+}
+
+static inline void cunlock_cpu(const struct kk_buddy *b, unsigned c)
+{
+    if (b->cpu_unlock)
+        b->cpu_unlock(b->ctx, c);
+}
+
+/* Counts are read without the CPU lock by kk_buddy_stats(): store them atomically. */
+static inline void set_count(struct kk_buddy_pcp *p, unsigned o, uint32_t n)
+{
+    __atomic_store_n(&p->count[o], n, __ATOMIC_RELAXED);
+}
+
+void pcp_setup(struct kk_buddy *b, const struct kk_buddy_config *cfg)
+{
+    if (!cfg->pcp)
+        return;
+    b->pcp = cfg->pcp;
+    b->ncpus = cfg->ncpus;
+    b->pcp_orders = cfg->pcp_orders ? cfg->pcp_orders : 1;
+    if (b->pcp_orders > b->e.max_order + 1)
+        b->pcp_orders = b->e.max_order + 1;
+    b->pcp_high = cfg->pcp_high ? cfg->pcp_high : 128;
+    b->pcp_batch = cfg->pcp_batch ? cfg->pcp_batch : 32;
+    if (b->pcp_batch > b->pcp_high)
+        b->pcp_batch = b->pcp_high;
+    b->cpu_id = cfg->cpu_id;
+    b->cpu_lock = cfg->cpu_lock;
+    b->cpu_unlock = cfg->cpu_unlock;
+    b->e.pcp_marks = true;
+    for (uint32_t c = 0; c < b->ncpus; c++) {
+        for (unsigned o = 0; o < KK_BUDDY_PCP_ORDERS; o++) {
+            b->pcp[c].head[o] = NIL;
+            b->pcp[c].count[o] = 0;
+        }
+    }
+}
+
+static inline void push(struct kk_buddy *b, struct kk_buddy_pcp *p, unsigned o, uint32_t i)
+{
+    struct link *l = lnk(&b->e, i);
+    l->next = p->head[o];
+    l->prev = PCP_MARK;
+    p->head[o] = i;
+    set_count(p, o, p->count[o] + 1);
+}
+
+static inline uint32_t pop(struct kk_buddy *b, struct kk_buddy_pcp *p, unsigned o)
+{
+    uint32_t i = p->head[o];
+    struct link *l = lnk(&b->e, i);
+    p->head[o] = l->next;
+    l->prev = NIL;
+    set_count(p, o, p->count[o] - 1);
+    return i;
+}
+
+/* Move up to n blocks of order o from CPU cache p to the engine (CPU lock held). */
+static void give_back(struct kk_buddy *b, struct kk_buddy_pcp *p, unsigned o, uint32_t n)
+{
+    glock(b);
+    while (n-- > 0 && p->count[o] > 0)
+        eng_free(&b->e, pop(b, p, o), o);
+    gunlock(b);
+}
+
+static void refill(struct kk_buddy *b, struct kk_buddy_pcp *p, unsigned o)
+{
+    glock(b);
+    for (uint32_t n = 0; n < b->pcp_batch; n++) {
+        uint32_t i = eng_alloc(&b->e, o, o);
+        if (i == NIL)
+            break;
+        push(b, p, o, i);
+    }
+    gunlock(b);
+}
+
+uint32_t pcp_alloc(struct kk_buddy *b, unsigned o)
+{
+    unsigned c = cur_cpu(b);
+    struct kk_buddy_pcp *p = &b->pcp[c];
+    uint32_t i = NIL;
+    clock_cpu(b, c);
+    if (KK_UNLIKELY(p->count[o] == 0))
+        refill(b, p, o);
+    if (KK_LIKELY(p->count[o] != 0))
+        i = pop(b, p, o);
+    cunlock_cpu(b, c);
+    if (KK_UNLIKELY(i == NIL) && kk_buddy_drain(b) != 0) {
+        glock(b);
+        i = eng_alloc(&b->e, o, o);
+        gunlock(b);
+    }
+    return i;
+}
+
+int pcp_free(struct kk_buddy *b, uint32_t i, unsigned o)
+{
+    unsigned c = cur_cpu(b);
+    struct kk_buddy_pcp *p = &b->pcp[c];
+    int rc = KK_EINVAL;
+    clock_cpu(b, c);
+    if (KK_LIKELY(is_alloc_head(&b->e, i, o))) {
+        if (KK_UNLIKELY(p->count[o] >= b->pcp_high))
+            give_back(b, p, o, b->pcp_batch);
+        push(b, p, o, i);
+        rc = 0;
+    }
+    cunlock_cpu(b, c);
+    return rc;
+}
+
+uint64_t kk_buddy_drain(struct kk_buddy *b)
+{
+    uint64_t n = 0;
+    if (!buddy_ok(b) || !b->pcp)
+        return 0;
+    for (unsigned c = 0; c < b->ncpus; c++) {
+        struct kk_buddy_pcp *p = &b->pcp[c];
+        clock_cpu(b, c);
+        for (unsigned o = 0; o < b->pcp_orders; o++) {
+            n += (uint64_t)p->count[o] << o;
+            give_back(b, p, o, p->count[o]);
+        }
+        cunlock_cpu(b, c);
+    }
+    return n;
+}
+
+void pcp_lock_all(struct kk_buddy *b)
+{
+    for (unsigned c = 0; b->pcp && c < b->ncpus; c++)
+        clock_cpu(b, c);
+}
+
+void pcp_unlock_all(struct kk_buddy *b)
+{
+    for (unsigned c = b->pcp ? b->ncpus : 0; c-- > 0;)
+        cunlock_cpu(b, c);
+}
+
+uint64_t pcp_frames(struct kk_buddy *b)
+{
+    uint64_t n = 0;
+    for (unsigned c = 0; b->pcp && c < b->ncpus; c++)
+        for (unsigned o = 0; o < b->pcp_orders; o++)
+            n += (uint64_t)__atomic_load_n(&b->pcp[c].count[o], __ATOMIC_RELAXED) << o;
+    return n;
+}
+
+/* Verify the caches (all CPU locks and the allocator lock held); counts cached blocks. */
+int pcp_check(struct kk_buddy *b, uint64_t *blocks)
+{
+    *blocks = 0;
+    for (unsigned c = 0; b->pcp && c < b->ncpus; c++) {
+        for (unsigned o = 0; o < KK_BUDDY_PCP_ORDERS; o++) {
+            const struct kk_buddy_pcp *p = &b->pcp[c];
+            uint32_t i = p->head[o], n = 0;
+            if (o >= b->pcp_orders && (i != NIL || p->count[o] != 0))
+                return KK_ECORRUPT;
+            for (; i != NIL; i = lnk(&b->e, i)->next) {
+                if (i >= b->e.nunits || n++ >= p->count[o] || b->e.state[i] != (ST_ALLOC | o))
+                    return KK_ECORRUPT;
+                if (lnk(&b->e, i)->prev != PCP_MARK)
+                    return KK_ECORRUPT;
+            }
+            if (n != p->count[o])
+                return KK_ECORRUPT;
+            *blocks += n;
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,159 @@
+/*
+ * internal.h: helpers shared by the sched/ sources (not installed).
+ *
+ * Wrap-safe time comparison, overflow-safe multiply/divide without 128-bit
+ * types (i386 has no __int128), the list-queue helpers FIFO, RR and MLQ share,
+ * and the entry points the core calls in the fair and EDF classes.
+ */
+#ifndef KK_SCHED_INTERNAL_H
+#define KK_SCHED_INTERNAL_H
+
+#include <kernkit/sched.h>
+
+#include <kk_util.h>
+
+/* Entity flags (se->flags). */
+#define SE_YIELDED    0x1u /* yield pending: put_prev goes to the back */
+#define SE_SLICE_DONE 0x2u /* fair: request served since the pick */
+
+#define SE_OF_LIST(n) container_of(n, struct kk_sched_entity, node.list)
+#define SE_OF_RB(n)   container_of(n, struct kk_sched_entity, node.rb)
+
+/* Longest CPU time charged at once (about 18 minutes); keeps products in 64 bits. */
+#define MAX_CHARGE_NS (1ull << 40)
+
+/* a < b for values that may wrap, as long as they are within 2^63 of each other. */
+static inline bool before64(uint64_t a, uint64_t b)
+{
+    return (int64_t)(a - b) < 0;
+}
+
+/* 64 x 64 -> 128-bit product as (hi, lo), portable (no __int128). */
+static inline void mul64(uint64_t a, uint64_t b, uint64_t *hi, uint64_t *lo)
+{
+    uint64_t al = (uint32_t)a, ah = a >> 32, bl = (uint32_t)b, bh = b >> 32;
+    uint64_t ll = al * bl, lh = al * bh, hl = ah * bl, hh = ah * bh;
+    uint64_t mid = (ll >> 32) + (uint32_t)lh + (uint32_t)hl;
+
+    *lo = (mid << 32) | (uint32_t)ll;
+    *hi = hh + (lh >> 32) + (hl >> 32) + (mid >> 32);
+}
+
+/* a * b / c, rounded down, saturating at UINT64_MAX; c must not be 0. */
+static inline uint64_t mul_div_u64(uint64_t a, uint64_t b, uint64_t c)
+{
+    uint64_t hi, lo, q = 0;
+    int i;
+
+    if ((a | b) >> 32 == 0)
+        return a * b / c;
+    mul64(a, b, &hi, &lo);
+    if (hi == 0)
+        return lo / c;
+    if (hi >= c)
+        return UINT64_MAX;
+    for (i = 0; i < 64; i++) { /* long division of (hi:lo) by c, hi < c */
+        uint64_t top = hi >> 63;
+        hi = (hi << 1) | (lo >> 63);
+        lo <<= 1;
+        q <<= 1;
+        if (top || hi >= c) {
+            hi -= c;
+            q |= 1;
+        }
+    }
+    return q;
+}
+
+/* Signed a * b / c (c > 0), rounding toward zero, saturating. */
+static inline int64_t mul_div_s64(int64_t a, uint64_t b, uint64_t c)
+{
+    uint64_t mag = a < 0 ? (uint64_t)0 - (uint64_t)a : (uint64_t)a;
+    uint64_t r = mul_div_u64(mag, b, c);
+
+    if (r > (uint64_t)INT64_MAX)
+        r = (uint64_t)INT64_MAX;
+    return a < 0 ? -(int64_t)r : (int64_t)r;
+}
+
+static inline const struct kk_sched_config *rq_cfg(const struct kk_sched_rq *rq)
+{
+    return &rq->sched->cfg;
+}
+
+/* Slice of @se: its own request, or @dflt. */
+static inline uint64_t se_slice(const struct kk_sched_entity *se, uint64_t dflt)
+{
+    return se->slice_ns != 0 ? se->slice_ns : dflt;
+}
+
+/* Give a list entity a fresh slice if it has none, or more than its (new) slice. */
+static inline void list_refill(struct kk_sched_entity *se, uint64_t slice)
+{
+    if (se->u.rr.slice_left == 0 || se->u.rr.slice_left > slice)
+        se->u.rr.slice_left = slice;
+}
+
+/* Put a list entity back after running: a preempted one with slice left keeps the
+ * head (its place), one that used its slice or yielded goes to the tail. */
+static inline void list_put_prev(struct kk_list *head, struct kk_sched_entity *se, uint64_t slice)
+{
+    if (se->u.rr.slice_left == 0 || (se->flags & SE_YIELDED) != 0) {
+        se->u.rr.slice_left = slice;
+        kk_list_add_tail(head, &se->node.list);
+    } else {
+        kk_list_add(head, &se->node.list);
+    }
+}
+
+/* Would list_put_prev() + taking the head give @se back? (Refills its slice if so.) */
+static inline bool list_keep(const struct kk_list *head, struct kk_sched_entity *se, uint64_t slice)
+{
+    if (se->u.rr.slice_left != 0)
+        return true;
+    if (!kk_list_empty(head))
+        return false;
+    se->u.rr.slice_left = slice;
+    return true;
+}
+
+/* Charge a list entity's slice. */
+static inline void list_charge(struct kk_sched_entity *se, uint64_t delta)
+{
+    se->u.rr.slice_left = delta >= se->u.rr.slice_left ? 0 : se->u.rr.slice_left - delta;
+}
+
+/* Insert @se into @root ordered (wrap-safe) by the 64-bit key at byte offset @off of the entity;
+ * equal keys go after existing ones. Inline so the key load is not an indirect call per level. */
+static inline void rb_insert_key(struct kk_rb_root *root, struct kk_sched_entity *se, size_t off,
+                                 kk_rb_update_fn update)
+{
+    struct kk_rb_node **link = &root->node, *parent = NULL;
+    uint64_t key = *(const uint64_t *)(const void *)((const char *)se + off);
+    bool leftmost = true;
+
+    while (*link != NULL) {
+        const char *pe;
+        bool lt;
+        parent = *link;
+        pe = (const char *)SE_OF_RB(parent);
+        lt = before64(key, *(const uint64_t *)(const void *)(pe + off));
+        leftmost = leftmost & lt;
+        link = lt ? &parent->left : &parent->right;
+    }
+    kk_rb_link(&se->node.rb, parent, link);
+    kk_rb_insert_color(root, &se->node.rb, leftmost, update);
+}
+
+/* Count a list and check its links; -1 if broken or an entity points elsewhere. */
+long kk_sched_list_check(struct kk_sched_rq *rq, const struct kk_list *head,
+                         const struct kk_sched_class *cls);
+
+/* Fair class: lag of a runnable entity in ns of service. */
+int64_t kk_sched_fair_lag_ns(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
+                             const struct kk_sched_entity *se);
+
+/* Index of @cls in @s's stack, or -1. */
+int kk_sched_class_index(const struct kk_sched *s, const struct kk_sched_class *cls);
+
+#endif

@@ -1,0 +1,401 @@
+/*
+ * cache.c: the write-back LRU block cache, the in-memory free map and the
+ * order in which changes reach the device.
+ *
+ * Owns: fs->bufs/bhash/bufmem (block cache) and fs->map/pending/map_dirty.
+ * Promises: (1) a block reachable from metadata on disk is never marked free
+ * on disk: before any cached block is written, the free map is written with
+ * every allocation in it; blocks freed since the last sync stay marked used
+ * (and are not reused) until sync has written all metadata; (2) a failed
+ * write leaves the buffer dirty, so a later sync retries; (3) a failed read
+ * leaves no buffer with bad contents in the cache.
+ * Callers: bread()/bzero_get() return a pinned buffer that stays valid until
+ * bput(); never keep more than a few pinned at once (the cache has >= 16).
+ */
+#include "sfs_int.h"
+
+#define MIN_BUFS 16u
+
+static uint32_t bhashfn(struct kk_sfs *fs, uint32_t blkno)
+{
+    return (blkno * 0x9E3779B1u >> 7) & fs->bhash_mask;
+}
+
+static void lru_unlink(struct kk_sfs *fs, struct buf *b)
+{
+    if (b->prev)
+        b->prev->next = b->next;
+    else
+        fs->lru_head = b->next;
+    if (b->next)
+        b->next->prev = b->prev;
+    else
+        fs->lru_tail = b->prev;
+    b->prev = b->next = NULL;
+}
+
+static void lru_push_head(struct kk_sfs *fs, struct buf *b)
+{
+    b->prev = NULL;
+    b->next = fs->lru_head;
+    if (fs->lru_head)
+        fs->lru_head->prev = b;
+    else
+        fs->lru_tail = b;
+    fs->lru_head = b;
+}
+
+static void hash_remove(struct kk_sfs *fs, struct buf *b)
+{
+    struct buf **pp = &fs->bhash[bhashfn(fs, b->blkno)];
+    while (*pp && *pp != b)
+        pp = &(*pp)->hnext;
+    if (*pp)
+        *pp = b->hnext;
+    b->hnext = NULL;
+    b->blkno = UINT32_MAX;
+    b->dirty = false;
+}
+
+int cache_init(struct kk_sfs *fs, const struct kk_sfs_config *cfg)
+{
+    uint32_t n = cfg->cache_blocks ? cfg->cache_blocks : 64, i, hsize = 1;
+    if (cfg->cache_mem) {
+        if (cfg->cache_bytes / KK_SFS_BLKSIZE < MIN_BUFS ||
+            cfg->cache_bytes / KK_SFS_BLKSIZE > UINT32_MAX)
+            return KK_EINVAL;
+        n = (uint32_t)(cfg->cache_bytes / KK_SFS_BLKSIZE);
+    }
+    if (n < MIN_BUFS)
+        n = MIN_BUFS;
+    if (n > (1u << 20))
+        n = 1u << 20;
+    while (hsize < 2 * n)
+        hsize <<= 1;
+    fs->nbufs = n;
+    fs->bhash_mask = hsize - 1;
+    fs->bufs = sfs_alloc(fs, sizeof(struct buf) * n);
+    fs->bhash = sfs_alloc(fs, sizeof(struct buf *) * hsize);
+    if (cfg->cache_mem) {
+        fs->bufmem = cfg->cache_mem;
+    } else {
+        fs->bufmem = sfs_alloc(fs, (size_t)n * KK_SFS_BLKSIZE);
+        fs->bufmem_owned = true;
+    }
+    if (!fs->bufs || !fs->bhash || !fs->bufmem)
+        return KK_ENOMEM;
+    kk_memset(fs->bufs, 0, sizeof(struct buf) * n);
+    kk_memset(fs->bhash, 0, sizeof(struct buf *) * hsize);
+    for (i = 0; i < n; i++) {
+        fs->bufs[i].blkno = UINT32_MAX;
+        fs->bufs[i].data = fs->bufmem + (size_t)i * KK_SFS_BLKSIZE;
+        lru_push_head(fs, &fs->bufs[i]);
+    }
+    return 0;
+}
+
+void cache_fini(struct kk_sfs *fs)
+{
+    if (fs->bufmem_owned)
+        sfs_free(fs, fs->bufmem, (size_t)fs->nbufs * KK_SFS_BLKSIZE);
+    if (fs->bufs)
+        sfs_free(fs, fs->bufs, sizeof(struct buf) * fs->nbufs);
+    if (fs->bhash)
+        sfs_free(fs, fs->bhash, sizeof(struct buf *) * (fs->bhash_mask + 1));
+    fs->bufs = NULL;
+    fs->bhash = NULL;
+    fs->bufmem = NULL;
+}
+
+struct buf *bfind(struct kk_sfs *fs, uint32_t blkno)
+{
+    struct buf *b = fs->bhash[bhashfn(fs, blkno)];
+    while (b && b->blkno != blkno)
+        b = b->hnext;
+    return b;
+}
+
+/* Write the dirty free-map blocks (the map as it is: pending frees count as used). */
+static int write_map(struct kk_sfs *fs)
+{
+    uint32_t i, nmap = kk_sfs_freemap_blocks(fs->super.blocks);
+    int rc;
+    for (i = 0; i < nmap; i++) {
+        if (!fs->map_dirty[i])
+            continue;
+        rc = dev_write(fs->dev, fs->dev_shift, KK_SFS_BLKN_FREEMAP + i, 1,
+                       fs->map + (size_t)i * KK_SFS_BLKSIZE);
+        if (rc)
+            return rc;
+        fs->map_dirty[i] = 0;
+    }
+    fs->map_alloc_dirty = false;
+    return 0;
+}
+
+static int bflush(struct kk_sfs *fs, struct buf *b)
+{
+    int rc = 0;
+    if (fs->map_alloc_dirty)
+        rc = write_map(fs);
+    if (rc == 0)
+        rc = dev_write(fs->dev, fs->dev_shift, b->blkno, 1, b->data);
+    if (rc == 0)
+        b->dirty = false;
+    return rc;
+}
+
+/* A free buffer for @blkno: the least recently used unpinned one, written back if dirty. */
+static int victim(struct kk_sfs *fs, struct buf **out)
+{
+    struct buf *b;
+    int rc;
+    for (b = fs->lru_tail; b; b = b->prev) {
+        if (b->pins)
+            continue;
+        if (b->dirty && (rc = bflush(fs, b)) != 0)
+            return rc;
+        if (b->blkno != UINT32_MAX)
+            hash_remove(fs, b);
+        *out = b;
+        return 0;
+    }
+    return KK_ENOMEM;
+}
+
+static void install(struct kk_sfs *fs, struct buf *b, uint32_t blkno)
+{
+    uint32_t h = bhashfn(fs, blkno);
+    b->blkno = blkno;
+    b->hnext = fs->bhash[h];
+    fs->bhash[h] = b;
+}
+
+static int bget(struct kk_sfs *fs, uint32_t blkno, bool read, struct buf **out)
+{
+    struct buf *b;
+    int rc;
+    if (blkno >= fs->super.blocks)
+        return KK_ECORRUPT;
+    b = bfind(fs, blkno);
+    if (!b) {
+        if ((rc = victim(fs, &b)) != 0)
+            return rc;
+        if (read && (rc = dev_read(fs->dev, fs->dev_shift, blkno, 1, b->data)) != 0)
+            return rc;
+        if (!read)
+            kk_memset(b->data, 0, KK_SFS_BLKSIZE);
+        install(fs, b, blkno);
+    } else if (!read) {
+        kk_memset(b->data, 0, KK_SFS_BLKSIZE);
+    }
+    if (!read)
+        b->dirty = true;
+    b->pins++;
+    lru_unlink(fs, b);
+    lru_push_head(fs, b);
+    *out = b;
+    return 0;
+}
+
+int bread(struct kk_sfs *fs, uint32_t blkno, struct buf **out)
+{
+    return bget(fs, blkno, true, out);
+}
+
+int bzero_get(struct kk_sfs *fs, uint32_t blkno, struct buf **out)
+{
+    return bget(fs, blkno, false, out);
+}
+
+void bput(struct kk_sfs *fs, struct buf *b)
+{
+    if (b && b->pins && --b->pins == 0 && b->blkno != UINT32_MAX && b->blkno != 0 &&
+        block_is_free(fs, b->blkno))
+        hash_remove(fs, b); /* freed while pinned: its contents are dead */
+}
+
+void bdirty(struct buf *b)
+{
+    b->dirty = true;
+}
+
+void binval(struct kk_sfs *fs, uint32_t blkno)
+{
+    struct buf *b = bfind(fs, blkno);
+    if (b && !b->pins)
+        hash_remove(fs, b);
+}
+
+bool block_is_free(struct kk_sfs *fs, uint32_t blkno)
+{
+    return blkno >= fs->super.blocks || kk_sfs_map_test(fs->map, blkno) ||
+           kk_sfs_map_test(fs->pending, blkno);
+}
+
+static bool find_free(struct kk_sfs *fs, uint32_t from, uint32_t to, uint32_t *out)
+{
+    uint32_t i = from;
+    while (i < to) {
+        if ((i & 7) == 0 && fs->map[i >> 3] == 0) {
+            i += 8;
+            continue;
+        }
+        if (kk_sfs_map_test(fs->map, i)) {
+            *out = i;
+            return true;
+        }
+        i++;
+    }
+    return false;
+}
+
+int block_alloc(struct kk_sfs *fs, uint32_t *out)
+{
+    uint32_t b;
+    if (fs->nfree == 0)
+        return KK_ENOSPC;
+    if (fs->alloc_hint < fs->first_data || fs->alloc_hint >= fs->super.blocks)
+        fs->alloc_hint = fs->first_data;
+    if (!find_free(fs, fs->alloc_hint, fs->super.blocks, &b) &&
+        !find_free(fs, fs->first_data, fs->alloc_hint, &b))
+        return KK_ECORRUPT; /* nfree disagrees with the map */
+    fs->map[b >> 3] &= (uint8_t) ~(1u << (b & 7));
+    fs->map_dirty[b / KK_SFS_BLKBITS] = 1;
+    fs->map_alloc_dirty = true;
+    fs->super_dirty = true;
+    fs->nfree--;
+    fs->alloc_hint = b + 1;
+    *out = b;
+    return 0;
+}
+
+int block_free(struct kk_sfs *fs, uint32_t blkno)
+{
+    if (!valid_block(fs, blkno) || block_is_free(fs, blkno))
+        return KK_ECORRUPT;
+    fs->pending[blkno >> 3] |= (uint8_t)(1u << (blkno & 7));
+    fs->npending++;
+    fs->super_dirty = true;
+    binval(fs, blkno);
+    return 0;
+}
+
+static int flush_bufs(struct kk_sfs *fs)
+{
+    uint32_t i;
+    int rc;
+    for (i = 0; i < fs->nbufs; i++) {
+        struct buf *b = &fs->bufs[i];
+        if (b->dirty && b->blkno != UINT32_MAX && (rc = bflush(fs, b)) != 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* Pending frees become allocatable; their free-map blocks become dirty. */
+static void release_pending(struct kk_sfs *fs)
+{
+    size_t i;
+    if (fs->npending == 0)
+        return;
+    for (i = 0; i < fs->map_bytes; i++) {
+        if (fs->pending[i]) {
+            fs->map[i] |= fs->pending[i];
+            fs->pending[i] = 0;
+            fs->map_dirty[i / KK_SFS_BLKSIZE] = 1;
+        }
+    }
+    fs->nfree += fs->npending;
+    fs->npending = 0;
+}
+
+static int write_super(struct kk_sfs *fs)
+{
+    struct buf *b;
+    int rc;
+    fs->super.unused_blocks = fs->nfree + fs->npending;
+    /* block 0 holds only the superblock (the rest is zero): no read needed */
+    if ((rc = bzero_get(fs, KK_SFS_BLKN_SUPER, &b)) != 0)
+        return rc;
+    kk_sfs_super_encode(&fs->super, b->data);
+    rc = dev_write(fs->dev, fs->dev_shift, KK_SFS_BLKN_SUPER, 1, b->data);
+    b->dirty = false;
+    bput(fs, b);
+    if (rc == 0)
+        fs->super_dirty = false;
+    return rc;
+}
+
+int sync_all(struct kk_sfs *fs)
+{
+    int rc;
+    if ((rc = write_map(fs)) != 0 || (rc = flush_bufs(fs)) != 0)
+        return rc;
+    release_pending(fs);
+    if ((rc = write_map(fs)) != 0)
+        return rc;
+    if (fs->super_dirty && (rc = write_super(fs)) != 0)
+        return rc;
+    if (fs->dev->flush && (rc = fs->dev->flush(fs->dev->ctx)) != 0)
+        return rc > 0 ? KK_EIO : rc;
+    return 0;
+}
+
+static uint32_t popcount_map(const uint8_t *m, size_t n)
+{
+    uint32_t c = 0;
+    size_t i;
+    for (i = 0; i < n; i++)
+        c += (uint32_t)__builtin_popcount(m[i]);
+    return c;
+}
+
+int cache_check(struct kk_sfs *fs)
+{
+    uint32_t i, n = 0;
+    struct buf *b;
+    size_t j;
+    for (j = 0; j < fs->map_bytes; j++)
+        if (fs->map[j] & fs->pending[j])
+            return KK_ECORRUPT;
+    if (popcount_map(fs->map, fs->map_bytes) != fs->nfree ||
+        popcount_map(fs->pending, fs->map_bytes) != fs->npending)
+        return KK_ECORRUPT;
+    for (i = 0; i < fs->first_data; i++)
+        if (block_is_free(fs, i))
+            return KK_ECORRUPT;
+    for (b = fs->lru_head; b; b = b->next) {
+        if (++n > fs->nbufs || b->pins)
+            return KK_ECORRUPT;
+        if (b->blkno != UINT32_MAX && bfind(fs, b->blkno) != b)
+            return KK_ECORRUPT;
+        if (b->blkno != UINT32_MAX && b->blkno != 0 && block_is_free(fs, b->blkno) && b->dirty)
+            return KK_ECORRUPT; /* freed blocks must have left the cache */
+    }
+    return n == fs->nbufs ? 0 : KK_ECORRUPT;
+}
+
+int pin(struct kk_sfs *fs, struct pins *p, uint32_t blkno)
+{
+    struct buf *b;
+    unsigned i;
+    int rc;
+    if (blkno == 0)
+        return 0;
+    for (i = 0; i < p->n; i++)
+        if (p->b[i]->blkno == blkno)
+            return 0;
+    if (p->n == MAX_PINS)
+        return KK_ENOMEM;
+    if ((rc = bread(fs, blkno, &b)) != 0)
+        return rc;
+    p->b[p->n++] = b;
+    return 0;
+}
+
+void unpin(struct kk_sfs *fs, struct pins *p)
+{
+    while (p->n)
+        bput(fs, p->b[--p->n]);
+}

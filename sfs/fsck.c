@@ -1,0 +1,528 @@
+/*
+ * fsck.c: check and repair an unmounted SFS image (kk_sfs_fsck, used by the
+ * sfsck tool, the tests and the fuzzer).
+ *
+ * Walks the tree from the root breadth-first, claiming every block once.
+ * Findings (one report line each): superblock counts, free map against the
+ * reachable blocks, pointers out of range, blocks claimed twice, inode
+ * size/blocks mismatches, bad or duplicate "."/".." entries, entries naming
+ * non-inodes, directory hard links (which would make loops), link counts and
+ * unreachable blocks and inodes. In repair mode each finding is fixed in
+ * place: the later claimant of a doubly claimed block loses it (a hole), a
+ * bad entry is cleared, unreachable blocks are freed.
+ * Memory: about 13 bytes per block, through the platform's alloc.
+ */
+#include "sfs_int.h"
+
+enum { ST_FREE = 0, ST_DATA = 1, ST_FILE = 2, ST_DIR = 3 };
+enum { B_INODE, B_L2, B_L1, B_LEAF, B_TMP, NBUF };
+
+struct ck {
+    const struct kk_blockdev *dev;
+    const struct kk_sfs_fsck_opts *o;
+    uint32_t shift, blocks, first, nmap;
+    struct kk_sfs_disk_super s;
+    uint8_t *map, *state, *blk[NBUF];
+    uint32_t *refs, *queue, *qparent, qtail;
+    size_t map_bytes;
+    uint32_t found, unfixed;
+    bool map_changed;
+    int err;
+};
+
+/* Per-directory state while its entries are visited. */
+struct dirwalk {
+    uint32_t ino, parent;
+    bool dot, dotdot;
+    uint32_t free_blk[2]; /* blocks of free slots, to put a missing "." or ".." in */
+    uint32_t nfree;
+};
+
+/* --- tiny message formatter: %s and %u only (freestanding) --- */
+static void vfmt(char *out, size_t cap, const char *f, __builtin_va_list ap)
+{
+    size_t n = 0;
+    for (; *f && n + 1 < cap; f++) {
+        if (f[0] == '%' && f[1] == 's') {
+            const char *s = __builtin_va_arg(ap, const char *);
+            while (*s && n + 1 < cap)
+                out[n++] = *s++;
+            f++;
+        } else if (f[0] == '%' && f[1] == 'u') {
+            char d[12];
+            unsigned v = __builtin_va_arg(ap, unsigned), k = 0;
+            do {
+                d[k++] = (char)('0' + v % 10);
+                v /= 10;
+            } while (v);
+            while (k && n + 1 < cap)
+                out[n++] = d[--k];
+            f++;
+        } else {
+            out[n++] = *f;
+        }
+    }
+    out[n] = '\0';
+}
+
+/* Report a finding; returns true when the caller should repair it. */
+static bool findf(struct ck *c, bool fixable, const char *f, ...)
+{
+    __builtin_va_list ap;
+    char line[480];
+    size_t n;
+    bool fix = fixable && c->o->repair;
+    __builtin_va_start(ap, f);
+    vfmt(line, sizeof(line) - 10, f, ap);
+    __builtin_va_end(ap);
+    c->found++;
+    if (!fix)
+        c->unfixed++;
+    n = kk_strnlen(line, sizeof(line));
+    if (fix)
+        kk_memcpy(line + n, " (fixed)", 9);
+    if (c->o->report)
+        c->o->report(c->o->report_ctx, line);
+    return fix;
+}
+
+static void *ck_alloc(struct ck *c, size_t n)
+{
+    void *p = c->o->plat->alloc(c->o->plat->ctx, n ? n : 1);
+    if (p)
+        kk_memset(p, 0, n);
+    return p;
+}
+
+static void ck_free(struct ck *c, void *p, size_t n)
+{
+    if (p && c->o->plat->free)
+        c->o->plat->free(c->o->plat->ctx, p, n ? n : 1);
+}
+
+static int rd(struct ck *c, uint32_t b, uint8_t *buf)
+{
+    int rc = dev_read(c->dev, c->shift, b, 1, buf);
+    if (rc && !c->err)
+        c->err = rc;
+    return rc;
+}
+
+static void wr(struct ck *c, uint32_t b, const uint8_t *buf)
+{
+    int rc = dev_write(c->dev, c->shift, b, 1, buf);
+    if (rc && !c->err)
+        c->err = rc;
+}
+
+static void map_set(struct ck *c, uint32_t b, bool free)
+{
+    if (free)
+        c->map[b >> 3] |= (uint8_t)(1u << (b & 7));
+    else
+        c->map[b >> 3] &= (uint8_t) ~(1u << (b & 7));
+    c->map_changed = true;
+}
+
+/* Claim block *p for inode @ino; clears the pointer (when repairing) if it is bad. */
+static bool claim(struct ck *c, uint32_t ino, uint32_t *p, bool *changed)
+{
+    if (*p == 0)
+        return false;
+    if (*p < c->first || *p >= c->blocks) {
+        if (findf(c, true, "inode %u: block pointer %u out of range", ino, *p)) {
+            *p = 0;
+            *changed = true;
+        }
+        return false;
+    }
+    if (c->state[*p] != ST_FREE) {
+        if (findf(c, true, "inode %u: block %u claimed twice", ino, *p)) {
+            *p = 0;
+            *changed = true;
+        }
+        return false;
+    }
+    c->state[*p] = ST_DATA;
+    return true;
+}
+
+static bool inode_plausible(const struct kk_sfs_disk_inode *d)
+{
+    if (d->type < KK_SFS_TYPE_FILE || d->type > KK_SFS_TYPE_LINK)
+        return false;
+    if (d->blocks > KK_SFS_MAX_FILE_BLOCKS)
+        return false;
+    return d->type != KK_SFS_TYPE_LINK || d->size <= KK_SFS_MAX_LINK;
+}
+
+static void visit_entry(struct ck *c, struct dirwalk *w, uint32_t blkno, uint8_t *blk);
+
+/* Claim the pointers of one indirect block; @level 1 = leaves, 2 = indirect blocks. */
+static void walk_ind(struct ck *c, struct dirwalk *w, uint32_t ino, uint32_t blk, int level,
+                     uint32_t count)
+{
+    uint8_t *b = c->blk[level == 2 ? B_L2 : B_L1];
+    bool changed = false;
+    uint32_t j;
+    if (rd(c, blk, b))
+        return;
+    for (j = 0; j < KK_SFS_NENTRY && j * (level == 2 ? KK_SFS_NENTRY : 1) < count; j++) {
+        uint32_t p = kk_sfs_get32(b + 4 * j);
+        if (!claim(c, ino, &p, &changed)) {
+            if (changed)
+                kk_sfs_put32(b + 4 * j, p);
+            continue;
+        }
+        if (level == 2)
+            walk_ind(c, w, ino, p, 1, count - j * KK_SFS_NENTRY);
+        else if (w)
+            visit_entry(c, w, p, c->blk[B_LEAF]);
+    }
+    if (changed)
+        wr(c, blk, b);
+}
+
+static void walk_inode(struct ck *c, uint32_t ino, struct kk_sfs_disk_inode *d, struct dirwalk *w)
+{
+    bool changed = false;
+    uint32_t i, n = d->blocks;
+    for (i = 0; i < KK_SFS_NDIRECT && i < n; i++)
+        if (claim(c, ino, &d->direct[i], &changed) && w)
+            visit_entry(c, w, d->direct[i], c->blk[B_LEAF]);
+    if (n > KK_SFS_NDIRECT) {
+        if (claim(c, ino, &d->indirect, &changed))
+            walk_ind(c, w, ino, d->indirect, 1, n - KK_SFS_NDIRECT);
+    } else if (d->indirect && findf(c, true, "inode %u: stale indirect pointer", ino)) {
+        d->indirect = 0;
+        changed = true;
+    }
+    if (n > KK_SFS_NDIRECT + KK_SFS_NENTRY) {
+        if (claim(c, ino, &d->db_indirect, &changed))
+            walk_ind(c, w, ino, d->db_indirect, 2, n - KK_SFS_NDIRECT - KK_SFS_NENTRY);
+    } else if (d->db_indirect && findf(c, true, "inode %u: stale double-indirect pointer", ino)) {
+        d->db_indirect = 0;
+        changed = true;
+    }
+    if (changed) {
+        /* the inode buffer is still c->blk[B_INODE]: rewrite its fields */
+        kk_sfs_inode_encode(d, c->blk[B_INODE]);
+        wr(c, ino, c->blk[B_INODE]);
+    }
+}
+
+static void clear_entry(struct ck *c, uint32_t blkno, uint8_t *blk)
+{
+    kk_memset(blk, 0, KK_SFS_ENTRY_BYTES);
+    wr(c, blkno, blk);
+}
+
+/* Check the inode an entry names the first time it is seen; queue it. */
+static bool accept_target(struct ck *c, uint32_t ino, uint32_t parent)
+{
+    uint8_t *b = c->blk[B_TMP];
+    struct kk_sfs_disk_inode d;
+    if (rd(c, ino, b))
+        return false;
+    kk_sfs_inode_decode(b, &d);
+    if (!inode_plausible(&d))
+        return false;
+    c->state[ino] = d.type == KK_SFS_TYPE_DIR ? ST_DIR : ST_FILE;
+    c->queue[c->qtail] = ino;
+    c->qparent[c->qtail++] = parent;
+    return true;
+}
+
+static void visit_dot(struct ck *c, struct dirwalk *w, uint32_t blkno, uint8_t *blk, bool two)
+{
+    uint32_t want = two ? w->parent : w->ino, ino = kk_sfs_get32(blk);
+    bool *seen = two ? &w->dotdot : &w->dot;
+    if (*seen) {
+        if (findf(c, true, "directory %u: duplicate '%s' entry", w->ino, two ? ".." : "."))
+            clear_entry(c, blkno, blk);
+        return;
+    }
+    *seen = true;
+    if (ino != want && findf(c, true, "directory %u: '%s' names %u, not %u", w->ino,
+                             two ? ".." : ".", ino, want)) {
+        kk_sfs_put32(blk, want);
+        wr(c, blkno, blk);
+    }
+}
+
+static void visit_entry(struct ck *c, struct dirwalk *w, uint32_t blkno, uint8_t *blk)
+{
+    uint32_t ino;
+    size_t len, i;
+    const char *name;
+    if (rd(c, blkno, blk))
+        return;
+    ino = kk_sfs_get32(blk);
+    name = (const char *)blk + 4;
+    if (ino == 0) {
+        if (w->nfree < 2)
+            w->free_blk[w->nfree++] = blkno;
+        return;
+    }
+    len = kk_strnlen(name, KK_SFS_MAX_NAME + 1);
+    for (i = 0; i < len && name[i] != '/'; i++)
+        ;
+    if (len == 0 || len > KK_SFS_MAX_NAME || i < len) {
+        if (findf(c, true, "directory %u: entry in block %u has a bad name", w->ino, blkno))
+            clear_entry(c, blkno, blk);
+        return;
+    }
+    if (len <= 2 && name[0] == '.' && (len == 1 || name[1] == '.')) {
+        visit_dot(c, w, blkno, blk, len == 2);
+        return;
+    }
+    if ((ino != KK_SFS_BLKN_ROOT && (ino < c->first || ino >= c->blocks)) ||
+        c->state[ino] == ST_DATA || ino == KK_SFS_BLKN_ROOT || c->state[ino] == ST_DIR ||
+        (c->state[ino] == ST_FREE && !accept_target(c, ino, w->ino))) {
+        if (findf(c, true,
+                  "directory %u: entry '%s' -> %u is not a valid inode or a second "
+                  "link to a directory",
+                  w->ino, name, ino))
+            clear_entry(c, blkno, blk);
+        return;
+    }
+    if (c->state[ino] == ST_DIR)
+        c->refs[w->ino]++; /* subdirectory: parent's link count */
+    else
+        c->refs[ino]++;
+}
+
+/* Put a missing "." or ".." entry into a free slot of the directory. */
+static void add_dot(struct ck *c, struct dirwalk *w, bool missing, const char *name, uint32_t ino)
+{
+    uint8_t *b = c->blk[B_LEAF];
+    if (!missing)
+        return;
+    if (!findf(c, w->nfree > 0, "directory %u: missing '%s' entry", w->ino, name) || w->nfree == 0)
+        return;
+    kk_memset(b, 0, KK_SFS_BLKSIZE);
+    kk_sfs_put32(b, ino);
+    kk_memcpy(b + 4, name, kk_strnlen(name, 2));
+    wr(c, w->free_blk[--w->nfree], b);
+}
+
+/* Process one queued inode: claim its blocks, fix size/blocks, visit entries. */
+static void process(struct ck *c, uint32_t ino, uint32_t parent)
+{
+    struct kk_sfs_disk_inode d;
+    struct dirwalk w = {ino, parent, false, false, {0, 0}, 0};
+    uint32_t want;
+    if (rd(c, ino, c->blk[B_INODE]))
+        return;
+    kk_sfs_inode_decode(c->blk[B_INODE], &d);
+    want = d.type == KK_SFS_TYPE_DIR ? d.blocks * KK_SFS_DENTRY_SIZE : d.size;
+    if ((d.type == KK_SFS_TYPE_DIR && d.size != want) ||
+        (d.type != KK_SFS_TYPE_DIR && d.blocks != ceil_blocks(d.size))) {
+        if (findf(c, true, "inode %u: size %u does not match %u blocks", ino, d.size, d.blocks)) {
+            if (d.type == KK_SFS_TYPE_DIR)
+                d.size = want;
+            else if (d.blocks < ceil_blocks(d.size))
+                d.size = d.blocks * KK_SFS_BLKSIZE;
+            else
+                d.blocks = ceil_blocks(d.size); /* later slots are ignored */
+            kk_sfs_inode_encode(&d, c->blk[B_INODE]);
+            wr(c, ino, c->blk[B_INODE]);
+        }
+    }
+    walk_inode(c, ino, &d, d.type == KK_SFS_TYPE_DIR ? &w : NULL);
+    if (d.type == KK_SFS_TYPE_DIR) {
+        add_dot(c, &w, !w.dot, ".", ino);
+        add_dot(c, &w, !w.dotdot, "..", parent);
+    }
+}
+
+static void check_links(struct ck *c)
+{
+    uint32_t b;
+    struct kk_sfs_disk_inode d;
+    for (b = 1; b < c->blocks && !c->err; b++) {
+        uint32_t want;
+        if (c->state[b] != ST_FILE && c->state[b] != ST_DIR)
+            continue;
+        if (rd(c, b, c->blk[B_INODE]))
+            return;
+        kk_sfs_inode_decode(c->blk[B_INODE], &d);
+        want = c->state[b] == ST_DIR ? 2 + c->refs[b] : c->refs[b];
+        if (want > UINT16_MAX)
+            want = UINT16_MAX;
+        if (d.nlinks != want &&
+            findf(c, true, "inode %u: link count %u, should be %u", b, d.nlinks, want)) {
+            d.nlinks = (uint16_t)want;
+            kk_sfs_inode_encode(&d, c->blk[B_INODE]);
+            wr(c, b, c->blk[B_INODE]);
+        }
+        if (b == KK_SFS_BLKN_ROOT)
+            b = c->first - 1;
+    }
+}
+
+/* Report a run [from, to] of blocks whose map bit is wrong. */
+static void map_run(struct ck *c, uint32_t from, uint32_t to, bool used)
+{
+    bool fix = used ? findf(c, true, "blocks %u-%u in use but marked free", from, to)
+                    : findf(c, true, "blocks %u-%u marked used but unreachable", from, to);
+    uint32_t b;
+    for (b = from; fix && b <= to; b++)
+        map_set(c, b, !used);
+}
+
+static void check_unreachable_inode(struct ck *c, uint32_t b)
+{
+    struct kk_sfs_disk_inode d;
+    if (rd(c, b, c->blk[B_INODE]))
+        return;
+    kk_sfs_inode_decode(c->blk[B_INODE], &d);
+    if (inode_plausible(&d) && d.nlinks > 0 && d.nlinks < 1000)
+        findf(c, true, "inode %u unreachable (type %u, size %u): freed", b, d.type, d.size);
+}
+
+static void check_map(struct ck *c)
+{
+    uint32_t b, run = 0, count = 0;
+    int kind = -1; /* 1 = in use but free, 0 = unreachable but used */
+    for (b = 0; b <= c->blocks; b++) {
+        int k = -1;
+        if (b < c->blocks) {
+            bool used = b < c->first || c->state[b] != ST_FREE;
+            bool free = kk_sfs_map_test(c->map, b);
+            if (used && free)
+                k = 1;
+            else if (!used && !free)
+                k = 0;
+            if (k == 0)
+                check_unreachable_inode(c, b);
+        }
+        if (k != kind) {
+            if (kind >= 0)
+                map_run(c, run, b - 1, kind == 1);
+            kind = k;
+            run = b;
+        }
+    }
+    for (b = c->blocks; b < c->nmap * KK_SFS_BLKBITS; b++) {
+        if (kk_sfs_map_test(c->map, b)) {
+            if (findf(c, true, "free-map bits past block %u are set", c->blocks))
+                for (; b < c->nmap * KK_SFS_BLKBITS; b++)
+                    map_set(c, b, false);
+            break;
+        }
+    }
+    for (b = 0; b < c->blocks; b++)
+        count += (uint32_t)kk_sfs_map_test(c->map, b);
+    if (count != c->s.unused_blocks &&
+        findf(c, true, "superblock: unused_blocks %u, free map says %u", c->s.unused_blocks,
+              count)) {
+        c->s.unused_blocks = count;
+        if (rd(c, KK_SFS_BLKN_SUPER, c->blk[B_INODE]) == 0) {
+            kk_sfs_super_encode(&c->s, c->blk[B_INODE]);
+            wr(c, KK_SFS_BLKN_SUPER, c->blk[B_INODE]);
+        }
+    }
+}
+
+static int load(struct ck *c)
+{
+    uint64_t dev4k = c->dev->nblocks >> c->shift;
+    int i;
+    for (i = 0; i < NBUF; i++)
+        if ((c->blk[i] = ck_alloc(c, KK_SFS_BLKSIZE)) == NULL)
+            return KK_ENOMEM;
+    if (rd(c, KK_SFS_BLKN_SUPER, c->blk[0]))
+        return c->err;
+    kk_sfs_super_decode(c->blk[0], &c->s);
+    if (c->s.magic != KK_SFS_MAGIC) {
+        findf(c, false, "superblock: bad magic, not an SFS image");
+        return 1;
+    }
+    c->blocks = c->s.blocks;
+    c->first = kk_sfs_first_data_block(c->blocks);
+    c->nmap = kk_sfs_freemap_blocks(c->blocks);
+    if (c->blocks > dev4k || (uint64_t)c->first >= c->blocks) {
+        findf(c, false, "superblock: %u blocks does not fit the device (%u blocks)", c->blocks,
+              (unsigned)KK_MIN(dev4k, (uint64_t)UINT32_MAX));
+        return 1;
+    }
+    c->map_bytes = (size_t)c->nmap * KK_SFS_BLKSIZE;
+    c->map = ck_alloc(c, c->map_bytes);
+    c->state = ck_alloc(c, c->blocks);
+    c->refs = ck_alloc(c, sizeof(uint32_t) * c->blocks);
+    c->queue = ck_alloc(c, sizeof(uint32_t) * c->blocks);
+    c->qparent = ck_alloc(c, sizeof(uint32_t) * c->blocks);
+    if (!c->map || !c->state || !c->refs || !c->queue || !c->qparent)
+        return KK_ENOMEM;
+    if ((i = dev_read(c->dev, c->shift, KK_SFS_BLKN_FREEMAP, c->nmap, c->map)) != 0)
+        return i;
+    return 0;
+}
+
+static void release(struct ck *c)
+{
+    int i;
+    for (i = 0; i < NBUF; i++)
+        ck_free(c, c->blk[i], KK_SFS_BLKSIZE);
+    ck_free(c, c->map, c->map_bytes);
+    ck_free(c, c->state, c->blocks);
+    ck_free(c, c->refs, sizeof(uint32_t) * c->blocks);
+    ck_free(c, c->queue, sizeof(uint32_t) * c->blocks);
+    ck_free(c, c->qparent, sizeof(uint32_t) * c->blocks);
+}
+
+static void run(struct ck *c)
+{
+    struct kk_sfs_disk_inode d;
+    uint32_t qi, b;
+    for (b = 0; b < c->first; b++)
+        c->state[b] = ST_DATA;
+    if (rd(c, KK_SFS_BLKN_ROOT, c->blk[B_INODE]))
+        return;
+    kk_sfs_inode_decode(c->blk[B_INODE], &d);
+    if (d.type != KK_SFS_TYPE_DIR || !inode_plausible(&d)) {
+        findf(c, false, "root inode is not a directory");
+        return;
+    }
+    c->state[KK_SFS_BLKN_ROOT] = ST_DIR;
+    c->queue[0] = KK_SFS_BLKN_ROOT;
+    c->qparent[0] = KK_SFS_BLKN_ROOT;
+    c->qtail = 1;
+    for (qi = 0; qi < c->qtail && !c->err; qi++)
+        process(c, c->queue[qi], c->qparent[qi]);
+    if (c->err)
+        return;
+    check_links(c);
+    if (!c->err)
+        check_map(c);
+    if (!c->err && c->map_changed && c->o->repair)
+        for (b = 0; b < c->nmap; b++)
+            wr(c, KK_SFS_BLKN_FREEMAP + b, c->map + (size_t)b * KK_SFS_BLKSIZE);
+}
+
+int kk_sfs_fsck(const struct kk_blockdev *dev, const struct kk_sfs_fsck_opts *opts)
+{
+    struct ck c;
+    int rc;
+    if (!opts || opts->size < sizeof(*opts) || !opts->plat || !opts->plat->alloc)
+        return KK_EINVAL;
+    kk_memset(&c, 0, sizeof(c));
+    c.dev = dev;
+    c.o = opts;
+    if ((rc = dev_shift_of(dev, &c.shift)) != 0)
+        return rc;
+    rc = load(&c);
+    if (rc == 0)
+        run(&c);
+    release(&c);
+    if (rc < 0)
+        return rc;
+    if (c.err)
+        return c.err;
+    if (c.err == 0 && c.o->repair && c.found && dev->flush && (rc = dev->flush(dev->ctx)) != 0)
+        return rc > 0 ? KK_EIO : rc;
+    if (c.found == 0)
+        return KK_SFS_FSCK_CLEAN;
+    return c.unfixed ? KK_SFS_FSCK_UNCORRECTED : KK_SFS_FSCK_REPAIRED;
+}

@@ -1,0 +1,654 @@
+/*
+ * inode.c: the inode cache (reference-counted in-memory inodes), the block
+ * map (direct, indirect, double indirect), read, write and truncate.
+ *
+ * Owns: fs->ihash and the struct kk_sfs_inode objects in it.
+ * Promises: every block number read from disk is checked before use
+ * (KK_ECORRUPT otherwise); a pointer slot at an index >= d.blocks is never
+ * trusted (extension zeroes those slots first); for regular files and links
+ * d.blocks == ceil(size / 4096) whenever an operation returns, and the bytes
+ * of the last block past d.size are zero; an inode whose last reference is
+ * dropped with nlinks == 0 has its blocks freed.
+ */
+#include "sfs_int.h"
+
+#define L1_FIRST KK_SFS_NDIRECT
+#define L2_FIRST (KK_SFS_NDIRECT + KK_SFS_NENTRY)
+#define RUN_MAX  256u /* blocks per direct device request */
+
+bool valid_block(struct kk_sfs *fs, uint32_t blkno)
+{
+    return blkno >= fs->first_data && blkno < fs->super.blocks;
+}
+
+static uint32_t ihashfn(struct kk_sfs *fs, uint32_t ino)
+{
+    return (ino * 0x9E3779B1u >> 9) & fs->ihash_mask;
+}
+
+static bool inode_sane(const struct kk_sfs_disk_inode *d)
+{
+    if (d->nlinks == 0 || d->blocks > KK_SFS_MAX_FILE_BLOCKS)
+        return false;
+    switch (d->type) {
+    case KK_SFS_TYPE_DIR:
+        return (uint64_t)d->blocks * KK_SFS_DENTRY_SIZE == d->size;
+    case KK_SFS_TYPE_LINK:
+        if (d->size > KK_SFS_MAX_LINK)
+            return false;
+        /* fall through */
+    case KK_SFS_TYPE_FILE:
+        return d->blocks == ceil_blocks(d->size);
+    default:
+        return false;
+    }
+}
+
+static void ihash_insert(struct kk_sfs *fs, struct kk_sfs_inode *ip)
+{
+    uint32_t h = ihashfn(fs, ip->ino);
+    ip->hnext = fs->ihash[h];
+    fs->ihash[h] = ip;
+    fs->ninodes++;
+}
+
+static void ihash_remove(struct kk_sfs *fs, struct kk_sfs_inode *ip)
+{
+    struct kk_sfs_inode **pp = &fs->ihash[ihashfn(fs, ip->ino)];
+    while (*pp && *pp != ip)
+        pp = &(*pp)->hnext;
+    if (*pp) {
+        *pp = ip->hnext;
+        fs->ninodes--;
+    }
+}
+
+int iget(struct kk_sfs *fs, uint32_t ino, struct kk_sfs_inode **out)
+{
+    struct kk_sfs_inode *ip;
+    struct buf *b;
+    int rc;
+    if ((ino != KK_SFS_BLKN_ROOT && !valid_block(fs, ino)) || block_is_free(fs, ino))
+        return KK_ECORRUPT;
+    for (ip = fs->ihash[ihashfn(fs, ino)]; ip; ip = ip->hnext) {
+        if (ip->ino == ino) {
+            ip->refs++;
+            *out = ip;
+            return 0;
+        }
+    }
+    if ((ip = sfs_alloc(fs, sizeof(*ip))) == NULL)
+        return KK_ENOMEM;
+    if ((rc = bread(fs, ino, &b)) != 0) {
+        sfs_free(fs, ip, sizeof(*ip));
+        return rc;
+    }
+    kk_sfs_inode_decode(b->data, &ip->d);
+    bput(fs, b);
+    if (!inode_sane(&ip->d)) {
+        sfs_free(fs, ip, sizeof(*ip));
+        return KK_ECORRUPT;
+    }
+    ip->fs = fs;
+    ip->ino = ino;
+    ip->refs = 1;
+    ihash_insert(fs, ip);
+    *out = ip;
+    return 0;
+}
+
+int iupdate(struct kk_sfs_inode *ip)
+{
+    struct buf *b;
+    int rc = bread(ip->fs, ip->ino, &b);
+    if (rc)
+        return rc;
+    kk_sfs_inode_encode(&ip->d, b->data);
+    bdirty(b);
+    bput(ip->fs, b);
+    return 0;
+}
+
+int ialloc(struct kk_sfs *fs, uint16_t type, struct kk_sfs_inode **out)
+{
+    struct kk_sfs_inode *ip = sfs_alloc(fs, sizeof(*ip));
+    struct buf *b;
+    int rc;
+    if (!ip)
+        return KK_ENOMEM;
+    kk_memset(ip, 0, sizeof(*ip));
+    if ((rc = block_alloc(fs, &ip->ino)) != 0)
+        goto fail;
+    if ((rc = bzero_get(fs, ip->ino, &b)) != 0) {
+        /* never referenced: give it straight back */
+        fs->map[ip->ino >> 3] |= (uint8_t)(1u << (ip->ino & 7));
+        fs->nfree++;
+        goto fail;
+    }
+    ip->fs = fs;
+    ip->refs = 1;
+    ip->d.type = type;
+    kk_sfs_inode_encode(&ip->d, b->data);
+    bput(fs, b);
+    ihash_insert(fs, ip);
+    *out = ip;
+    return 0;
+fail:
+    sfs_free(fs, ip, sizeof(*ip));
+    return rc;
+}
+
+void iput(struct kk_sfs_inode *ip)
+{
+    struct kk_sfs *fs = ip->fs;
+    if (--ip->refs > 0)
+        return;
+    if (ip->d.nlinks == 0 && !fs->read_only) {
+        /* a failure here leaks blocks (sfsck frees them); memory stays consistent */
+        struct pins p = {{0}, 0};
+        int rc = pin(fs, &p, ip->ino);
+        if (rc == 0)
+            rc = itrunc(ip, 0);
+        unpin(fs, &p);
+        if (rc == 0)
+            (void)block_free(fs, ip->ino);
+    }
+    ihash_remove(fs, ip);
+    sfs_free(fs, ip, sizeof(*ip));
+}
+
+/* Read pointer @idx of indirect block @blk; 0 if none. Checks the value. */
+static int ptr_get(struct kk_sfs *fs, uint32_t blk, uint32_t idx, uint32_t *out)
+{
+    struct buf *b;
+    uint32_t v;
+    int rc = bread(fs, blk, &b);
+    if (rc)
+        return rc;
+    v = kk_sfs_get32(b->data + 4 * idx);
+    bput(fs, b);
+    if (v && (!valid_block(fs, v) || block_is_free(fs, v)))
+        return KK_ECORRUPT;
+    *out = v;
+    return 0;
+}
+
+static int ptr_set(struct kk_sfs *fs, uint32_t blk, uint32_t idx, uint32_t v)
+{
+    struct buf *b;
+    int rc = bread(fs, blk, &b);
+    if (rc)
+        return rc;
+    kk_sfs_put32(b->data + 4 * idx, v);
+    bdirty(b);
+    bput(fs, b);
+    return 0;
+}
+
+static int check_ptr(struct kk_sfs *fs, uint32_t v)
+{
+    return (v && (!valid_block(fs, v) || block_is_free(fs, v))) ? KK_ECORRUPT : 0;
+}
+
+/* Allocate a zeroed metadata block (an indirect block). */
+static int alloc_zeroed(struct kk_sfs *fs, uint32_t *out)
+{
+    struct buf *b;
+    int rc = block_alloc(fs, out);
+    if (rc)
+        return rc;
+    if ((rc = bzero_get(fs, *out, &b)) != 0) {
+        fs->map[*out >> 3] |= (uint8_t)(1u << (*out & 7));
+        fs->nfree++;
+        return rc;
+    }
+    bput(fs, b);
+    return 0;
+}
+
+/*
+ * Slot @idx inside indirect block *@parent (allocated when create and 0).
+ * *@fresh tells whether the returned data block was allocated here.
+ */
+static int map_in(struct kk_sfs *fs, uint32_t *parent, uint32_t idx, bool create, bool leaf,
+                  uint32_t *out, bool *fresh)
+{
+    uint32_t v = 0;
+    int rc;
+    if (*parent == 0) {
+        if (!create) {
+            *out = 0;
+            return 0;
+        }
+        if ((rc = alloc_zeroed(fs, parent)) != 0)
+            return rc;
+    } else if ((rc = check_ptr(fs, *parent)) != 0) {
+        return rc;
+    } else if ((rc = ptr_get(fs, *parent, idx, &v)) != 0) {
+        return rc;
+    }
+    if (v == 0 && create) {
+        rc = leaf ? block_alloc(fs, &v) : alloc_zeroed(fs, &v);
+        if (rc)
+            return rc;
+        if ((rc = ptr_set(fs, *parent, idx, v)) != 0) {
+            fs->map[v >> 3] |= (uint8_t)(1u << (v & 7));
+            fs->nfree++;
+            return rc;
+        }
+        if (fresh)
+            *fresh = true;
+    }
+    *out = v;
+    return 0;
+}
+
+int bmap_ex(struct kk_sfs_inode *ip, uint32_t idx, bool create, uint32_t *out, bool *fresh)
+{
+    struct kk_sfs *fs = ip->fs;
+    struct kk_sfs_disk_inode *d = &ip->d;
+    uint32_t l1 = 0;
+    int rc;
+    if (fresh)
+        *fresh = false;
+    if (idx >= d->blocks) {
+        *out = 0;
+        return create ? KK_EINVAL : 0;
+    }
+    if (idx < L1_FIRST) {
+        if ((rc = check_ptr(fs, d->direct[idx])) != 0)
+            return rc;
+        if (d->direct[idx] == 0 && create) {
+            if ((rc = block_alloc(fs, &d->direct[idx])) != 0)
+                return rc;
+            if (fresh)
+                *fresh = true;
+        }
+        *out = d->direct[idx];
+        return 0;
+    }
+    if (idx < L2_FIRST)
+        return map_in(fs, &d->indirect, idx - L1_FIRST, create, true, out, fresh);
+    idx -= L2_FIRST;
+    rc = map_in(fs, &d->db_indirect, idx / KK_SFS_NENTRY, create, false, &l1, NULL);
+    if (rc || l1 == 0) {
+        *out = 0;
+        return rc;
+    }
+    return map_in(fs, &l1, idx % KK_SFS_NENTRY, create, true, out, fresh);
+}
+
+int bmap(struct kk_sfs_inode *ip, uint32_t idx, bool create, uint32_t *out)
+{
+    return bmap_ex(ip, idx, create, out, NULL);
+}
+
+/* Zero the pointers of indices [from, to) of indirect block @blk (entries s..e). */
+static int clear_ptrs(struct kk_sfs *fs, uint32_t blk, uint32_t s, uint32_t e, bool do_free)
+{
+    struct buf *b;
+    uint32_t j, v;
+    int rc = check_ptr(fs, blk), bad = 0;
+    if (rc || (rc = bread(fs, blk, &b)) != 0)
+        return rc;
+    for (j = s; j < e; j++) {
+        v = kk_sfs_get32(b->data + 4 * j);
+        if (!v)
+            continue;
+        if (do_free && block_free(fs, v) != 0)
+            bad = KK_ECORRUPT;
+        kk_sfs_put32(b->data + 4 * j, 0);
+        bdirty(b);
+    }
+    bput(fs, b);
+    return bad;
+}
+
+/*
+ * Clear (and with do_free, free) the mappings of logical blocks [from, to),
+ * given that the inode currently covers d.blocks blocks. Indirect blocks that
+ * no longer cover anything below @from are released too.
+ */
+static int unmap_range(struct kk_sfs_inode *ip, uint32_t from, uint32_t to, bool do_free)
+{
+    struct kk_sfs *fs = ip->fs;
+    struct kk_sfs_disk_inode *d = &ip->d;
+    uint32_t i, a, s, e, l1;
+    int rc, bad = 0;
+    for (i = from; i < to && i < L1_FIRST; i++) {
+        if (d->direct[i] && do_free && block_free(fs, d->direct[i]) != 0)
+            bad = KK_ECORRUPT;
+        d->direct[i] = 0;
+    }
+    if (to > L1_FIRST && d->indirect) {
+        s = KK_MAX(from, L1_FIRST) - L1_FIRST;
+        e = KK_MIN(to, L2_FIRST) - L1_FIRST;
+        if (s < e && (rc = clear_ptrs(fs, d->indirect, s, e, do_free)) != 0) {
+            if (rc != KK_ECORRUPT)
+                return rc;
+            bad = rc;
+        }
+        if (from <= L1_FIRST) {
+            if (do_free && block_free(fs, d->indirect) != 0)
+                bad = KK_ECORRUPT;
+            d->indirect = 0;
+        }
+    }
+    if (to > L2_FIRST && d->db_indirect) {
+        s = KK_MAX(from, L2_FIRST) - L2_FIRST;
+        e = to - L2_FIRST;
+        for (a = s / KK_SFS_NENTRY; a <= (e - 1) / KK_SFS_NENTRY; a++) {
+            uint32_t lo = KK_MAX(s, a * KK_SFS_NENTRY), hi = KK_MIN(e, (a + 1) * KK_SFS_NENTRY);
+            if ((rc = check_ptr(fs, d->db_indirect)) != 0 ||
+                (rc = ptr_get(fs, d->db_indirect, a, &l1)) != 0) {
+                if (rc != KK_ECORRUPT)
+                    return rc;
+                bad = rc;
+                l1 = 0;
+            }
+            if (!l1)
+                continue;
+            rc = clear_ptrs(fs, l1, lo % KK_SFS_NENTRY, hi - a * KK_SFS_NENTRY, do_free);
+            if (rc && rc != KK_ECORRUPT)
+                return rc;
+            if (rc)
+                bad = rc;
+            if (lo == a * KK_SFS_NENTRY) {
+                if (do_free && block_free(fs, l1) != 0)
+                    bad = KK_ECORRUPT;
+                if ((rc = ptr_set(fs, d->db_indirect, a, 0)) != 0)
+                    return rc;
+            }
+        }
+        if (from <= L2_FIRST) {
+            if (do_free && block_free(fs, d->db_indirect) != 0)
+                bad = KK_ECORRUPT;
+            d->db_indirect = 0;
+        }
+    }
+    return bad;
+}
+
+/* Grow d.blocks to @newb, first zeroing the (untrusted) pointer slots beyond it. */
+static int iextend(struct kk_sfs_inode *ip, uint32_t newb)
+{
+    struct kk_sfs_disk_inode *d = &ip->d;
+    uint32_t old = d->blocks;
+    int rc = 0;
+    if (newb <= old)
+        return 0;
+    if (newb > KK_SFS_MAX_FILE_BLOCKS)
+        return KK_EFBIG;
+    if (old <= L1_FIRST)
+        d->indirect = 0;
+    if (old <= L2_FIRST)
+        d->db_indirect = 0;
+    /* only slots inside indirect blocks that exist can hold stale values */
+    if (old < L2_FIRST && newb > L1_FIRST && d->indirect)
+        rc = clear_ptrs(ip->fs, d->indirect, old - L1_FIRST, KK_MIN(newb, L2_FIRST) - L1_FIRST,
+                        false);
+    if (rc == 0) {
+        uint32_t from = KK_MAX(old, L2_FIRST);
+        if (newb > from && d->db_indirect) {
+            /* finish the partial L1 block and clear the L2 slots after it */
+            uint32_t s = from - L2_FIRST, e = newb - L2_FIRST, a = s / KK_SFS_NENTRY, l1 = 0;
+            if (s % KK_SFS_NENTRY) {
+                rc = ptr_get(ip->fs, d->db_indirect, a, &l1);
+                if (rc == 0 && l1)
+                    rc = clear_ptrs(ip->fs, l1, s % KK_SFS_NENTRY,
+                                    KK_MIN(e - a * KK_SFS_NENTRY, KK_SFS_NENTRY), false);
+                a++;
+            }
+            if (rc == 0 && a * KK_SFS_NENTRY < e)
+                rc = clear_ptrs(ip->fs, d->db_indirect, a, (e - 1) / KK_SFS_NENTRY + 1, false);
+        }
+    }
+    if (rc == 0) {
+        for (uint32_t i = old; i < newb && i < L1_FIRST; i++)
+            d->direct[i] = 0;
+        d->blocks = newb;
+    }
+    return rc;
+}
+
+int iextend_blocks(struct kk_sfs_inode *ip, uint32_t newb)
+{
+    return iextend(ip, newb);
+}
+
+int iunmap(struct kk_sfs_inode *ip, uint32_t from)
+{
+    int rc = 0;
+    if (from < ip->d.blocks) {
+        rc = unmap_range(ip, from, ip->d.blocks, true);
+        ip->d.blocks = from;
+    }
+    return rc;
+}
+
+/* Zero bytes [from, 4096) of logical block @idx if it is mapped. */
+static int zero_tail(struct kk_sfs_inode *ip, uint32_t idx, uint32_t from)
+{
+    struct buf *b;
+    uint32_t p;
+    int rc = bmap(ip, idx, false, &p);
+    if (rc || p == 0)
+        return rc;
+    if ((rc = bread(ip->fs, p, &b)) != 0)
+        return rc;
+    kk_memset(b->data + from, 0, KK_SFS_BLKSIZE - from);
+    bdirty(b);
+    bput(ip->fs, b);
+    return 0;
+}
+
+int itrunc(struct kk_sfs_inode *ip, uint64_t size)
+{
+    struct kk_sfs_disk_inode *d = &ip->d;
+    uint32_t newb, old = d->blocks;
+    int rc = 0;
+    if (size > UINT32_MAX)
+        return KK_EFBIG;
+    newb = ceil_blocks(size);
+    if (newb > old) {
+        rc = iextend(ip, newb);
+    } else {
+        if (size % KK_SFS_BLKSIZE && size < d->size)
+            rc = zero_tail(ip, newb - 1, (uint32_t)(size % KK_SFS_BLKSIZE));
+        if (rc == 0 && newb < old)
+            rc = unmap_range(ip, newb, old, true);
+        if (rc == 0 || rc == KK_ECORRUPT)
+            d->blocks = newb;
+    }
+    if (rc == 0 || rc == KK_ECORRUPT)
+        d->size = (uint32_t)size;
+    {
+        int rc2 = iupdate(ip);
+        return rc ? rc : rc2;
+    }
+}
+
+/* Copy one cached block's worth, or zeros for a hole. */
+static int read_partial(struct kk_sfs_inode *ip, uint32_t p, uint32_t boff, uint8_t *dst,
+                        uint32_t n)
+{
+    struct buf *b;
+    int rc;
+    if (p == 0) {
+        kk_memset(dst, 0, n);
+        return 0;
+    }
+    if ((rc = bread(ip->fs, p, &b)) != 0)
+        return rc;
+    kk_memcpy(dst, b->data + boff, n);
+    bput(ip->fs, b);
+    return 0;
+}
+
+/* Length of the run of physically consecutive, uncached blocks starting at idx. */
+static int run_len(struct kk_sfs_inode *ip, uint32_t idx, uint32_t p0, uint32_t max, bool create,
+                   uint32_t *n)
+{
+    uint32_t k, p;
+    int rc;
+    for (k = 1; k < max; k++) {
+        if ((rc = bmap(ip, idx + k, create, &p)) != 0)
+            return rc;
+        if (p != p0 + k)
+            break;
+        if (!create && bfind(ip->fs, p))
+            break;
+        if (create)
+            binval(ip->fs, p);
+    }
+    *n = k;
+    return 0;
+}
+
+int iread(struct kk_sfs_inode *ip, uint64_t off, void *buf, size_t len, size_t *done)
+{
+    struct kk_sfs *fs = ip->fs;
+    uint8_t *dst = buf;
+    uint64_t end;
+    int rc = 0;
+    *done = 0;
+    if (off >= ip->d.size)
+        return 0;
+    end = KK_MIN(off + len, (uint64_t)ip->d.size);
+    while (off < end && rc == 0) {
+        uint32_t idx = (uint32_t)(off / KK_SFS_BLKSIZE), boff = (uint32_t)(off % KK_SFS_BLKSIZE);
+        uint32_t p, n;
+        if ((rc = bmap(ip, idx, false, &p)) != 0)
+            break;
+        if (boff == 0 && end - off >= KK_SFS_BLKSIZE && p && !bfind(fs, p)) {
+            uint32_t run;
+            uint32_t max = (uint32_t)KK_MIN((end - off) / KK_SFS_BLKSIZE, (uint64_t)RUN_MAX);
+            if ((rc = run_len(ip, idx, p, max, false, &run)) != 0 ||
+                (rc = dev_read(fs->dev, fs->dev_shift, p, run, dst)) != 0)
+                break;
+            n = run * KK_SFS_BLKSIZE;
+        } else {
+            n = (uint32_t)KK_MIN((uint64_t)(KK_SFS_BLKSIZE - boff), end - off);
+            if ((rc = read_partial(ip, p, boff, dst, n)) != 0)
+                break;
+        }
+        dst += n;
+        off += n;
+        *done += n;
+    }
+    return rc;
+}
+
+static int write_partial(struct kk_sfs_inode *ip, uint32_t idx, uint32_t boff, const uint8_t *src,
+                         uint32_t n)
+{
+    struct buf *b;
+    uint32_t p;
+    bool fresh;
+    int rc = bmap_ex(ip, idx, true, &p, &fresh);
+    if (rc)
+        return rc;
+    rc = fresh ? bzero_get(ip->fs, p, &b) : bread(ip->fs, p, &b);
+    if (rc)
+        return rc;
+    kk_memcpy(b->data + boff, src, n);
+    bdirty(b);
+    bput(ip->fs, b);
+    return 0;
+}
+
+int iwrite(struct kk_sfs_inode *ip, uint64_t off, const void *buf, size_t len, size_t *done)
+{
+    struct kk_sfs *fs = ip->fs;
+    const uint8_t *src = buf;
+    uint64_t end = off + len;
+    int rc = 0, rc2;
+    *done = 0;
+    if (len == 0)
+        return 0;
+    if (off > UINT32_MAX || end > UINT32_MAX)
+        return KK_EFBIG;
+    if ((rc = iextend(ip, ceil_blocks(end))) != 0)
+        return rc;
+    while (off < end) {
+        uint32_t idx = (uint32_t)(off / KK_SFS_BLKSIZE), boff = (uint32_t)(off % KK_SFS_BLKSIZE);
+        uint32_t n, p;
+        if (boff == 0 && end - off >= KK_SFS_BLKSIZE) {
+            uint32_t run;
+            uint32_t max = (uint32_t)KK_MIN((end - off) / KK_SFS_BLKSIZE, (uint64_t)RUN_MAX);
+            if ((rc = bmap(ip, idx, true, &p)) != 0)
+                break;
+            binval(fs, p);
+            if ((rc = run_len(ip, idx, p, max, true, &run)) != 0)
+                break;
+            if ((rc = dev_write(fs->dev, fs->dev_shift, p, run, src)) != 0)
+                break;
+            n = run * KK_SFS_BLKSIZE;
+        } else {
+            n = (uint32_t)KK_MIN((uint64_t)(KK_SFS_BLKSIZE - boff), end - off);
+            if ((rc = write_partial(ip, idx, boff, src, n)) != 0)
+                break;
+        }
+        src += n;
+        off += n;
+        *done += n;
+        if (off > ip->d.size)
+            ip->d.size = (uint32_t)off;
+    }
+    if (ip->d.blocks > ceil_blocks(ip->d.size)) {
+        /* give back what was mapped but not written */
+        rc2 = unmap_range(ip, ceil_blocks(ip->d.size), ip->d.blocks, true);
+        ip->d.blocks = ceil_blocks(ip->d.size);
+        if (rc == 0)
+            rc = rc2;
+    }
+    rc2 = iupdate(ip);
+    return rc ? rc : rc2;
+}
+
+int icache_check(struct kk_sfs *fs)
+{
+    uint32_t h, n = 0;
+    struct kk_sfs_inode *ip;
+    for (h = 0; h <= fs->ihash_mask; h++) {
+        for (ip = fs->ihash[h]; ip; ip = ip->hnext) {
+            struct kk_sfs_disk_inode d = ip->d;
+            n++;
+            if (ihashfn(fs, ip->ino) != h || ip->refs == 0 || ip->fs != fs)
+                return KK_ECORRUPT;
+            if (block_is_free(fs, ip->ino))
+                return KK_ECORRUPT;
+            if (d.nlinks == 0)
+                d.nlinks = 1; /* unlinked but open */
+            if (!inode_sane(&d))
+                return KK_ECORRUPT;
+        }
+    }
+    return n == fs->ninodes ? 0 : KK_ECORRUPT;
+}
+
+uint32_t icache_busy(struct kk_sfs *fs)
+{
+    return fs->ninodes;
+}
+
+int pin_path(struct kk_sfs_inode *ip, uint32_t idx, struct pins *p)
+{
+    struct kk_sfs *fs = ip->fs;
+    struct kk_sfs_disk_inode *d = &ip->d;
+    uint32_t blk = 0, l1 = 0;
+    int rc = 0;
+    if (idx >= L1_FIRST && idx < L2_FIRST && d->blocks > L1_FIRST && d->indirect)
+        rc = check_ptr(fs, d->indirect) ? 0 : pin(fs, p, d->indirect);
+    if (rc == 0 && idx >= L2_FIRST && d->blocks > L2_FIRST && d->db_indirect &&
+        check_ptr(fs, d->db_indirect) == 0) {
+        uint32_t a = (idx - L2_FIRST) / KK_SFS_NENTRY;
+        rc = pin(fs, p, d->db_indirect);
+        if (rc == 0 && a <= (d->blocks - 1 - L2_FIRST) / KK_SFS_NENTRY &&
+            (rc = ptr_get(fs, d->db_indirect, a, &l1)) == 0)
+            rc = pin(fs, p, l1);
+    }
+    if (rc == 0 && idx < d->blocks && (rc = bmap(ip, idx, false, &blk)) == 0)
+        rc = pin(fs, p, blk);
+    return rc == KK_ECORRUPT ? 0 : rc; /* the operation itself reports damage */
+}

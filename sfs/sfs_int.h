@@ -1,0 +1,146 @@
+/*
+ * sfs_int.h: private structures of kernkit::sfs, shared by its source files.
+ *
+ * Layers (each uses only the ones above it):
+ *   dev   (io.c)     device access in 4096-byte blocks over any device block size
+ *   cache (cache.c)  write-back LRU block cache, in-memory free map, sync order
+ *   inode (inode.c)  inode cache with reference counts, block map, read/write/truncate
+ *   dir   (dir.c)    directory slots, lookup, create/link/unlink/rename
+ *   api   (sfs.c)    format, mount, public functions taking the mount lock
+ * The caller of every function here holds the mount lock.
+ */
+#ifndef KK_SFS_INT_H
+#define KK_SFS_INT_H
+
+#include <kernkit/sfs.h>
+#include <kk_util.h>
+
+struct buf {
+    uint32_t blkno;
+    uint32_t pins;
+    bool dirty;
+    uint8_t *data;
+    struct buf *hnext;       /* hash chain */
+    struct buf *prev, *next; /* LRU list: head = most recent */
+};
+
+struct kk_sfs_inode {
+    struct kk_sfs *fs;
+    uint32_t ino;
+    uint32_t refs;
+    struct kk_sfs_disk_inode d;
+    struct kk_sfs_inode *hnext;
+};
+
+struct kk_sfs {
+    const struct kk_blockdev *dev;
+    const struct kk_fs_platform *plat;
+    void *lock;
+    bool read_only;
+    uint32_t dev_shift; /* log2(4096 / device block size) */
+    struct kk_sfs_disk_super super;
+    uint32_t first_data; /* first block after the free map */
+    uint32_t nfree;      /* allocatable now (set bits of map) */
+    uint32_t npending;   /* freed since the last sync (set bits of pending) */
+    uint32_t alloc_hint;
+    uint8_t *map;       /* free map: bit set = free and allocatable */
+    uint8_t *pending;   /* freed since the last sync, reusable after it */
+    uint8_t *map_dirty; /* one byte per free-map block */
+    size_t map_bytes;
+    bool map_alloc_dirty; /* blocks allocated since the free map was last written */
+    bool super_dirty;
+
+    /* block cache */
+    struct buf *bufs;
+    uint32_t nbufs;
+    struct buf **bhash;
+    uint32_t bhash_mask;
+    struct buf *lru_head, *lru_tail;
+    uint8_t *bufmem;
+    bool bufmem_owned;
+
+    /* inode cache */
+    struct kk_sfs_inode **ihash;
+    uint32_t ihash_mask;
+    uint32_t ninodes;
+};
+
+/*
+ * Blocks an operation pins before its first change, so that every later
+ * read of them is a cache hit: a read error can then only happen before
+ * anything was modified.
+ */
+#define MAX_PINS 12
+struct pins {
+    struct buf *b[MAX_PINS];
+    unsigned n;
+};
+
+/* memory and locking helpers (sfs.c) */
+void *sfs_alloc(struct kk_sfs *fs, size_t size);
+void sfs_free(struct kk_sfs *fs, void *p, size_t size);
+void sfs_lock(struct kk_sfs *fs);
+void sfs_unlock(struct kk_sfs *fs);
+
+/* io.c */
+int dev_read(const struct kk_blockdev *dev, uint32_t shift, uint32_t blkno, uint32_t n, void *buf);
+int dev_write(const struct kk_blockdev *dev, uint32_t shift, uint32_t blkno, uint32_t n,
+              const void *buf);
+int dev_shift_of(const struct kk_blockdev *dev, uint32_t *shift);
+
+/* cache.c */
+int cache_init(struct kk_sfs *fs, const struct kk_sfs_config *cfg);
+void cache_fini(struct kk_sfs *fs);
+int bread(struct kk_sfs *fs, uint32_t blkno, struct buf **out);
+int bzero_get(struct kk_sfs *fs, uint32_t blkno, struct buf **out);
+void bput(struct kk_sfs *fs, struct buf *b);
+void bdirty(struct buf *b);
+struct buf *bfind(struct kk_sfs *fs, uint32_t blkno);
+void binval(struct kk_sfs *fs, uint32_t blkno);
+int block_alloc(struct kk_sfs *fs, uint32_t *out);
+int block_free(struct kk_sfs *fs, uint32_t blkno);
+bool block_is_free(struct kk_sfs *fs, uint32_t blkno);
+int sync_all(struct kk_sfs *fs);
+int pin(struct kk_sfs *fs, struct pins *p, uint32_t blkno);
+void unpin(struct kk_sfs *fs, struct pins *p);
+int cache_check(struct kk_sfs *fs);
+
+/* inode.c */
+int iget(struct kk_sfs *fs, uint32_t ino, struct kk_sfs_inode **out);
+void iput(struct kk_sfs_inode *ip);
+int iupdate(struct kk_sfs_inode *ip);
+int ialloc(struct kk_sfs *fs, uint16_t type, struct kk_sfs_inode **out);
+int bmap(struct kk_sfs_inode *ip, uint32_t idx, bool create, uint32_t *out);
+int bmap_ex(struct kk_sfs_inode *ip, uint32_t idx, bool create, uint32_t *out, bool *fresh);
+int iextend_blocks(struct kk_sfs_inode *ip, uint32_t newb);
+int iunmap(struct kk_sfs_inode *ip, uint32_t from);
+int iread(struct kk_sfs_inode *ip, uint64_t off, void *buf, size_t len, size_t *done);
+int iwrite(struct kk_sfs_inode *ip, uint64_t off, const void *buf, size_t len, size_t *done);
+int itrunc(struct kk_sfs_inode *ip, uint64_t size);
+int icache_check(struct kk_sfs *fs);
+int pin_path(struct kk_sfs_inode *ip, uint32_t idx, struct pins *p);
+uint32_t icache_busy(struct kk_sfs *fs);
+bool valid_block(struct kk_sfs *fs, uint32_t blkno);
+
+/* dir.c */
+int dir_find(struct kk_sfs_inode *dir, const char *name, uint32_t *ino, uint32_t *slot,
+             uint32_t *free_slot);
+int dir_set_slot(struct kk_sfs_inode *dir, uint32_t slot, uint32_t ino, const char *name);
+int dir_readdir(struct kk_sfs_inode *dir, uint32_t *cookie, struct kk_sfs_dirent *ent);
+int dir_is_empty(struct kk_sfs_inode *dir);
+int check_name(const char *name);
+
+/* file-system level operations (ops.c) */
+int op_create(struct kk_sfs_inode *dir, const char *name, uint16_t type, const char *target,
+              struct kk_sfs_inode **out);
+int op_link(struct kk_sfs_inode *dir, const char *name, struct kk_sfs_inode *target);
+int op_remove(struct kk_sfs_inode *dir, const char *name, bool want_dir);
+int op_rename(struct kk_sfs_inode *odir, const char *oname, struct kk_sfs_inode *ndir,
+              const char *nname);
+
+static inline uint32_t ceil_blocks(uint64_t bytes)
+{
+    return (uint32_t)((bytes + KK_SFS_BLKSIZE - 1) / KK_SFS_BLKSIZE);
+}
+
+#endif

@@ -1,0 +1,8 @@
+/* relax.h (x86): spin-loop hint. */
+#ifndef KK_SYNC_RELAX_H
+#define KK_SYNC_RELAX_H
+static inline void arch_cpu_relax(void)
+{
+    __asm__ __volatile__("pause" ::: "memory");
+}
+#endif

@@ -1,0 +1,155 @@
+/*
+ * monitor.c: Hoare monitor from semaphores (uCore lab 7's construction).
+ *
+ *   enter:  down(mutex)
+ *   leave:  next_count ? up(next) : up(mutex)
+ *   wait:   count++; (next_count ? up(next) : up(mutex)); down(cv.sem); count--
+ *   signal: if count: next_count++; up(cv.sem); down(next); next_count--
+ *
+ * Our semaphores hand a unit straight to the oldest sleeper, so up(cv.sem)
+ * transfers the monitor to the waiter with no window for anyone else: Hoare
+ * semantics. count and next_count are only touched by the thread inside the
+ * monitor; owner is read by others (misuse checks), so it is atomic.
+ */
+#include "internal.h"
+
+static bool mon_ok(const struct kk_monitor *mon)
+{
+    return mon && wq_ok(&mon->mutex.wq) && wq_ok(&mon->next.wq);
+}
+
+static void *me(const struct kk_monitor *mon)
+{
+    const struct kk_sync_platform *p = mon->mutex.wq.plat;
+    return p->current(p->ctx);
+}
+
+/* Is the caller inside? Reports misuse in debug builds. */
+static bool inside(struct kk_monitor *mon, void *site)
+{
+    if (LD_RLX(&mon->owner) == me(mon))
+        return true;
+    dbg_report(mon->mutex.wq.plat, KK_SYNC_R_COND_NO_MUTEX, KK_EPERM, mon, NULL, site);
+    return false;
+}
+
+/* Give the monitor away: to a waiting signaller first, else to an entrant. */
+static void hand_off(struct kk_monitor *mon)
+{
+    ST_RLX(&mon->owner, NULL);
+    if (mon->next_count > 0)
+        kk_sem_up(&mon->next);
+    else
+        kk_sem_up(&mon->mutex);
+}
+
+int kk_monitor_init(struct kk_monitor *mon, const struct kk_sync_platform *plat)
+{
+    int rc;
+    if (!mon)
+        return KK_EINVAL;
+    rc = kk_sem_init(&mon->mutex, plat, 1);
+    if (!rc)
+        rc = kk_sem_init(&mon->next, plat, 0);
+    mon->next_count = 0;
+    mon->pad = 0;
+    mon->owner = NULL;
+    return rc;
+}
+
+int kk_monitor_destroy(struct kk_monitor *mon)
+{
+    if (!mon_ok(mon))
+        return KK_EINVAL;
+    if (LD_RLX(&mon->owner) || kk_sem_value(&mon->mutex) != 1) {
+        dbg_report(mon->mutex.wq.plat, KK_SYNC_R_BUSY, KK_EBUSY, mon, NULL, SITE());
+        return KK_EBUSY;
+    }
+    if (kk_sem_destroy(&mon->mutex))
+        return KK_EBUSY;
+    kk_sem_destroy(&mon->next);
+    return 0;
+}
+
+int kk_monitor_enter(struct kk_monitor *mon)
+{
+    int rc;
+    if (!mon_ok(mon))
+        return KK_EINVAL;
+    if (LD_RLX(&mon->owner) == me(mon)) {
+        dbg_report(mon->mutex.wq.plat, KK_SYNC_R_SELF_DEADLOCK, KK_EDEADLK, mon, NULL, SITE());
+        return KK_EDEADLK;
+    }
+    rc = kk_sem_down(&mon->mutex);
+    if (!rc)
+        ST_RLX(&mon->owner, me(mon));
+    return rc;
+}
+
+int kk_monitor_leave(struct kk_monitor *mon)
+{
+    if (!mon_ok(mon))
+        return KK_EINVAL;
+    if (!inside(mon, SITE()))
+        return KK_EPERM;
+    hand_off(mon);
+    return 0;
+}
+
+int kk_monitor_cond_init(struct kk_monitor_cond *cv, struct kk_monitor *mon)
+{
+    if (!cv || !mon_ok(mon))
+        return KK_EINVAL;
+    cv->count = 0;
+    cv->pad = 0;
+    cv->mon = mon;
+    return kk_sem_init(&cv->sem, mon->mutex.wq.plat, 0);
+}
+
+int kk_monitor_cond_destroy(struct kk_monitor_cond *cv)
+{
+    return cv ? kk_sem_destroy(&cv->sem) : KK_EINVAL;
+}
+
+static bool cond_ok(const struct kk_monitor_cond *cv)
+{
+    return cv && wq_ok(&cv->sem.wq) && mon_ok(cv->mon);
+}
+
+int kk_monitor_wait(struct kk_monitor_cond *cv)
+{
+    struct kk_monitor *mon;
+    int rc;
+
+    if (!cond_ok(cv))
+        return KK_EINVAL;
+    mon = cv->mon;
+    if (!inside(mon, SITE()))
+        return KK_EPERM;
+    cv->count++;
+    hand_off(mon);
+    rc = kk_sem_down(&cv->sem); /* returns inside: the signaller handed over */
+    ST_RLX(&mon->owner, me(mon));
+    cv->count--;
+    return rc;
+}
+
+int kk_monitor_signal(struct kk_monitor_cond *cv)
+{
+    struct kk_monitor *mon;
+
+    if (!cond_ok(cv))
+        return KK_EINVAL;
+    mon = cv->mon;
+    if (!inside(mon, SITE()))
+        return KK_EPERM;
+    if (cv->count <= 0)
+        return 0;
+    mon->next_count++;
+    ST_RLX(&mon->owner, NULL);
+    kk_sem_up(&cv->sem);
+    kk_sem_down(&mon->next);
+    ST_RLX(&mon->owner, me(mon));
+    mon->next_count--;
+    return 1;
+}

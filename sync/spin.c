@@ -1,0 +1,522 @@
+/*
+ * spin.c: test-and-test-and-set, ticket, MCS and reader-writer spinlocks.
+ *
+ * Every lock type supplies four small operations (get: spin until held; try;
+ * held: is it held (by this node); put: release) and shares one acquire and
+ * one release path, which wrap them in the guard, the debug hooks and the
+ * misuse checks. acquire() and release() are always inlined with constant
+ * ops, so a release build's kk_spin_lock() is the guard plus one exchange.
+ *
+ * Promises: unlock releases the lock before it restores interrupts or
+ * preemption; unlocking an unlocked lock returns KK_EPERM and changes
+ * nothing; on KK_SYNC_UP builds nothing ever spins (the guard excludes
+ * everyone else; a lock already held there is a self-deadlock: KK_EDEADLK).
+ * The caller must not hold a spinlock across a sleeping call.
+ */
+#include "internal.h"
+
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
+struct spin_ops {
+    void (*get)(void *l, struct kk_mcs_node *n, void *site);
+    bool (*try_get)(void *l, struct kk_mcs_node *n);
+    bool (*held)(const void *l, const struct kk_mcs_node *n);
+    void (*put)(void *l, struct kk_mcs_node *n);
+    unsigned dflags; /* DA_READ for shared acquisitions */
+};
+
+static ALWAYS_INLINE int acquire(const struct spin_ops *ops, const struct kk_sync_platform *p,
+                                 struct kk_lockdep_map *m, void *l, struct kk_mcs_node *n,
+                                 unsigned kind, unsigned long *fl, bool try, void *site)
+{
+    unsigned long f;
+    int rc;
+
+    if (!p || (kind == G_IRQ && !fl))
+        return KK_EINVAL;
+    f = guard_on(p, kind);
+    rc = dbg_acquire(p, m, l, site, ops->dflags | (try ? DA_TRY : 0));
+    if (rc)
+        goto out_guard;
+    if (SYNC_UP && ops->held(l, NULL)) {
+        rc = try ? KK_EBUSY : KK_EDEADLK;
+    } else if (ops->try_get(l, n)) {
+        rc = 0; /* the uncontended path: one inlined atomic */
+    } else if (try) {
+        rc = KK_EBUSY;
+    } else {
+        ops->get(l, n, site); /* out of line: queue up / spin */
+    }
+    if (rc) {
+        dbg_abandon(p, m, l);
+        goto out_guard;
+    }
+    dbg_acquired(p, m, site, ops->dflags);
+    if (fl)
+        *fl = f;
+    return 0;
+out_guard:
+    guard_off(p, kind, f);
+    return rc;
+}
+
+static ALWAYS_INLINE int release(const struct spin_ops *ops, const struct kk_sync_platform *p,
+                                 struct kk_lockdep_map *m, void *l, struct kk_mcs_node *n,
+                                 unsigned kind, unsigned long f, void *site)
+{
+    int rc;
+
+    if (!p)
+        return KK_EINVAL;
+    if (!ops->held(l, n)) {
+        dbg_report(p, KK_SYNC_R_NOT_LOCKED, KK_EPERM, l, m, site);
+        return KK_EPERM;
+    }
+    rc = dbg_release(p, m, l, site, ops->dflags);
+    if (rc)
+        return rc;
+    ops->put(l, n);
+    guard_off(p, kind, f);
+    return 0;
+}
+
+static int init_common(const struct kk_sync_platform *plat, struct kk_lockdep_map *m,
+                       const void *lock)
+{
+    if (kk_sync_platform_check(plat))
+        return KK_EINVAL;
+    dbg_init(plat, m, lock);
+    return 0;
+}
+
+/* Spin until *word reads as @want (or not @want), relaxing and ticking the watchdog. */
+static ALWAYS_INLINE void spin_while_eq(const struct kk_sync_platform *p, struct kk_lockdep_map *m,
+                                        const void *l, uint32_t *word, uint32_t v, bool eq,
+                                        void *site, uint32_t *spins)
+{
+    while ((LD_ACQ(word) == v) == eq) {
+        relax(p);
+        dbg_spin(p, m, l, site, spins);
+    }
+}
+
+/* ---- test-and-test-and-set ---- */
+
+#define SLOW __attribute__((noinline, cold))
+
+static SLOW void tas_get(void *lv, struct kk_mcs_node *n, void *site)
+{
+    struct kk_spin *l = lv;
+    uint32_t spins = 0;
+    (void)n;
+    while (XCHG(&l->locked, 1, __ATOMIC_ACQUIRE))
+        spin_while_eq(l->plat, DEP(l), l, &l->locked, 1, true, site, &spins);
+}
+
+static bool tas_try(void *lv, struct kk_mcs_node *n)
+{
+    struct kk_spin *l = lv;
+    (void)n;
+    return !LD_RLX(&l->locked) && !XCHG(&l->locked, 1, __ATOMIC_ACQUIRE);
+}
+
+static bool tas_held(const void *lv, const struct kk_mcs_node *n)
+{
+    const struct kk_spin *l = lv;
+    (void)n;
+    return LD_RLX(&l->locked) != 0;
+}
+
+static void tas_put(void *lv, struct kk_mcs_node *n)
+{
+    struct kk_spin *l = lv;
+    (void)n;
+    ST_REL(&l->locked, 0);
+}
+
+static const struct spin_ops tas_ops = {tas_get, tas_try, tas_held, tas_put, 0};
+
+#define LOCK_ARGS(l) ((l) ? (l)->plat : NULL), ((l) ? DEP(l) : NULL), (l)
+
+int kk_spin_init(struct kk_spin *l, const struct kk_sync_platform *plat)
+{
+    if (!l || init_common(plat, DEP(l), l))
+        return KK_EINVAL;
+    l->locked = 0;
+    l->plat = plat;
+    return 0;
+}
+
+int kk_spin_lock(struct kk_spin *l)
+{
+    return acquire(&tas_ops, LOCK_ARGS(l), NULL, G_PREEMPT, NULL, false, SITE());
+}
+
+int kk_spin_trylock(struct kk_spin *l)
+{
+    return acquire(&tas_ops, LOCK_ARGS(l), NULL, G_PREEMPT, NULL, true, SITE());
+}
+
+int kk_spin_unlock(struct kk_spin *l)
+{
+    return release(&tas_ops, LOCK_ARGS(l), NULL, G_PREEMPT, 0, SITE());
+}
+
+int kk_spin_lock_irqsave(struct kk_spin *l, unsigned long *flags)
+{
+    return acquire(&tas_ops, LOCK_ARGS(l), NULL, G_IRQ, flags, false, SITE());
+}
+
+int kk_spin_trylock_irqsave(struct kk_spin *l, unsigned long *flags)
+{
+    return acquire(&tas_ops, LOCK_ARGS(l), NULL, G_IRQ, flags, true, SITE());
+}
+
+int kk_spin_unlock_irqrestore(struct kk_spin *l, unsigned long flags)
+{
+    return release(&tas_ops, LOCK_ARGS(l), NULL, G_IRQ, flags, SITE());
+}
+
+bool kk_spin_is_locked(const struct kk_spin *l)
+{
+    return l && tas_held(l, NULL);
+}
+
+/* ---- ticket ---- */
+
+static SLOW void ticket_get(void *lv, struct kk_mcs_node *n, void *site)
+{
+    struct kk_ticket *l = lv;
+    uint32_t me = FADD(&l->next, 1, __ATOMIC_RELAXED);
+    uint32_t spins = 0;
+    (void)n;
+    spin_while_eq(l->plat, DEP(l), l, &l->owner, me, false, site, &spins);
+}
+
+static bool ticket_try(void *lv, struct kk_mcs_node *n)
+{
+    struct kk_ticket *l = lv;
+    uint32_t o = LD_ACQ(&l->owner);
+    uint32_t want = o;
+    (void)n;
+    return CAS(&l->next, &want, o + 1, __ATOMIC_ACQUIRE);
+}
+
+static bool ticket_held(const void *lv, const struct kk_mcs_node *n)
+{
+    const struct kk_ticket *l = lv;
+    (void)n;
+    return LD_RLX(&l->owner) != LD_RLX(&l->next);
+}
+
+static void ticket_put(void *lv, struct kk_mcs_node *n)
+{
+    struct kk_ticket *l = lv;
+    (void)n;
+    ST_REL(&l->owner, LD_RLX(&l->owner) + 1);
+}
+
+static const struct spin_ops ticket_ops = {ticket_get, ticket_try, ticket_held, ticket_put, 0};
+
+int kk_ticket_init(struct kk_ticket *l, const struct kk_sync_platform *plat)
+{
+    if (!l || init_common(plat, DEP(l), l))
+        return KK_EINVAL;
+    l->next = 0;
+    l->owner = 0;
+    l->plat = plat;
+    return 0;
+}
+
+int kk_ticket_lock(struct kk_ticket *l)
+{
+    return acquire(&ticket_ops, LOCK_ARGS(l), NULL, G_PREEMPT, NULL, false, SITE());
+}
+
+int kk_ticket_trylock(struct kk_ticket *l)
+{
+    return acquire(&ticket_ops, LOCK_ARGS(l), NULL, G_PREEMPT, NULL, true, SITE());
+}
+
+int kk_ticket_unlock(struct kk_ticket *l)
+{
+    return release(&ticket_ops, LOCK_ARGS(l), NULL, G_PREEMPT, 0, SITE());
+}
+
+int kk_ticket_lock_irqsave(struct kk_ticket *l, unsigned long *flags)
+{
+    return acquire(&ticket_ops, LOCK_ARGS(l), NULL, G_IRQ, flags, false, SITE());
+}
+
+int kk_ticket_unlock_irqrestore(struct kk_ticket *l, unsigned long flags)
+{
+    return release(&ticket_ops, LOCK_ARGS(l), NULL, G_IRQ, flags, SITE());
+}
+
+/* ---- MCS ---- */
+
+enum { MCS_IDLE = 0, MCS_WAITING = 1, MCS_GRANTED = 2, MCS_HELD = 3 };
+
+static SLOW void mcs_get(void *lv, struct kk_mcs_node *n, void *site)
+{
+    struct kk_mcs *l = lv;
+    struct kk_mcs_node *pred;
+    uint32_t spins = 0;
+
+    ST_RLX(&n->next, NULL);
+    ST_RLX(&n->state, MCS_WAITING);
+    pred = XCHG(&l->tail, n, __ATOMIC_ACQ_REL);
+    if (pred) {
+        ST_REL(&pred->next, n);
+        spin_while_eq(l->plat, DEP(l), l, &n->state, MCS_WAITING, true, site, &spins);
+    }
+    n->state = MCS_HELD;
+}
+
+static bool mcs_try(void *lv, struct kk_mcs_node *n)
+{
+    struct kk_mcs *l = lv;
+    struct kk_mcs_node *want = NULL;
+
+    n->next = NULL;
+    n->state = MCS_HELD;
+    if (CAS(&l->tail, &want, n, __ATOMIC_ACQ_REL))
+        return true;
+    n->state = MCS_IDLE;
+    return false;
+}
+
+/* With a node: does that node hold the lock? Without (UP check): is it held at all? */
+static bool mcs_held(const void *lv, const struct kk_mcs_node *n)
+{
+    const struct kk_mcs *l = lv;
+    if (!n)
+        return LD_RLX(&l->tail) != NULL;
+    return LD_RLX(&l->tail) != NULL && n->state == MCS_HELD;
+}
+
+/* A successor is linking itself in: wait for its pointer, then grant. */
+static SLOW void mcs_handover(struct kk_mcs *l, struct kk_mcs_node *n)
+{
+    struct kk_mcs_node *next;
+    uint32_t spins = 0;
+
+    while (!(next = LD_ACQ(&n->next))) {
+        relax(l->plat);
+        dbg_spin(l->plat, DEP(l), l, NULL, &spins);
+    }
+    ST_REL(&next->state, MCS_GRANTED);
+}
+
+static void mcs_put(void *lv, struct kk_mcs_node *n)
+{
+    struct kk_mcs *l = lv;
+    struct kk_mcs_node *want = n;
+
+    n->state = MCS_IDLE;
+    if (!LD_ACQ(&n->next) && CAS(&l->tail, &want, NULL, __ATOMIC_RELEASE))
+        return; /* nobody queued */
+    mcs_handover(l, n);
+}
+
+static const struct spin_ops mcs_ops = {mcs_get, mcs_try, mcs_held, mcs_put, 0};
+
+int kk_mcs_init(struct kk_mcs *l, const struct kk_sync_platform *plat)
+{
+    if (!l || init_common(plat, DEP(l), l))
+        return KK_EINVAL;
+    l->tail = NULL;
+    l->plat = plat;
+    return 0;
+}
+
+int kk_mcs_lock(struct kk_mcs *l, struct kk_mcs_node *node)
+{
+    if (!node)
+        return KK_EINVAL;
+    return acquire(&mcs_ops, LOCK_ARGS(l), node, G_PREEMPT, NULL, false, SITE());
+}
+
+int kk_mcs_trylock(struct kk_mcs *l, struct kk_mcs_node *node)
+{
+    if (!node)
+        return KK_EINVAL;
+    return acquire(&mcs_ops, LOCK_ARGS(l), node, G_PREEMPT, NULL, true, SITE());
+}
+
+int kk_mcs_unlock(struct kk_mcs *l, struct kk_mcs_node *node)
+{
+    if (!node)
+        return KK_EINVAL;
+    return release(&mcs_ops, LOCK_ARGS(l), node, G_PREEMPT, 0, SITE());
+}
+
+int kk_mcs_lock_irqsave(struct kk_mcs *l, struct kk_mcs_node *node, unsigned long *flags)
+{
+    if (!node)
+        return KK_EINVAL;
+    return acquire(&mcs_ops, LOCK_ARGS(l), node, G_IRQ, flags, false, SITE());
+}
+
+int kk_mcs_unlock_irqrestore(struct kk_mcs *l, struct kk_mcs_node *node, unsigned long flags)
+{
+    if (!node)
+        return KK_EINVAL;
+    return release(&mcs_ops, LOCK_ARGS(l), node, G_IRQ, flags, SITE());
+}
+
+/* ---- reader-writer ---- */
+
+#define RW_WRITER  0x80000000u /* a writer holds it */
+#define RW_WAITING 0x40000000u /* a writer waits: no new readers */
+#define RW_READERS 0x3fffffffu /* reader count */
+
+static bool rd_try(void *lv, struct kk_mcs_node *n)
+{
+    struct kk_rwspin *l = lv;
+    uint32_t v = LD_RLX(&l->word);
+    (void)n;
+    while (!(v & (RW_WRITER | RW_WAITING)) && (v & RW_READERS) != RW_READERS) {
+        if (CASW(&l->word, &v, v + 1, __ATOMIC_ACQUIRE))
+            return true;
+    }
+    return false;
+}
+
+static SLOW void rd_get(void *lv, struct kk_mcs_node *n, void *site)
+{
+    struct kk_rwspin *l = lv;
+    uint32_t spins = 0;
+    while (!rd_try(l, n)) {
+        relax(l->plat);
+        dbg_spin(l->plat, DEP(l), l, site, &spins);
+    }
+}
+
+static bool rd_held(const void *lv, const struct kk_mcs_node *n)
+{
+    const struct kk_rwspin *l = lv;
+    (void)n;
+    return (LD_RLX(&l->word) & RW_READERS) != 0;
+}
+
+static void rd_put(void *lv, struct kk_mcs_node *n)
+{
+    struct kk_rwspin *l = lv;
+    (void)n;
+    FSUB(&l->word, 1, __ATOMIC_RELEASE);
+}
+
+static bool wr_try(void *lv, struct kk_mcs_node *n)
+{
+    struct kk_rwspin *l = lv;
+    uint32_t v = LD_RLX(&l->word);
+    (void)n;
+    while (!(v & (RW_WRITER | RW_READERS))) {
+        /* Keep another writer's waiting bit: it will take the lock next. */
+        if (CASW(&l->word, &v, (v & RW_WAITING) | RW_WRITER, __ATOMIC_ACQUIRE))
+            return true;
+    }
+    return false;
+}
+
+static SLOW void wr_get(void *lv, struct kk_mcs_node *n, void *site)
+{
+    struct kk_rwspin *l = lv;
+    uint32_t spins = 0;
+    while (!wr_try(l, n)) {
+        if (!(LD_RLX(&l->word) & RW_WAITING))
+            FOR(&l->word, RW_WAITING, __ATOMIC_RELAXED);
+        relax(l->plat);
+        dbg_spin(l->plat, DEP(l), l, site, &spins);
+    }
+    /* Other writers still waiting re-set the bit themselves. */
+    FAND(&l->word, ~RW_WAITING, __ATOMIC_RELAXED);
+}
+
+static bool wr_held(const void *lv, const struct kk_mcs_node *n)
+{
+    const struct kk_rwspin *l = lv;
+    (void)n;
+    return (LD_RLX(&l->word) & RW_WRITER) != 0;
+}
+
+static void wr_put(void *lv, struct kk_mcs_node *n)
+{
+    struct kk_rwspin *l = lv;
+    (void)n;
+    FAND(&l->word, ~RW_WRITER, __ATOMIC_RELEASE);
+}
+
+/* UP: a reader may not nest under its own writer and vice versa: check both. */
+static bool rw_any_held(const void *lv, const struct kk_mcs_node *n)
+{
+    const struct kk_rwspin *l = lv;
+    (void)n;
+    return (LD_RLX(&l->word) & (RW_WRITER | RW_READERS)) != 0;
+}
+
+static const struct spin_ops rd_ops = {rd_get, rd_try, SYNC_UP ? wr_held : rd_held, rd_put,
+                                       DA_READ};
+static const struct spin_ops rd_put_ops = {rd_get, rd_try, rd_held, rd_put, DA_READ};
+static const struct spin_ops wr_ops = {wr_get, wr_try, SYNC_UP ? rw_any_held : wr_held, wr_put, 0};
+static const struct spin_ops wr_put_ops = {wr_get, wr_try, wr_held, wr_put, 0};
+
+int kk_rwspin_init(struct kk_rwspin *l, const struct kk_sync_platform *plat)
+{
+    if (!l || init_common(plat, DEP(l), l))
+        return KK_EINVAL;
+    l->word = 0;
+    l->plat = plat;
+    return 0;
+}
+
+int kk_rwspin_read_lock(struct kk_rwspin *l)
+{
+    return acquire(&rd_ops, LOCK_ARGS(l), NULL, G_PREEMPT, NULL, false, SITE());
+}
+
+int kk_rwspin_read_trylock(struct kk_rwspin *l)
+{
+    return acquire(&rd_ops, LOCK_ARGS(l), NULL, G_PREEMPT, NULL, true, SITE());
+}
+
+int kk_rwspin_read_unlock(struct kk_rwspin *l)
+{
+    return release(&rd_put_ops, LOCK_ARGS(l), NULL, G_PREEMPT, 0, SITE());
+}
+
+int kk_rwspin_write_lock(struct kk_rwspin *l)
+{
+    return acquire(&wr_ops, LOCK_ARGS(l), NULL, G_PREEMPT, NULL, false, SITE());
+}
+
+int kk_rwspin_write_trylock(struct kk_rwspin *l)
+{
+    return acquire(&wr_ops, LOCK_ARGS(l), NULL, G_PREEMPT, NULL, true, SITE());
+}
+
+int kk_rwspin_write_unlock(struct kk_rwspin *l)
+{
+    return release(&wr_put_ops, LOCK_ARGS(l), NULL, G_PREEMPT, 0, SITE());
+}
+
+int kk_rwspin_read_lock_irqsave(struct kk_rwspin *l, unsigned long *flags)
+{
+    return acquire(&rd_ops, LOCK_ARGS(l), NULL, G_IRQ, flags, false, SITE());
+}
+
+int kk_rwspin_read_unlock_irqrestore(struct kk_rwspin *l, unsigned long flags)
+{
+    return release(&rd_put_ops, LOCK_ARGS(l), NULL, G_IRQ, flags, SITE());
+}
+
+int kk_rwspin_write_lock_irqsave(struct kk_rwspin *l, unsigned long *flags)
+{
+    return acquire(&wr_ops, LOCK_ARGS(l), NULL, G_IRQ, flags, false, SITE());
+}
+
+int kk_rwspin_write_unlock_irqrestore(struct kk_rwspin *l, unsigned long flags)
+{
+    return release(&wr_put_ops, LOCK_ARGS(l), NULL, G_IRQ, flags, SITE());
+}

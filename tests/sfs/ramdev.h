@@ -1,0 +1,43 @@
+/*
+ * ramdev.h: test helpers shared by the sfs/vfs tests and the fuzz harness:
+ * a RAM block device that counts I/O and can fail the Nth read or write
+ * (optionally every later write too, as a power cut), and a malloc platform
+ * that can fail the Nth allocation and uses pthread mutexes.
+ */
+#ifndef KK_TEST_RAMDEV_H
+#define KK_TEST_RAMDEV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <kernkit/blockdev.h>
+#include <kernkit/vfs.h>
+
+struct ramdev {
+    struct kk_blockdev dev;
+    uint8_t *data;
+    uint64_t reads, writes, flushes;
+    uint64_t fail_read_at;  /* fail the read with this 1-based number; 0 = never */
+    uint64_t fail_write_at; /* same for writes */
+    bool power_cut;         /* after a failed write, every later write fails too */
+    bool cut;
+};
+
+/* A device of @nblocks blocks of @bs bytes, zeroed. Returns NULL on OOM. */
+struct ramdev *ramdev_new(uint64_t nblocks, uint32_t bs);
+/* A device holding a copy of @img (@len bytes, rounded up with zeros). */
+struct ramdev *ramdev_from(const void *img, size_t len, uint32_t bs);
+void ramdev_free(struct ramdev *r);
+/* Reset counters and faults. */
+void ramdev_reset(struct ramdev *r);
+
+struct testplat {
+    struct kk_fs_platform p;
+    uint64_t allocs;
+    uint64_t fail_alloc_at; /* 1-based; 0 = never */
+    long live;              /* outstanding allocations */
+};
+
+/* Platform with pthread locks (@locks) or without. */
+void testplat_init(struct testplat *t, bool locks);
+
+#endif

@@ -1,0 +1,302 @@
+/*
+ * test_vfs.c: the generic VFS over an in-memory file system (memfs) with an
+ * SFS instance mounted on it: path resolution, mounts, symlinks, open flags,
+ * open files, unlinked-but-open files.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <kernkit/sfs.h>
+#include <kernkit/vfs.h>
+#include "memfs.h"
+#include "ramdev.h"
+
+struct env {
+    struct testplat tp;
+    struct memfs mem;
+    struct ramdev *rd;
+    struct kk_sfs *sfs;
+    struct kk_vfs *v;
+};
+
+static int setup(void **state)
+{
+    struct env *e = calloc(1, sizeof(*e));
+    struct kk_sfs_config cfg = {0};
+    testplat_init(&e->tp, true);
+    memfs_init(&e->mem);
+    e->rd = ramdev_new(512, 4096);
+    assert_int_equal(kk_sfs_format(&e->rd->dev, &e->tp.p, NULL), 0);
+    cfg.size = sizeof(cfg);
+    cfg.dev = &e->rd->dev;
+    cfg.plat = &e->tp.p;
+    assert_int_equal(kk_sfs_mount(&cfg, &e->sfs), 0);
+    assert_int_equal(kk_vfs_create(&e->tp.p, &e->v), 0);
+    assert_int_equal(kk_vfs_mount(e->v, NULL, "/mnt", memfs_ops(), &e->mem), KK_EINVAL);
+    assert_int_equal(kk_vfs_mount(e->v, NULL, "/", memfs_ops(), &e->mem), 0);
+    assert_int_equal(kk_vfs_mkdir(e->v, NULL, "/mnt"), 0);
+    assert_int_equal(kk_vfs_mount(e->v, NULL, "/mnt", kk_sfs_vfs_ops(), e->sfs), 0);
+    *state = e;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct env *e = *state;
+    assert_int_equal(kk_vfs_umount(e->v, NULL, "/"), KK_EBUSY); /* /mnt is below */
+    assert_int_equal(kk_vfs_umount(e->v, NULL, "/mnt"), 0);
+    assert_int_equal(kk_vfs_rmdir(e->v, NULL, "/mnt"), 0);
+    assert_int_equal(kk_vfs_umount(e->v, NULL, "/"), 0);
+    assert_int_equal(kk_vfs_destroy(e->v), 0);
+    assert_int_equal(kk_sfs_unmount(e->sfs), 0);
+    memfs_fini(&e->mem);
+    assert_int_equal(e->mem.live, 0);
+    assert_int_equal(e->tp.live, 0);
+    ramdev_free(e->rd);
+    free(e);
+    return 0;
+}
+
+static void put_file(struct env *e, const char *path, const char *text)
+{
+    struct kk_vfs_file *f;
+    size_t done;
+    assert_int_equal(kk_vfs_open(e->v, NULL, path, KK_O_WRONLY | KK_O_CREAT | KK_O_TRUNC, &f), 0);
+    assert_int_equal(kk_vfs_write(f, text, strlen(text), &done), 0);
+    assert_int_equal(done, strlen(text));
+    assert_int_equal(kk_vfs_close(f), 0);
+}
+
+static void expect_file(struct env *e, struct kk_vfs_node *cwd, const char *path, const char *text)
+{
+    struct kk_vfs_file *f;
+    char buf[256];
+    size_t done;
+    assert_int_equal(kk_vfs_open(e->v, cwd, path, KK_O_RDONLY, &f), 0);
+    assert_int_equal(kk_vfs_read(f, buf, sizeof(buf), &done), 0);
+    assert_int_equal(done, strlen(text));
+    assert_memory_equal(buf, text, done);
+    assert_int_equal(kk_vfs_close(f), 0);
+}
+
+static uint64_t ino_of(struct env *e, const char *path)
+{
+    struct kk_vfs_stat st;
+    assert_int_equal(kk_vfs_stat(e->v, NULL, path, 1, &st), 0);
+    return st.ino;
+}
+
+static void test_paths_and_mounts(void **state)
+{
+    struct env *e = *state;
+    struct kk_vfs_node *cwd;
+    assert_int_equal(kk_vfs_mkdir(e->v, NULL, "/mnt/a"), 0);
+    assert_int_equal(kk_vfs_mkdir(e->v, NULL, "/mnt/a/b/"), 0);
+    assert_int_equal(kk_vfs_mkdir(e->v, NULL, "/mem"), 0);
+    put_file(e, "/mnt/a/b/f", "sfs-data");
+    put_file(e, "/mem/g", "mem-data");
+    /* "..", "." and mount crossing both ways */
+    assert_true(ino_of(e, "/mnt/..") == ino_of(e, "/"));
+    assert_true(ino_of(e, "/mnt/a/../..//mem/./..") == ino_of(e, "/"));
+    assert_true(ino_of(e, "/..") == ino_of(e, "/"));
+    assert_true(ino_of(e, "/mnt") == 1); /* the SFS root */
+    assert_int_equal(kk_vfs_lookup(e->v, NULL, "/mnt/a/b", 1, &cwd), 0);
+    expect_file(e, cwd, "f", "sfs-data");
+    expect_file(e, cwd, "../../../mem/g", "mem-data");
+    expect_file(e, cwd, "./f", "sfs-data");
+    kk_vfs_node_put(cwd);
+    /* cross-mount operations and busy mount points */
+    assert_int_equal(kk_vfs_rename(e->v, NULL, "/mem/g", "/mnt/g"), KK_EXDEV);
+    assert_int_equal(kk_vfs_link(e->v, NULL, "/mem/g", "/mnt/g"), KK_EXDEV);
+    assert_int_equal(kk_vfs_rmdir(e->v, NULL, "/mnt"), KK_EBUSY);
+    assert_int_equal(kk_vfs_rename(e->v, NULL, "/mnt", "/mnt2"), KK_EBUSY);
+    assert_int_equal(kk_vfs_umount(e->v, NULL, "/mem"), KK_EINVAL);
+    assert_int_equal(kk_vfs_mount(e->v, NULL, "/mem/g", memfs_ops(), &e->mem), KK_ENOTDIR);
+    struct kk_vfs_file *f;
+    assert_int_equal(kk_vfs_open(e->v, NULL, "/mnt/a/b/f", KK_O_RDONLY, &f), 0);
+    assert_int_equal(kk_vfs_umount(e->v, NULL, "/mnt"), KK_EBUSY);
+    kk_vfs_close(f);
+    /* errors */
+    assert_int_equal(kk_vfs_stat(e->v, NULL, "/mnt/a/b/f/x", 1, &(struct kk_vfs_stat){0}),
+                     KK_ENOTDIR);
+    assert_int_equal(kk_vfs_stat(e->v, NULL, "/nope", 1, &(struct kk_vfs_stat){0}), KK_ENOENT);
+    assert_int_equal(kk_vfs_stat(e->v, NULL, "", 1, &(struct kk_vfs_stat){0}), KK_ENOENT);
+    char longname[300];
+    memset(longname, 'x', sizeof(longname));
+    longname[0] = '/';
+    longname[299] = '\0';
+    assert_int_equal(kk_vfs_mkdir(e->v, NULL, longname), KK_ENAMETOOLONG);
+    char *longpath = malloc(5000);
+    for (int i = 0; i < 4999; i++)
+        longpath[i] = i % 2 ? '/' : 'a';
+    longpath[4999] = '\0';
+    assert_int_equal(kk_vfs_stat(e->v, NULL, longpath, 1, &(struct kk_vfs_stat){0}),
+                     KK_ENAMETOOLONG);
+    free(longpath);
+    assert_int_equal(kk_vfs_mkdir(e->v, NULL, "/"), KK_EEXIST);
+    /* clean up */
+    assert_int_equal(kk_vfs_unlink(e->v, NULL, "/mnt/a/b/f"), 0);
+    assert_int_equal(kk_vfs_rmdir(e->v, NULL, "/mnt/a/b"), 0);
+    assert_int_equal(kk_vfs_rmdir(e->v, NULL, "/mnt/a"), 0);
+    assert_int_equal(kk_vfs_unlink(e->v, NULL, "/mem/g"), 0);
+    assert_int_equal(kk_vfs_rmdir(e->v, NULL, "/mem"), 0);
+}
+
+static void test_symlinks(void **state)
+{
+    struct env *e = *state;
+    char name[32], target[32], buf[64];
+    put_file(e, "/mnt/file", "x");
+    assert_int_equal(kk_vfs_symlink(e->v, NULL, "/mnt", "/to_mnt"), 0);
+    assert_int_equal(kk_vfs_symlink(e->v, NULL, "file", "/mnt/rel"), 0);
+    expect_file(e, NULL, "/to_mnt/rel", "x");
+    assert_int_equal(kk_vfs_readlink(e->v, NULL, "/to_mnt/rel", buf, sizeof(buf)), 4);
+    assert_string_equal(buf, "file");
+    assert_int_equal(kk_vfs_readlink(e->v, NULL, "/mnt/file", buf, sizeof(buf)), KK_EINVAL);
+    struct kk_vfs_stat st;
+    assert_int_equal(kk_vfs_stat(e->v, NULL, "/to_mnt", 0, &st), 0);
+    assert_int_equal(st.type, KK_VFS_SYMLINK);
+    /* loops */
+    assert_int_equal(kk_vfs_symlink(e->v, NULL, "/loop2", "/loop1"), 0);
+    assert_int_equal(kk_vfs_symlink(e->v, NULL, "/loop1", "/loop2"), 0);
+    assert_int_equal(kk_vfs_stat(e->v, NULL, "/loop1", 1, &st), KK_ELOOP);
+    /* a chain of exactly 40 links resolves, 41 do not */
+    for (int i = 0; i < 41; i++) {
+        snprintf(name, sizeof(name), "/mnt/c%d", i);
+        snprintf(target, sizeof(target), i == 0 ? "file" : "c%d", i - 1);
+        assert_int_equal(kk_vfs_symlink(e->v, NULL, target, name), 0);
+    }
+    assert_int_equal(kk_vfs_stat(e->v, NULL, "/mnt/c39", 1, &st), 0);
+    assert_int_equal(st.type, KK_VFS_FILE);
+    assert_int_equal(kk_vfs_stat(e->v, NULL, "/mnt/c40", 1, &st), KK_ELOOP);
+    struct kk_vfs_file *f;
+    assert_int_equal(kk_vfs_open(e->v, NULL, "/mnt/rel", KK_O_RDONLY | KK_O_NOFOLLOW, &f),
+                     KK_ELOOP);
+    for (int i = 0; i < 41; i++) {
+        snprintf(name, sizeof(name), "/mnt/c%d", i);
+        assert_int_equal(kk_vfs_unlink(e->v, NULL, name), 0);
+    }
+    assert_int_equal(kk_vfs_unlink(e->v, NULL, "/loop1"), 0);
+    assert_int_equal(kk_vfs_unlink(e->v, NULL, "/loop2"), 0);
+    assert_int_equal(kk_vfs_unlink(e->v, NULL, "/to_mnt"), 0);
+}
+
+static void test_open_flags(void **state)
+{
+    struct env *e = *state;
+    struct kk_vfs_file *f, *g;
+    struct kk_vfs_stat st;
+    char buf[32];
+    size_t done;
+    uint64_t pos;
+    for (int m = 0; m < 2; m++) {
+        const char *p = m ? "/mnt/o" : "/o";
+        assert_int_equal(kk_vfs_open(e->v, NULL, p, KK_O_RDWR | KK_O_CREAT | KK_O_EXCL, &f), 0);
+        assert_int_equal(kk_vfs_open(e->v, NULL, p, KK_O_RDWR | KK_O_CREAT | KK_O_EXCL, &g),
+                         KK_EEXIST);
+        assert_int_equal(kk_vfs_write(f, "hello", 5, &done), 0);
+        g = kk_vfs_dup(f); /* shares the position */
+        assert_int_equal(kk_vfs_write(g, "!", 1, &done), 0);
+        assert_int_equal(kk_vfs_seek(f, 0, KK_SEEK_CUR, &pos), 0);
+        assert_int_equal(pos, 6);
+        assert_int_equal(kk_vfs_seek(f, -2, KK_SEEK_END, &pos), 0);
+        assert_int_equal(pos, 4);
+        assert_int_equal(kk_vfs_seek(f, -10, KK_SEEK_SET, &pos), KK_EINVAL);
+        assert_int_equal(kk_vfs_seek(f, 0, 7, &pos), KK_EINVAL);
+        assert_int_equal(kk_vfs_read(f, buf, sizeof(buf), &done), 0);
+        assert_int_equal(done, 2);
+        assert_memory_equal(buf, "o!", 2);
+        kk_vfs_close(g);
+        kk_vfs_close(f);
+        assert_int_equal(kk_vfs_open(e->v, NULL, p, KK_O_WRONLY | KK_O_APPEND, &f), 0);
+        assert_int_equal(kk_vfs_write(f, "++", 2, &done), 0);
+        assert_int_equal(kk_vfs_read(f, buf, 1, &done), KK_EBADF);
+        kk_vfs_close(f);
+        expect_file(e, NULL, p, "hello!++");
+        assert_int_equal(kk_vfs_open(e->v, NULL, p, KK_O_RDONLY, &f), 0);
+        assert_int_equal(kk_vfs_write(f, "x", 1, &done), KK_EBADF);
+        assert_int_equal(kk_vfs_ftruncate(f, 0), KK_EBADF);
+        assert_int_equal(kk_vfs_readdir(f, &(struct kk_vfs_dirent){0}), KK_ENOTDIR);
+        kk_vfs_close(f);
+        assert_int_equal(kk_vfs_open(e->v, NULL, p, KK_O_RDWR | KK_O_TRUNC, &f), 0);
+        assert_int_equal(kk_vfs_fstat(f, &st), 0);
+        assert_int_equal(st.size, 0);
+        assert_int_equal(kk_vfs_fsync(f), 0);
+        kk_vfs_close(f);
+        assert_int_equal(kk_vfs_open(e->v, NULL, p, KK_O_RDONLY | KK_O_DIRECTORY, &f), KK_ENOTDIR);
+        assert_int_equal(kk_vfs_unlink(e->v, NULL, p), 0);
+    }
+    assert_int_equal(kk_vfs_open(e->v, NULL, "/mnt", KK_O_WRONLY, &f), KK_EISDIR);
+    assert_int_equal(kk_vfs_open(e->v, NULL, "/mnt", KK_O_RDWR | KK_O_ACCMODE, &f), KK_EINVAL);
+    assert_int_equal(kk_vfs_open(e->v, NULL, "/nope", KK_O_RDONLY, &f), KK_ENOENT);
+    assert_int_equal(kk_vfs_open(e->v, NULL, "/mnt", KK_O_RDONLY, &f), 0);
+    int n = 0;
+    struct kk_vfs_dirent d;
+    while (kk_vfs_readdir(f, &d) == 1)
+        n++;
+    assert_int_equal(n, 2); /* "." and ".." */
+    assert_int_equal(kk_vfs_read(f, buf, 1, &done), KK_EISDIR);
+    kk_vfs_close(f);
+}
+
+static void test_unlinked_open(void **state)
+{
+    struct env *e = *state;
+    struct kk_vfs_file *f;
+    char buf[16];
+    size_t done;
+    long live;
+    for (int m = 0; m < 2; m++) {
+        const char *p = m ? "/mnt/u" : "/u";
+        put_file(e, p, "still here");
+        live = e->mem.live;
+        assert_int_equal(kk_vfs_open(e->v, NULL, p, KK_O_RDONLY, &f), 0);
+        assert_int_equal(kk_vfs_unlink(e->v, NULL, p), 0);
+        assert_int_equal(kk_vfs_stat(e->v, NULL, p, 1, &(struct kk_vfs_stat){0}), KK_ENOENT);
+        struct kk_vfs_stat st;
+        assert_int_equal(kk_vfs_fstat(f, &st), 0);
+        assert_int_equal(st.nlinks, 0);
+        assert_int_equal(kk_vfs_read(f, buf, sizeof(buf), &done), 0);
+        assert_int_equal(done, 10);
+        assert_memory_equal(buf, "still here", 10);
+        kk_vfs_close(f);
+        if (!m)
+            assert_int_equal(e->mem.live, live - 1);
+    }
+    assert_int_equal(kk_vfs_sync(e->v), 0);
+}
+
+static void test_rename_link(void **state)
+{
+    struct env *e = *state;
+    put_file(e, "/mnt/a", "A");
+    put_file(e, "/mnt/b", "B");
+    assert_int_equal(kk_vfs_rename(e->v, NULL, "/mnt/a", "/mnt/b"), 0);
+    expect_file(e, NULL, "/mnt/b", "A");
+    assert_int_equal(kk_vfs_link(e->v, NULL, "/mnt/b", "/mnt/c"), 0);
+    assert_int_equal(kk_vfs_link(e->v, NULL, "/mnt", "/mnt/d"), KK_EPERM);
+    struct kk_vfs_stat st;
+    assert_int_equal(kk_vfs_stat(e->v, NULL, "/mnt/c", 1, &st), 0);
+    assert_int_equal(st.nlinks, 2);
+    assert_int_equal(kk_vfs_unlink(e->v, NULL, "/mnt/b"), 0);
+    assert_int_equal(kk_vfs_unlink(e->v, NULL, "/mnt/c"), 0);
+    assert_int_equal(kk_vfs_unlink(e->v, NULL, "/mnt"), KK_EBUSY);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_paths_and_mounts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_symlinks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_flags, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unlinked_open, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rename_link, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

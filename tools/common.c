@@ -1,0 +1,129 @@
+/*
+ * common.c: shared helpers of the host tools. See common.h.
+ */
+#include "common.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *tool_name = "tool";
+int tool_verbose;
+
+static void vmsg(const char *prefix, const char *fmt, va_list ap)
+{
+    fprintf(stderr, "%s: %s", tool_name, prefix);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
+void tool_err(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmsg("", fmt, ap);
+    va_end(ap);
+}
+
+void tool_warn(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmsg("warning: ", fmt, ap);
+    va_end(ap);
+}
+
+void tool_info(const char *fmt, ...)
+{
+    va_list ap;
+    if (!tool_verbose)
+        return;
+    va_start(ap, fmt);
+    vmsg("", fmt, ap);
+    va_end(ap);
+}
+
+int parse_size(const char *s, uint64_t *out)
+{
+    char *end;
+    unsigned long long v;
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (errno || end == s)
+        return -1;
+    switch (*end) {
+    case 'k':
+    case 'K':
+        v <<= 10;
+        end++;
+        break;
+    case 'm':
+    case 'M':
+        v <<= 20;
+        end++;
+        break;
+    case 'g':
+    case 'G':
+        v <<= 30;
+        end++;
+        break;
+    default:
+        break;
+    }
+    if (*end == 'i' || *end == 'B')
+        end++;
+    if (*end)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int image_open(struct image *im, const char *path, int read_only, int force_pread)
+{
+    struct kk_hostblk_opts ho = {0};
+    struct kk_sfs_config cfg = {0};
+    int rc;
+    memset(im, 0, sizeof(*im));
+    ho.read_only = read_only;
+    ho.force_pread = force_pread;
+    if ((rc = kk_hostblk_open(path, &ho, &im->hb)) != 0) {
+        tool_err("%s: %s", path, strerror(errno));
+        return rc;
+    }
+    tool_info("%s: block backend %s", path, kk_hostblk_backend(im->hb));
+    cfg.size = sizeof(cfg);
+    cfg.read_only = (uint32_t)read_only;
+    cfg.dev = kk_hostblk_dev(im->hb);
+    cfg.plat = kk_host_platform();
+    cfg.cache_blocks = 4096;
+    if ((rc = kk_sfs_mount(&cfg, &im->fs)) != 0) {
+        tool_err("%s: cannot mount: %s", path,
+                 rc == KK_EINVAL ? "not an SFS image" : kk_strerror(rc));
+        kk_hostblk_close(im->hb);
+        im->hb = NULL;
+        return rc;
+    }
+    if ((rc = kk_sfs_root(im->fs, &im->root)) != 0) {
+        tool_err("%s: root directory: %s", path, kk_strerror(rc));
+        image_close(im, path);
+        return rc;
+    }
+    return 0;
+}
+
+int image_close(struct image *im, const char *path)
+{
+    int rc = 0, rc2;
+    kk_sfs_put(im->root);
+    im->root = NULL;
+    if (im->fs && (rc = kk_sfs_unmount(im->fs)) != 0)
+        tool_err("%s: sync failed: %s", path, kk_strerror(rc));
+    im->fs = NULL;
+    if (im->hb && (rc2 = kk_hostblk_close(im->hb)) != 0 && rc == 0) {
+        tool_err("%s: close failed: %s", path, kk_strerror(rc2));
+        rc = rc2;
+    }
+    im->hb = NULL;
+    return rc;
+}

@@ -1,0 +1,38 @@
+/*
+ * common.h: helpers shared by the host tools (mksfs, sfsck, sfs): one-line
+ * errors, option parsing bits, opening and mounting an image.
+ */
+#ifndef KK_TOOLS_COMMON_H
+#define KK_TOOLS_COMMON_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <kernkit/sfs.h>
+#include "hostblk.h"
+
+extern const char *tool_name;
+extern int tool_verbose;
+
+/* Print "tool: message" on stderr (one line). */
+void tool_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print "tool: warning: message" on stderr. */
+void tool_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* With --verbose: print "tool: message" on stderr. */
+void tool_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Parse "123", "64K", "16M", "1G" (bytes). Returns 0 or -1. */
+int parse_size(const char *s, uint64_t *out);
+
+/* An opened (and optionally mounted) image. */
+struct image {
+    struct kk_hostblk *hb;
+    struct kk_sfs *fs;
+    struct kk_sfs_inode *root;
+};
+
+/* Open @path (read-only or not) and mount it. Prints the error; returns 0 or a KK code. */
+int image_open(struct image *im, const char *path, int read_only, int force_pread);
+/* Unmount (sync) and close; prints and returns the first error. */
+int image_close(struct image *im, const char *path);
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * hostblk.h: a kk_blockdev over a host file (tools, tests, benchmark), and
+ * the host kk_fs_platform (malloc + pthread mutexes).
+ *
+ * Backends: io_uring (liburing; large requests are split into chunks that
+ * are all in flight at once) or pread/pwrite. io_uring is used when it can
+ * be set up; the pread backend is chosen when it cannot (containers often
+ * forbid io_uring), when opts.force_pread is set, or when the environment
+ * variable KK_HOSTBLK_BACKEND is "pread". kk_hostblk_backend() names it.
+ * A hostblk is used by one thread at a time (a mount serialises its calls).
+ */
+#ifndef KK_HOSTBLK_H
+#define KK_HOSTBLK_H
+
+#include <stdint.h>
+#include <kernkit/blockdev.h>
+#include <kernkit/vfs.h>
+
+struct kk_hostblk;
+
+struct kk_hostblk_opts {
+    int read_only;       /* open O_RDONLY; writes fail with KK_EROFS */
+    int create;          /* create/truncate the file to size_bytes */
+    uint64_t size_bytes; /* with create: the image size (a multiple of 4096) */
+    int force_pread;     /* never try io_uring */
+};
+
+/* Open @path; *out gets the device. Returns 0 or a negative KK_E* code (errno set). */
+int kk_hostblk_open(const char *path, const struct kk_hostblk_opts *opts, struct kk_hostblk **out);
+const struct kk_blockdev *kk_hostblk_dev(struct kk_hostblk *h);
+/* "io_uring" or "pread" */
+const char *kk_hostblk_backend(const struct kk_hostblk *h);
+/* Flush (unless read-only) and close. Returns 0 or the flush error. */
+int kk_hostblk_close(struct kk_hostblk *h);
+
+/* malloc/free, pthread mutexes, log to stderr. */
+const struct kk_fs_platform *kk_host_platform(void);
+
+#endif

@@ -1,0 +1,442 @@
+/*
+ * sfs: look into and change an SFS image without mounting it.
+ *
+ *   sfs [-v] [--pread] ls IMAGE [PATH]          one line per entry:
+ *                                               TYPE INO NLINKS SIZE NAME [-> TARGET]
+ *   sfs [-v] [--pread] cat IMAGE PATH           file contents to stdout
+ *   sfs [-v] [--pread] stat IMAGE PATH          "key: value" lines
+ *   sfs [-v] [--pread] extract IMAGE DIR        copy the whole tree into DIR
+ *   sfs [-v] [--pread] put IMAGE HOSTFILE PATH  copy a host file in (create/replace)
+ *   sfs [-v] [--pread] rm IMAGE PATH            remove a file, symlink or empty directory
+ *   sfs [-v] [--pread] mkdir IMAGE PATH         create a directory
+ *
+ * Paths inside the image are resolved by kernkit's VFS from the image root.
+ * extract never writes outside DIR: it creates every entry relative to a
+ * directory descriptor with O_EXCL/O_NOFOLLOW, refuses names with '/' or
+ * dot names, and stops at directory loops. Exit status 0 or 1 (one line on
+ * stderr per error).
+ */
+#define _GNU_SOURCE
+#include "common.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <kernkit/vfs.h>
+
+struct ctx {
+    struct image im;
+    struct kk_vfs *vfs;
+    const char *image;
+    /* extract: hard links and visited directories */
+    struct seen {
+        uint64_t ino;
+        char *path;
+    } * seen;
+    size_t nseen, capseen;
+    uint64_t *dirs;
+    size_t ndirs, capdirs;
+    char *buf;
+};
+
+#define BUFSZ (1u << 20)
+
+static int fail(struct ctx *c, const char *path, int rc)
+{
+    tool_err("%s:%s: %s", c->image, path, kk_strerror(rc));
+    return 1;
+}
+
+static char type_char(uint32_t t)
+{
+    return t == KK_VFS_DIR ? 'd' : t == KK_VFS_SYMLINK ? 'l' : 'f';
+}
+
+static int print_entry(struct ctx *c, struct kk_vfs_node *dir, const char *name, const char *shown)
+{
+    struct kk_vfs_stat st;
+    char target[KK_VFS_PATH_MAX + 1];
+    int rc = kk_vfs_stat(c->vfs, dir, name, 0, &st);
+    if (rc)
+        return fail(c, name, rc);
+    printf("%c %llu %u %llu %s", type_char(st.type), (unsigned long long)st.ino, st.nlinks,
+           (unsigned long long)st.size, shown);
+    if (st.type == KK_VFS_SYMLINK &&
+        kk_vfs_readlink(c->vfs, dir, name, target, sizeof(target)) >= 0)
+        printf(" -> %s", target);
+    putchar('\n');
+    return 0;
+}
+
+static int cmd_ls(struct ctx *c, const char *path, int all)
+{
+    struct kk_vfs_file *f;
+    struct kk_vfs_node *dir;
+    struct kk_vfs_dirent e;
+    struct kk_vfs_stat st;
+    int rc = kk_vfs_stat(c->vfs, NULL, path, 0, &st), ret = 0;
+    if (rc)
+        return fail(c, path, rc);
+    if (st.type != KK_VFS_DIR)
+        return print_entry(c, NULL, path, path);
+    if ((rc = kk_vfs_open(c->vfs, NULL, path, KK_O_RDONLY | KK_O_DIRECTORY, &f)) != 0 ||
+        (rc = kk_vfs_lookup(c->vfs, NULL, path, 1, &dir)) != 0)
+        return fail(c, path, rc);
+    while ((rc = kk_vfs_readdir(f, &e)) == 1) {
+        if (!all && (!strcmp(e.name, ".") || !strcmp(e.name, "..")))
+            continue;
+        ret |= print_entry(c, dir, e.name, e.name);
+    }
+    if (rc < 0)
+        ret = fail(c, path, rc);
+    kk_vfs_node_put(dir);
+    kk_vfs_close(f);
+    return ret;
+}
+
+static int cmd_cat(struct ctx *c, const char *path)
+{
+    struct kk_vfs_file *f;
+    size_t n;
+    int rc = kk_vfs_open(c->vfs, NULL, path, KK_O_RDONLY, &f);
+    if (rc)
+        return fail(c, path, rc);
+    while ((rc = kk_vfs_read(f, c->buf, BUFSZ, &n)) == 0 && n > 0)
+        if (fwrite(c->buf, 1, n, stdout) != n) {
+            tool_err("stdout: %s", strerror(errno));
+            kk_vfs_close(f);
+            return 1;
+        }
+    kk_vfs_close(f);
+    return rc ? fail(c, path, rc) : 0;
+}
+
+static int cmd_stat(struct ctx *c, const char *path)
+{
+    struct kk_vfs_stat st;
+    int rc = kk_vfs_stat(c->vfs, NULL, path, 0, &st);
+    if (rc)
+        return fail(c, path, rc);
+    printf("path: %s\ntype: %s\ninode: %llu\nlinks: %u\nsize: %llu\nblocks: %llu\n", path,
+           st.type == KK_VFS_DIR       ? "directory"
+           : st.type == KK_VFS_SYMLINK ? "symlink"
+                                       : "file",
+           (unsigned long long)st.ino, st.nlinks, (unsigned long long)st.size,
+           (unsigned long long)st.blocks);
+    return 0;
+}
+
+static int cmd_mkdir(struct ctx *c, const char *path)
+{
+    int rc = kk_vfs_mkdir(c->vfs, NULL, path);
+    return rc ? fail(c, path, rc) : 0;
+}
+
+static int cmd_rm(struct ctx *c, const char *path)
+{
+    struct kk_vfs_stat st;
+    int rc = kk_vfs_stat(c->vfs, NULL, path, 0, &st);
+    if (rc == 0)
+        rc = st.type == KK_VFS_DIR ? kk_vfs_rmdir(c->vfs, NULL, path)
+                                   : kk_vfs_unlink(c->vfs, NULL, path);
+    return rc ? fail(c, path, rc) : 0;
+}
+
+static int cmd_put(struct ctx *c, const char *host, const char *path)
+{
+    struct kk_vfs_file *f;
+    int fd = open(host, O_RDONLY | O_CLOEXEC), rc;
+    ssize_t n;
+    size_t done;
+    if (fd < 0) {
+        tool_err("%s: %s", host, strerror(errno));
+        return 1;
+    }
+    rc = kk_vfs_open(c->vfs, NULL, path, KK_O_WRONLY | KK_O_CREAT | KK_O_TRUNC, &f);
+    if (rc) {
+        close(fd);
+        return fail(c, path, rc);
+    }
+    while ((n = read(fd, c->buf, BUFSZ)) > 0)
+        if ((rc = kk_vfs_write(f, c->buf, (size_t)n, &done)) != 0)
+            break;
+    close(fd);
+    kk_vfs_close(f);
+    if (n < 0) {
+        tool_err("%s: %s", host, strerror(errno));
+        return 1;
+    }
+    return rc ? fail(c, path, rc) : 0;
+}
+
+/* ---- extract ---- */
+
+static const char *seen_path(struct ctx *c, uint64_t ino)
+{
+    for (size_t i = 0; i < c->nseen; i++)
+        if (c->seen[i].ino == ino)
+            return c->seen[i].path;
+    return NULL;
+}
+
+static int remember(struct ctx *c, uint64_t ino, const char *rel)
+{
+    if (c->nseen == c->capseen) {
+        size_t cap = c->capseen ? 2 * c->capseen : 64;
+        void *p = realloc(c->seen, cap * sizeof(*c->seen));
+        if (!p)
+            return -1;
+        c->seen = p;
+        c->capseen = cap;
+    }
+    c->seen[c->nseen].ino = ino;
+    c->seen[c->nseen].path = strdup(rel);
+    return c->seen[c->nseen++].path ? 0 : -1;
+}
+
+static int dir_seen(struct ctx *c, uint64_t ino)
+{
+    for (size_t i = 0; i < c->ndirs; i++)
+        if (c->dirs[i] == ino)
+            return 1;
+    if (c->ndirs == c->capdirs) {
+        size_t cap = c->capdirs ? 2 * c->capdirs : 64;
+        void *p = realloc(c->dirs, cap * sizeof(*c->dirs));
+        if (!p)
+            return -1;
+        c->dirs = p;
+        c->capdirs = cap;
+    }
+    c->dirs[c->ndirs++] = ino;
+    return 0;
+}
+
+static int extract_file(struct ctx *c, struct kk_vfs_node *dir, const char *name, int dfd,
+                        const char *rel)
+{
+    struct kk_vfs_file *f;
+    size_t n;
+    int rc = kk_vfs_open(c->vfs, dir, name, KK_O_RDONLY | KK_O_NOFOLLOW, &f);
+    int fd;
+    if (rc)
+        return fail(c, rel, rc);
+    fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        tool_err("%s: %s", rel, strerror(errno));
+        kk_vfs_close(f);
+        return 1;
+    }
+    while ((rc = kk_vfs_read(f, c->buf, BUFSZ, &n)) == 0 && n > 0) {
+        if (write(fd, c->buf, n) != (ssize_t)n) {
+            tool_err("%s: %s", rel, strerror(errno));
+            rc = 1;
+            break;
+        }
+    }
+    kk_vfs_close(f);
+    if (close(fd) != 0 && rc == 0) {
+        tool_err("%s: %s", rel, strerror(errno));
+        return 1;
+    }
+    return rc < 0 ? fail(c, rel, rc) : rc;
+}
+
+static int extract_dir(struct ctx *c, struct kk_vfs_node *dir, int dfd, int rootfd,
+                       const char *rel);
+
+static int extract_entry(struct ctx *c, struct kk_vfs_node *dir, const char *name, int dfd,
+                         int rootfd, const char *rel)
+{
+    struct kk_vfs_stat st;
+    char target[KK_VFS_PATH_MAX + 1];
+    const char *prev;
+    int rc = kk_vfs_stat(c->vfs, dir, name, 0, &st);
+    if (rc)
+        return fail(c, rel, rc);
+    if (st.type == KK_VFS_DIR) {
+        struct kk_vfs_node *sub;
+        int sfd;
+        if ((rc = dir_seen(c, st.ino)) != 0) {
+            tool_err("%s:%s: directory loop or directory hard link", c->image, rel);
+            return 1;
+        }
+        if (mkdirat(dfd, name, 0755) != 0 ||
+            (sfd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+            tool_err("%s: %s", rel, strerror(errno));
+            return 1;
+        }
+        if ((rc = kk_vfs_lookup(c->vfs, dir, name, 0, &sub)) != 0) {
+            close(sfd);
+            return fail(c, rel, rc);
+        }
+        rc = extract_dir(c, sub, sfd, rootfd, rel);
+        kk_vfs_node_put(sub);
+        close(sfd);
+        return rc;
+    }
+    if (st.type == KK_VFS_SYMLINK) {
+        if ((rc = kk_vfs_readlink(c->vfs, dir, name, target, sizeof(target))) < 0)
+            return fail(c, rel, rc);
+        if (symlinkat(target, dfd, name) != 0) {
+            tool_err("%s: %s", rel, strerror(errno));
+            return 1;
+        }
+        return 0;
+    }
+    if ((prev = seen_path(c, st.ino)) != NULL) {
+        if (linkat(rootfd, prev, dfd, name, 0) != 0) {
+            tool_err("%s: %s", rel, strerror(errno));
+            return 1;
+        }
+        return 0;
+    }
+    if (st.nlinks > 1 && remember(c, st.ino, rel) != 0) {
+        tool_err("out of memory");
+        return 1;
+    }
+    return extract_file(c, dir, name, dfd, rel);
+}
+
+static int bad_name(const char *n)
+{
+    return !strcmp(n, ".") || !strcmp(n, "..") || strchr(n, '/') != NULL || n[0] == '\0';
+}
+
+static int extract_dir(struct ctx *c, struct kk_vfs_node *dir, int dfd, int rootfd, const char *rel)
+{
+    struct kk_vfs_file *f;
+    struct kk_vfs_dirent e;
+    int rc = kk_vfs_open(c->vfs, dir, ".", KK_O_RDONLY | KK_O_DIRECTORY, &f), ret = 0;
+    if (rc)
+        return fail(c, rel[0] ? rel : "/", rc);
+    while ((rc = kk_vfs_readdir(f, &e)) == 1) {
+        char *sub;
+        if (!strcmp(e.name, ".") || !strcmp(e.name, ".."))
+            continue;
+        if (bad_name(e.name)) {
+            tool_err("%s:%s: refusing entry name '%s'", c->image, rel, e.name);
+            ret = 1;
+            continue;
+        }
+        if (asprintf(&sub, "%s%s%s", rel, rel[0] ? "/" : "", e.name) < 0) {
+            ret = 1;
+            break;
+        }
+        ret |= extract_entry(c, dir, e.name, dfd, rootfd, sub);
+        free(sub);
+    }
+    if (rc < 0)
+        ret = fail(c, rel[0] ? rel : "/", rc);
+    kk_vfs_close(f);
+    return ret;
+}
+
+static int cmd_extract(struct ctx *c, const char *out)
+{
+    struct kk_vfs_node *root;
+    struct kk_vfs_stat st;
+    int fd, rc;
+    if (mkdir(out, 0755) != 0 && errno != EEXIST) {
+        tool_err("%s: %s", out, strerror(errno));
+        return 1;
+    }
+    if ((fd = open(out, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+        tool_err("%s: %s", out, strerror(errno));
+        return 1;
+    }
+    if ((rc = kk_vfs_lookup(c->vfs, NULL, "/", 1, &root)) != 0) {
+        close(fd);
+        return fail(c, "/", rc);
+    }
+    kk_vfs_node_stat(root, &st);
+    dir_seen(c, st.ino);
+    rc = extract_dir(c, root, fd, fd, "");
+    kk_vfs_node_put(root);
+    close(fd);
+    for (size_t i = 0; i < c->nseen; i++)
+        free(c->seen[i].path);
+    free(c->seen);
+    free(c->dirs);
+    return rc;
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: sfs [-v] [--pread] ls|cat|stat|extract|put|rm|mkdir IMAGE ...\n"
+                    "  ls IMAGE [PATH] [-a]   cat IMAGE PATH   stat IMAGE PATH\n"
+                    "  extract IMAGE DIR      put IMAGE HOSTFILE PATH\n"
+                    "  rm IMAGE PATH          mkdir IMAGE PATH\n");
+}
+
+static int run(struct ctx *c, const char *cmd, int argc, char **argv)
+{
+    if (!strcmp(cmd, "ls")) {
+        int all = argc > 0 && !strcmp(argv[argc - 1], "-a");
+        return cmd_ls(c, argc - all > 0 ? argv[0] : "/", all);
+    }
+    if (!strcmp(cmd, "cat") && argc == 1)
+        return cmd_cat(c, argv[0]);
+    if (!strcmp(cmd, "stat") && argc == 1)
+        return cmd_stat(c, argv[0]);
+    if (!strcmp(cmd, "extract") && argc == 1)
+        return cmd_extract(c, argv[0]);
+    if (!strcmp(cmd, "put") && argc == 2)
+        return cmd_put(c, argv[0], argv[1]);
+    if (!strcmp(cmd, "rm") && argc == 1)
+        return cmd_rm(c, argv[0]);
+    if (!strcmp(cmd, "mkdir") && argc == 1)
+        return cmd_mkdir(c, argv[0]);
+    usage();
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option lo[] = {
+        {"verbose", no_argument, 0, 'v'}, {"pread", no_argument, 0, 'P'}, {0, 0, 0, 0}};
+    struct ctx c;
+    int opt, force_pread = 0, rc, ro;
+    const char *cmd;
+    tool_name = "sfs";
+    memset(&c, 0, sizeof(c));
+    while ((opt = getopt_long(argc, argv, "+v", lo, NULL)) != -1) {
+        if (opt == 'v')
+            tool_verbose = 1;
+        else if (opt == 'P')
+            force_pread = 1;
+        else {
+            usage();
+            return 1;
+        }
+    }
+    if (argc - optind < 2) {
+        usage();
+        return 1;
+    }
+    cmd = argv[optind];
+    c.image = argv[optind + 1];
+    ro = strcmp(cmd, "put") && strcmp(cmd, "rm") && strcmp(cmd, "mkdir");
+    c.buf = malloc(BUFSZ);
+    if (!c.buf || image_open(&c.im, c.image, ro, force_pread) != 0)
+        return 1;
+    if ((rc = kk_vfs_create(kk_host_platform(), &c.vfs)) == 0 &&
+        (rc = kk_vfs_mount(c.vfs, NULL, "/", kk_sfs_vfs_ops(), c.im.fs)) != 0)
+        kk_vfs_destroy(c.vfs);
+    if (rc) {
+        tool_err("%s: %s", c.image, kk_strerror(rc));
+        image_close(&c.im, c.image);
+        return 1;
+    }
+    rc = run(&c, cmd, argc - optind - 2, argv + optind + 2);
+    kk_vfs_umount(c.vfs, NULL, "/");
+    kk_vfs_destroy(c.vfs);
+    if (image_close(&c.im, c.image) != 0)
+        rc = 1;
+    free(c.buf);
+    return rc;
+}
