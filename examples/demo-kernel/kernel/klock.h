@@ -1,7 +1,6 @@
 /*
- * klock.h: the kernel's locks. With kernkit::sync (DEMO_HAVE_SYNC) they are
- * its irq-save spinlocks, mutexes, semaphores and completions over the
- * platform in sync_kk.c; otherwise the temporary ones of spin_simple.c.
+ * klock.h: the kernel's locks: kernkit::sync's irq-save spinlocks, mutexes,
+ * semaphores and completions over the platform in sync_kk.c.
  * Spinlocks nest interrupt disabling per hart (push_off/pop_off), so a lock
  * may be released on the same hart by another thread (the scheduler lock
  * is handed over across context switches).
@@ -14,7 +13,6 @@
 
 struct cpu;
 
-#if DEMO_HAVE_SYNC
 #include <kernkit/sync.h>
 struct spinlock {
     struct kk_spin kk;
@@ -30,25 +28,6 @@ struct ksem {
 struct kcompletion {
     struct kk_completion kk;
 };
-#else
-struct spinlock {
-    uint32_t locked;
-    const char *name;
-    struct cpu *owner;
-};
-struct kmutex {
-    struct spinlock lk;
-    int locked;
-};
-struct ksem {
-    struct spinlock lk;
-    int value;
-};
-struct kcompletion {
-    struct spinlock lk;
-    int done;
-};
-#endif
 
 void spin_init(struct spinlock *l, const char *name);
 void spin_lock(struct spinlock *l);

@@ -230,12 +230,7 @@ static struct proc *proc_alloc(void)
         p->state = P_UNUSED;
         return NULL;
     }
-#if DEMO_HAVE_TRAPFRAME
     kk_context_init(&p->ctx, p->kstack, KSTACK_SIZE, first_run, NULL);
-#else
-    p->ctx.ra = (uintptr_t)first_run; /* temporary trap.S: "returns" into first_run */
-    p->ctx.sp = (uintptr_t)p->kstack + KSTACK_SIZE;
-#endif
     return p;
 }
 

@@ -22,9 +22,7 @@ struct cpu {
     uint32_t plic_ctx;
     volatile int started;
     uint64_t ticks;
-#if DEMO_HAVE_TRAPFRAME
     struct kk_trap_cpu trap __attribute__((aligned(16))); /* sscratch points here */
-#endif
 };
 extern struct cpu cpus[MAXCPU];
 extern int ncpu;
@@ -53,10 +51,7 @@ struct proc {
     int xstatus;
     int priority;
     struct proc *parent;
-    struct proc *rq_next; /* run-queue link (temporary run queue) */
-    bool queued;          /* on a run queue (temporary run queue) */
     struct sched_entity_slot se;
-    uint64_t stride_pass;
     void *kstack;
     struct aspace *as;
     uintptr_t brk;        /* end of the user heap (sbrk) */

@@ -2,15 +2,9 @@
 #ifndef DEMO_SCHED_ENTITY_H
 #define DEMO_SCHED_ENTITY_H
 
-#if DEMO_HAVE_SCHED
 #include <kernkit/sched.h>
 struct sched_entity_slot {
     struct kk_sched_entity se;
 };
-#else
-struct sched_entity_slot {
-    int unused;
-};
-#endif
 
 #endif

@@ -6,7 +6,6 @@
 #include "syscall.h"
 #include "virtio.h"
 
-#if DEMO_HAVE_TRAPFRAME
 static void kernel_trap(uint64_t scause, uint64_t stval, uint64_t sepc);
 static void kk_handler(struct kk_trapframe *tf, void *ctx)
 {
@@ -21,22 +20,6 @@ static void install_entry(struct cpu *c)
     if (kk_trap_init(&cfg) < 0)
         panic("kk_trap_init failed");
 }
-#else
-extern char trap_entry[];
-void trap_kernel_entry(uint64_t scause, uint64_t stval, uint64_t sepc);
-static void kernel_trap(uint64_t scause, uint64_t stval, uint64_t sepc);
-void trap_kernel_entry(uint64_t scause, uint64_t stval, uint64_t sepc)
-{
-    kernel_trap(scause, stval, sepc);
-}
-
-static void install_entry(struct cpu *c)
-{
-    (void)c;
-    csr_write(sscratch, 0);
-    csr_write(stvec, (uintptr_t)trap_entry);
-}
-#endif
 static uint64_t tick_interval;
 
 /* ---- PLIC ---- */
