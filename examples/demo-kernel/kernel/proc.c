@@ -1,0 +1,394 @@
+/*
+ * proc.c: processes and the per-hart scheduler loop.
+ *
+ * Locks: ptable_lock guards the process table, pids and parent links;
+ * sched_lock guards every state/chan field and the run queues, and is held
+ * across context_switch() (taken by the thread switching out, released by
+ * the side switched in), so no hart can run a process whose registers are
+ * not saved yet. Order: any lock -> ptable_lock -> sched_lock.
+ */
+#include "file.h"
+#include "fs.h"
+#include "mem.h"
+#include "proc.h"
+#include "sched.h"
+#include "vm.h"
+
+struct cpu cpus[MAXCPU];
+int ncpu;
+struct spinlock sched_lock;
+static struct spinlock ptable_lock;
+static struct proc ptable[NPROC];
+static struct proc *initproc;
+static int nextpid = 1;
+static struct spinlock ticks_lock;
+
+struct proc *myproc(void)
+{
+    push_off();
+    struct proc *p = mycpu()->proc;
+    pop_off();
+    return p;
+}
+
+void proc_init(void)
+{
+    spin_init(&sched_lock, "sched");
+    spin_init(&ptable_lock, "ptable");
+    spin_init(&ticks_lock, "ticks");
+}
+
+/* Called with sched_lock held and nothing else; returns with it held. */
+static void sched(void)
+{
+    struct proc *p = myproc();
+    struct cpu *c = mycpu();
+    KASSERT(spin_holding(&sched_lock) && c->noff == 1 && p->state != P_RUNNING);
+    int intena = c->intena;
+    context_switch(&p->ctx, &c->sched);
+    mycpu()->intena = intena;
+}
+
+void scheduler(void)
+{
+    struct cpu *c = mycpu();
+    for (;;) {
+        intr_on();
+        spin_lock(&sched_lock);
+        struct proc *p = rq_pick(c);
+        if (p) {
+            KASSERT(p->state == P_RUNNABLE);
+            p->state = P_RUNNING;
+            c->proc = p;
+            as_activate(p->as);
+            context_switch(&c->sched, &p->ctx);
+            c->proc = NULL;
+            as_activate(NULL);
+        }
+        spin_unlock(&sched_lock);
+        if (!p)
+            __asm__ volatile("wfi");
+    }
+}
+
+/* Give up the hart: voluntarily (yield()) or preempted by the tick. */
+static void resched(bool voluntary)
+{
+    struct proc *p = myproc();
+    spin_lock(&sched_lock);
+    p->state = P_RUNNABLE;
+    if (voluntary)
+        rq_yield(p, mycpu());
+    sched();
+    spin_unlock(&sched_lock);
+}
+
+void sched_yield(void)
+{
+    resched(true);
+}
+
+void sched_preempt(void)
+{
+    resched(false);
+}
+
+/* Make a process runnable; a no-op for one that never left its queue. */
+static void make_runnable_locked(struct proc *p)
+{
+    p->state = P_RUNNABLE;
+    if (!rq_queued(p))
+        rq_wake(p);
+}
+
+void sleep_on(void *chan, struct spinlock *lk)
+{
+    struct proc *p = myproc();
+    if (lk != &sched_lock) {
+        spin_lock(&sched_lock);
+        spin_unlock(lk);
+    }
+    p->chan = chan;
+    p->state = P_SLEEPING;
+    rq_block(p, mycpu(), false);
+    sched();
+    p->chan = NULL;
+    if (lk != &sched_lock) {
+        spin_unlock(&sched_lock);
+        spin_lock(lk);
+    }
+}
+
+static void wakeup_locked(void *chan)
+{
+    for (struct proc *p = ptable; p < &ptable[NPROC]; p++) {
+        if (p->state == P_SLEEPING && p->chan == chan)
+            make_runnable_locked(p);
+    }
+}
+
+/*
+ * Sleep for the kernkit::sync platform: the process is marked asleep before
+ * unlock(arg) releases the caller's wait-queue lock, and switches out only
+ * if no wake-up came in between (then it simply returns).
+ */
+void proc_block(void (*unlock)(void *), void *arg)
+{
+    struct proc *p = myproc();
+    if (!p) { /* boot, before any process: nothing else runs, just retry */
+        unlock(arg);
+        return;
+    }
+    spin_lock(&sched_lock);
+    p->state = P_SLEEPING;
+    p->chan = NULL;
+    spin_unlock(&sched_lock);
+    unlock(arg);
+    spin_lock(&sched_lock);
+    if (p->state == P_SLEEPING) {
+        rq_block(p, mycpu(), false);
+        sched();
+    }
+    spin_unlock(&sched_lock);
+}
+
+void proc_wake(struct proc *p)
+{
+    spin_lock(&sched_lock);
+    if (p->state == P_SLEEPING)
+        make_runnable_locked(p);
+    spin_unlock(&sched_lock);
+}
+
+void wakeup(void *chan)
+{
+    spin_lock(&sched_lock);
+    wakeup_locked(chan);
+    spin_unlock(&sched_lock);
+}
+
+/* ---- ticks and sleeping ---- */
+static uint64_t ticks;
+
+bool timer_tick(void)
+{
+    struct cpu *c = mycpu();
+    bool resched = false;
+    c->ticks++;
+    if (c->proc) {
+        c->proc->run_ticks++;
+        spin_lock(&sched_lock);
+        resched = rq_tick(c);
+        spin_unlock(&sched_lock);
+    }
+    if (c->id == 0) {
+        spin_lock(&ticks_lock);
+        ticks++;
+        spin_unlock(&ticks_lock);
+        wakeup(&ticks);
+    }
+    return resched;
+}
+
+void proc_sleep_ticks(uint64_t n)
+{
+    spin_lock(&ticks_lock);
+    uint64_t until = ticks + n;
+    while (ticks < until && !myproc()->killed)
+        sleep_on(&ticks, &ticks_lock);
+    spin_unlock(&ticks_lock);
+}
+
+/* ---- creation ---- */
+static void first_run(void *arg)
+{
+    (void)arg;
+    spin_unlock(&sched_lock); /* taken by the scheduler that switched to us */
+    user_loop();
+}
+
+static struct proc *proc_alloc(void)
+{
+    struct proc *p = NULL;
+    spin_lock(&ptable_lock);
+    for (struct proc *q = ptable; q < &ptable[NPROC]; q++) {
+        if (q->state == P_UNUSED) {
+            p = q;
+            break;
+        }
+    }
+    if (p) {
+        memset(p, 0, sizeof *p);
+        p->state = P_EMBRYO;
+        p->pid = nextpid++;
+    }
+    spin_unlock(&ptable_lock);
+    if (!p)
+        return NULL;
+    p->kstack = kmalloc(KSTACK_SIZE);
+    if (!p->kstack) {
+        p->state = P_UNUSED;
+        return NULL;
+    }
+    kk_context_init(&p->ctx, p->kstack, KSTACK_SIZE, first_run, NULL);
+    return p;
+}
+
+static void proc_free(struct proc *p)
+{
+    kfree(p->kstack);
+    as_destroy(p->as);
+    p->kstack = NULL;
+    p->as = NULL;
+    p->state = P_UNUSED;
+}
+
+static void make_runnable(struct proc *p)
+{
+    spin_lock(&sched_lock);
+    make_runnable_locked(p);
+    spin_unlock(&sched_lock);
+}
+
+int proc_spawn_init(const char *path, char *const argv[])
+{
+    struct proc *p = proc_alloc();
+    if (!p)
+        return KK_ENOMEM;
+    spin_lock(&sched_lock);
+    rq_proc_init(p, NULL);
+    spin_unlock(&sched_lock);
+    p->as = as_create();
+    if (!p->as)
+        return KK_ENOMEM;
+    strncpy0(p->cwd_path, "/", sizeof p->cwd_path);
+    int rc = fs_proc_init(p);
+    if (rc < 0)
+        return rc;
+    struct file *con = file_console();
+    for (int fd = 0; fd < 3; fd++) {
+        p->ofile[fd] = con;
+        file_dup(con);
+    }
+    file_close(con);
+    rc = exec_load(p, path, argv);
+    if (rc < 0)
+        return rc;
+    initproc = p;
+    make_runnable(p);
+    return p->pid;
+}
+
+int proc_fork(void)
+{
+    struct proc *parent = myproc(), *p = proc_alloc();
+    if (!p)
+        return KK_EAGAIN;
+    p->as = as_create();
+    if (!p->as || as_copy(p->as, parent->as) < 0) {
+        spin_lock(&ptable_lock);
+        proc_free(p);
+        spin_unlock(&ptable_lock);
+        return KK_ENOMEM;
+    }
+    p->uctx = parent->uctx;
+    p->uctx.x[UCTX_A0] = 0;
+    p->brk = parent->brk;
+    p->heap_start = parent->heap_start;
+    spin_lock(&sched_lock);
+    rq_proc_init(p, parent);
+    spin_unlock(&sched_lock);
+    for (int fd = 0; fd < NOFILE; fd++)
+        if (parent->ofile[fd])
+            p->ofile[fd] = file_dup(parent->ofile[fd]);
+    fs_proc_fork(p, parent);
+    memcpy(p->name, parent->name, sizeof p->name);
+    int pid = p->pid;
+    spin_lock(&ptable_lock);
+    p->parent = parent;
+    spin_unlock(&ptable_lock);
+    make_runnable(p);
+    return pid;
+}
+
+void proc_exit(int status)
+{
+    struct proc *p = myproc();
+    for (int fd = 0; fd < NOFILE; fd++) {
+        if (p->ofile[fd]) {
+            file_close(p->ofile[fd]);
+            p->ofile[fd] = NULL;
+        }
+    }
+    fs_proc_exit(p);
+    if (p == initproc) {
+        kprintf("init exited with status %d; syncing the disk\n", status);
+        fs_sync();
+        power_off(status);
+    }
+    as_activate(NULL);
+    as_destroy(p->as);
+    p->as = NULL;
+
+    spin_lock(&ptable_lock);
+    bool zombies = false;
+    for (struct proc *c = ptable; c < &ptable[NPROC]; c++) {
+        if (c->parent == p) {
+            c->parent = initproc;
+            zombies |= c->state == P_ZOMBIE;
+        }
+    }
+    spin_lock(&sched_lock);
+    p->xstatus = status;
+    p->state = P_ZOMBIE;
+    rq_block(p, mycpu(), true);
+    wakeup_locked(p->parent);
+    if (zombies)
+        wakeup_locked(initproc);
+    spin_unlock(&ptable_lock);
+    sched();
+    panic("zombie ran");
+}
+
+int proc_wait(uintptr_t ustatus)
+{
+    struct proc *p = myproc();
+    if (ustatus && (!as_lookup(p->as, ustatus, VM_W) || !as_lookup(p->as, ustatus + 3, VM_W)))
+        return KK_EFAULT; /* checked first: a failed wait never consumes a child */
+    spin_lock(&ptable_lock);
+    for (;;) {
+        bool have = false;
+        for (struct proc *c = ptable; c < &ptable[NPROC]; c++) {
+            if (c->parent != p)
+                continue;
+            have = true;
+            if (c->state != P_ZOMBIE)
+                continue;
+            /* the zombie holds sched_lock until it has left its stack */
+            spin_lock(&sched_lock);
+            spin_unlock(&sched_lock);
+            int pid = c->pid, st = c->xstatus;
+            c->parent = NULL;
+            proc_free(c);
+            spin_unlock(&ptable_lock);
+            if (ustatus && copyout(p->as, ustatus, &st, sizeof st) < 0)
+                return KK_EFAULT;
+            return pid;
+        }
+        if (!have || p->killed) {
+            spin_unlock(&ptable_lock);
+            return KK_ECHILD;
+        }
+        sleep_on(p, &ptable_lock);
+    }
+}
+
+int proc_setpriority(int prio)
+{
+    if (prio < 1 || prio > 1000)
+        return KK_EINVAL;
+    spin_lock(&sched_lock);
+    int rc = rq_set_priority(myproc(), prio);
+    spin_unlock(&sched_lock);
+    return rc;
+}

@@ -1,0 +1,125 @@
+/*
+ * rq_sched.c: per-CPU run queues from kernkit::sched. The fair class (EEVDF)
+ * by default, or the stride class ("sched=stride" on the kernel command
+ * line). A waking process goes to the CPU kk_sched_select_cpu() picks; an
+ * idle CPU pulls one process from the busiest queue, and CPU 0 balances
+ * every 10 ticks. All queues are guarded by sched_lock (one lock keeps the
+ * two-queue operations simple; the library itself takes no lock).
+ */
+#include "proc.h"
+#include "sched.h"
+
+static struct kk_sched sched;
+static struct kk_sched_rq rqs[MAXCPU];
+static const struct kk_sched_class *klass;
+static const struct kk_sched_class *const fair_classes[] = {&kk_sched_eevdf_class};
+static const struct kk_sched_class *const stride_classes[] = {&kk_sched_stride_class};
+
+static uint64_t clock_ns(void *ctx)
+{
+    (void)ctx;
+    uint64_t tb = boot_info.timebase ? boot_info.timebase : 10000000;
+    return rdtime() * (1000000000ull / tb);
+}
+
+int rq_init(const char *policy, int ncpu)
+{
+    bool stride = policy && !strcmp(policy, "stride");
+    struct kk_sched_config cfg = {
+        .size = sizeof cfg,
+        .clock_ns = clock_ns,
+        .classes = stride ? stride_classes : fair_classes,
+        .nr_classes = 1,
+    };
+    klass = cfg.classes[0];
+    return kk_sched_init(&sched, &cfg, rqs, (uint32_t)ncpu);
+}
+
+const char *rq_policy(void)
+{
+    return klass == &kk_sched_stride_class ? "stride (kernkit::sched)" : "eevdf (kernkit::sched)";
+}
+
+/* The stride class takes priorities 1..1024 directly; the fair class takes a
+ * nice value: pick the one whose weight is closest to priority * nice-0. */
+static int class_prio(int prio)
+{
+    if (klass == &kk_sched_stride_class)
+        return prio > KK_SCHED_STRIDE_PRIO_MAX ? KK_SCHED_STRIDE_PRIO_MAX : prio;
+    uint64_t want = (uint64_t)prio * KK_SCHED_NICE0_WEIGHT;
+    int best = 0;
+    uint64_t bestd = UINT64_MAX;
+    for (int nice = KK_SCHED_NICE_MIN; nice <= KK_SCHED_NICE_MAX; nice++) {
+        uint64_t w = kk_sched_nice_to_weight(nice);
+        uint64_t d = w > want ? w - want : want - w;
+        if (d < bestd)
+            bestd = d, best = nice;
+    }
+    return best;
+}
+
+void rq_proc_init(struct proc *p, struct proc *parent)
+{
+    p->priority = parent ? parent->priority : 1;
+    int rc = kk_sched_entity_init(&sched, &p->se.se, klass, class_prio(p->priority));
+    if (rc < 0)
+        panic("sched entity: %s", kk_strerror(rc));
+}
+
+void rq_wake(struct proc *p)
+{
+    int cpu = kk_sched_select_cpu(&sched, &p->se.se);
+    if (cpu < 0 || cpu >= ncpu)
+        cpu = 0;
+    int rc = kk_sched_enqueue(&rqs[cpu], &p->se.se, KK_SCHED_ENQ_WAKEUP);
+    if (rc < 0)
+        panic("enqueue pid %d: %s", p->pid, kk_strerror(rc));
+}
+
+void rq_block(struct proc *p, struct cpu *c, bool exiting)
+{
+    (void)c;
+    if (p->se.se.rq)
+        kk_sched_dequeue(p->se.se.rq, &p->se.se, exiting ? 0 : KK_SCHED_DEQ_SLEEP);
+}
+
+void rq_yield(struct proc *p, struct cpu *c)
+{
+    (void)p;
+    kk_sched_yield(&rqs[c->id]);
+}
+
+bool rq_queued(struct proc *p)
+{
+    return p->se.se.rq != NULL;
+}
+
+struct proc *rq_pick(struct cpu *c)
+{
+    struct kk_sched_rq *rq = &rqs[c->id];
+    struct kk_sched_entity *se = kk_sched_pick_next(rq);
+    if (!se) {
+        int busiest = kk_sched_find_busiest(&sched, (uint32_t)c->id);
+        if (busiest >= 0 && kk_sched_pull(rq, &rqs[busiest], 1) > 0)
+            se = kk_sched_pick_next(rq);
+    }
+    return se ? container_of(se, struct proc, se.se) : NULL;
+}
+
+bool rq_tick(struct cpu *c)
+{
+    if (c->id == 0 && c->ticks % 10 == 0) {
+        int busiest = kk_sched_find_busiest(&sched, 0);
+        if (busiest > 0)
+            kk_sched_pull(&rqs[0], &rqs[busiest], KK_SCHED_PULL_SCAN);
+    }
+    return kk_sched_tick(&rqs[c->id]);
+}
+
+int rq_set_priority(struct proc *p, int prio)
+{
+    int rc = kk_sched_set_priority(p->se.se.rq, &p->se.se, class_prio(prio));
+    if (rc == 0)
+        p->priority = prio;
+    return rc;
+}

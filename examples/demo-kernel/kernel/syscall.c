@@ -1,0 +1,310 @@
+/*
+ * syscall.c: system calls. Every user pointer goes through copyin/copyout/
+ * copyinstr, which check the process page table, so a bad pointer gives
+ * KK_EFAULT and never a kernel fault.
+ */
+#include "file.h"
+#include "fs.h"
+#include "mem.h"
+#include "proc.h"
+#include "sched.h"
+#include "syscall.h"
+#include "vm.h"
+
+#define ARG(n) (p->uctx.x[UCTX_A0 + (n)])
+#define IOBUF  4096
+
+static struct file *fd_file(struct proc *p, uint64_t fd)
+{
+    return fd < NOFILE ? p->ofile[fd] : NULL;
+}
+
+static int fd_alloc(struct proc *p, struct file *f)
+{
+    for (int fd = 0; fd < NOFILE; fd++) {
+        if (!p->ofile[fd]) {
+            p->ofile[fd] = f;
+            return fd;
+        }
+    }
+    return KK_EMFILE;
+}
+
+static int get_path(struct proc *p, uint64_t uva, char *buf)
+{
+    int n = copyinstr(p->as, buf, uva, MAXPATH);
+    return n < 0 ? n : 0;
+}
+
+static long sys_rw(struct proc *p, bool write)
+{
+    struct file *f = fd_file(p, ARG(0));
+    uintptr_t ubuf = ARG(1);
+    size_t n = ARG(2), done = 0;
+    if (!f)
+        return KK_EBADF;
+    if (n > 0x7fffffff)
+        return KK_EINVAL;
+    char *kbuf = kmalloc(IOBUF);
+    if (!kbuf)
+        return KK_ENOMEM;
+    long rc = 0;
+    while (done < n) {
+        size_t chunk = n - done < IOBUF ? n - done : IOBUF;
+        if (write) {
+            rc = copyin(p->as, kbuf, ubuf + done, chunk);
+            if (rc == 0)
+                rc = file_write(f, kbuf, chunk);
+        } else {
+            /* validate the destination first so no data is lost on EFAULT */
+            rc = as_lookup(p->as, ubuf + done, VM_W) &&
+                         as_lookup(p->as, ubuf + done + chunk - 1, VM_W)
+                     ? file_read(f, kbuf, chunk)
+                     : KK_EFAULT;
+            if (rc > 0 && copyout(p->as, ubuf + done, kbuf, (size_t)rc) < 0)
+                rc = KK_EFAULT;
+        }
+        if (rc <= 0)
+            break;
+        done += (size_t)rc;
+        if ((size_t)rc < chunk || f->type != F_FS)
+            break; /* short transfer, or a console / pipe: return what we have */
+    }
+    kfree(kbuf);
+    return done ? (long)done : rc;
+}
+
+static long sys_open(struct proc *p)
+{
+    char path[MAXPATH];
+    int flags = (int)ARG(1), rc = get_path(p, ARG(0), path);
+    if (rc < 0)
+        return rc;
+    struct file *f = file_alloc();
+    if (!f)
+        return KK_ENOMEM;
+    rc = fs_open(p, path, flags, &f->fs);
+    if (rc < 0) {
+        kfree(f);
+        return rc;
+    }
+    f->type = F_FS;
+    f->readable = (flags & O_ACCMODE) != O_WRONLY;
+    f->writable = (flags & O_ACCMODE) != O_RDONLY;
+    int fd = fd_alloc(p, f);
+    if (fd < 0)
+        file_close(f);
+    return fd;
+}
+
+static long sys_exec(struct proc *p)
+{
+    char path[MAXPATH];
+    int rc = get_path(p, ARG(0), path);
+    if (rc < 0)
+        return rc;
+    char *strs = kmalloc(MAXARG * MAXPATH), *argv[MAXARG + 1];
+    if (!strs)
+        return KK_ENOMEM;
+    int argc = 0;
+    argv[0] = NULL;
+    for (uintptr_t uargv = ARG(1); uargv; argc++) {
+        uint64_t ptr;
+        if (argc > MAXARG) {
+            rc = KK_E2BIG;
+            break;
+        }
+        if ((rc = copyin(p->as, &ptr, uargv + 8 * (uint64_t)argc, 8)) < 0)
+            break;
+        if (!ptr) {
+            argv[argc] = NULL;
+            break;
+        }
+        if (argc == MAXARG) {
+            rc = KK_E2BIG;
+            break;
+        }
+        argv[argc] = strs + argc * MAXPATH;
+        if ((rc = copyinstr(p->as, argv[argc], ptr, MAXPATH)) < 0)
+            break;
+        rc = 0;
+    }
+    if (rc == 0)
+        rc = exec_load(p, path, argv);
+    kfree(strs);
+    return rc;
+}
+
+static long sys_pipe(struct proc *p)
+{
+    struct file *rd, *wr;
+    int rc = file_pipe(&rd, &wr);
+    if (rc < 0)
+        return rc;
+    int fds[2] = {fd_alloc(p, rd), -1};
+    if (fds[0] >= 0)
+        fds[1] = fd_alloc(p, wr);
+    if (fds[1] < 0 || copyout(p->as, ARG(0), fds, sizeof fds) < 0) {
+        if (fds[0] >= 0)
+            p->ofile[fds[0]] = NULL;
+        if (fds[1] >= 0)
+            p->ofile[fds[1]] = NULL;
+        file_close(rd);
+        file_close(wr);
+        return fds[1] < 0 ? KK_EMFILE : KK_EFAULT;
+    }
+    return 0;
+}
+
+static long sys_sbrk(struct proc *p)
+{
+    int64_t n = (int64_t)ARG(0);
+    uintptr_t old = p->brk;
+    if (n > 0) {
+        if (n > (int64_t)(USTACK_TOP - (USTACK_PAGES + 1) * PGSIZE - old))
+            return KK_ENOMEM;
+        uintptr_t from = PGROUNDUP(old);
+        if (old + (uintptr_t)n > from) {
+            int rc = as_alloc(p->as, from, old + (uintptr_t)n - from, VM_R | VM_W);
+            if (rc < 0) {
+                as_free(p->as, from, old + (uintptr_t)n - from);
+                return KK_ENOMEM;
+            }
+        }
+    } else if (n < 0) {
+        if ((uint64_t)-n > old - p->heap_start)
+            return KK_EINVAL;
+        as_free(p->as, PGROUNDUP(old + (uintptr_t)n),
+                PGROUNDUP(old) - PGROUNDUP(old + (uintptr_t)n));
+    }
+    p->brk = old + (uintptr_t)n;
+    return (long)old;
+}
+
+static long sys_fstat(struct proc *p)
+{
+    struct file *f = fd_file(p, ARG(0));
+    struct stat st = {0};
+    if (!f)
+        return KK_EBADF;
+    int rc = 0;
+    if (f->type == F_FS)
+        rc = fs_fstat(f->fs, &st);
+    else
+        st.type = T_DEV;
+    if (rc < 0)
+        return rc;
+    return copyout(p->as, ARG(1), &st, sizeof st);
+}
+
+static long sys_getdents(struct proc *p)
+{
+    struct file *f = fd_file(p, ARG(0));
+    size_t n = ARG(2) < IOBUF ? ARG(2) : IOBUF;
+    if (!f || f->type != F_FS)
+        return KK_EBADF;
+    char *kbuf = kmalloc(IOBUF);
+    if (!kbuf)
+        return KK_ENOMEM;
+    int rc = fs_getdents(f->fs, kbuf, n);
+    if (rc > 0 && copyout(p->as, ARG(1), kbuf, (size_t)rc) < 0)
+        rc = KK_EFAULT;
+    kfree(kbuf);
+    return rc;
+}
+
+static long sys_path(struct proc *p, int (*op)(struct proc *, const char *))
+{
+    char path[MAXPATH];
+    int rc = get_path(p, ARG(0), path);
+    return rc < 0 ? rc : op(p, path);
+}
+
+static long sys_sysinfo(struct proc *p)
+{
+    struct sysinfo si = {0};
+    extern uint64_t boot_to_init;
+    si.timebase = boot_info.timebase;
+    si.boot_to_init = boot_to_init;
+    si.free_frames = mem_free_frames();
+    si.total_frames = mem_total_frames();
+    si.ncpu = (uint32_t)ncpu;
+    si.nproc = NPROC;
+    strncpy0(si.sched, rq_policy(), sizeof si.sched);
+    return copyout(p->as, ARG(0), &si, sizeof si);
+}
+
+long syscall_dispatch(struct proc *p)
+{
+    struct file *f;
+    switch (p->uctx.x[UCTX_A7]) {
+    case SYS_exit:
+        proc_exit((int)ARG(0));
+    case SYS_fork:
+        return proc_fork();
+    case SYS_exec:
+        return sys_exec(p);
+    case SYS_wait:
+        return proc_wait(ARG(0));
+    case SYS_getpid:
+        return p->pid;
+    case SYS_yield:
+        sched_yield();
+        return 0;
+    case SYS_sleep:
+        proc_sleep_ticks((ARG(0) * TICK_HZ + 999) / 1000);
+        return 0;
+    case SYS_setpriority:
+        return proc_setpriority((int)ARG(0));
+    case SYS_open:
+        return sys_open(p);
+    case SYS_close:
+        if (!(f = fd_file(p, ARG(0))))
+            return KK_EBADF;
+        p->ofile[ARG(0)] = NULL;
+        file_close(f);
+        return 0;
+    case SYS_read:
+        return sys_rw(p, false);
+    case SYS_write:
+        return sys_rw(p, true);
+    case SYS_lseek:
+        if (!(f = fd_file(p, ARG(0))))
+            return KK_EBADF;
+        return f->type == F_FS ? fs_lseek(f->fs, (int64_t)ARG(1), (int)ARG(2)) : KK_ESPIPE;
+    case SYS_fstat:
+        return sys_fstat(p);
+    case SYS_getdents:
+        return sys_getdents(p);
+    case SYS_mkdir:
+        return sys_path(p, fs_mkdir);
+    case SYS_unlink:
+        return sys_path(p, fs_unlink);
+    case SYS_chdir:
+        return sys_path(p, fs_chdir);
+    case SYS_dup: {
+        if (!(f = fd_file(p, ARG(0))))
+            return KK_EBADF;
+        int fd = fd_alloc(p, f);
+        if (fd >= 0)
+            file_dup(f);
+        return fd;
+    }
+    case SYS_pipe:
+        return sys_pipe(p);
+    case SYS_sbrk:
+        return sys_sbrk(p);
+    case SYS_uptime:
+        return (long)rdtime();
+    case SYS_getcwd: {
+        size_t len = strlen(p->cwd_path) + 1;
+        if (len > ARG(1))
+            return KK_ERANGE;
+        return copyout(p->as, ARG(0), p->cwd_path, len);
+    }
+    case SYS_sysinfo:
+        return sys_sysinfo(p);
+    default:
+        return KK_ENOSYS;
+    }
+}
