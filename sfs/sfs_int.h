@@ -138,6 +138,16 @@ int op_remove(struct kk_sfs_inode *dir, const char *name, bool want_dir);
 int op_rename(struct kk_sfs_inode *odir, const char *oname, struct kk_sfs_inode *ndir,
               const char *nname);
 
+/* FNV-1a of a name of @len bytes (directory name tables, fsck). */
+static inline uint32_t sfs_name_hash(const char *name, size_t len)
+{
+    uint32_t h = 2166136261u;
+    size_t i;
+    for (i = 0; i < len; i++)
+        h = (h ^ (uint8_t)name[i]) * 16777619u;
+    return h;
+}
+
 static inline uint32_t ceil_blocks(uint64_t bytes)
 {
     return (uint32_t)((bytes + KK_SFS_BLKSIZE - 1) / KK_SFS_BLKSIZE);
