@@ -524,6 +524,97 @@ static void test_many_entries(void **state)
     assert_int_equal(st.blocks, 1102);
 }
 
+static uint32_t ino_of(struct kk_sfs_inode *dir, const char *name)
+{
+    struct kk_sfs_inode *ip;
+    struct kk_sfs_stat st;
+    assert_int_equal(kk_sfs_lookup(dir, name, &ip), 0);
+    assert_int_equal(kk_sfs_stat(ip, &st), 0);
+    kk_sfs_put(ip);
+    return (uint32_t)st.ino;
+}
+
+/* Name of the entry in slot @slot (cookies are slot numbers). */
+static void name_at(struct kk_sfs_inode *dir, uint32_t slot, char *out)
+{
+    struct kk_sfs_dirent d;
+    uint32_t c = slot;
+    assert_int_equal(kk_sfs_readdir(dir, &c, &d), 1);
+    assert_int_equal(c, slot + 1);
+    strcpy(out, d.name);
+}
+
+/* The in-memory name index gives the same answers as the slot scan. */
+static void test_dir_index(void **state)
+{
+    struct env *e = *state;
+    struct kk_sfs_inode *big, *ip;
+    uint32_t inos[200];
+    char name[32], got[300];
+    int n = 200;
+    assert_int_equal(kk_sfs_mkdir(e->root, "big", &big), 0);
+    for (int i = 0; i < n; i++) {
+        snprintf(name, sizeof(name), "f%d", i);
+        assert_int_equal(kk_sfs_create(big, name, &ip), 0);
+        inos[i] = ino_of(big, name);
+        kk_sfs_put(ip);
+        if (i % 37 == 0)
+            assert_int_equal(kk_sfs_create(big, name, NULL), KK_EEXIST);
+    }
+    assert_int_equal(kk_sfs_check(e->fs), 0); /* also checks the index */
+    for (int i = 0; i < n; i++) {
+        snprintf(name, sizeof(name), "f%d", i);
+        assert_int_equal(ino_of(big, name), inos[i]);
+    }
+    assert_int_equal(kk_sfs_lookup(big, "f200", &ip), KK_ENOENT);
+    assert_int_equal(kk_sfs_lookup(big, "..", &ip), 0);
+    kk_sfs_put(ip);
+    /* freed slots are reused lowest first, as with the scan */
+    assert_int_equal(kk_sfs_unlink(big, "f150"), 0);
+    assert_int_equal(kk_sfs_unlink(big, "f10"), 0);
+    assert_int_equal(kk_sfs_unlink(big, "f50"), 0);
+    assert_int_equal(kk_sfs_lookup(big, "f10", &ip), KK_ENOENT);
+    assert_int_equal(kk_sfs_check(e->fs), 0);
+    assert_int_equal(kk_sfs_create(big, "n1", NULL), 0);
+    assert_int_equal(kk_sfs_create(big, "n2", NULL), 0);
+    name_at(big, 2 + 10, got);
+    assert_string_equal(got, "n1");
+    name_at(big, 2 + 50, got);
+    assert_string_equal(got, "n2");
+    /* rename over an existing name, within and into the directory */
+    assert_int_equal(kk_sfs_rename(big, "f20", big, "f30"), 0);
+    assert_int_equal(ino_of(big, "f30"), inos[20]);
+    assert_int_equal(kk_sfs_lookup(big, "f20", &ip), KK_ENOENT);
+    assert_int_equal(kk_sfs_create(e->root, "outside", NULL), 0);
+    assert_int_equal(kk_sfs_rename(e->root, "outside", big, "f40"), 0);
+    assert_int_equal(kk_sfs_lookup(big, "f40", &ip), 0);
+    kk_sfs_put(ip);
+    assert_int_equal(kk_sfs_check(e->fs), 0);
+    /* without memory for the index, lookups fall back to the scan */
+    kk_sfs_put(big);
+    remount(e);
+    assert_int_equal(kk_sfs_lookup(e->root, "big", &big), 0);
+    e->tp.fail_alloc_at = e->tp.allocs + 1; /* the index of "big" */
+    assert_int_equal(ino_of(big, "f199"), inos[199]);
+    assert_int_equal(kk_sfs_create(big, "n3", NULL), 0);
+    name_at(big, 2 + 20, got); /* f20 was renamed away: the lowest free slot */
+    assert_string_equal(got, "n3");
+    e->tp.fail_alloc_at = 0;
+    assert_int_equal(ino_of(big, "f198"), inos[198]);
+    assert_int_equal(kk_sfs_check(e->fs), 0);
+    for (int i = 0; i < n; i++) {
+        snprintf(name, sizeof(name), "f%d", i);
+        int rc = kk_sfs_unlink(big, name);
+        assert_true(rc == 0 || (rc == KK_ENOENT && (i == 10 || i == 20 || i == 50 || i == 150)));
+    }
+    assert_int_equal(kk_sfs_unlink(big, "n1"), 0);
+    assert_int_equal(kk_sfs_unlink(big, "n2"), 0);
+    assert_int_equal(kk_sfs_unlink(big, "n3"), 0);
+    assert_int_equal(kk_sfs_check(e->fs), 0);
+    kk_sfs_put(big);
+    assert_int_equal(kk_sfs_rmdir(e->root, "big"), 0);
+}
+
 static void log_line(void *ctx, const char *msg)
 {
     char *buf = ctx;
@@ -666,6 +757,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_fsck_duplicate_names, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dir_index, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fsck_lost_found, setup, teardown),
         cmocka_unit_test_setup_teardown(test_format_layout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rw_holes_sizes, setup, teardown),
