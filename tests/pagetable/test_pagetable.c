@@ -76,23 +76,9 @@ static uint64_t hi_va(const struct fx *x, uint64_t off)
     return (~0ull << (x->vb - 1)) + off;
 }
 
-/* The contract's flag mapping, from docs/pagetable.md. */
 static unsigned expect_flags(enum kk_pt_format f, unsigned req)
 {
-    if (req & KK_PT_DEVICE)
-        req &= ~KK_PT_UNCACHED;
-    switch (f) {
-    case KK_PT_SV39:
-    case KK_PT_SV48:
-    case KK_PT_SV57:
-        return req;
-    case KK_PT_AARCH64_4K:
-        return (req & KK_PT_W) ? req : (req & ~KK_PT_D);
-    case KK_PT_I386:
-        return req | KK_PT_X;
-    default:
-        return req;
-    }
+    return ref_expect_flags(f, req);
 }
 
 static uint64_t seed_mix(void)
