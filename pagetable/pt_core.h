@@ -125,6 +125,16 @@ static inline void pt_publish(const struct kk_pt_desc *d, void *t, unsigned i, u
         (void)__atomic_exchange_n((uint32_t *)t + i, (uint32_t)e, __ATOMIC_RELEASE);
 }
 
+/* The MMU will not write this valid leaf (A set; D set, or never set by
+ * hardware): a plain store cannot lose a concurrent A/D update. */
+static inline bool pt_hw_stable(const struct kk_pt_desc *d, uint64_t e)
+{
+    if (!(e & d->hw_a))
+        return false;
+    return (e & d->hw_d_mask) == d->hw_d_done ||
+           (d->hw_w_mask && (e & d->hw_w_mask) != d->hw_w_val);
+}
+
 /* Compare-and-swap (release on success); on failure *old receives the current entry. */
 static inline bool pt_cas(const struct kk_pt_desc *d, void *t, unsigned i, uint64_t *old,
                           uint64_t e)

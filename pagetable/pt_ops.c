@@ -89,6 +89,9 @@ static void rewrite_leaf(struct mod_op *o, void *t, unsigned i, unsigned l, uint
             ne = (e & d->addr_mask) | d->encode(new_flags(o, f), l);
             pt_flush_now(o->pt, va);
             pt_wr(d, t, i, ne);
+        } else if (pt_hw_stable(d, e)) {
+            pt_wr(d, t, i, ne); /* the MMU never writes this entry: no CAS needed */
+            pt_flush_add(o->fb, va);
         } else if (!pt_cas(d, t, i, &e, ne)) {
             continue;
         } else {
