@@ -184,15 +184,27 @@ static void *try_alloc(struct kk_heap *h, unsigned o, unsigned a)
     return NULL;
 }
 
+/* Largest block in bytes (capped so that sizes below it never overflow). */
+static size_t heap_limit(const struct kk_heap *h)
+{
+    unsigned lbits = h->shift + h->max_order;
+    return (size_t)1 << (lbits < sizeof(size_t) * 8 - 2 ? lbits : sizeof(size_t) * 8 - 2);
+}
+
+/* Block order for size bytes (size <= heap_limit(h)). */
+static unsigned size_order(const struct kk_heap *h, size_t size)
+{
+    return clog2_64(((uint64_t)size + ((uint64_t)1 << h->shift) - 1) >> h->shift);
+}
+
 static void *heap_alloc(struct kk_heap *h, size_t size, size_t align)
 {
     if (!heap_ok(h) || size == 0 || (align & (align - 1)))
         return NULL;
-    unsigned lbits = h->shift + h->max_order;
-    size_t limit = (size_t)1 << (lbits < sizeof(size_t) * 8 - 2 ? lbits : sizeof(size_t) * 8 - 2);
+    size_t limit = heap_limit(h);
     if (size > limit || align > limit)
         return NULL;
-    unsigned o = clog2_64(((uint64_t)size + ((uint64_t)1 << h->shift) - 1) >> h->shift);
+    unsigned o = size_order(h, size);
     unsigned a = align > ((size_t)1 << h->shift) ? ilog2_64(align) - h->shift : 0;
     for (int tries = 0;; tries++) {
         hlock(h);
@@ -277,9 +289,9 @@ void *kk_heap_realloc(struct kk_heap *h, void *ptr, size_t size)
         kk_heap_free(h, ptr);
         return NULL;
     }
-    if (!heap_ok(h))
+    if (!heap_ok(h) || size > heap_limit(h)) /* too big: ptr is left alone */
         return NULL;
-    unsigned o = clog2_64(((uint64_t)size + ((uint64_t)1 << h->shift) - 1) >> h->shift);
+    unsigned o = size_order(h, size);
     hlock(h);
     struct kk_heap_region *r = find_block(h, ptr, &i);
     if (!r) {

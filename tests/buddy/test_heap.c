@@ -181,8 +181,10 @@ static void realloc_paths(void **state)
     for (int i = 0; i < 120; i++)
         assert_int_equal(q[i], (unsigned char)i);
     assert_int_equal(kk_heap_usable_size(&h, q), 8192);
-    assert_null(kk_heap_realloc(&h, q + 16, 10)); /* invalid: left alone */
-    assert_null(kk_heap_realloc(&h, q, 1 << 20)); /* too big: q survives */
+    assert_null(kk_heap_realloc(&h, q + 16, 10));  /* invalid: left alone */
+    assert_null(kk_heap_realloc(&h, q, 1 << 20));  /* too big: q survives */
+    assert_null(kk_heap_realloc(&h, q, SIZE_MAX)); /* must not wrap to a tiny size */
+    assert_null(kk_heap_realloc(&h, q, SIZE_MAX - 8));
     assert_int_equal(kk_heap_usable_size(&h, q), 8192);
     assert_null(kk_heap_realloc(&h, q, 0)); /* frees */
     kk_heap_stats(&h, &st);

@@ -234,6 +234,11 @@ static void heap_op(unsigned op, unsigned x, unsigned y)
             REQUIRE(S.hp[s][j] == (unsigned char)(s + j));
         if (kk_heap_usable_size(&S.heap, S.hp[s]) > 16) /* interior pointer */
             REQUIRE(kk_heap_free(&S.heap, S.hp[s] + 16) == KK_EINVAL);
+        if ((op & 1) && (x >> 12) == 0xF) { /* sizes that would wrap: refused, block intact */
+            REQUIRE(kk_heap_realloc(&S.heap, S.hp[s], SIZE_MAX - y) == NULL);
+            REQUIRE(kk_heap_usable_size(&S.heap, S.hp[s]) >= S.hsize[s]);
+            return;
+        }
         if (op & 1) {
             unsigned char *q = kk_heap_realloc(&S.heap, S.hp[s], n);
             if (!q)
