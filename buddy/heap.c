@@ -358,7 +358,7 @@ int kk_heap_check(struct kk_heap *h)
             rc = eng_check(&r->e);
         prev_end = r->mem + r->size;
     }
-    if (rc == 0 && n != h->nregions)
+    if (rc == 0 && (n != h->nregions || kk_rb_check(&h->regions, NULL, NULL) != (long)n))
         rc = KK_ECORRUPT;
     hunlock(h);
     return rc;

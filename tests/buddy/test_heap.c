@@ -405,6 +405,11 @@ static void check_detects_corruption(void **state)
     h.nregions++;
     assert_int_equal(kk_heap_check(&h), KK_ECORRUPT);
     h.nregions--;
+    struct kk_rb_node *leftmost = h.regions.leftmost; /* the region tree is checked too */
+    h.regions.leftmost = NULL;
+    assert_int_equal(kk_heap_check(&h), KK_ECORRUPT);
+    h.regions.leftmost = leftmost;
+    assert_int_equal(kk_heap_check(&h), 0);
     assert_int_equal(kk_heap_free(&h, p), 0);
 }
 
