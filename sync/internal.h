@@ -31,6 +31,19 @@
 #else
 #define SYNC_UP 0
 #endif
+/* Compiler-only barrier: keeps a UP critical section between the plain flag
+ * updates (or the guard) even when the guard makes no calls. No instruction. */
+#define UP_BARRIER() __atomic_signal_fence(__ATOMIC_SEQ_CST)
+/*
+ * Store to state that, on a UP build, only the guard holder writes (spinlock
+ * flags, debug maps): a plain volatile store there, because gcc 12 emits
+ * amoswap even for relaxed atomic stores on riscv64; relaxed atomic on SMP.
+ */
+#if SYNC_UP
+#define ST_UP(p, v) (*(volatile __typeof__(*(p)) *)(p) = (v))
+#else
+#define ST_UP(p, v) ST_RLX(p, v)
+#endif
 
 #ifdef KK_SYNC_DEBUG
 #define SYNC_DEBUG 1

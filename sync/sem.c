@@ -48,7 +48,7 @@ int units_take(struct kk_waitq *wq, int32_t *count, const uint32_t *all, uint64_
     if (all && LD_ACQ(all)) {
         rc = 0;
     } else if (*count > 0) {
-        ST_RLX(count, *count - 1);
+        ST_UP(count, *count - 1);
     } else if (wq_expired(wq->plat, deadline)) {
         rc = busy_rc;
     } else {
@@ -78,7 +78,7 @@ int units_give(struct kk_waitq *wq, int32_t *count, bool to_all)
     if (*count == KK_SEM_MAX)
         rc = KK_EOVERFLOW;
     else
-        ST_RLX(count, *count + 1);
+        ST_UP(count, *count + 1);
 out:
     wq_unlock(wq, f);
     return rc;
