@@ -167,7 +167,10 @@ void wq_wake(struct kk_waitq *wq, struct kk_waiter *w, int status);
 int wq_sleep(struct kk_waitq *wq, struct kk_waiter *w, unsigned long *flags, uint64_t deadline);
 int sync_plat_sleepers(const struct kk_sync_platform *p);
 int units_take(struct kk_waitq *wq, int32_t *count, const uint32_t *all, uint64_t deadline,
-               int busy_rc);
+               int busy_rc, int32_t *pending);
+void sem_pending_add(struct kk_sem *s, int32_t *pending);
+int sem_pending_give(struct kk_sem *s, int32_t *pending);
+int sem_pending_take(struct kk_sem *s, int32_t *pending, uint64_t deadline);
 int units_give(struct kk_waitq *wq, int32_t *count, bool to_all);
 
 #endif
