@@ -102,9 +102,10 @@ struct kk_sched_stride_se {
 struct kk_sched_fair_se {
     uint64_t vruntime;     /**< Virtual runtime (ns * 1024 / weight). */
     uint64_t deadline;     /**< Virtual deadline = eligible time + request / weight. */
-    uint64_t min_deadline; /**< Smallest deadline in its subtree (tree augmentation). */
+    uint64_t min_vruntime; /**< Smallest vruntime in its subtree (tree augmentation). */
     int64_t vlag;          /**< Virtual lag saved at dequeue, restored at enqueue. */
     uint32_t weight;       /**< Weight from the nice value (nice 0 = 1024). */
+    uint32_t inv_weight;   /**< ceil(2^32 / weight): turns divisions by the weight into products. */
 };
 
 /** Per-entity state of the EDF class (set by kk_sched_dl_admit()). */
@@ -167,7 +168,7 @@ struct kk_sched_stride_rq {
 
 /** Per-run-queue state of the fair (EEVDF) class. */
 struct kk_sched_fair_rq {
-    struct kk_rb_root tree;  /**< Queued entities (not the running one) by vruntime. */
+    struct kk_rb_root tree;  /**< Queued entities (not the running one) by virtual deadline. */
     uint64_t zero_v;         /**< Reference virtual time: keys are vruntime - zero_v. */
     int64_t sum_wkey;        /**< Sum of weight * key over runnable entities (incl. running). */
     uint64_t sum_w;          /**< Sum of weights over runnable entities (incl. running). */
