@@ -47,6 +47,34 @@ uint32_t kk_sched_nice_to_weight(int nice)
     return nice_weight[nice - KK_SCHED_NICE_MIN];
 }
 
+int kk_sched_weight_to_nice(uint64_t weight)
+{
+    int lo = 0, hi = 39; /* nice_weight[] decreases: find the first index with weight >= w[i] */
+
+    if (weight >= nice_weight[0])
+        return KK_SCHED_NICE_MIN;
+    if (weight <= nice_weight[39])
+        return KK_SCHED_NICE_MAX;
+    while (lo < hi) { /* invariant: w[hi] <= weight, w[lo - 1] > weight */
+        int mid = (lo + hi) / 2;
+        if (nice_weight[mid] <= weight)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    /* w[lo] <= weight < w[lo - 1] (lo >= 1): heavier one if weight^2 >= w[lo] * w[lo - 1] */
+    if (weight * weight >= (uint64_t)nice_weight[lo] * nice_weight[lo - 1])
+        lo--;
+    return lo + KK_SCHED_NICE_MIN;
+}
+
+int kk_sched_prio_to_nice(int prio)
+{
+    if (prio < 1)
+        prio = 1;
+    return kk_sched_weight_to_nice((uint64_t)prio * KK_SCHED_NICE0_WEIGHT);
+}
+
 /* ceil(2^32 / w): vdelta() multiplies by it instead of dividing (as Linux's wmult). */
 static inline uint32_t inv_weight(uint32_t w)
 {
