@@ -17,7 +17,7 @@
  * migration keep it), scaled by (W + w) / W so that the restored entity's
  * lag is exactly the saved one, and clamped to two slices.
  *
- * Queued entities sit in a red-black tree ordered by virtual deadline (equal
+ * Queued entities sit in a balanced tree ordered by virtual deadline (equal
  * deadlines in arrival order) and augmented with the minimum vruntime of each
  * subtree (as Linux since 6.8). The pick takes the cached leftmost node when it
  * is eligible, O(1); otherwise one descent finds the leftmost eligible node:
