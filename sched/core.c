@@ -151,7 +151,7 @@ static uint64_t update_clock(struct kk_sched_rq *rq)
 }
 
 /* Charge the running entity for the time since it was last charged. */
-static void charge_curr(struct kk_sched_rq *rq)
+static inline void charge_curr(struct kk_sched_rq *rq)
 {
     struct kk_sched_entity *se = rq->curr;
     uint64_t delta;
