@@ -75,7 +75,7 @@ static inline void set_child(node_t *n, int dir, node_t *c)
 /* Rotate @x towards side @dir (0 = left rotation): its child on the other side takes its
  * place. Refreshes both nodes' augmented values, lower one first. Balance factors are the
  * caller's. */
-static void rotate(struct kk_rb_root *root, node_t *x, int dir, kk_rb_update_fn update)
+static inline void rotate(struct kk_rb_root *root, node_t *x, int dir, kk_rb_update_fn update)
 {
     node_t *y = child(x, !dir);
     node_t *p = kk_rb_parent(x);
@@ -107,8 +107,8 @@ static void propagate(node_t *n, kk_rb_update_fn update, bool early)
 /* @p is unbalanced by 2 towards side @s (1 = right heavy): rotate it back. Returns the new root
  * of the subtree; *@shrunk tells whether the subtree is now one lower than before the rotation
  * (always after an insert, depends on the heavy child after an erase). */
-static node_t *rebalance(struct kk_rb_root *root, node_t *p, int s, kk_rb_update_fn update,
-                         bool *shrunk)
+static inline node_t *rebalance(struct kk_rb_root *root, node_t *p, int s, kk_rb_update_fn update,
+                                bool *shrunk)
 {
     int sign = s ? 1 : -1;
     node_t *c = child(p, s), *g;
