@@ -94,7 +94,7 @@ static int lock_slow(struct kk_mutex *m, uintptr_t me, uint64_t deadline)
 }
 
 static __attribute__((noinline)) int lock_common(struct kk_mutex *m, uint64_t deadline, bool try,
-                                                 void *site)
+                                                 site_t site)
 {
     const struct kk_sync_platform *p;
     uintptr_t me, v = 0;
@@ -132,22 +132,11 @@ static inline bool lock_fast(struct kk_mutex *m)
            CAS(&m->owner, &v, (uintptr_t)m->wq.plat->current(m->wq.plat->ctx), __ATOMIC_ACQUIRE);
 }
 
-int kk_mutex_lock(struct kk_mutex *m)
-{
-    if (lock_fast(m))
-        return 0;
-    return lock_common(m, KK_SYNC_FOREVER, false, SITE());
-}
-
-int kk_mutex_lock_timeout(struct kk_mutex *m, uint64_t deadline)
-{
-    return lock_common(m, deadline, false, SITE());
-}
-
-int kk_mutex_trylock(struct kk_mutex *m)
-{
-    return lock_common(m, KK_SYNC_FOREVER, true, SITE());
-}
+SITED(kk_mutex_lock, lock_fast(m) ? 0 : lock_common(m, KK_SYNC_FOREVER, false, site),
+      struct kk_mutex *m)
+SITED(kk_mutex_lock_timeout, lock_common(m, deadline, false, site), struct kk_mutex *m,
+      uint64_t deadline)
+SITED(kk_mutex_trylock, lock_common(m, KK_SYNC_FOREVER, true, site), struct kk_mutex *m)
 
 static __attribute__((noinline)) void unlock_slow(struct kk_mutex *m)
 {
@@ -169,7 +158,7 @@ static __attribute__((noinline)) void unlock_slow(struct kk_mutex *m)
     wq_unlock(&m->wq, f);
 }
 
-static __attribute__((noinline)) int unlock_checked(struct kk_mutex *m, void *site)
+static __attribute__((noinline)) int unlock_checked(struct kk_mutex *m, site_t site)
 {
     const struct kk_sync_platform *p;
     uintptr_t me, v;
@@ -193,16 +182,17 @@ static __attribute__((noinline)) int unlock_checked(struct kk_mutex *m, void *si
     return 0;
 }
 
-int kk_mutex_unlock(struct kk_mutex *m)
+/* Release builds: owner -> 0 succeeds only for the owner with no waiters. */
+static inline bool unlock_fast(struct kk_mutex *m)
 {
-    /* Release builds: owner -> 0 succeeds only for the owner with no waiters. */
-    if (!SYNC_DEBUG && m && m->wq.magic == WQ_MAGIC) {
-        uintptr_t v = (uintptr_t)m->wq.plat->current(m->wq.plat->ctx);
-        if (CAS(&m->owner, &v, 0, __ATOMIC_RELEASE))
-            return 0;
-    }
-    return unlock_checked(m, SITE());
+    uintptr_t v;
+    if (SYNC_DEBUG || !m || m->wq.magic != WQ_MAGIC)
+        return false;
+    v = (uintptr_t)m->wq.plat->current(m->wq.plat->ctx);
+    return CAS(&m->owner, &v, 0, __ATOMIC_RELEASE);
 }
+
+SITED(kk_mutex_unlock, unlock_fast(m) ? 0 : unlock_checked(m, site), struct kk_mutex *m)
 
 void *kk_mutex_owner(const struct kk_mutex *m)
 {
