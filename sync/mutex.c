@@ -9,7 +9,9 @@
  *
  * Unlock either wakes the oldest waiter, which competes again (default), or
  * with KK_MUTEX_FIFO stores the waiter as the new owner before waking it
- * (status HANDOFF), so nobody can barge in.
+ * (status HANDOFF), so nobody can barge in. KK_MUTEX_ADAPTIVE lockers spin
+ * (bounded, while the owner runs) before taking the sleeping slow path; the
+ * uncontended fast paths are unchanged.
  */
 #include "internal.h"
 
@@ -24,7 +26,7 @@ static bool mutex_ok(const struct kk_mutex *m)
 int kk_mutex_init(struct kk_mutex *m, const struct kk_sync_platform *plat, uint32_t flags)
 {
     int rc;
-    if (!m || (flags & ~KK_MUTEX_FIFO))
+    if (!m || (flags & ~(KK_MUTEX_FIFO | KK_MUTEX_ADAPTIVE)))
         return KK_EINVAL;
     rc = wq_init(&m->wq, plat);
     if (rc)
@@ -93,6 +95,35 @@ static int lock_slow(struct kk_mutex *m, uintptr_t me, uint64_t deadline)
     return rc;
 }
 
+#define DEFAULT_MUTEX_SPIN 1000u
+
+/*
+ * KK_MUTEX_ADAPTIVE: spin while the mutex is held by a running owner, for a
+ * bounded number of relax steps; true if we took it. A free word with
+ * WAITERS set is left to lock_slow() (it must be taken under the queue
+ * lock); so is our own ownership (KK_EDEADLK there).
+ */
+static bool spin_for_owner(struct kk_mutex *m, uintptr_t me)
+{
+    const struct kk_sync_platform *p = m->wq.plat;
+    uint32_t n = p->mutex_spin ? p->mutex_spin : DEFAULT_MUTEX_SPIN;
+
+    while (n--) {
+        uintptr_t v = LD_RLX(&m->owner);
+        if (v == 0) {
+            if (CAS(&m->owner, &v, me, __ATOMIC_ACQUIRE))
+                return true;
+            continue;
+        }
+        if ((v & ~MW) == 0 || (v & ~MW) == me)
+            return false;
+        if (p->owner_running && !p->owner_running(p->ctx, (void *)(v & ~MW)))
+            return false;
+        relax(p);
+    }
+    return false;
+}
+
 static __attribute__((noinline)) int lock_common(struct kk_mutex *m, uint64_t deadline, bool try,
                                                  site_t site)
 {
@@ -113,6 +144,8 @@ static __attribute__((noinline)) int lock_common(struct kk_mutex *m, uint64_t de
         rc = 0;
     } else if (try) {
         rc = (v & ~MW) == me ? KK_EDEADLK : KK_EBUSY;
+    } else if ((m->flags & KK_MUTEX_ADAPTIVE) && deadline != 0 && spin_for_owner(m, me)) {
+        rc = 0;
     } else {
         rc = lock_slow(m, me, deadline);
     }

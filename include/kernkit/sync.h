@@ -128,6 +128,17 @@ struct kk_sync_platform {
     void (*report)(void *ctx, const struct kk_sync_report *r);
     /** Debug builds: spin iterations before the watchdog reports a lockup (0 = 1<<24). */
     uint32_t spin_limit;
+    /**
+     * Optional: is @p thread running on a CPU right now? A KK_MUTEX_ADAPTIVE
+     * mutex stops spinning (and sleeps) as soon as this returns false for
+     * the owner. @p thread held the mutex a moment ago but may have exited
+     * since: the host must make the call safe for such a handle (e.g. free
+     * thread control blocks only after a grace period, or look the handle
+     * up in a table of live threads). NULL: spin for @c mutex_spin only.
+     */
+    bool (*owner_running)(void *ctx, void *thread);
+    /** Relax steps a KK_MUTEX_ADAPTIVE mutex spins before sleeping (0 = 1000). */
+    uint32_t mutex_spin;
 };
 
 /**
@@ -547,11 +558,21 @@ KK_API int kk_waitq_wake_all(struct kk_waitq *wq);
 
 /** kk_mutex_init() flag: hand the mutex to the oldest waiter on unlock (no barging). */
 #define KK_MUTEX_FIFO 1u
+/**
+ * kk_mutex_init() flag: spin-then-sleep. A locker that finds the mutex held
+ * first spins (cpu_relax) for up to kk_sync_platform::mutex_spin steps while
+ * the owner runs (kk_sync_platform::owner_running, if given) and takes the
+ * mutex if it is freed meanwhile; then it sleeps as usual. Pays off when
+ * critical sections are shorter than a sleep/wake-up. Never spins for
+ * trylock or a deadline already past. With KK_MUTEX_FIFO a spinner only takes
+ * a mutex nobody sleeps on.
+ */
+#define KK_MUTEX_ADAPTIVE 2u
 
 /** @brief A sleeping mutex. Initialise with kk_mutex_init(). */
 struct kk_mutex {
     uintptr_t owner;    /**< Owner thread handle | 1 when threads wait; 0 when free. */
-    uint32_t flags;     /**< KK_MUTEX_FIFO or 0. */
+    uint32_t flags;     /**< KK_MUTEX_FIFO and/or KK_MUTEX_ADAPTIVE, or 0. */
     struct kk_waitq wq; /**< Sleeping lockers. */
     KK_SYNC_DEP_FIELD_
 };
@@ -561,7 +582,8 @@ struct kk_mutex {
  * @param m the mutex (caller-owned).
  * @param plat the platform; must outlive the mutex.
  * @param flags 0 (waiters woken on unlock compete with new lockers: fastest)
- *        or KK_MUTEX_FIFO (ownership handed to the oldest waiter: fair).
+ *        or KK_MUTEX_FIFO (ownership handed to the oldest waiter: fair),
+ *        optionally or-ed with KK_MUTEX_ADAPTIVE (spin before sleeping).
  * @return 0; KK_EINVAL (NULL, bad platform, unknown flags); KK_ENOTSUP (see kk_waitq_init()).
  */
 KK_API int kk_mutex_init(struct kk_mutex *m, const struct kk_sync_platform *plat, uint32_t flags);
