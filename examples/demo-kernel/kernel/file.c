@@ -56,7 +56,8 @@ static void pipe_close(struct pipe *pi, bool writer)
         pi->readopen = false;
     bool last = !pi->readopen && !pi->writeopen;
     spin_unlock(&pi->lock);
-    wakeup(writer ? (void *)&pi->nread : (void *)&pi->nwrite);
+    /* readers sleep on nwrite, writers on nread: wake the other side */
+    wakeup(writer ? (void *)&pi->nwrite : (void *)&pi->nread);
     if (last)
         kfree(pi);
 }

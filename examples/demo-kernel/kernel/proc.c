@@ -66,7 +66,13 @@ void scheduler(void)
             as_activate(NULL);
         }
         spin_unlock(&sched_lock);
-        if (!p)
+        if (p)
+            continue;
+        /* Idle: wfi with interrupts masked, so a wake-up IPI that arrives
+         * after the check still ends the wfi (it stays pending in sip) and is
+         * taken at intr_on() at the top of the loop. */
+        intr_off();
+        if (rq_idle_empty(c))
             __asm__ volatile("wfi");
     }
 }

@@ -71,9 +71,24 @@ void rq_wake(struct proc *p)
     int cpu = kk_sched_select_cpu(&sched, &p->se.se);
     if (cpu < 0 || cpu >= ncpu)
         cpu = 0;
-    int rc = kk_sched_enqueue(&rqs[cpu], &p->se.se, KK_SCHED_ENQ_WAKEUP);
+    struct kk_sched_rq *rq = &rqs[cpu];
+    int rc = kk_sched_enqueue(rq, &p->se.se, KK_SCHED_ENQ_WAKEUP);
     if (rc < 0)
         panic("enqueue pid %d: %s", p->pid, kk_strerror(rc));
+    /* An idle hart sleeps in wfi until an interrupt: kick it now rather than
+     * at its next tick; a busy one only if the newcomer should preempt. */
+    if (cpu != mycpu()->id && (!rq->curr || rq->need_resched))
+        sbi_send_ipi(cpus[cpu].hartid);
+}
+
+bool rq_need_resched(struct cpu *c)
+{
+    return __atomic_load_n(&rqs[c->id].need_resched, __ATOMIC_RELAXED);
+}
+
+bool rq_idle_empty(struct cpu *c)
+{
+    return __atomic_load_n(&rqs[c->id].nr_running, __ATOMIC_ACQUIRE) == 0;
 }
 
 void rq_block(struct proc *p, struct cpu *c, bool exiting)

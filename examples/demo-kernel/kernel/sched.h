@@ -18,6 +18,8 @@ void rq_yield(struct proc *p, struct cpu *c);
 struct proc *rq_pick(struct cpu *c); /* next to run on c; the previous one is put back */
 bool rq_queued(struct proc *p);      /* on a queue (waiting or running)? */
 bool rq_tick(struct cpu *c);         /* account a tick; true = reschedule */
+bool rq_need_resched(struct cpu *c); /* the running process should give way (no lock) */
+bool rq_idle_empty(struct cpu *c);   /* nothing queued on c: safe to wfi (no lock) */
 int rq_set_priority(struct proc *p, int prio);
 const char *rq_policy(void);
 
