@@ -2,10 +2,12 @@
  * proc.c: processes and the per-hart scheduler loop.
  *
  * Locks: ptable_lock guards the process table, pids and parent links;
- * sched_lock guards every state/chan field and the run queues, and is held
- * across context_switch() (taken by the thread switching out, released by
- * the side switched in), so no hart can run a process whose registers are
- * not saved yet. Order: any lock -> ptable_lock -> sched_lock.
+ * each process's lock guards its state and chan and is held across
+ * context_switch() (taken by the thread switching out, released by the side
+ * switched in), so no hart runs a process whose registers are not saved yet
+ * and no waker sees it asleep before it is. The run queues have their own
+ * per-hart locks inside rq_sched.c. Order: any lock -> ptable_lock ->
+ * process lock -> run-queue locks (lower CPU first).
  */
 #include "file.h"
 #include "fs.h"
@@ -16,7 +18,6 @@
 
 struct cpu cpus[MAXCPU];
 int ncpu;
-struct spinlock sched_lock;
 static struct spinlock ptable_lock;
 static struct proc ptable[NPROC];
 static struct proc *initproc;
@@ -33,17 +34,18 @@ struct proc *myproc(void)
 
 void proc_init(void)
 {
-    spin_init(&sched_lock, "sched");
+    for (struct proc *p = ptable; p < &ptable[NPROC]; p++)
+        spin_init(&p->lock, "proc");
     spin_init(&ptable_lock, "ptable");
     spin_init(&ticks_lock, "ticks");
 }
 
-/* Called with sched_lock held and nothing else; returns with it held. */
+/* Called with p->lock held and nothing else; returns with it held. */
 static void sched(void)
 {
     struct proc *p = myproc();
     struct cpu *c = mycpu();
-    KASSERT(spin_holding(&sched_lock) && c->noff == 1 && p->state != P_RUNNING);
+    KASSERT(spin_holding(&p->lock) && c->noff == 1 && p->state != P_RUNNING);
     int intena = c->intena;
     context_switch(&p->ctx, &c->sched);
     mycpu()->intena = intena;
@@ -54,9 +56,9 @@ void scheduler(void)
     struct cpu *c = mycpu();
     for (;;) {
         intr_on();
-        spin_lock(&sched_lock);
-        struct proc *p = rq_pick(c);
+        struct proc *p = rq_pick(c); /* now its queue's current entity: no one else picks it */
         if (p) {
+            spin_lock(&p->lock);
             KASSERT(p->state == P_RUNNABLE);
             p->state = P_RUNNING;
             c->proc = p;
@@ -64,10 +66,9 @@ void scheduler(void)
             context_switch(&c->sched, &p->ctx);
             c->proc = NULL;
             as_activate(NULL);
-        }
-        spin_unlock(&sched_lock);
-        if (p)
+            spin_unlock(&p->lock);
             continue;
+        }
         /* Idle: wfi with interrupts masked, so a wake-up IPI that arrives
          * after the check still ends the wfi (it stays pending in sip) and is
          * taken at intr_on() at the top of the loop. */
@@ -81,12 +82,12 @@ void scheduler(void)
 static void resched(bool voluntary)
 {
     struct proc *p = myproc();
-    spin_lock(&sched_lock);
+    spin_lock(&p->lock);
     p->state = P_RUNNABLE;
     if (voluntary)
         rq_yield(p, mycpu());
     sched();
-    spin_unlock(&sched_lock);
+    spin_unlock(&p->lock);
 }
 
 void sched_yield(void)
@@ -99,7 +100,7 @@ void sched_preempt(void)
     resched(false);
 }
 
-/* Make a process runnable; a no-op for one that never left its queue. */
+/* Make a process runnable (p->lock held); a no-op for one that never left its queue. */
 static void make_runnable_locked(struct proc *p)
 {
     p->state = P_RUNNABLE;
@@ -107,36 +108,30 @@ static void make_runnable_locked(struct proc *p)
         rq_wake(p);
 }
 
+/*
+ * Sleep on chan, releasing lk meanwhile. The state is set before lk is
+ * released, so a waker that changed the condition under lk sees the sleeper
+ * asleep (wakeup()'s unlocked check), and waits on p->lock until it is off
+ * its hart.
+ */
 void sleep_on(void *chan, struct spinlock *lk)
 {
     struct proc *p = myproc();
-    if (lk != &sched_lock) {
-        spin_lock(&sched_lock);
-        spin_unlock(lk);
-    }
+    spin_lock(&p->lock);
     p->chan = chan;
-    p->state = P_SLEEPING;
+    __atomic_store_n(&p->state, P_SLEEPING, __ATOMIC_RELEASE);
+    spin_unlock(lk);
     rq_block(p, mycpu(), false);
     sched();
     p->chan = NULL;
-    if (lk != &sched_lock) {
-        spin_unlock(&sched_lock);
-        spin_lock(lk);
-    }
-}
-
-static void wakeup_locked(void *chan)
-{
-    for (struct proc *p = ptable; p < &ptable[NPROC]; p++) {
-        if (p->state == P_SLEEPING && p->chan == chan)
-            make_runnable_locked(p);
-    }
+    spin_unlock(&p->lock);
+    spin_lock(lk);
 }
 
 /*
  * Sleep for the kernkit::sync platform: the process is marked asleep before
- * unlock(arg) releases the caller's wait-queue lock, and switches out only
- * if no wake-up came in between (then it simply returns).
+ * unlock(arg) releases the caller's wait-queue lock; a waker then waits on
+ * p->lock until it has switched out.
  */
 void proc_block(void (*unlock)(void *), void *arg)
 {
@@ -145,32 +140,36 @@ void proc_block(void (*unlock)(void *), void *arg)
         unlock(arg);
         return;
     }
-    spin_lock(&sched_lock);
-    p->state = P_SLEEPING;
+    spin_lock(&p->lock);
     p->chan = NULL;
-    spin_unlock(&sched_lock);
+    p->state = P_SLEEPING;
     unlock(arg);
-    spin_lock(&sched_lock);
-    if (p->state == P_SLEEPING) {
-        rq_block(p, mycpu(), false);
-        sched();
-    }
-    spin_unlock(&sched_lock);
+    rq_block(p, mycpu(), false);
+    sched();
+    spin_unlock(&p->lock);
 }
 
 void proc_wake(struct proc *p)
 {
-    spin_lock(&sched_lock);
+    spin_lock(&p->lock);
     if (p->state == P_SLEEPING)
         make_runnable_locked(p);
-    spin_unlock(&sched_lock);
+    spin_unlock(&p->lock);
 }
 
 void wakeup(void *chan)
 {
-    spin_lock(&sched_lock);
-    wakeup_locked(chan);
-    spin_unlock(&sched_lock);
+    for (struct proc *p = ptable; p < &ptable[NPROC]; p++) {
+        /* unlocked first look: a sleeper on chan set its state before the
+         * waker could change the condition it sleeps for (see sleep_on) */
+        if (__atomic_load_n(&p->state, __ATOMIC_ACQUIRE) != P_SLEEPING ||
+            __atomic_load_n(&p->chan, __ATOMIC_RELAXED) != chan)
+            continue;
+        spin_lock(&p->lock);
+        if (p->state == P_SLEEPING && p->chan == chan)
+            make_runnable_locked(p);
+        spin_unlock(&p->lock);
+    }
 }
 
 /* ---- ticks and sleeping ---- */
@@ -183,9 +182,7 @@ bool timer_tick(void)
     c->ticks++;
     if (c->proc) {
         c->proc->run_ticks++;
-        spin_lock(&sched_lock);
         resched = rq_tick(c);
-        spin_unlock(&sched_lock);
     }
     if (c->id == 0) {
         spin_lock(&ticks_lock);
@@ -209,7 +206,7 @@ void proc_sleep_ticks(uint64_t n)
 static void first_run(void *arg)
 {
     (void)arg;
-    spin_unlock(&sched_lock); /* taken by the scheduler that switched to us */
+    spin_unlock(&myproc()->lock); /* taken by the scheduler that switched to us */
     user_loop();
 }
 
@@ -224,7 +221,7 @@ static struct proc *proc_alloc(void)
         }
     }
     if (p) {
-        memset(p, 0, sizeof *p);
+        memset(p, 0, offsetof(struct proc, lock)); /* the lock is last: kept */
         p->state = P_EMBRYO;
         p->pid = nextpid++;
     }
@@ -251,9 +248,9 @@ static void proc_free(struct proc *p)
 
 static void make_runnable(struct proc *p)
 {
-    spin_lock(&sched_lock);
+    spin_lock(&p->lock);
     make_runnable_locked(p);
-    spin_unlock(&sched_lock);
+    spin_unlock(&p->lock);
 }
 
 int proc_spawn_init(const char *path, char *const argv[])
@@ -261,9 +258,7 @@ int proc_spawn_init(const char *path, char *const argv[])
     struct proc *p = proc_alloc();
     if (!p)
         return KK_ENOMEM;
-    spin_lock(&sched_lock);
-    rq_proc_init(p, NULL);
-    spin_unlock(&sched_lock);
+    rq_proc_init(p, NULL); /* not on any queue yet: no lock */
     p->as = as_create();
     if (!p->as)
         return KK_ENOMEM;
@@ -301,9 +296,7 @@ int proc_fork(void)
     p->uctx.x[UCTX_A0] = 0;
     p->brk = parent->brk;
     p->heap_start = parent->heap_start;
-    spin_lock(&sched_lock);
     rq_proc_init(p, parent);
-    spin_unlock(&sched_lock);
     for (int fd = 0; fd < NOFILE; fd++)
         if (parent->ofile[fd])
             p->ofile[fd] = file_dup(parent->ofile[fd]);
@@ -344,13 +337,13 @@ void proc_exit(int status)
             zombies |= c->state == P_ZOMBIE;
         }
     }
-    spin_lock(&sched_lock);
     p->xstatus = status;
-    p->state = P_ZOMBIE;
-    rq_block(p, mycpu(), true);
-    wakeup_locked(p->parent);
+    wakeup(p->parent);
     if (zombies)
-        wakeup_locked(initproc);
+        wakeup(initproc);
+    spin_lock(&p->lock);
+    p->state = P_ZOMBIE; /* under ptable_lock too: wait() looks for it */
+    rq_block(p, mycpu(), true);
     spin_unlock(&ptable_lock);
     sched();
     panic("zombie ran");
@@ -370,9 +363,9 @@ int proc_wait(uintptr_t ustatus)
             have = true;
             if (c->state != P_ZOMBIE)
                 continue;
-            /* the zombie holds sched_lock until it has left its stack */
-            spin_lock(&sched_lock);
-            spin_unlock(&sched_lock);
+            /* the zombie holds its lock until it has left its stack */
+            spin_lock(&c->lock);
+            spin_unlock(&c->lock);
             int pid = c->pid, st = c->xstatus;
             c->parent = NULL;
             proc_free(c);
@@ -393,8 +386,5 @@ int proc_setpriority(int prio)
 {
     if (prio < 1 || prio > 1000)
         return KK_EINVAL;
-    spin_lock(&sched_lock);
-    int rc = rq_set_priority(myproc(), prio);
-    spin_unlock(&sched_lock);
-    return rc;
+    return rq_set_priority(myproc(), prio);
 }

@@ -61,6 +61,7 @@ struct proc {
     char cwd_path[128];
     char name[32];
     uint64_t run_ticks;
+    struct spinlock lock; /* state, chan; held across a switch (last: proc_alloc keeps it) */
 };
 
 struct proc *myproc(void);
@@ -81,6 +82,5 @@ int proc_kill(int pid);
 void proc_sleep_ticks(uint64_t ticks);
 int proc_setpriority(int prio);
 void user_loop(void) __attribute__((noreturn));
-extern struct spinlock sched_lock;
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * sched.h: the run-queue policy behind the process scheduler, one run queue
- * per CPU. All calls are made with sched_lock held. A running process stays
+ * per CPU. Each queue has its own lock, taken inside these calls; the caller
+ * may hold the process's lock, never a run-queue lock. A running process stays
  * on its CPU's queue (as its current entity) until it blocks or exits.
  */
 #ifndef DEMO_SCHED_H
