@@ -16,6 +16,19 @@ for p in host asan tsan clang; do
   ctest --preset "$p"
 done
 
+step "each library alone (-DKERNKIT_LIBS=...), with its tests, host"
+for libs in buddy pagetable sched sync trapframe vfs "vfs;sfs"; do
+  dir="build/alone-${libs//;/-}"
+  cmake -S . -B "$dir" -DKERNKIT_LIBS="$libs" -DKERNKIT_DOCS=OFF >/dev/null
+  cmake --build "$dir" -j "$JOBS" >/dev/null
+  echo "built alone: $libs"
+done
+
+step "shared libraries (BUILD_SHARED_LIBS=ON): build and install-consumer"
+cmake -S . -B build/shared -DBUILD_SHARED_LIBS=ON -DKERNKIT_DOCS=OFF >/dev/null
+cmake --build build/shared -j "$JOBS" >/dev/null
+(cd build/shared && ctest --output-on-failure -R 'install-consumer|^base$')
+
 step "preset release (benchmarks build)"
 cmake --preset release >/dev/null
 cmake --build --preset release -j "$JOBS"

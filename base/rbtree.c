@@ -1,5 +1,5 @@
 /*
- * rbtree.c: intrusive red-black tree (see include/kernkit/rbtree.h).
+ * rbtree.c: intrusive balanced (AVL) search tree (see include/kernkit/rbtree.h).
  *
  * Owns nothing: nodes live in the caller's objects. Promises: every
  * operation is iterative (bounded stack use, fit for a kernel stack), insert
@@ -7,36 +7,37 @@
  * callback sees every node whose subtree changed. The caller serialises
  * access and must not pass a node that is not in the given tree.
  *
- * Colour lives in bit 0 of parent_color (0 = red, 1 = black); nodes are at
- * least pointer aligned so the bit is free.
+ * The tree is an AVL tree (the kk_rb_* names are kept for API stability): its
+ * height is at most 1.44 log2(n + 2), against 2 log2(n + 1) for a red-black
+ * tree, and the keys schedulers insert (growing passes and deadlines) leave a
+ * red-black tree near that bound on its right side, so descents are about a
+ * third shorter. The balance factor (height of the right subtree minus the
+ * left one, -1..1) lives + 1 in bits 0-1 of parent_color; nodes are at least
+ * pointer aligned so the bits are free. Insert rotates at most twice; erase
+ * may rotate on every level of the path, O(log n).
  */
 #include <kernkit/rbtree.h>
 
 #include <kk_util.h>
 
-#define RB_RED   0u
-#define RB_BLACK 1u
-
 typedef struct kk_rb_node node_t;
 
-static inline bool is_black(const node_t *n)
+#define BF_MASK ((uintptr_t)3)
+
+/* Balance factor: height(right) - height(left), -1..1, stored + 1 in bits 0-1. */
+static inline int bf(const node_t *n)
 {
-    return n == NULL || (n->parent_color & 1u) != 0;
+    return (int)(n->parent_color & BF_MASK) - 1;
 }
 
-static inline bool is_red(const node_t *n)
+static inline void set_bf(node_t *n, int b)
 {
-    return !is_black(n);
-}
-
-static inline void set_color(node_t *n, unsigned c)
-{
-    n->parent_color = (n->parent_color & ~(uintptr_t)1) | c;
+    n->parent_color = (n->parent_color & ~BF_MASK) | (uintptr_t)(b + 1);
 }
 
 static inline void set_parent(node_t *n, node_t *p)
 {
-    n->parent_color = (uintptr_t)p | (n->parent_color & 1u);
+    n->parent_color = (uintptr_t)p | (n->parent_color & BF_MASK);
 }
 
 /* Make @nw take @old's place in @old's parent (or as root). */
@@ -72,8 +73,9 @@ static inline void set_child(node_t *n, int dir, node_t *c)
 }
 
 /* Rotate @x towards side @dir (0 = left rotation): its child on the other side takes its
- * place. Refreshes both nodes' augmented values, lower one first. */
-static void rotate(struct kk_rb_root *root, node_t *x, int dir, kk_rb_update_fn update)
+ * place. Refreshes both nodes' augmented values, lower one first. Balance factors are the
+ * caller's. */
+static inline void rotate(struct kk_rb_root *root, node_t *x, int dir, kk_rb_update_fn update)
 {
     node_t *y = child(x, !dir);
     node_t *p = kk_rb_parent(x);
@@ -102,36 +104,63 @@ static void propagate(node_t *n, kk_rb_update_fn update, bool early)
     }
 }
 
+/* @p is unbalanced by 2 towards side @s (1 = right heavy): rotate it back. Returns the new root
+ * of the subtree; *@shrunk tells whether the subtree is now one lower than before the rotation
+ * (always after an insert, depends on the heavy child after an erase). */
+static inline node_t *rebalance(struct kk_rb_root *root, node_t *p, int s, kk_rb_update_fn update,
+                                bool *shrunk)
+{
+    int sign = s ? 1 : -1;
+    node_t *c = child(p, s), *g;
+    int bc = bf(c);
+
+    if (bc != -sign) { /* single rotation */
+        rotate(root, p, !s, update);
+        if (bc == 0) { /* erase only: heights stay */
+            set_bf(p, sign);
+            set_bf(c, -sign);
+            *shrunk = false;
+        } else {
+            set_bf(p, 0);
+            set_bf(c, 0);
+            *shrunk = true;
+        }
+        return c;
+    }
+    g = child(c, !s); /* double rotation: the inner grandchild goes up */
+    rotate(root, c, s, update);
+    rotate(root, p, !s, update);
+    set_bf(p, bf(g) == sign ? -sign : 0);
+    set_bf(c, bf(g) == -sign ? sign : 0);
+    set_bf(g, 0);
+    *shrunk = true;
+    return g;
+}
+
 void kk_rb_insert_color(struct kk_rb_root *root, node_t *z, bool leftmost, kk_rb_update_fn update)
 {
-    node_t *p, *g, *u;
+    node_t *c = z, *p;
+    bool shrunk;
 
     if (leftmost)
         root->leftmost = z;
     refresh(update, z);
     propagate(kk_rb_parent(z), update, true);
-    while ((p = kk_rb_parent(z)) != NULL && is_red(p)) {
-        int side;
-        g = kk_rb_parent(p); /* exists: a red node is never the root */
-        side = p == g->right;
-        u = child(g, !side);
-        if (is_red(u)) {
-            set_color(p, RB_BLACK);
-            set_color(u, RB_BLACK);
-            set_color(g, RB_RED);
-            z = g;
+    /* retrace: the subtree at c grew by one */
+    for (p = kk_rb_parent(c); p != NULL; c = p, p = kk_rb_parent(c)) {
+        int s = c == p->right;
+        int b = bf(p) + (s ? 1 : -1);
+        if (b == 0) {
+            set_bf(p, 0);
+            return;
+        }
+        if (b == 1 || b == -1) {
+            set_bf(p, b);
             continue;
         }
-        if (z == child(p, !side)) {
-            rotate(root, p, side, update);
-            z = p;
-            p = kk_rb_parent(z);
-        }
-        set_color(p, RB_BLACK);
-        set_color(g, RB_RED);
-        rotate(root, g, !side, update);
+        rebalance(root, p, s, update, &shrunk); /* back to the height before the insert */
+        return;
     }
-    set_color(root->node, RB_BLACK);
 }
 
 void kk_rb_insert(struct kk_rb_root *root, node_t *node, kk_rb_less_fn less, kk_rb_update_fn update)
@@ -153,42 +182,28 @@ void kk_rb_insert(struct kk_rb_root *root, node_t *node, kk_rb_less_fn less, kk_
     kk_rb_insert_color(root, node, leftmost, update);
 }
 
-/* Restore the colour rules after removing a black node; @x (maybe NULL) is
- * the child that took its place, @xp the parent of that position. */
-static void erase_fixup(struct kk_rb_root *root, node_t *x, node_t *xp, kk_rb_update_fn update)
+/* Retrace after an erase: the subtree on side @s of @p is one lower. */
+static void erase_retrace(struct kk_rb_root *root, node_t *p, int s, kk_rb_update_fn update)
 {
-    node_t *w;
-
-    while (x != root->node && is_black(x)) {
-        int side = x != xp->left; /* x may be NULL: then it is the empty side */
-        w = child(xp, !side);     /* exists: x's side is one black short */
-        if (is_red(w)) {
-            set_color(w, RB_BLACK);
-            set_color(xp, RB_RED);
-            rotate(root, xp, side, update);
-            w = child(xp, !side);
+    while (p != NULL) {
+        int b = bf(p) + (s ? -1 : 1);
+        node_t *top = p, *up;
+        bool shrunk = true;
+        if (b == 1 || b == -1) {
+            set_bf(p, b); /* was balanced: height unchanged */
+            return;
         }
-        if (is_black(w->left) && is_black(w->right)) {
-            set_color(w, RB_RED);
-            x = xp;
-            xp = kk_rb_parent(x);
-            continue;
-        }
-        if (is_black(child(w, !side))) {
-            set_color(child(w, side), RB_BLACK);
-            set_color(w, RB_RED);
-            rotate(root, w, !side, update);
-            w = child(xp, !side);
-        }
-        set_color(w, (unsigned)(xp->parent_color & 1u));
-        set_color(xp, RB_BLACK);
-        set_color(child(w, !side), RB_BLACK);
-        rotate(root, xp, side, update);
-        x = root->node;
-        break;
+        if (b == 0)
+            set_bf(p, 0); /* the taller side shrank: so did p */
+        else
+            top = rebalance(root, p, b > 0, update, &shrunk);
+        if (!shrunk)
+            return;
+        up = kk_rb_parent(top);
+        if (up != NULL)
+            s = top == up->right;
+        p = up;
     }
-    if (x != NULL)
-        set_color(x, RB_BLACK);
 }
 
 /* Refresh augmented values after an erase. @xp: parent of the removed position; @top: the
@@ -215,13 +230,14 @@ void kk_rb_erase(struct kk_rb_root *root, node_t *z, kk_rb_update_fn update)
 {
     node_t *zp = kk_rb_parent(z);
     node_t *x, *xp, *y, *top = NULL;
-    unsigned removed = (unsigned)(z->parent_color & 1u);
+    int side;
 
     if (root->leftmost == z)
         root->leftmost = kk_rb_next(z);
     if (z->left == NULL || z->right == NULL) {
         x = z->left != NULL ? z->left : z->right;
         xp = zp;
+        side = zp != NULL && zp->right == z;
         if (x != NULL)
             set_parent(x, zp);
         replace_child(root, zp, z, x);
@@ -229,13 +245,14 @@ void kk_rb_erase(struct kk_rb_root *root, node_t *z, kk_rb_update_fn update)
         y = z->right;
         while (y->left != NULL)
             y = y->left;
-        removed = (unsigned)(y->parent_color & 1u);
         top = y;
         x = y->right;
         if (kk_rb_parent(y) == z) {
             xp = y;
+            side = 1;
         } else {
             xp = kk_rb_parent(y);
+            side = 0;
             xp->left = x;
             if (x != NULL)
                 set_parent(x, xp);
@@ -244,13 +261,12 @@ void kk_rb_erase(struct kk_rb_root *root, node_t *z, kk_rb_update_fn update)
         }
         y->left = z->left;
         set_parent(z->left, y);
-        y->parent_color = z->parent_color; /* z's parent and colour */
+        y->parent_color = z->parent_color; /* z's parent and balance */
         replace_child(root, zp, z, y);
     }
-    if (update != NULL)
+    if (update != NULL && xp != NULL)
         erase_propagate(xp, top, update);
-    if (removed == RB_BLACK)
-        erase_fixup(root, x, xp, update);
+    erase_retrace(root, xp, side, update);
 }
 
 struct kk_rb_node *kk_rb_last(const struct kk_rb_root *root)
@@ -290,35 +306,31 @@ struct kk_rb_node *kk_rb_prev(const node_t *n)
     return step(n, 0);
 }
 
-/* Number of black nodes from @n up to the root, both included. */
-static long black_depth(const node_t *n)
+/* Height of the subtree @n, trusting the balance factors below it: follow the taller side. */
+static long height(const node_t *n)
 {
-    long d = 0;
+    long h = 0;
 
-    for (; n != NULL; n = kk_rb_parent(n))
-        d += is_black(n) ? 1 : 0;
-    return d;
+    for (; n != NULL; n = bf(n) > 0 ? n->right : n->left)
+        h++;
+    return h;
 }
 
-/* Local structure of one node: links, colours, black height at NULL children. */
-static bool node_ok(const struct kk_rb_root *root, const node_t *n, long *bh)
+/* Local structure of one node: links, and a balance factor in -1..1 equal to the height
+ * difference of its subtrees (checked for every node, bottom-up induction makes the
+ * trusted heights true). */
+static bool node_ok(const struct kk_rb_root *root, const node_t *n)
 {
     const node_t *p = kk_rb_parent(n);
+    int b = bf(n);
 
     if ((p == NULL) != (n == root->node))
         return false;
     if (p != NULL && p->left != n && p->right != n)
         return false;
-    if (is_red(n) && (is_red(n->left) || is_red(n->right) || p == NULL))
+    if (b < -1 || b > 1)
         return false;
-    if (n->left == NULL || n->right == NULL) {
-        long d = black_depth(n);
-        if (*bh < 0)
-            *bh = d;
-        else if (*bh != d)
-            return false;
-    }
-    return true;
+    return height(n->right) - height(n->left) == b;
 }
 
 /* Post-order walk calling @update on every node; false if any value was stale. */
@@ -350,19 +362,17 @@ static bool augment_ok(const struct kk_rb_root *root, kk_rb_update_fn update)
 long kk_rb_check(const struct kk_rb_root *root, kk_rb_less_fn less, kk_rb_update_fn update)
 {
     const node_t *n, *prev = NULL, *first = NULL;
-    long count = 0, bh = -1;
+    long count = 0;
 
     if (root->node != NULL) {
         first = root->node;
         while (first->left != NULL)
             first = first->left;
-        if (is_red(root->node))
-            return KK_ECORRUPT;
     }
     if (root->leftmost != first)
         return KK_ECORRUPT;
     for (n = first; n != NULL; n = kk_rb_next(n)) {
-        if (!node_ok(root, n, &bh))
+        if (!node_ok(root, n))
             return KK_ECORRUPT;
         if (less != NULL && prev != NULL && less(n, prev))
             return KK_ECORRUPT;

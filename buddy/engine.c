@@ -94,6 +94,31 @@ void eng_trim(struct kk_buddy_engine *e, uint32_t i, unsigned o, uint64_t keep)
     }
 }
 
+/*
+ * Grow the allocated block i of order o to order n > o in place, if i is
+ * aligned to 2^n and every upper half on the way up is one free block (with
+ * free buddies always merged, [i + 2^k, i + 2^(k+1)) is all free exactly when
+ * its head is FREE|k). Returns false, changing nothing, otherwise. O(n - o).
+ */
+bool eng_grow(struct kk_buddy_engine *e, uint32_t i, unsigned o, unsigned n)
+{
+    if (n > e->max_order || ((e->base + i) & (((uint64_t)1 << n) - 1)))
+        return false;
+    for (unsigned k = o; k < n; k++) {
+        uint32_t b = buddy_of(e, i, k);
+        if (b == NIL || e->state[b] != (ST_FREE | k))
+            return false;
+    }
+    for (unsigned k = o; k < n; k++) {
+        uint32_t b = i + (1u << k);
+        list_del(e, b, k);
+        e->state[b] = ST_TAIL;
+    }
+    e->state[i] = (uint8_t)(ST_ALLOC | n);
+    e->free_units -= ((uint64_t)1 << n) - ((uint64_t)1 << o);
+    return true;
+}
+
 /* Add the absent units [i, i+n) as free memory (caller checked they are absent). */
 void eng_add(struct kk_buddy_engine *e, uint32_t i, uint64_t n)
 {

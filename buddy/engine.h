@@ -171,6 +171,7 @@ uint32_t eng_alloc_window(struct kk_buddy_engine *e, unsigned o, uint64_t lo, ui
 void eng_carve(struct kk_buddy_engine *e, uint32_t h, unsigned k, uint32_t i, unsigned o,
                bool others_free);
 void eng_trim(struct kk_buddy_engine *e, uint32_t i, unsigned o, uint64_t keep);
+bool eng_grow(struct kk_buddy_engine *e, uint32_t i, unsigned o, unsigned n);
 void eng_add(struct kk_buddy_engine *e, uint32_t i, uint64_t n);
 int eng_check(const struct kk_buddy_engine *e);
 int eng_free_range(struct kk_buddy_engine *e, uint32_t i, uint64_t n);

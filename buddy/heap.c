@@ -7,7 +7,9 @@
  * themselves (the memory is mapped), so the only out-of-band metadata is the
  * header and one state byte per unit. kk_heap_free() needs no size: the
  * block's order is in its state byte, and a pointer that is not the head of an
- * allocated block is rejected. The heap owns the regions' memory from
+ * allocated block is rejected. Regions sit in a red-black tree keyed by
+ * address, so free/realloc/usable_size find a pointer's region in
+ * O(log regions) (the last region used is tried first). The heap owns the regions' memory from
  * kk_heap_add_region() on; with lock hooks every call holds the lock except
  * while the OOM callback runs.
  */
@@ -18,9 +20,9 @@
 #define HEAP_MAX_ORD 30u
 
 struct kk_heap_region {
-    struct kk_heap_region *next;
-    uintptr_t start, end; /* managed units; the region spans [mem, end) */
-    uintptr_t mem;        /* the region as added: [mem, mem + size) */
+    struct kk_rb_node node; /* in kk_heap::regions, ordered by address */
+    uintptr_t start, end;   /* managed units; the region spans [mem, end) */
+    uintptr_t mem;          /* the region as added: [mem, mem + size) */
     size_t size;
     struct kk_buddy_engine e;
 };
@@ -90,6 +92,51 @@ size_t kk_heap_region_overhead(const struct kk_heap *h, size_t size)
     return n ? size - ((size_t)n << h->shift) : 0;
 }
 
+static inline struct kk_heap_region *reg_of(struct kk_rb_node *n)
+{
+    return n ? kk_rb_entry(n, struct kk_heap_region, node) : NULL;
+}
+
+/* The region with the largest mem <= a, or NULL (lock held). O(log regions). */
+static struct kk_heap_region *reg_floor(const struct kk_heap *h, uintptr_t a)
+{
+    struct kk_rb_node *n = h->regions.node, *best = NULL;
+    while (n) {
+        if (reg_of(n)->mem <= a) {
+            best = n;
+            n = n->right;
+        } else {
+            n = n->left;
+        }
+    }
+    return reg_of(best);
+}
+
+/* Does [m, m + size) overlap a region already added? (lock held) */
+static bool reg_overlaps(const struct kk_heap *h, uintptr_t m, size_t size)
+{
+    struct kk_heap_region *r = reg_floor(h, m + size - 1);
+    return r && m < r->mem + r->size;
+}
+
+/* Link r into the address-ordered tree (lock held, no overlap). */
+static void reg_insert(struct kk_heap *h, struct kk_heap_region *r)
+{
+    struct kk_rb_node **link = &h->regions.node, *parent = NULL;
+    bool leftmost = true;
+    while (*link) {
+        parent = *link;
+        if (r->mem < reg_of(parent)->mem) {
+            link = &parent->left;
+        } else {
+            link = &parent->right;
+            leftmost = false;
+        }
+    }
+    kk_rb_link(&r->node, parent, link);
+    kk_rb_insert_color(&h->regions, &r->node, leftmost, NULL);
+}
+
 int kk_heap_add_region(struct kk_heap *h, void *mem, size_t size)
 {
     uintptr_t start, m = (uintptr_t)mem;
@@ -99,11 +146,9 @@ int kk_heap_add_region(struct kk_heap *h, void *mem, size_t size)
     if (n == 0)
         return KK_EINVAL;
     hlock(h);
-    for (struct kk_heap_region *r = h->regions; r; r = r->next) {
-        if (m < r->mem + r->size && r->mem < m + size) {
-            hunlock(h);
-            return KK_EINVAL;
-        }
+    if (reg_overlaps(h, m, size)) {
+        hunlock(h);
+        return KK_EINVAL;
     }
     struct kk_heap_region *r = (struct kk_heap_region *)KK_ALIGN_UP(m, sizeof(void *));
     r->mem = m;
@@ -113,8 +158,7 @@ int kk_heap_add_region(struct kk_heap *h, void *mem, size_t size)
     eng_setup(&r->e, (uint8_t *)(r + 1), (unsigned char *)start, h->shift, start >> h->shift, n,
               h->max_order);
     eng_add(&r->e, 0, n);
-    r->next = h->regions;
-    h->regions = r;
+    reg_insert(h, r);
     h->hint = r;
     h->nregions++;
     hunlock(h);
@@ -130,7 +174,7 @@ static void *try_alloc(struct kk_heap *h, unsigned o, unsigned a)
         if (KK_LIKELY(i != NIL))
             return (void *)(r->start + ((uintptr_t)i << h->shift));
     }
-    for (r = h->regions; r; r = r->next) {
+    for (r = reg_of(kk_rb_first(&h->regions)); r; r = reg_of(kk_rb_next(&r->node))) {
         uint32_t i = eng_alloc(&r->e, o, a);
         if (i != NIL) {
             h->hint = r;
@@ -140,15 +184,27 @@ static void *try_alloc(struct kk_heap *h, unsigned o, unsigned a)
     return NULL;
 }
 
+/* Largest block in bytes (capped so that sizes below it never overflow). */
+static size_t heap_limit(const struct kk_heap *h)
+{
+    unsigned lbits = h->shift + h->max_order;
+    return (size_t)1 << (lbits < sizeof(size_t) * 8 - 2 ? lbits : sizeof(size_t) * 8 - 2);
+}
+
+/* Block order for size bytes (size <= heap_limit(h)). */
+static unsigned size_order(const struct kk_heap *h, size_t size)
+{
+    return clog2_64(((uint64_t)size + ((uint64_t)1 << h->shift) - 1) >> h->shift);
+}
+
 static void *heap_alloc(struct kk_heap *h, size_t size, size_t align)
 {
     if (!heap_ok(h) || size == 0 || (align & (align - 1)))
         return NULL;
-    unsigned lbits = h->shift + h->max_order;
-    size_t limit = (size_t)1 << (lbits < sizeof(size_t) * 8 - 2 ? lbits : sizeof(size_t) * 8 - 2);
+    size_t limit = heap_limit(h);
     if (size > limit || align > limit)
         return NULL;
-    unsigned o = clog2_64(((uint64_t)size + ((uint64_t)1 << h->shift) - 1) >> h->shift);
+    unsigned o = size_order(h, size);
     unsigned a = align > ((size_t)1 << h->shift) ? ilog2_64(align) - h->shift : 0;
     for (int tries = 0;; tries++) {
         hlock(h);
@@ -178,9 +234,11 @@ static struct kk_heap_region *find_block(struct kk_heap *h, const void *p, uint3
 {
     uintptr_t a = (uintptr_t)p;
     struct kk_heap_region *r = h->hint;
-    if (!r || a < r->start || a >= r->end)
-        for (r = h->regions; r && (a < r->start || a >= r->end); r = r->next)
-            ;
+    if (!r || a < r->start || a >= r->end) {
+        r = reg_floor(h, a);
+        if (r && (a < r->start || a >= r->end))
+            r = NULL;
+    }
     if (!r || (a & (((uintptr_t)1 << h->shift) - 1)))
         return NULL;
     uint32_t i = (uint32_t)((a - r->start) >> h->shift);
@@ -231,9 +289,9 @@ void *kk_heap_realloc(struct kk_heap *h, void *ptr, size_t size)
         kk_heap_free(h, ptr);
         return NULL;
     }
-    if (!heap_ok(h))
+    if (!heap_ok(h) || size > heap_limit(h)) /* too big: ptr is left alone */
         return NULL;
-    unsigned o = clog2_64(((uint64_t)size + ((uint64_t)1 << h->shift) - 1) >> h->shift);
+    unsigned o = size_order(h, size);
     hlock(h);
     struct kk_heap_region *r = find_block(h, ptr, &i);
     if (!r) {
@@ -243,6 +301,10 @@ void *kk_heap_realloc(struct kk_heap *h, void *ptr, size_t size)
     unsigned cur = ST_ORDER(r->e.state[i]);
     if (o <= cur) { /* shrink in place: the upper halves go back */
         eng_trim(&r->e, i, cur, (uint64_t)1 << o);
+        hunlock(h);
+        return ptr;
+    }
+    if (eng_grow(&r->e, i, cur, o)) { /* the following buddies are free: no copy */
         hunlock(h);
         return ptr;
     }
@@ -263,7 +325,8 @@ void kk_heap_stats(struct kk_heap *h, struct kk_heap_stats *st)
     if (!heap_ok(h))
         return;
     hlock(h);
-    for (struct kk_heap_region *r = h->regions; r; r = r->next) {
+    for (struct kk_heap_region *r = reg_of(kk_rb_first(&h->regions)); r;
+         r = reg_of(kk_rb_next(&r->node))) {
         size_t managed = (size_t)r->e.total_units << h->shift;
         st->regions++;
         st->total_bytes += r->size;
@@ -284,14 +347,18 @@ int kk_heap_check(struct kk_heap *h)
     if (!heap_ok(h))
         return KK_EINVAL;
     hlock(h);
-    for (struct kk_heap_region *r = h->regions; r && rc == 0; r = r->next, n++) {
-        if (r->start < r->mem || r->end <= r->start || r->e.base != r->start >> h->shift ||
+    uintptr_t prev_end = 0;
+    for (struct kk_heap_region *r = reg_of(kk_rb_first(&h->regions)); r && rc == 0;
+         r = reg_of(kk_rb_next(&r->node)), n++) {
+        if (r->mem < prev_end || r->start < r->mem || r->end <= r->start ||
+            r->end > r->mem + r->size || r->e.base != r->start >> h->shift ||
             r->e.total_units != r->e.nunits)
             rc = KK_ECORRUPT;
         else
             rc = eng_check(&r->e);
+        prev_end = r->mem + r->size;
     }
-    if (rc == 0 && n != h->nregions)
+    if (rc == 0 && (n != h->nregions || kk_rb_check(&h->regions, NULL, NULL) != (long)n))
         rc = KK_ECORRUPT;
     hunlock(h);
     return rc;

@@ -151,8 +151,8 @@ static void destroy_level(struct kk_pt *pt, uint64_t tpa, unsigned l)
         uint64_t e = pt_rd(d, t, i);
         if (!pt_valid(e) || !pt_is_table(d, e, l))
             continue;
-        if (l == d->levels - 1u && i >= pt->share_lo && i < pt->share_hi)
-            continue; /* borrowed */
+        if (pt_borrowed(pt, l, i))
+            continue;
         if (l > 1)
             destroy_level(pt, pt_addr(d, e), l - 1);
         pt_wr(d, t, i, 0);
@@ -204,17 +204,23 @@ int pt_check_range(const struct kk_pt *pt, uint64_t va, uint64_t len, uint64_t *
     return 0;
 }
 
+/* Root slots [lo, hi) covered by [iva, iva+len). */
+static void root_slots(const struct kk_pt_desc *d, uint64_t iva, uint64_t len, unsigned *lo,
+                       unsigned *hi)
+{
+    unsigned top = d->levels - 1u;
+    *lo = pt_index(d, iva, top);
+    *hi = pt_index(d, iva + len - 1, top) + 1;
+}
+
 /* KK_EPERM if [iva, iva+len) touches a root slot borrowed from another table. */
 int pt_check_borrowed(const struct kk_pt *pt, uint64_t iva, uint64_t len)
 {
-    if (pt->share_lo == pt->share_hi)
+    if (!pt->nborrow)
         return 0;
-    unsigned top = pt->desc->levels - 1u;
-    uint64_t lo = pt_index(pt->desc, iva, top);
-    uint64_t hi = pt_index(pt->desc, iva + len - 1, top);
-    if (hi >= pt->share_lo && lo < pt->share_hi)
-        return KK_EPERM;
-    return 0;
+    unsigned lo, hi;
+    root_slots(pt->desc, iva, len, &lo, &hi);
+    return pt_slots_overlap(pt->borrow, pt->nborrow, lo, hi) ? KK_EPERM : 0;
 }
 
 static int check_flags(const struct kk_pt_desc *d, unsigned flags)
@@ -250,7 +256,26 @@ struct map_op {
     unsigned leaf_level; /* levels at or below which entries are leaves */
     bool allow_huge;
     uint64_t tmpl[KK_PT_MAX_LEVELS]; /* leaf bits per level */
+    uint64_t *newroot;               /* pinned root slots this call filled (NULL: none) */
+    uint64_t *newroot_buf;           /* ROOT_WORDS words for newroot */
 };
+
+/* Words of a bitmap of root slots (1024 for i386). */
+#define ROOT_WORDS 16
+
+/* A table was linked into root slot i: a pinned slot bumps the share
+ * generation and is remembered for the rollback. */
+static void note_new_root(struct map_op *o, unsigned i)
+{
+    if (!pt_pinned(o->pt, o->d->levels - 1u, i))
+        return;
+    o->pt->share_gen++;
+    if (!o->newroot) {
+        kk_memset(o->newroot_buf, 0, ROOT_WORDS * sizeof(uint64_t));
+        o->newroot = o->newroot_buf;
+    }
+    o->newroot[i / 64] |= 1ull << (i % 64);
+}
 
 /* Fill entries [va, end) of one table with leaves of level l. */
 static int map_leaves(struct map_op *o, void *t, unsigned l, uint64_t va, uint64_t end)
@@ -291,10 +316,12 @@ static int map_level(struct map_op *o, uint64_t tpa, unsigned l, uint64_t va, ui
         return map_leaves(o, t, l, va, end);
     uint64_t size = pt_lsize(d, l);
     bool huge_level = o->allow_huge && (d->leaf_mask & (1u << l));
+    bool root = l == d->levels - 1u;
     for (unsigned i = pt_index(d, va, l); va < end; i++) {
         uint64_t next = KK_MIN((va & ~(size - 1)) + size, end);
         uint64_t e = pt_rd(d, t, i);
-        if (huge_level && !pt_valid(e) && next - va == size && !(o->pa & (size - 1))) {
+        if (huge_level && !pt_valid(e) && next - va == size && !(o->pa & (size - 1)) &&
+            !(root && pt_pinned(o->pt, l, i))) {
             pt_wr(d, t, i, o->tmpl[l] | (o->pa >> d->pa_rshift));
             o->pa += size;
             va = next;
@@ -308,6 +335,8 @@ static int map_level(struct map_op *o, uint64_t tpa, unsigned l, uint64_t va, ui
                 return rc;
             }
             link_table(d, t, i, child);
+            if (root)
+                note_new_root(o, i);
         } else if (pt_is_table(d, e, l)) {
             child = pt_addr(d, e);
         } else {
@@ -333,15 +362,26 @@ static int do_map(struct kk_pt *pt, uint64_t va, uint64_t pa, uint64_t len, unsi
     if ((rc = check_pa(d, pa, len)) || (rc = check_flags(d, flags)) ||
         (rc = pt_check_borrowed(pt, iva, len)))
         return rc;
-    struct map_op o = {
-        .pt = pt, .d = d, .pa = pa, .leaf_level = leaf_level, .allow_huge = allow_huge};
+    unsigned top = d->levels - 1u, lo, hi;
+    if (leaf_level == top && pt->npin) {
+        root_slots(d, iva, len, &lo, &hi);
+        if (pt_slots_overlap(pt->pin, pt->npin, lo, hi))
+            return KK_EPERM; /* no root-level leaf in a lent-out slot */
+    }
+    uint64_t newroot[ROOT_WORDS];
+    struct map_op o = {.pt = pt,
+                       .d = d,
+                       .pa = pa,
+                       .leaf_level = leaf_level,
+                       .allow_huge = allow_huge,
+                       .newroot_buf = newroot};
     for (unsigned l = 0; l < d->levels; l++)
         o.tmpl[l] = (d->leaf_mask & (1u << l)) ? d->encode(flags, l) : 0;
-    rc = map_level(&o, pt->root, d->levels - 1u, iva, iva + len);
+    rc = map_level(&o, pt->root, top, iva, iva + len);
     if (rc) {
         /* Undo: unmap what this call mapped, free the tables it left empty. */
         uint64_t undo_end = o.fail_va + (rc == KK_EEXIST ? 0 : KK_PT_PAGE_SIZE);
-        pt_rollback(pt, iva, undo_end, fb);
+        pt_rollback(pt, iva, undo_end, fb, o.newroot);
     }
     return rc;
 }
@@ -446,62 +486,87 @@ int pt_split_range_ends(struct kk_pt *pt, struct kk_pt_flush *fb, uint64_t iva, 
 
 /* ---- kernel-half sharing -------------------------------------------------- */
 
+/* Add [lo, hi) to a sorted list of disjoint ranges, merging overlapping and
+ * adjacent ones. KK_ENOSPC (list unchanged) when it would need one too many. */
+static int slots_add(struct kk_pt_slots *r, uint32_t *n, unsigned lo, unsigned hi)
+{
+    struct kk_pt_slots out[KK_PT_SHARE_MAX];
+    uint32_t m = 0, k = 0;
+    for (; k < *n && r[k].hi < lo; k++)
+        out[m++] = r[k]; /* wholly before, not adjacent */
+    for (; k < *n && r[k].lo <= hi; k++) {
+        lo = KK_MIN(lo, r[k].lo); /* overlapping or adjacent: merge */
+        hi = KK_MAX(hi, r[k].hi);
+    }
+    if (m + 1 + (*n - k) > KK_PT_SHARE_MAX)
+        return KK_ENOSPC;
+    out[m++] = (struct kk_pt_slots){(uint16_t)lo, (uint16_t)hi};
+    for (; k < *n; k++)
+        out[m++] = r[k];
+    kk_memcpy(r, out, m * sizeof(out[0]));
+    *n = m;
+    return 0;
+}
+
+/* Validate sharing slots [lo, hi) of src into dst; count what a copy adds. */
+static int share_check(const struct kk_pt *dst, const struct kk_pt *src, unsigned lo, unsigned hi)
+{
+    const struct kk_pt_desc *d = src->desc;
+    unsigned top = d->levels - 1u;
+    const void *dt = pt_tab(dst, dst->root), *st = pt_tab(src, src->root);
+    int n = 0;
+    for (unsigned i = lo; i < hi; i++) {
+        uint64_t se = pt_rd(d, st, i), de = pt_rd(d, dt, i);
+        if (pt_valid(se) && !pt_is_table(d, se, top))
+            return KK_EINVAL; /* a root-level huge page cannot be shared */
+        if (!pt_valid(de))
+            n += pt_valid(se);
+        else if (de != se || !pt_borrowed(dst, top, i))
+            return KK_EEXIST;
+    }
+    return n;
+}
+
 int kk_pt_share_kernel(struct kk_pt *dst, struct kk_pt *src, uint64_t va, uint64_t len)
 {
     if (!dst || !src || !dst->desc || dst->desc != src->desc || dst == src)
         return KK_EINVAL;
     const struct kk_pt_desc *d = src->desc;
-    unsigned top = d->levels - 1u;
-    uint64_t slot = pt_lsize(d, top), iva;
-    if (dst->share_lo != dst->share_hi || ((va | len) & (slot - 1)))
+    uint64_t slot = pt_lsize(d, d->levels - 1u), iva;
+    if ((va | len) & (slot - 1))
         return KK_EINVAL;
     int rc = pt_check_range(src, va, len, &iva);
-    if (rc)
+    if (rc || (rc = pt_check_borrowed(src, iva, len)))
         return rc;
-    if ((rc = pt_check_borrowed(src, iva, len)))
+    unsigned lo, hi;
+    root_slots(d, iva, len, &lo, &hi);
+    if (pt_slots_overlap(dst->pin, dst->npin, lo, hi))
+        return KK_EINVAL; /* dst lends these slots out itself */
+    int n = share_check(dst, src, lo, hi);
+    if (n < 0)
+        return n;
+    /* Both range lists must take the range before anything changes. */
+    struct kk_pt_slots borrow[KK_PT_SHARE_MAX], pin[KK_PT_SHARE_MAX];
+    uint32_t nborrow = dst->nborrow, npin = src->npin;
+    kk_memcpy(borrow, dst->borrow, sizeof(borrow));
+    kk_memcpy(pin, src->pin, sizeof(pin));
+    if ((rc = slots_add(borrow, &nborrow, lo, hi)) || (rc = slots_add(pin, &npin, lo, hi)))
         return rc;
-    unsigned lo = pt_index(d, iva, top), hi = lo + (unsigned)(len / slot);
-    void *dt = pt_tab(dst, dst->root), *st = pt_tab(src, src->root);
+    kk_memcpy(dst->borrow, borrow, sizeof(borrow));
+    kk_memcpy(src->pin, pin, sizeof(pin));
+    dst->nborrow = nborrow;
+    src->npin = npin;
+    void *dt = pt_tab(dst, dst->root);
+    const void *st = pt_tab(src, src->root);
     for (unsigned i = lo; i < hi; i++) {
-        if (pt_valid(pt_rd(d, dt, i)))
-            return KK_EEXIST;
+        uint64_t se = pt_rd(d, st, i);
+        if (pt_valid(se) && !pt_valid(pt_rd(d, dt, i)))
+            pt_publish(d, dt, i, se);
     }
-    unsigned i;
-    for (i = lo; i < hi; i++) {
-        if (pt_valid(pt_rd(d, st, i)))
-            continue;
-        uint64_t child;
-        if ((rc = alloc_table(src, &child)))
-            break;
-        link_table(d, st, i, child);
-        pt_wr(d, dt, i, pt_table_entry(d, child)); /* marks "allocated here" */
-    }
-    if (rc) {
-        /* Undo the tables allocated above (still empty, marked in dst). */
-        struct kk_pt_flush fb;
-        kk_pt_flush_init(&fb, src);
-        fb.full = 1;
-        for (unsigned k = lo; k < i; k++) {
-            uint64_t e = pt_rd(d, dt, k);
-            if (!pt_valid(e))
-                continue;
-            pt_wr(d, dt, k, 0);
-            pt_wr(d, st, k, 0);
-            pt_defer_free(&fb, pt_addr(d, e));
-        }
-        kk_pt_flush_finish(&fb);
-        return rc;
-    }
-    for (i = lo; i < hi; i++)
-        pt_wr(d, dt, i, pt_rd(d, st, i));
-    dst->share_lo = lo;
-    dst->share_hi = hi;
-    if (src->pin_lo == src->pin_hi) {
-        src->pin_lo = lo;
-        src->pin_hi = hi;
-    } else {
-        src->pin_lo = KK_MIN(src->pin_lo, lo);
-        src->pin_hi = KK_MAX(src->pin_hi, hi);
-    }
-    return 0;
+    return n;
+}
+
+uint32_t kk_pt_share_gen(const struct kk_pt *src)
+{
+    return src->share_gen;
 }

@@ -125,6 +125,16 @@ static inline void pt_publish(const struct kk_pt_desc *d, void *t, unsigned i, u
         (void)__atomic_exchange_n((uint32_t *)t + i, (uint32_t)e, __ATOMIC_RELEASE);
 }
 
+/* The MMU will not write this valid leaf (A set; D set, or never set by
+ * hardware): a plain store cannot lose a concurrent A/D update. */
+static inline bool pt_hw_stable(const struct kk_pt_desc *d, uint64_t e)
+{
+    if (!(e & d->hw_a))
+        return false;
+    return (e & d->hw_d_mask) == d->hw_d_done ||
+           (d->hw_w_mask && (e & d->hw_w_mask) != d->hw_w_val);
+}
+
 /* Compare-and-swap (release on success); on failure *old receives the current entry. */
 static inline bool pt_cas(const struct kk_pt_desc *d, void *t, unsigned i, uint64_t *old,
                           uint64_t e)
@@ -139,10 +149,40 @@ static inline bool pt_cas(const struct kk_pt_desc *d, void *t, unsigned i, uint6
     return ok;
 }
 
-/* Root slot @i of @pt holds a table shared out to other tables. */
+/* Does a sorted list of slot ranges contain slot @i? */
+static inline bool pt_slots_has(const struct kk_pt_slots *r, uint32_t n, unsigned i)
+{
+    for (uint32_t k = 0; k < n; k++) {
+        if (i < r[k].lo)
+            return false;
+        if (i < r[k].hi)
+            return true;
+    }
+    return false;
+}
+
+/* Does a list of slot ranges overlap [lo, hi)? */
+static inline bool pt_slots_overlap(const struct kk_pt_slots *r, uint32_t n, unsigned lo,
+                                    unsigned hi)
+{
+    for (uint32_t k = 0; k < n; k++) {
+        if (lo < r[k].hi && r[k].lo < hi)
+            return true;
+    }
+    return false;
+}
+
+/* Entry @i at level @l of @pt is a root slot lent out to other tables: its
+ * table is never freed by unmaps and it never holds a leaf. */
 static inline bool pt_pinned(const struct kk_pt *pt, unsigned l, unsigned i)
 {
-    return l == pt->desc->levels - 1u && i >= pt->pin_lo && i < pt->pin_hi;
+    return l == pt->desc->levels - 1u && pt->npin && pt_slots_has(pt->pin, pt->npin, i);
+}
+
+/* Entry @i at level @l of @pt is a root slot borrowed from another table. */
+static inline bool pt_borrowed(const struct kk_pt *pt, unsigned l, unsigned i)
+{
+    return l == pt->desc->levels - 1u && pt->nborrow && pt_slots_has(pt->borrow, pt->nborrow, i);
 }
 
 /* Flush one address right now (break-before-make). */
@@ -158,6 +198,10 @@ int pt_check_borrowed(const struct kk_pt *pt, uint64_t iva, uint64_t len);
 void pt_flush_add(struct kk_pt_flush *fb, uint64_t va);
 void pt_defer_free(struct kk_pt_flush *fb, uint64_t pa);
 int pt_split_range_ends(struct kk_pt *pt, struct kk_pt_flush *fb, uint64_t iva, uint64_t iend);
-void pt_rollback(struct kk_pt *pt, uint64_t iva, uint64_t iend, struct kk_pt_flush *fb);
+/* Undo a failed map of [iva, iend): unmap it and free the tables it emptied;
+ * root tables in pinned slots are freed only if @newroot (a bitmap of root
+ * slots, may be NULL) says this map allocated them. */
+void pt_rollback(struct kk_pt *pt, uint64_t iva, uint64_t iend, struct kk_pt_flush *fb,
+                 const uint64_t *newroot);
 
 #endif

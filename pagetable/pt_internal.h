@@ -29,6 +29,11 @@ struct kk_pt_desc {
     uint64_t addr_mask;  /* entry bits holding the address */
     uint64_t table_bits; /* non-address bits of a table entry */
     uint64_t attr_mask;  /* leaf bits whose change needs break-before-make */
+    /* Hardware A/D updates (pt_hw_stable()): a valid leaf with hw_a set, and
+     * either (e & hw_d_mask) == hw_d_done (dirty already) or
+     * (e & hw_w_mask) != hw_w_val (hardware never dirties it), is never
+     * written by the MMU. hw_w_mask = 0 means "any leaf may be dirtied". */
+    uint64_t hw_a, hw_d_mask, hw_d_done, hw_w_mask, hw_w_val;
     /* A valid entry at level l is a table iff (pte & table_mask[l]) == table_val[l]. */
     uint64_t table_mask[KK_PT_MAX_LEVELS];
     uint64_t table_val[KK_PT_MAX_LEVELS];

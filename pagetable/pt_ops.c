@@ -21,8 +21,9 @@ struct mod_op {
     unsigned flags; /* PROTECT: new flags; CLEAR: bits to clear */
     kk_pt_mapping_fn cb;
     void *arg;
-    uint64_t visited; /* leaves met in the range */
-    uint64_t changed; /* leaves rewritten */
+    uint64_t visited;        /* leaves met in the range */
+    uint64_t changed;        /* leaves rewritten */
+    const uint64_t *newroot; /* ROLLBACK: pinned root slots the failed map filled */
     /* Cache of the last flag rewrite: non-address bits old -> new at level. */
     uint64_t memo_old, memo_new;
     unsigned memo_level;
@@ -88,6 +89,9 @@ static void rewrite_leaf(struct mod_op *o, void *t, unsigned i, unsigned l, uint
             ne = (e & d->addr_mask) | d->encode(new_flags(o, f), l);
             pt_flush_now(o->pt, va);
             pt_wr(d, t, i, ne);
+        } else if (pt_hw_stable(d, e)) {
+            pt_wr(d, t, i, ne); /* the MMU never writes this entry: no CAS needed */
+            pt_flush_add(o->fb, va);
         } else if (!pt_cas(d, t, i, &e, ne)) {
             continue;
         } else {
@@ -126,7 +130,7 @@ static void maybe_free_child(struct mod_op *o, void *t, unsigned i, unsigned l, 
 {
     if (o->kind != MOD_UNMAP && o->kind != MOD_ROLLBACK)
         return;
-    if (pt_pinned(o->pt, l, i))
+    if (pt_pinned(o->pt, l, i) && !(o->newroot && ((o->newroot[i / 64] >> (i % 64)) & 1)))
         return;
     if (o->changed == changed_before && o->kind != MOD_ROLLBACK)
         return;
@@ -201,9 +205,10 @@ static int run_mod(struct mod_op *o, struct kk_pt *pt, uint64_t va, uint64_t len
     return rc;
 }
 
-void pt_rollback(struct kk_pt *pt, uint64_t iva, uint64_t iend, struct kk_pt_flush *fb)
+void pt_rollback(struct kk_pt *pt, uint64_t iva, uint64_t iend, struct kk_pt_flush *fb,
+                 const uint64_t *newroot)
 {
-    struct mod_op o = {.kind = MOD_ROLLBACK, .memo_level = ~0u};
+    struct mod_op o = {.kind = MOD_ROLLBACK, .memo_level = ~0u, .newroot = newroot};
     struct kk_pt_flush local;
     if (iend <= iva)
         return;
@@ -488,7 +493,7 @@ static int check_level(const struct kk_pt *pt, uint64_t tpa, unsigned l, uint64_
 {
     const struct kk_pt_desc *d = pt->desc;
     const void *t = pt_tab(pt, tpa);
-    unsigned n = pt_entries(d), top = d->levels - 1u;
+    unsigned n = pt_entries(d);
     int nvalid = 0;
     for (unsigned i = 0; i < n; i++) {
         uint64_t e = pt_rd(d, t, i);
@@ -496,7 +501,7 @@ static int check_level(const struct kk_pt *pt, uint64_t tpa, unsigned l, uint64_
             continue;
         nvalid++;
         if (pt_is_table(d, e, l)) {
-            bool b = borrowed || (l == top && i >= pt->share_lo && i < pt->share_hi);
+            bool b = borrowed || pt_borrowed(pt, l, i);
             uint64_t child = pt_addr(d, e);
             if (child >> d->pa_bits)
                 return KK_ECORRUPT;

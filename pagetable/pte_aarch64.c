@@ -15,6 +15,8 @@
  * pages (PXN stays set) and PXN for kernel pages (UXN stays set). KK_PT_COW
  * is software bit 55. Changing block<->table or the memory type uses
  * break-before-make.
+ * FEAT_HAFDBS sets AF, and clears AP[2] only where DBM is set: a leaf with AF
+ * set and either DBM clear or AP[2] already clear is never written by the MMU.
  */
 #include "pt_internal.h"
 
@@ -93,6 +95,11 @@ const struct kk_pt_desc kk_pt_desc_aarch64_4k = {
     .addr_mask = A64_ADDR,
     .table_bits = A64_VALID | A64_TABLE,
     .attr_mask = A64_ATTRMSK,
+    .hw_a = A64_AF,
+    .hw_d_mask = A64_DBM | A64_AP_RO,
+    .hw_d_done = A64_DBM,
+    .hw_w_mask = A64_DBM,
+    .hw_w_val = A64_DBM,
     .table_mask = {KK_PT_NEVER_MASK, 3, 3, 3, 3},
     .table_val = {KK_PT_NEVER_VAL, 3, 3, 3, 3},
     .check_flags = a64_check,

@@ -7,6 +7,9 @@
  * table; any level may hold a leaf. KK_PT_COW is RSW bit 8. KK_PT_DEVICE
  * sets PBMT=IO and KK_PT_UNCACHED PBMT=NC: pass them only when the hart
  * implements Svpbmt (the bits are reserved otherwise).
+ * Hardware A/D updates (Svadu) set A on an access and D on a permitted store
+ * only: a leaf with A set and D set, or with W clear, is never written by the
+ * MMU (flag rewrites of such leaves are plain stores).
  */
 #include "pt_internal.h"
 
@@ -76,7 +79,8 @@ static unsigned rv_decode(uint64_t e, unsigned level)
     {                                                                                              \
         .name = nm, .format = fmt, .levels = lv, .index_bits = 9, .pte_bytes = 8, .pa_bits = 56,   \
         .pa_rshift = 2, .sign_extend = 1, .bbm = 0, .leaf_mask = (1u << (lv)) - 1,                 \
-        .addr_mask = RV_PPN, .table_bits = RV_V, .attr_mask = RV_PBMT,                             \
+        .addr_mask = RV_PPN, .table_bits = RV_V, .attr_mask = RV_PBMT, .hw_a = RV_A,               \
+        .hw_d_mask = RV_D, .hw_d_done = RV_D, .hw_w_mask = RV_W, .hw_w_val = RV_W,                 \
         .table_mask = {KK_PT_NEVER_MASK, RV_RWX, RV_RWX, RV_RWX, RV_RWX},                          \
         .table_val = {KK_PT_NEVER_VAL, 0, 0, 0, 0}, .check_flags = rv_check, .encode = rv_encode,  \
         .decode = rv_decode,                                                                       \

@@ -9,6 +9,9 @@
  * KK_PT_DEVICE = PCD|PWT (UC with the default PAT), KK_PT_UNCACHED = PCD
  * (UC-); !KK_PT_X sets XD (needs IA32_EFER.NXE). Present pages are always
  * readable. KK_PT_COW is software bit 9.
+ * The MMU sets A and D itself; D even on a read-only page when CR0.WP=0
+ * lets the kernel write it, so only a leaf with both A and D set is known
+ * never to be written by hardware (same for i386).
  */
 #include "pt_internal.h"
 
@@ -79,7 +82,8 @@ static unsigned x86_decode(uint64_t e, unsigned level)
     {                                                                                              \
         .name = nm, .format = fmt, .levels = lv, .index_bits = 9, .pte_bytes = 8, .pa_bits = 52,   \
         .pa_rshift = 0, .sign_extend = 1, .bbm = 0, .leaf_mask = 0x7, .addr_mask = X86_ADDR,       \
-        .table_bits = X86_P | X86_RW | X86_US, .attr_mask = X86_PCD | X86_PWT,                     \
+        .table_bits = X86_P | X86_RW | X86_US, .attr_mask = X86_PCD | X86_PWT, .hw_a = X86_A,      \
+        .hw_d_mask = X86_D, .hw_d_done = X86_D,                                                    \
         .table_mask = {KK_PT_NEVER_MASK, X86_PS, X86_PS, 0, 0},                                    \
         .table_val = {KK_PT_NEVER_VAL, 0, 0, 0, 0}, .check_flags = x86_check,                      \
         .encode = x86_encode, .decode = x86_decode,                                                \

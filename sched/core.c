@@ -151,7 +151,7 @@ static uint64_t update_clock(struct kk_sched_rq *rq)
 }
 
 /* Charge the running entity for the time since it was last charged. */
-static void charge_curr(struct kk_sched_rq *rq)
+static inline void charge_curr(struct kk_sched_rq *rq)
 {
     struct kk_sched_entity *se = rq->curr;
     uint64_t delta;
@@ -170,7 +170,7 @@ static void charge_curr(struct kk_sched_rq *rq)
 }
 
 /* Set need_resched if the newly runnable @se should preempt the running entity. */
-static void check_preempt(struct kk_sched_rq *rq, struct kk_sched_entity *se)
+static inline void check_preempt(struct kk_sched_rq *rq, struct kk_sched_entity *se)
 {
     struct kk_sched_entity *curr = rq->curr;
 
@@ -186,7 +186,7 @@ static bool cpu_allowed(const struct kk_sched_entity *se, uint32_t cpu)
     return (se->affinity >> cpu) & 1u;
 }
 
-static void attach(struct kk_sched_rq *rq, struct kk_sched_entity *se, unsigned flags)
+static inline void attach(struct kk_sched_rq *rq, struct kk_sched_entity *se, unsigned flags)
 {
     se->cls->enqueue(rq, crq_of(rq, se), se, flags);
     se->rq = rq;

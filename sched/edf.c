@@ -12,7 +12,7 @@
  * constant-bandwidth-server wake-up rule). A job that overruns its budget
  * gets its deadline postponed by one period per budget used up (soft CBS),
  * so an overrunning entity cannot make the others miss. Queued entities
- * sit in a red-black tree by absolute deadline: pick O(1) + O(log n) removal.
+ * sit in a balanced tree by absolute deadline: pick O(1) + O(log n) removal.
  */
 #include "internal.h"
 

@@ -17,14 +17,19 @@
  * migration keep it), scaled by (W + w) / W so that the restored entity's
  * lag is exactly the saved one, and clamped to two slices.
  *
- * Queued entities sit in a red-black tree ordered by vruntime and augmented
- * with the minimum deadline of each subtree: the pick descends once, O(log n).
- * The running entity is out of the tree but counted in S and W.
+ * Queued entities sit in a balanced tree ordered by virtual deadline (equal
+ * deadlines in arrival order) and augmented with the minimum vruntime of each
+ * subtree (as Linux since 6.8). The pick takes the cached leftmost node when it
+ * is eligible, O(1); otherwise one descent finds the leftmost eligible node:
+ * go left while the left subtree holds an eligible entity (its min vruntime
+ * is eligible), else take the node if eligible, else go right, O(log n). The
+ * smallest runnable vruntime is the root's augmented value, O(1). The running
+ * entity is out of the tree but counted in S and W.
  */
 #include "internal.h"
 
 #define FS(se)       (&(se)->u.fair)
-#define VRUNTIME_OFF offsetof(struct kk_sched_entity, u.fair.vruntime)
+#define DEADLINE_OFF offsetof(struct kk_sched_entity, u.fair.deadline)
 
 /* Linux's nice-to-weight table: each step is about 1.25x (10% CPU). */
 static const uint32_t nice_weight[40] = {
@@ -42,10 +47,56 @@ uint32_t kk_sched_nice_to_weight(int nice)
     return nice_weight[nice - KK_SCHED_NICE_MIN];
 }
 
-/* ns of service -> virtual ns for weight @w (delta <= 2^40, so no overflow). */
-static inline uint64_t vdelta(uint64_t delta, uint32_t w)
+int kk_sched_weight_to_nice(uint64_t weight)
 {
-    return delta * KK_SCHED_NICE0_WEIGHT / w;
+    int lo = 0, hi = 39; /* nice_weight[] decreases: find the first index with weight >= w[i] */
+
+    if (weight >= nice_weight[0])
+        return KK_SCHED_NICE_MIN;
+    if (weight <= nice_weight[39])
+        return KK_SCHED_NICE_MAX;
+    while (lo < hi) { /* invariant: w[hi] <= weight, w[lo - 1] > weight */
+        int mid = (lo + hi) / 2;
+        if (nice_weight[mid] <= weight)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    /* w[lo] <= weight < w[lo - 1] (lo >= 1): heavier one if weight^2 >= w[lo] * w[lo - 1] */
+    if (weight * weight >= (uint64_t)nice_weight[lo] * nice_weight[lo - 1])
+        lo--;
+    return lo + KK_SCHED_NICE_MIN;
+}
+
+int kk_sched_prio_to_nice(int prio)
+{
+    if (prio < 1)
+        prio = 1;
+    return kk_sched_weight_to_nice((uint64_t)prio * KK_SCHED_NICE0_WEIGHT);
+}
+
+/* ceil(2^32 / w): vdelta() multiplies by it instead of dividing (as Linux's wmult). */
+static inline uint32_t inv_weight(uint32_t w)
+{
+    return (uint32_t)(((1ull << 32) + w - 1) / w);
+}
+
+/* Set the weight (and inverse weight) of @fs for @nice. */
+static void set_weight(struct kk_sched_fair_se *fs, int nice)
+{
+    fs->weight = kk_sched_nice_to_weight(nice);
+    fs->inv_weight = inv_weight(fs->weight);
+}
+
+/* ns of service -> virtual ns, delta * 1024 / weight. Multiplies by the inverse weight
+ * (rounded up, so the result is never below the exact quotient and exceeds it by at most
+ * 1 + delta / 2^22); divides only for deltas of 2^35 ns or more, where the product would not
+ * fit in 64 bits (delta <= 2^41 there, so delta * 1024 fits). */
+static inline uint64_t vdelta(uint64_t delta, const struct kk_sched_fair_se *fs)
+{
+    if ((delta >> 35) != 0)
+        return delta * KK_SCHED_NICE0_WEIGHT / fs->weight;
+    return (delta * fs->inv_weight) >> 22;
 }
 
 static inline int64_t key_of(const struct kk_sched_fair_rq *f, const struct kk_sched_entity *se)
@@ -84,24 +135,40 @@ static inline bool eligible(const struct kk_sched_fair_rq *f, const struct kk_sc
     return key_of(f, se) <= ekey;
 }
 
-static bool vruntime_less(const struct kk_rb_node *a, const struct kk_rb_node *b)
+/* eligible(f, se, eligible_key(f)) without the division when the product fits:
+ * key <= floor(S / W) <=> key * W <= S for W > 0. */
+static bool eligible_now(const struct kk_sched_fair_rq *f, const struct kk_sched_entity *se)
 {
-    return before64(FS(SE_OF_RB(a))->vruntime, FS(SE_OF_RB(b))->vruntime);
+    int64_t key = key_of(f, se);
+
+    if (f->sum_w != 0 && f->sum_w < (1ull << 32) && key < (1ll << 31) && key > -(1ll << 31))
+        return key * (int64_t)f->sum_w <= f->sum_wkey;
+    return eligible(f, se, eligible_key(f));
 }
 
-/* Augmentation: min_deadline = smallest deadline in the subtree. */
-static bool min_deadline_update(struct kk_rb_node *n)
+static bool deadline_less(const struct kk_rb_node *a, const struct kk_rb_node *b)
+{
+    return before64(FS(SE_OF_RB(a))->deadline, FS(SE_OF_RB(b))->deadline);
+}
+
+static inline uint64_t min_v(const struct kk_rb_node *n)
+{
+    return FS(SE_OF_RB(n))->min_vruntime;
+}
+
+/* Augmentation: min_vruntime = smallest vruntime in the subtree. */
+static bool min_vruntime_update(struct kk_rb_node *n)
 {
     struct kk_sched_fair_se *fs = FS(SE_OF_RB(n));
-    uint64_t m = fs->deadline;
+    uint64_t m = fs->vruntime;
 
-    if (n->left != NULL && before64(FS(SE_OF_RB(n->left))->min_deadline, m))
-        m = FS(SE_OF_RB(n->left))->min_deadline;
-    if (n->right != NULL && before64(FS(SE_OF_RB(n->right))->min_deadline, m))
-        m = FS(SE_OF_RB(n->right))->min_deadline;
-    if (m == fs->min_deadline)
+    if (n->left != NULL && before64(min_v(n->left), m))
+        m = min_v(n->left);
+    if (n->right != NULL && before64(min_v(n->right), m))
+        m = min_v(n->right);
+    if (m == fs->min_vruntime)
         return false;
-    fs->min_deadline = m;
+    fs->min_vruntime = m;
     return true;
 }
 
@@ -122,7 +189,7 @@ static void update_zero(struct kk_sched_rq *rq, struct kk_sched_fair_rq *f,
                         const struct kk_sched_entity *gone)
 {
     const struct kk_sched_entity *curr = rq->curr;
-    struct kk_rb_node *first = kk_rb_first(&f->tree);
+    const struct kk_rb_node *root = f->tree.node;
     uint64_t v = 0, d;
     bool have = false;
 
@@ -130,8 +197,8 @@ static void update_zero(struct kk_sched_rq *rq, struct kk_sched_fair_rq *f,
         v = FS(curr)->vruntime;
         have = true;
     }
-    if (first != NULL && (!have || before64(FS(SE_OF_RB(first))->vruntime, v))) {
-        v = FS(SE_OF_RB(first))->vruntime;
+    if (root != NULL && (!have || before64(min_v(root), v))) {
+        v = min_v(root);
         have = true;
     }
     if (!have || !before64(f->zero_v, v))
@@ -158,7 +225,7 @@ static void fair_init_entity(const struct kk_sched *s, struct kk_sched_entity *s
 {
     (void)s;
     kk_memset(FS(se), 0, sizeof(*FS(se)));
-    FS(se)->weight = kk_sched_nice_to_weight(se->prio);
+    set_weight(FS(se), se->prio);
 }
 
 /* Give @se its vruntime from its saved lag and a fresh deadline. */
@@ -170,8 +237,8 @@ static void place(struct kk_sched_rq *rq, struct kk_sched_fair_rq *f, struct kk_
     if (f->sum_w != 0 && lag != 0)
         lag = mul_div_s64(lag, f->sum_w + fs->weight, f->sum_w);
     fs->vruntime = avg_vruntime(f) - (uint64_t)lag;
-    fs->deadline = fs->vruntime + vdelta(fair_slice(rq, se), fs->weight);
-    fs->min_deadline = fs->deadline;
+    fs->deadline = fs->vruntime + vdelta(fair_slice(rq, se), fs);
+    fs->min_vruntime = fs->vruntime;
 }
 
 static void fair_enqueue(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
@@ -183,12 +250,12 @@ static void fair_enqueue(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
 
     if (fs->weight != w) { /* reweight: keep the lag in ns of service */
         fs->vlag = mul_div_s64(fs->vlag, fs->weight, w);
-        fs->weight = w;
+        set_weight(fs, se->prio);
     }
     f->hint = NULL;
     place(rq, f, se);
     if ((flags & KK_SCHED_ENQ_CURR) == 0)
-        rb_insert_key(&f->tree, se, VRUNTIME_OFF, min_deadline_update);
+        rb_insert_key(&f->tree, se, DEADLINE_OFF, min_vruntime_update);
     avg_add(f, se);
     update_zero(rq, f, NULL);
 }
@@ -199,68 +266,63 @@ static void fair_dequeue(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
     struct kk_sched_fair_rq *f = &crq->fair;
     struct kk_sched_fair_se *fs = FS(se);
     int64_t lag = (int64_t)(avg_vruntime(f) - fs->vruntime);
-    int64_t limit = (int64_t)vdelta(2 * fair_slice(rq, se), fs->weight);
+    int64_t limit = (int64_t)vdelta(2 * fair_slice(rq, se), fs);
 
     fs->vlag = lag > limit ? limit : lag < -limit ? -limit : lag;
     f->hint = NULL;
     if ((flags & KK_SCHED_DEQ_CURR) == 0)
-        kk_rb_erase(&f->tree, &se->node.rb, min_deadline_update);
+        kk_rb_erase(&f->tree, &se->node.rb, min_vruntime_update);
     avg_sub(f, se);
     update_zero(rq, f, se);
 }
 
-/* Node with deadline @dl in the subtree @n (whose min_deadline is @dl). */
-static struct kk_rb_node *find_min_deadline(struct kk_rb_node *n, uint64_t dl)
+/* Is some entity of the subtree @n eligible? */
+static inline bool subtree_eligible(const struct kk_sched_fair_rq *f, const struct kk_rb_node *n,
+                                    int64_t ekey)
 {
-    while (FS(SE_OF_RB(n))->deadline != dl) {
-        if (n->left != NULL && FS(SE_OF_RB(n->left))->min_deadline == dl)
-            n = n->left;
-        else
-            n = n->right;
-    }
+    return (int64_t)(min_v(n) - f->zero_v) <= ekey;
+}
+
+/* Node of the smallest vruntime (when none is eligible), following the augmentation. */
+static struct kk_rb_node *find_min_vruntime(struct kk_rb_node *n)
+{
+    uint64_t m = min_v(n);
+
+    while (FS(SE_OF_RB(n))->vruntime != m)
+        n = n->left != NULL && min_v(n->left) == m ? n->left : n->right;
     return n;
 }
 
-/* Earliest virtual deadline among the eligible queued entities, O(log n). */
-static struct kk_rb_node *pick_eevdf(struct kk_sched_fair_rq *f)
+/* Earliest virtual deadline among the eligible queued entities: O(1) when it is the leftmost,
+ * else one descent, O(log n); @ekey = eligible_key(). With no eligible entity (possible: the
+ * running one counts in V), the smallest vruntime. */
+static struct kk_rb_node *pick_eevdf(struct kk_sched_fair_rq *f, int64_t ekey)
 {
-    struct kk_rb_node *n = f->tree.node, *best = NULL;
-    int64_t ekey = eligible_key(f);
-    uint64_t best_dl = 0;
-    bool subtree = false;
+    struct kk_rb_node *n = kk_rb_first(&f->tree);
 
-    while (n != NULL) {
-        const struct kk_sched_entity *se = SE_OF_RB(n);
-        if (!eligible(f, se, ekey)) { /* so is everything to its right */
+    if (n == NULL || eligible(f, SE_OF_RB(n), ekey))
+        return n;
+    for (n = f->tree.node; n != NULL;) {
+        if (n->left != NULL && subtree_eligible(f, n->left, ekey))
             n = n->left;
-            continue;
-        }
-        if (best == NULL || before64(FS(se)->deadline, best_dl)) {
-            best = n;
-            best_dl = FS(se)->deadline;
-            subtree = false;
-        }
-        if (n->left != NULL && before64(FS(SE_OF_RB(n->left))->min_deadline, best_dl)) {
-            best = n->left; /* the whole left subtree is eligible */
-            best_dl = FS(SE_OF_RB(n->left))->min_deadline;
-            subtree = true;
-        }
-        n = n->right;
+        else if (eligible(f, SE_OF_RB(n), ekey))
+            return n;
+        else
+            n = n->right;
     }
-    if (best == NULL)
-        return kk_rb_first(&f->tree);
-    return subtree ? find_min_deadline(best, best_dl) : best;
+    return find_min_vruntime(f->tree.node);
 }
 
 static struct kk_sched_entity *fair_pick(struct kk_sched_rq *rq, union kk_sched_class_rq *crq)
 {
-    struct kk_rb_node *n = crq->fair.hint != NULL ? crq->fair.hint : pick_eevdf(&crq->fair);
+    struct kk_rb_node *n =
+        crq->fair.hint != NULL ? crq->fair.hint : pick_eevdf(&crq->fair, eligible_key(&crq->fair));
 
     (void)rq;
     crq->fair.hint = NULL;
     if (n == NULL)
         return NULL;
-    kk_rb_erase(&crq->fair.tree, n, min_deadline_update);
+    kk_rb_erase(&crq->fair.tree, n, min_vruntime_update);
     SE_OF_RB(n)->flags &= ~SE_SLICE_DONE;
     return SE_OF_RB(n);
 }
@@ -270,12 +332,12 @@ static bool fair_keep(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
                       struct kk_sched_entity *se)
 {
     struct kk_sched_fair_rq *f = &crq->fair;
-    struct kk_rb_node *best;
+    int64_t ekey = eligible_key(f);
+    struct kk_rb_node *best = pick_eevdf(f, ekey);
 
     (void)rq;
-    best = pick_eevdf(f);
-    if (best == NULL || (eligible(f, se, eligible_key(f)) &&
-                         before64(FS(se)->deadline, FS(SE_OF_RB(best))->deadline))) {
+    if (best == NULL ||
+        (eligible(f, se, ekey) && before64(FS(se)->deadline, FS(SE_OF_RB(best))->deadline))) {
         se->flags &= ~SE_SLICE_DONE;
         return true;
     }
@@ -287,8 +349,8 @@ static void fair_put_prev(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
                           struct kk_sched_entity *se)
 {
     (void)rq;
-    FS(se)->min_deadline = FS(se)->deadline;
-    rb_insert_key(&crq->fair.tree, se, VRUNTIME_OFF, min_deadline_update);
+    FS(se)->min_vruntime = FS(se)->vruntime;
+    rb_insert_key(&crq->fair.tree, se, DEADLINE_OFF, min_vruntime_update);
 }
 
 static void fair_charge(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
@@ -296,12 +358,12 @@ static void fair_charge(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
 {
     struct kk_sched_fair_rq *f = &crq->fair;
     struct kk_sched_fair_se *fs = FS(se);
-    uint64_t dv = vdelta(delta, fs->weight);
+    uint64_t dv = vdelta(delta, fs);
 
     fs->vruntime += dv;
     f->sum_wkey += (int64_t)(fs->weight * dv);   /* ~ delta * 1024 <= 2^50 */
     if (!before64(fs->vruntime, fs->deadline)) { /* request served: new deadline */
-        fs->deadline = fs->vruntime + vdelta(fair_slice(rq, se), fs->weight);
+        fs->deadline = fs->vruntime + vdelta(fair_slice(rq, se), fs);
         se->flags |= SE_SLICE_DONE;
     }
     update_zero(rq, f, NULL);
@@ -334,22 +396,21 @@ static void fair_yield(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
                        struct kk_sched_entity *se)
 {
     (void)crq;
-    FS(se)->deadline += vdelta(fair_slice(rq, se), FS(se)->weight);
+    FS(se)->deadline += vdelta(fair_slice(rq, se), FS(se));
 }
 
 static bool fair_wakeup_preempt(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
                                 struct kk_sched_entity *curr, struct kk_sched_entity *se)
 {
     const struct kk_sched_fair_rq *f = &crq->fair;
-    int64_t ekey = eligible_key(f);
 
     (void)rq;
-    if (!eligible(f, se, ekey))
+    if (!eligible_now(f, se))
         return false;
-    return !eligible(f, curr, ekey) || before64(FS(se)->deadline, FS(curr)->deadline);
+    return !eligible_now(f, curr) || before64(FS(se)->deadline, FS(curr)->deadline);
 }
 
-/* Migration candidates from the largest vruntime (least owed) down. */
+/* Migration candidates from the latest deadline (least urgent) down. */
 static struct kk_sched_entity *fair_migrate_next(struct kk_sched_rq *rq,
                                                  union kk_sched_class_rq *crq,
                                                  struct kk_sched_entity *prev)
@@ -363,7 +424,8 @@ static struct kk_sched_entity *fair_migrate_next(struct kk_sched_rq *rq,
 static bool se_consistent(const struct kk_sched_rq *rq, const struct kk_sched_entity *se)
 {
     return se->rq == rq && se->cls == &kk_sched_eevdf_class &&
-           FS(se)->weight == kk_sched_nice_to_weight(se->prio);
+           FS(se)->weight == kk_sched_nice_to_weight(se->prio) &&
+           FS(se)->inv_weight == inv_weight(FS(se)->weight);
 }
 
 static long fair_check(struct kk_sched_rq *rq, union kk_sched_class_rq *crq)
@@ -371,7 +433,7 @@ static long fair_check(struct kk_sched_rq *rq, union kk_sched_class_rq *crq)
     struct kk_sched_fair_rq *f = &crq->fair;
     const struct kk_rb_node *pos;
     const struct kk_sched_entity *curr = rq->curr;
-    long n = kk_rb_check(&f->tree, vruntime_less, min_deadline_update);
+    long n = kk_rb_check(&f->tree, deadline_less, min_vruntime_update);
     int64_t s = 0;
     uint64_t w = 0;
 

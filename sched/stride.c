@@ -8,7 +8,7 @@
  * 2^63 of each other because one charge adds at most 2^40 * 2^20. A waking
  * entity's pass is raised to the queue's virtual time (the smallest pass of
  * the runnable entities, never decreasing) so a sleeper cannot monopolise the CPU. Queued entities
- * sit in a red-black tree keyed by pass (equal passes in arrival order): pick O(1) (cached
+ * sit in a balanced tree (kk_rb_*) keyed by pass (equal passes in arrival order): pick O(1) (cached
  * leftmost) + O(log n) removal, insert O(log n), no recursion.
  */
 #include "internal.h"

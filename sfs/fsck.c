@@ -7,15 +7,24 @@
  * reachable blocks, pointers out of range, blocks claimed twice, inode
  * size/blocks mismatches, bad or duplicate "."/".." entries, entries naming
  * non-inodes, directory hard links (which would make loops), link counts and
- * unreachable blocks and inodes. In repair mode each finding is fixed in
- * place: the later claimant of a doubly claimed block loses it (a hole), a
- * bad entry is cleared, unreachable blocks are freed.
- * Memory: about 13 bytes per block, through the platform's alloc.
+ * unreachable blocks and inodes, duplicate names in one directory. In repair
+ * mode each finding is fixed in place: the later claimant of a doubly
+ * claimed block loses it (a hole), a bad or duplicate entry is cleared (the
+ * first entry with a name wins), unreachable blocks are freed.
+ * Unreachable inodes that hold data (size > 0, nlinks > 0, every pointer
+ * plausible) are not freed but reconnected, as e2fsck does, under
+ * /lost+found (created on demand) as "#<ino>"; their subtrees are then
+ * checked like the rest. Without repair they are reported once and their
+ * blocks counted as reachable, so the check predicts the repair.
+ * Memory: about 13 bytes per block, plus 8 bytes per slot of the directory
+ * being visited, through the platform's alloc.
  */
 #include "sfs_int.h"
 
 enum { ST_FREE = 0, ST_DATA = 1, ST_FILE = 2, ST_DIR = 3 };
-enum { B_INODE, B_L2, B_L1, B_LEAF, B_TMP, NBUF };
+enum { B_INODE, B_L2, B_L1, B_LEAF, B_TMP, B_LF, B_LF2, NBUF };
+
+#define LOST_FOUND "lost+found"
 
 struct ck {
     const struct kk_blockdev *dev;
@@ -28,6 +37,9 @@ struct ck {
     uint32_t found, unfixed;
     bool map_changed;
     int err;
+    uint32_t lf; /* inode of /lost+found, 0 = none yet */
+    /* names of the directory being visited: hash -> entry block, open addressing */
+    uint32_t *nh_hash, *nh_blk, nh_cap;
 };
 
 /* Per-directory state while its entries are visited. */
@@ -36,6 +48,7 @@ struct dirwalk {
     bool dot, dotdot;
     uint32_t free_blk[2]; /* blocks of free slots, to put a missing "." or ".." in */
     uint32_t nfree;
+    uint32_t lf_blk; /* in the root: block of the "lost+found" entry */
 };
 
 /* --- tiny message formatter: %s and %u only (freestanding) --- */
@@ -62,6 +75,21 @@ static void vfmt(char *out, size_t cap, const char *f, __builtin_va_list ap)
             out[n++] = *f;
         }
     }
+    out[n] = '\0';
+}
+
+/* "#<ino>", the name of a reconnected inode in /lost+found. */
+static void vfmt_name(char *out, uint32_t ino)
+{
+    char d[12];
+    unsigned k = 0, n = 0;
+    do {
+        d[k++] = (char)('0' + ino % 10);
+        ino /= 10;
+    } while (ino);
+    out[n++] = '#';
+    while (k)
+        out[n++] = d[--k];
     out[n] = '\0';
 }
 
@@ -250,6 +278,34 @@ static void visit_dot(struct ck *c, struct dirwalk *w, uint32_t blkno, uint8_t *
     }
 }
 
+static void count_link(struct ck *c, struct dirwalk *w, uint32_t ino)
+{
+    if (ino < c->blocks && c->state[ino] == ST_DIR)
+        c->refs[w->ino]++; /* subdirectory: parent's link count */
+    else if (ino < c->blocks && c->state[ino] == ST_FILE)
+        c->refs[ino]++;
+}
+
+/*
+ * Has this directory an earlier entry named @name? Remembers it if not.
+ * Equal hashes are confirmed by re-reading the earlier entry's block.
+ */
+static bool name_seen(struct ck *c, uint32_t blkno, const char *name, size_t len)
+{
+    uint32_t h = sfs_name_hash(name, len), i;
+    if (!c->nh_cap)
+        return false;
+    for (i = h & (c->nh_cap - 1); c->nh_blk[i]; i = (i + 1) & (c->nh_cap - 1)) {
+        if (c->nh_hash[i] != h || c->nh_blk[i] == blkno || rd(c, c->nh_blk[i], c->blk[B_TMP]))
+            continue;
+        if (kk_memcmp(c->blk[B_TMP] + 4, name, len + 1) == 0)
+            return true;
+    }
+    c->nh_hash[i] = h;
+    c->nh_blk[i] = blkno;
+    return false;
+}
+
 static void visit_entry(struct ck *c, struct dirwalk *w, uint32_t blkno, uint8_t *blk)
 {
     uint32_t ino;
@@ -276,6 +332,16 @@ static void visit_entry(struct ck *c, struct dirwalk *w, uint32_t blkno, uint8_t
         visit_dot(c, w, blkno, blk, len == 2);
         return;
     }
+    if (name_seen(c, blkno, name, len)) {
+        if (findf(c, true, "directory %u: duplicate name '%s' (entry in block %u)", w->ino, name,
+                  blkno))
+            clear_entry(c, blkno, blk);
+        else
+            count_link(c, w, ino);
+        return;
+    }
+    if (w->ino == KK_SFS_BLKN_ROOT && kk_memcmp(name, LOST_FOUND, sizeof(LOST_FOUND)) == 0)
+        w->lf_blk = blkno;
     if ((ino != KK_SFS_BLKN_ROOT && (ino < c->first || ino >= c->blocks)) ||
         c->state[ino] == ST_DATA || ino == KK_SFS_BLKN_ROOT || c->state[ino] == ST_DIR ||
         (c->state[ino] == ST_FREE && !accept_target(c, ino, w->ino))) {
@@ -286,10 +352,9 @@ static void visit_entry(struct ck *c, struct dirwalk *w, uint32_t blkno, uint8_t
             clear_entry(c, blkno, blk);
         return;
     }
-    if (c->state[ino] == ST_DIR)
-        c->refs[w->ino]++; /* subdirectory: parent's link count */
-    else
-        c->refs[ino]++;
+    count_link(c, w, ino);
+    if (w->lf_blk == blkno)
+        c->lf = c->state[ino] == ST_DIR ? ino : UINT32_MAX; /* a non-directory: unusable */
 }
 
 /* Put a missing "." or ".." entry into a free slot of the directory. */
@@ -306,11 +371,39 @@ static void add_dot(struct ck *c, struct dirwalk *w, bool missing, const char *n
     wr(c, w->free_blk[--w->nfree], b);
 }
 
+/* Name table for a directory of @slots slots (at most one entry per block). */
+static int names_begin(struct ck *c, uint32_t slots)
+{
+    uint32_t cap = 16;
+    slots = KK_MIN(slots, c->blocks);
+    while (cap < 2 * slots)
+        cap <<= 1;
+    c->nh_hash = ck_alloc(c, sizeof(uint32_t) * cap);
+    c->nh_blk = ck_alloc(c, sizeof(uint32_t) * cap);
+    if (!c->nh_hash || !c->nh_blk) {
+        ck_free(c, c->nh_hash, sizeof(uint32_t) * cap);
+        ck_free(c, c->nh_blk, sizeof(uint32_t) * cap);
+        c->nh_hash = c->nh_blk = NULL;
+        c->err = KK_ENOMEM;
+        return KK_ENOMEM;
+    }
+    c->nh_cap = cap;
+    return 0;
+}
+
+static void names_end(struct ck *c)
+{
+    ck_free(c, c->nh_hash, sizeof(uint32_t) * c->nh_cap);
+    ck_free(c, c->nh_blk, sizeof(uint32_t) * c->nh_cap);
+    c->nh_hash = c->nh_blk = NULL;
+    c->nh_cap = 0;
+}
+
 /* Process one queued inode: claim its blocks, fix size/blocks, visit entries. */
 static void process(struct ck *c, uint32_t ino, uint32_t parent)
 {
     struct kk_sfs_disk_inode d;
-    struct dirwalk w = {ino, parent, false, false, {0, 0}, 0};
+    struct dirwalk w = {ino, parent, false, false, {0, 0}, 0, 0};
     uint32_t want;
     if (rd(c, ino, c->blk[B_INODE]))
         return;
@@ -329,10 +422,172 @@ static void process(struct ck *c, uint32_t ino, uint32_t parent)
             wr(c, ino, c->blk[B_INODE]);
         }
     }
+    if (d.type == KK_SFS_TYPE_DIR && names_begin(c, d.blocks) != 0)
+        return;
     walk_inode(c, ino, &d, d.type == KK_SFS_TYPE_DIR ? &w : NULL);
     if (d.type == KK_SFS_TYPE_DIR) {
+        names_end(c);
         add_dot(c, &w, !w.dot, ".", ino);
         add_dot(c, &w, !w.dotdot, "..", parent);
+    }
+}
+
+/* Run the breadth-first walk over everything queued from @qi on. */
+static void drain(struct ck *c, uint32_t qi)
+{
+    for (; qi < c->qtail && !c->err; qi++)
+        process(c, c->queue[qi], c->qparent[qi]);
+}
+
+/* ---- reconnecting unreachable inodes to /lost+found ---- */
+
+/* A free (unclaimed, marked free) block, now claimed; 0 when there is none. */
+static uint32_t new_block(struct ck *c)
+{
+    uint32_t b;
+    for (b = c->first; b < c->blocks; b++) {
+        if (c->state[b] == ST_FREE && kk_sfs_map_test(c->map, b)) {
+            c->state[b] = ST_DATA;
+            map_set(c, b, false);
+            return b;
+        }
+    }
+    return 0;
+}
+
+/* Append entry @name -> @ino to directory @dino (direct and indirect slots). */
+static int dir_append(struct ck *c, uint32_t dino, const char *name, uint32_t ino)
+{
+    uint8_t *ib = c->blk[B_LF], *ind = c->blk[B_LF2], *leaf = c->blk[B_TMP];
+    struct kk_sfs_disk_inode d;
+    uint32_t slot, nb;
+    if (rd(c, dino, ib))
+        return c->err;
+    kk_sfs_inode_decode(ib, &d);
+    slot = d.blocks;
+    if (slot >= KK_SFS_NDIRECT + KK_SFS_NENTRY)
+        return KK_EFBIG;
+    if (slot >= KK_SFS_NDIRECT) {
+        if (d.indirect == 0) {
+            if ((d.indirect = new_block(c)) == 0)
+                return KK_ENOSPC;
+            kk_memset(ind, 0, KK_SFS_BLKSIZE);
+        } else if (rd(c, d.indirect, ind)) {
+            return c->err;
+        }
+    }
+    if ((nb = new_block(c)) == 0)
+        return KK_ENOSPC;
+    kk_memset(leaf, 0, KK_SFS_BLKSIZE);
+    kk_sfs_put32(leaf, ino);
+    kk_memcpy(leaf + 4, name, kk_strnlen(name, KK_SFS_MAX_NAME));
+    wr(c, nb, leaf);
+    if (slot < KK_SFS_NDIRECT) {
+        d.direct[slot] = nb;
+    } else {
+        kk_sfs_put32(ind + 4 * (slot - KK_SFS_NDIRECT), nb);
+        wr(c, d.indirect, ind);
+    }
+    d.blocks++;
+    d.size += KK_SFS_DENTRY_SIZE;
+    kk_sfs_inode_encode(&d, ib);
+    wr(c, dino, ib);
+    return c->err;
+}
+
+/* The inode of /lost+found, created (with "." and "..") when missing. */
+static int lost_found(struct ck *c, uint32_t *out)
+{
+    struct kk_sfs_disk_inode d;
+    uint8_t *b = c->blk[B_LF];
+    uint32_t ino;
+    int rc;
+    if (c->lf == UINT32_MAX)
+        return KK_EEXIST;
+    if ((*out = c->lf) != 0)
+        return 0;
+    kk_memset(&d, 0, sizeof(d));
+    if ((ino = new_block(c)) == 0)
+        return KK_ENOSPC;
+    d.type = KK_SFS_TYPE_DIR;
+    d.nlinks = 2;
+    kk_memset(b, 0, KK_SFS_BLKSIZE);
+    kk_sfs_inode_encode(&d, b);
+    wr(c, ino, b);
+    if ((rc = dir_append(c, ino, ".", ino)) != 0 ||
+        (rc = dir_append(c, ino, "..", KK_SFS_BLKN_ROOT)) != 0 ||
+        (rc = dir_append(c, KK_SFS_BLKN_ROOT, LOST_FOUND, ino)) != 0) {
+        c->lf = UINT32_MAX; /* do not try again; blocks taken stay claimed (a leak, no loss) */
+        return rc;
+    }
+    c->state[ino] = ST_DIR;
+    c->refs[KK_SFS_BLKN_ROOT]++;
+    *out = c->lf = ino;
+    return 0;
+}
+
+/* Would an unreachable inode in block @b be worth reconnecting? */
+static bool orphan_ok(struct ck *c, const struct kk_sfs_disk_inode *d)
+{
+    uint32_t i;
+    if (!inode_plausible(d) || d->nlinks == 0 || d->size == 0)
+        return false;
+    if (d->type == KK_SFS_TYPE_DIR ? d->size != d->blocks * KK_SFS_DENTRY_SIZE
+                                   : d->blocks != ceil_blocks(d->size))
+        return false;
+    for (i = 0; i < KK_SFS_NDIRECT + 2; i++) {
+        uint32_t p = i < KK_SFS_NDIRECT    ? d->direct[i]
+                     : i == KK_SFS_NDIRECT ? d->indirect
+                                           : d->db_indirect;
+        uint32_t need = i < KK_SFS_NDIRECT    ? i + 1
+                        : i == KK_SFS_NDIRECT ? KK_SFS_NDIRECT + 1
+                                              : KK_SFS_NDIRECT + KK_SFS_NENTRY + 1;
+        if (p && (d->blocks < need || p < c->first || p >= c->blocks || c->state[p] != ST_FREE))
+            return false;
+    }
+    return true;
+}
+
+/* Reconnect inode @ino (repair) or count it as if reconnected (check only). */
+static int reconnect(struct ck *c, uint32_t ino, const struct kk_sfs_disk_inode *d)
+{
+    char name[16];
+    uint32_t lf = 0;
+    int rc = 0;
+    if (c->o->repair) {
+        vfmt_name(name, ino);
+        if ((rc = lost_found(c, &lf)) == 0)
+            rc = dir_append(c, lf, name, ino);
+        if (rc)
+            return rc;
+    } else {
+        lf = c->lf && c->lf != UINT32_MAX ? c->lf : KK_SFS_BLKN_ROOT;
+    }
+    c->state[ino] = d->type == KK_SFS_TYPE_DIR ? ST_DIR : ST_FILE;
+    c->refs[d->type == KK_SFS_TYPE_DIR ? lf : ino]++;
+    c->queue[c->qtail] = ino;
+    c->qparent[c->qtail++] = lf;
+    drain(c, c->qtail - 1);
+    return 0;
+}
+
+/* Unreachable inodes still marked used that hold data: directories first. */
+static void reconnect_orphans(struct ck *c)
+{
+    struct kk_sfs_disk_inode d;
+    uint32_t b;
+    int pass;
+    for (pass = 0; pass < 2; pass++) {
+        for (b = c->first; b < c->blocks && !c->err; b++) {
+            if (c->state[b] != ST_FREE || kk_sfs_map_test(c->map, b) || rd(c, b, c->blk[B_INODE]))
+                continue;
+            kk_sfs_inode_decode(c->blk[B_INODE], &d);
+            if (!orphan_ok(c, &d) || (d.type == KK_SFS_TYPE_DIR) != (pass == 0))
+                continue;
+            if (reconnect(c, b, &d) == 0)
+                findf(c, true, "inode %u unreachable (type %u, size %u): reconnect to /lost+found",
+                      b, d.type, d.size);
+        }
     }
 }
 
@@ -475,7 +730,7 @@ static void release(struct ck *c)
 static void run(struct ck *c)
 {
     struct kk_sfs_disk_inode d;
-    uint32_t qi, b;
+    uint32_t b;
     for (b = 0; b < c->first; b++)
         c->state[b] = ST_DATA;
     if (rd(c, KK_SFS_BLKN_ROOT, c->blk[B_INODE]))
@@ -489,8 +744,9 @@ static void run(struct ck *c)
     c->queue[0] = KK_SFS_BLKN_ROOT;
     c->qparent[0] = KK_SFS_BLKN_ROOT;
     c->qtail = 1;
-    for (qi = 0; qi < c->qtail && !c->err; qi++)
-        process(c, c->queue[qi], c->qparent[qi]);
+    drain(c, 0);
+    if (!c->err)
+        reconnect_orphans(c);
     if (c->err)
         return;
     check_links(c);

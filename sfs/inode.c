@@ -63,6 +63,8 @@ static void ihash_remove(struct kk_sfs *fs, struct kk_sfs_inode *ip)
     }
 }
 
+static void keep_remove(struct kk_sfs *fs, struct kk_sfs_inode *ip);
+
 int iget(struct kk_sfs *fs, uint32_t ino, struct kk_sfs_inode **out)
 {
     struct kk_sfs_inode *ip;
@@ -72,7 +74,8 @@ int iget(struct kk_sfs *fs, uint32_t ino, struct kk_sfs_inode **out)
         return KK_ECORRUPT;
     for (ip = fs->ihash[ihashfn(fs, ino)]; ip; ip = ip->hnext) {
         if (ip->ino == ino) {
-            ip->refs++;
+            if (ip->refs++ == 0)
+                keep_remove(fs, ip);
             *out = ip;
             return 0;
         }
@@ -92,6 +95,7 @@ int iget(struct kk_sfs *fs, uint32_t ino, struct kk_sfs_inode **out)
     ip->fs = fs;
     ip->ino = ino;
     ip->refs = 1;
+    ip->idx = NULL;
     ihash_insert(fs, ip);
     *out = ip;
     return 0;
@@ -138,10 +142,56 @@ fail:
     return rc;
 }
 
+/* Forget kept (unreferenced) inode @ip: it is referenced again. */
+static void keep_remove(struct kk_sfs *fs, struct kk_sfs_inode *ip)
+{
+    uint32_t i;
+    for (i = 0; i < fs->nkeep && fs->keep[i] != ip; i++)
+        ;
+    if (i == fs->nkeep)
+        return;
+    kk_memmove(&fs->keep[i], &fs->keep[i + 1], (fs->nkeep - i - 1) * sizeof(fs->keep[0]));
+    fs->nkeep--;
+}
+
+static void ifree(struct kk_sfs_inode *ip)
+{
+    dir_index_drop(ip);
+    ihash_remove(ip->fs, ip);
+    sfs_free(ip->fs, ip, sizeof(*ip));
+}
+
+/*
+ * Keep a linked directory with a name index cached after its last reference
+ * (path-based callers such as a VFS take and drop it on every operation),
+ * evicting the oldest kept one beyond KEEP_DIRS.
+ */
+static bool keep(struct kk_sfs *fs, struct kk_sfs_inode *ip)
+{
+    if (!ip->idx || ip->d.nlinks == 0)
+        return false;
+    if (fs->nkeep == KEEP_DIRS) {
+        struct kk_sfs_inode *old = fs->keep[0];
+        keep_remove(fs, old);
+        ifree(old);
+    }
+    fs->keep[fs->nkeep++] = ip;
+    return true;
+}
+
+void icache_drop_kept(struct kk_sfs *fs)
+{
+    while (fs->nkeep) {
+        struct kk_sfs_inode *ip = fs->keep[0];
+        keep_remove(fs, ip);
+        ifree(ip);
+    }
+}
+
 void iput(struct kk_sfs_inode *ip)
 {
     struct kk_sfs *fs = ip->fs;
-    if (--ip->refs > 0)
+    if (--ip->refs > 0 || keep(fs, ip))
         return;
     if (ip->d.nlinks == 0 && !fs->read_only) {
         /* a failure here leaks blocks (sfsck frees them); memory stays consistent */
@@ -153,8 +203,7 @@ void iput(struct kk_sfs_inode *ip)
         if (rc == 0)
             (void)block_free(fs, ip->ino);
     }
-    ihash_remove(fs, ip);
-    sfs_free(fs, ip, sizeof(*ip));
+    ifree(ip);
 }
 
 /* Read pointer @idx of indirect block @blk; 0 if none. Checks the value. */
@@ -606,6 +655,15 @@ int iwrite(struct kk_sfs_inode *ip, uint64_t off, const void *buf, size_t len, s
     return rc ? rc : rc2;
 }
 
+static bool kept(struct kk_sfs *fs, struct kk_sfs_inode *ip)
+{
+    uint32_t i;
+    for (i = 0; i < fs->nkeep; i++)
+        if (fs->keep[i] == ip)
+            return true;
+    return false;
+}
+
 int icache_check(struct kk_sfs *fs)
 {
     uint32_t h, n = 0;
@@ -614,13 +672,13 @@ int icache_check(struct kk_sfs *fs)
         for (ip = fs->ihash[h]; ip; ip = ip->hnext) {
             struct kk_sfs_disk_inode d = ip->d;
             n++;
-            if (ihashfn(fs, ip->ino) != h || ip->refs == 0 || ip->fs != fs)
+            if (ihashfn(fs, ip->ino) != h || ip->fs != fs || (ip->refs == 0) != kept(fs, ip))
                 return KK_ECORRUPT;
             if (block_is_free(fs, ip->ino))
                 return KK_ECORRUPT;
             if (d.nlinks == 0)
                 d.nlinks = 1; /* unlinked but open */
-            if (!inode_sane(&d))
+            if (!inode_sane(&d) || (ip->idx && dir_index_check(ip) != 0))
                 return KK_ECORRUPT;
         }
     }
@@ -629,7 +687,7 @@ int icache_check(struct kk_sfs *fs)
 
 uint32_t icache_busy(struct kk_sfs *fs)
 {
-    return fs->ninodes;
+    return fs->ninodes - fs->nkeep;
 }
 
 int pin_path(struct kk_sfs_inode *ip, uint32_t idx, struct pins *p)

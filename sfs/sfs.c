@@ -229,7 +229,8 @@ int kk_sfs_mount(const struct kk_sfs_config *cfg, struct kk_sfs **out)
 {
     struct kk_sfs *fs;
     int rc;
-    if (!cfg || !out || cfg->size < sizeof(*cfg) || !plat_ok(cfg->plat) || !cfg->dev)
+    if (!cfg || !out || cfg->size < offsetof(struct kk_sfs_config, no_dir_index) ||
+        !plat_ok(cfg->plat) || !cfg->dev)
         return KK_EINVAL;
     if ((fs = cfg->plat->alloc(cfg->plat->ctx, sizeof(*fs))) == NULL)
         return KK_ENOMEM;
@@ -237,6 +238,8 @@ int kk_sfs_mount(const struct kk_sfs_config *cfg, struct kk_sfs **out)
     fs->dev = cfg->dev;
     fs->plat = cfg->plat;
     fs->read_only = cfg->read_only != 0;
+    fs->no_dir_index =
+        cfg->size >= offsetof(struct kk_sfs_config, no_dir_index) + 4 && cfg->no_dir_index != 0;
     rc = mount_init(fs, cfg);
     if (rc) {
         release(fs);
@@ -256,6 +259,7 @@ int kk_sfs_unmount(struct kk_sfs *fs)
         sfs_unlock(fs);
         return KK_EBUSY;
     }
+    icache_drop_kept(fs);
     if (!fs->read_only)
         rc = sync_all(fs);
     sfs_unlock(fs);

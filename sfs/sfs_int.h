@@ -24,19 +24,44 @@ struct buf {
     struct buf *prev, *next; /* LRU list: head = most recent */
 };
 
+/*
+ * In-memory name index of a cached directory (dir.c): open addressing,
+ * name hash -> slot, plus the free-slot count and the lowest slot that may
+ * be free. Built on the first lookup of a directory of at least
+ * DIR_INDEX_MIN slots, kept in step by dir_set_slot(), freed with the
+ * inode. Purely a cache: when memory is short it is dropped and the slot
+ * scan is used.
+ */
+struct dir_index {
+    uint32_t cap;  /* power of two */
+    uint32_t used; /* live entries + tombstones */
+    uint32_t live;
+    uint32_t nfree; /* free slots (or holes) below d.blocks */
+    uint32_t hint;  /* no free slot below this one */
+    struct dir_ient {
+        uint32_t hash;
+        uint32_t slot1; /* slot + 1; 0 = empty, UINT32_MAX = deleted */
+    } e[];
+};
+
 struct kk_sfs_inode {
     struct kk_sfs *fs;
     uint32_t ino;
     uint32_t refs;
     struct kk_sfs_disk_inode d;
     struct kk_sfs_inode *hnext;
+    struct dir_index *idx; /* directories only; NULL = none (scan) */
 };
+
+/* Unreferenced directory inodes with a name index kept cached (inode.c). */
+#define KEEP_DIRS 8
 
 struct kk_sfs {
     const struct kk_blockdev *dev;
     const struct kk_fs_platform *plat;
     void *lock;
     bool read_only;
+    bool no_dir_index;  /* kk_sfs_config.no_dir_index */
     uint32_t dev_shift; /* log2(4096 / device block size) */
     struct kk_sfs_disk_super super;
     uint32_t first_data; /* first block after the free map */
@@ -63,6 +88,9 @@ struct kk_sfs {
     struct kk_sfs_inode **ihash;
     uint32_t ihash_mask;
     uint32_t ninodes;
+    /* unreferenced directories kept for their name index, oldest first */
+    struct kk_sfs_inode *keep[KEEP_DIRS];
+    uint32_t nkeep;
 };
 
 /*
@@ -120,6 +148,7 @@ int itrunc(struct kk_sfs_inode *ip, uint64_t size);
 int icache_check(struct kk_sfs *fs);
 int pin_path(struct kk_sfs_inode *ip, uint32_t idx, struct pins *p);
 uint32_t icache_busy(struct kk_sfs *fs);
+void icache_drop_kept(struct kk_sfs *fs);
 bool valid_block(struct kk_sfs *fs, uint32_t blkno);
 
 /* dir.c */
@@ -128,6 +157,8 @@ int dir_find(struct kk_sfs_inode *dir, const char *name, uint32_t *ino, uint32_t
 int dir_set_slot(struct kk_sfs_inode *dir, uint32_t slot, uint32_t ino, const char *name);
 int dir_readdir(struct kk_sfs_inode *dir, uint32_t *cookie, struct kk_sfs_dirent *ent);
 int dir_is_empty(struct kk_sfs_inode *dir);
+void dir_index_drop(struct kk_sfs_inode *dir);
+int dir_index_check(struct kk_sfs_inode *dir);
 int check_name(const char *name);
 
 /* file-system level operations (ops.c) */
@@ -137,6 +168,16 @@ int op_link(struct kk_sfs_inode *dir, const char *name, struct kk_sfs_inode *tar
 int op_remove(struct kk_sfs_inode *dir, const char *name, bool want_dir);
 int op_rename(struct kk_sfs_inode *odir, const char *oname, struct kk_sfs_inode *ndir,
               const char *nname);
+
+/* FNV-1a of a name of @len bytes (directory name tables, fsck). */
+static inline uint32_t sfs_name_hash(const char *name, size_t len)
+{
+    uint32_t h = 2166136261u;
+    size_t i;
+    for (i = 0; i < len; i++)
+        h = (h ^ (uint8_t)name[i]) * 16777619u;
+    return h;
+}
 
 static inline uint32_t ceil_blocks(uint64_t bytes)
 {

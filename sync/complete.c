@@ -53,7 +53,7 @@ int kk_completion_complete_all(struct kk_completion *c)
 
 int kk_completion_wait(struct kk_completion *c, uint64_t deadline)
 {
-    return c ? units_take(&c->wq, &c->done, &c->all, deadline, KK_ETIMEDOUT) : KK_EINVAL;
+    return c ? units_take(&c->wq, &c->done, &c->all, deadline, KK_ETIMEDOUT, NULL) : KK_EINVAL;
 }
 
 /* ---- once ---- */

@@ -72,14 +72,20 @@ void sync_dbg_report(const struct kk_sync_platform *p, enum kk_sync_report_kind 
 static unsigned long ld_lock(const struct kk_sync_platform *p, struct kk_lockdep *ld)
 {
     unsigned long f = guard_on(p, G_IRQ);
-    while (XCHG(&ld->lock, 1, __ATOMIC_ACQUIRE))
-        relax(p);
+    if (SYNC_UP) /* the guard is the lock */
+        UP_BARRIER();
+    else
+        while (XCHG(&ld->lock, 1, __ATOMIC_ACQUIRE))
+            relax(p);
     return f;
 }
 
 static void ld_unlock(const struct kk_sync_platform *p, struct kk_lockdep *ld, unsigned long f)
 {
-    ST_REL(&ld->lock, 0);
+    if (SYNC_UP)
+        UP_BARRIER();
+    else
+        ST_REL(&ld->lock, 0);
     guard_off(p, G_IRQ, f);
 }
 
@@ -294,7 +300,7 @@ int sync_dbg_acquire(const struct kk_sync_platform *p, struct kk_lockdep_map *m,
     unsigned long f = ld_lock(p, ld);
     rc = ld_acquire(ld, me, m, lock, site, flags, &r);
     if (r.kind == KK_SYNC_R_LOCKDEP_FULL)
-        ST_RLX(&ld->disabled, 1);
+        ST_UP(&ld->disabled, 1);
     ld_unlock(p, ld, f);
     if (r.kind) {
         r.err = rc;
@@ -308,9 +314,9 @@ void sync_dbg_acquired(const struct kk_sync_platform *p, struct kk_lockdep_map *
 {
     if (flags & DA_READ)
         return;
-    ST_RLX(&m->owner, me_of(p));
-    ST_RLX(&m->site, site);
-    ST_RLX(&m->cpu, cpu_of(p));
+    ST_UP(&m->owner, me_of(p));
+    ST_UP(&m->site, site);
+    ST_UP(&m->cpu, cpu_of(p));
 }
 
 void sync_dbg_abandon(const struct kk_sync_platform *p, struct kk_lockdep_map *m, const void *lock)
@@ -339,7 +345,7 @@ int sync_dbg_release(const struct kk_sync_platform *p, struct kk_lockdep_map *m,
             sync_dbg_report(p, KK_SYNC_R_NOT_OWNER, KK_EPERM, lock, m, site);
             return KK_EPERM;
         }
-        ST_RLX(&m->owner, NULL);
+        ST_UP(&m->owner, NULL);
     }
     sync_dbg_abandon(p, m, lock);
     return 0;

@@ -31,6 +31,19 @@
 #else
 #define SYNC_UP 0
 #endif
+/* Compiler-only barrier: keeps a UP critical section between the plain flag
+ * updates (or the guard) even when the guard makes no calls. No instruction. */
+#define UP_BARRIER() __atomic_signal_fence(__ATOMIC_SEQ_CST)
+/*
+ * Store to state that, on a UP build, only the guard holder writes (spinlock
+ * flags, debug maps): a plain volatile store there, because gcc 12 emits
+ * amoswap even for relaxed atomic stores on riscv64; relaxed atomic on SMP.
+ */
+#if SYNC_UP
+#define ST_UP(p, v) (*(volatile __typeof__(*(p)) *)(p) = (v))
+#else
+#define ST_UP(p, v) ST_RLX(p, v)
+#endif
 
 #ifdef KK_SYNC_DEBUG
 #define SYNC_DEBUG 1
@@ -154,7 +167,10 @@ void wq_wake(struct kk_waitq *wq, struct kk_waiter *w, int status);
 int wq_sleep(struct kk_waitq *wq, struct kk_waiter *w, unsigned long *flags, uint64_t deadline);
 int sync_plat_sleepers(const struct kk_sync_platform *p);
 int units_take(struct kk_waitq *wq, int32_t *count, const uint32_t *all, uint64_t deadline,
-               int busy_rc);
+               int busy_rc, int32_t *pending);
+void sem_pending_add(struct kk_sem *s, int32_t *pending);
+int sem_pending_give(struct kk_sem *s, int32_t *pending);
+int sem_pending_take(struct kk_sem *s, int32_t *pending, uint64_t deadline);
 int units_give(struct kk_waitq *wq, int32_t *count, bool to_all);
 
 #endif

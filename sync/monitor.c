@@ -3,13 +3,19 @@
  *
  *   enter:  down(mutex)
  *   leave:  next_count ? up(next) : up(mutex)
- *   wait:   count++; (next_count ? up(next) : up(mutex)); down(cv.sem); count--
- *   signal: if count: next_count++; up(cv.sem); down(next); next_count--
+ *   wait:   count++; (next_count ? up(next) : up(mutex)); down(cv.sem)
+ *   signal: if count: count--; next_count++; up(cv.sem); down(next); next_count--
  *
  * Our semaphores hand a unit straight to the oldest sleeper, so up(cv.sem)
  * transfers the monitor to the waiter with no window for anyone else: Hoare
- * semantics. count and next_count are only touched by the thread inside the
- * monitor; owner is read by others (misuse checks), so it is atomic.
+ * semantics. Broadcast signals the waiters present at the call one by one.
+ * A timed wait that expires re-enters with down(mutex), like an entrant.
+ * Because a timed-out waiter drops out from outside the monitor, cv.count
+ * ("registered waiters") changes only under cv.sem's queue lock together
+ * with the queue itself (sem_pending_*), so a signal either hands over to a
+ * waiter or finds none, never a waiter that already gave up. next_count is
+ * only touched inside the monitor; owner is read by others (misuse checks),
+ * so it is atomic.
  */
 #include "internal.h"
 
@@ -116,40 +122,83 @@ static bool cond_ok(const struct kk_monitor_cond *cv)
     return cv && wq_ok(&cv->sem.wq) && mon_ok(cv->mon);
 }
 
-int kk_monitor_wait(struct kk_monitor_cond *cv)
+/* Hand the monitor to the oldest thread sleeping on @cv, if any, and wait
+ * on "next" until it leaves or waits (signal-and-urgent-wait). */
+static int signal_one(struct kk_monitor_cond *cv)
 {
+    struct kk_monitor *mon = cv->mon;
+
+    mon->next_count++;
+    ST_RLX(&mon->owner, NULL);
+    if (!sem_pending_give(&cv->sem, &cv->count)) { /* every waiter timed out */
+        ST_RLX(&mon->owner, me(mon));
+        mon->next_count--;
+        return 0;
+    }
+    kk_sem_down(&mon->next);
+    ST_RLX(&mon->owner, me(mon));
+    mon->next_count--;
+    return 1;
+}
+
+static int mon_wait(struct kk_monitor_cond *cv, uint64_t deadline, void *site)
+{
+    const struct kk_sync_platform *p;
     struct kk_monitor *mon;
     int rc;
 
     if (!cond_ok(cv))
         return KK_EINVAL;
     mon = cv->mon;
-    if (!inside(mon, SITE()))
+    p = mon->mutex.wq.plat;
+    if (wq_deadline_ok(p, deadline))
+        return KK_ENOTSUP;
+    if (!inside(mon, site))
         return KK_EPERM;
-    cv->count++;
+    if (wq_expired(p, deadline))
+        return KK_ETIMEDOUT; /* never left */
+    sem_pending_add(&cv->sem, &cv->count);
     hand_off(mon);
-    rc = kk_sem_down(&cv->sem); /* returns inside: the signaller handed over */
+    /* 0: a signaller handed the monitor over. KK_ETIMEDOUT: nobody did, and
+     * the registration is gone (decided under the queue lock): re-enter as
+     * any entrant, behind waiting signallers. */
+    rc = sem_pending_take(&cv->sem, &cv->count, deadline);
+    if (rc == KK_ETIMEDOUT)
+        kk_sem_down(&mon->mutex);
     ST_RLX(&mon->owner, me(mon));
-    cv->count--;
     return rc;
+}
+
+int kk_monitor_wait(struct kk_monitor_cond *cv)
+{
+    return mon_wait(cv, KK_SYNC_FOREVER, SITE());
+}
+
+int kk_monitor_wait_timeout(struct kk_monitor_cond *cv, uint64_t deadline)
+{
+    return mon_wait(cv, deadline, SITE());
 }
 
 int kk_monitor_signal(struct kk_monitor_cond *cv)
 {
-    struct kk_monitor *mon;
+    if (!cond_ok(cv))
+        return KK_EINVAL;
+    if (!inside(cv->mon, SITE()))
+        return KK_EPERM;
+    return LD_RLX(&cv->count) > 0 ? signal_one(cv) : 0;
+}
+
+int kk_monitor_broadcast(struct kk_monitor_cond *cv)
+{
+    int n, woken = 0;
 
     if (!cond_ok(cv))
         return KK_EINVAL;
-    mon = cv->mon;
-    if (!inside(mon, SITE()))
+    if (!inside(cv->mon, SITE()))
         return KK_EPERM;
-    if (cv->count <= 0)
-        return 0;
-    mon->next_count++;
-    ST_RLX(&mon->owner, NULL);
-    kk_sem_up(&cv->sem);
-    kk_sem_down(&mon->next);
-    ST_RLX(&mon->owner, me(mon));
-    mon->next_count--;
-    return 1;
+    /* Only the threads waiting now: one that waits again joins the tail of
+     * the FIFO queue, behind the ones still to be signalled. */
+    for (n = LD_RLX(&cv->count); n > 0 && signal_one(cv); n--)
+        woken++;
+    return woken;
 }

@@ -29,12 +29,13 @@ int kk_sem_destroy(struct kk_sem *s)
 }
 
 /*
- * Units shared by the semaphore and the completion: take one (or pass if
- * *all is set), sleeping until a giver hands one over; give one to the
- * oldest sleeper or bank it. Queue lock taken inside.
+ * Units shared by the semaphore, the completion and the monitor: take one
+ * (or pass if *all is set), sleeping until a giver hands one over; give one
+ * to the oldest sleeper or bank it. Queue lock taken inside. A sleeper that
+ * times out also decrements *pending (if given) in the same critical section.
  */
 int units_take(struct kk_waitq *wq, int32_t *count, const uint32_t *all, uint64_t deadline,
-               int busy_rc)
+               int busy_rc, int32_t *pending)
 {
     struct kk_waiter w;
     unsigned long f;
@@ -48,13 +49,15 @@ int units_take(struct kk_waitq *wq, int32_t *count, const uint32_t *all, uint64_
     if (all && LD_ACQ(all)) {
         rc = 0;
     } else if (*count > 0) {
-        ST_RLX(count, *count - 1);
+        ST_UP(count, *count - 1);
     } else if (wq_expired(wq->plat, deadline)) {
         rc = busy_rc;
     } else {
         wq_enqueue(wq, &w, wq->plat->current(wq->plat->ctx));
         rc = wq_sleep(wq, &w, &f, deadline);
     }
+    if (rc && pending)
+        ST_RLX(pending, *pending - 1);
     wq_unlock(wq, f);
     return rc;
 }
@@ -78,15 +81,54 @@ int units_give(struct kk_waitq *wq, int32_t *count, bool to_all)
     if (*count == KK_SEM_MAX)
         rc = KK_EOVERFLOW;
     else
-        ST_RLX(count, *count + 1);
+        ST_UP(count, *count + 1);
 out:
     wq_unlock(wq, f);
     return rc;
 }
 
+/*
+ * Monitor conditions (monitor.c): *pending counts the waiters a signal may
+ * still hand the monitor to. It changes only under the queue lock: a waiter
+ * registers before it leaves the monitor; a signal takes one registration
+ * and gives a unit (to the sleeper, or banked for a waiter not asleep yet);
+ * a timed-out waiter drops its registration as it leaves the queue. So a
+ * signal and a timeout never both claim the same waiter.
+ */
+void sem_pending_add(struct kk_sem *s, int32_t *pending)
+{
+    unsigned long f = wq_lock(&s->wq);
+    ST_RLX(pending, *pending + 1);
+    wq_unlock(&s->wq, f);
+}
+
+/* 1 if a registered waiter got the unit, 0 if none was registered. */
+int sem_pending_give(struct kk_sem *s, int32_t *pending)
+{
+    unsigned long f = wq_lock(&s->wq);
+    struct kk_waiter *w;
+    int rc = 0;
+
+    if (*pending > 0) {
+        ST_RLX(pending, *pending - 1);
+        if ((w = wq_first(&s->wq)) != NULL)
+            wq_wake(&s->wq, w, GRANTED);
+        else
+            ST_UP(&s->count, s->count + 1);
+        rc = 1;
+    }
+    wq_unlock(&s->wq, f);
+    return rc;
+}
+
+int sem_pending_take(struct kk_sem *s, int32_t *pending, uint64_t deadline)
+{
+    return units_take(&s->wq, &s->count, NULL, deadline, KK_ETIMEDOUT, pending);
+}
+
 int kk_sem_down_timeout(struct kk_sem *s, uint64_t deadline)
 {
-    return s ? units_take(&s->wq, &s->count, NULL, deadline, KK_ETIMEDOUT) : KK_EINVAL;
+    return s ? units_take(&s->wq, &s->count, NULL, deadline, KK_ETIMEDOUT, NULL) : KK_EINVAL;
 }
 
 int kk_sem_down(struct kk_sem *s)
@@ -97,7 +139,7 @@ int kk_sem_down(struct kk_sem *s)
 int kk_sem_trydown(struct kk_sem *s)
 {
     /* Deadline 0 is always past: take a unit or fail without sleeping. */
-    return s ? units_take(&s->wq, &s->count, NULL, 0, KK_EAGAIN) : KK_EINVAL;
+    return s ? units_take(&s->wq, &s->count, NULL, 0, KK_EAGAIN, NULL) : KK_EINVAL;
 }
 
 int kk_sem_up(struct kk_sem *s)

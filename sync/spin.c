@@ -7,11 +7,19 @@
  * misuse checks. acquire() and release() are always inlined with constant
  * ops, so a release build's kk_spin_lock() is the guard plus one exchange.
  *
+ * KK_SYNC_UP builds use other ops (OPS() picks them): the guard already
+ * excludes everyone else on the only CPU, so a lock is a plain "held" flag
+ * (relaxed loads and stores, which are ordinary instructions: no atomic
+ * read-modify-write, no fence, no spinning) kept only to catch misuse. An
+ * interrupt handler that takes the lock between a flag load and store leaves
+ * it as it found it, so plain accesses are enough. A compiler barrier keeps
+ * the critical section between the flag updates even without guard calls.
+ *
  * Promises: unlock releases the lock before it restores interrupts or
  * preemption; unlocking an unlocked lock returns KK_EPERM and changes
- * nothing; on KK_SYNC_UP builds nothing ever spins (the guard excludes
- * everyone else; a lock already held there is a self-deadlock: KK_EDEADLK).
- * The caller must not hold a spinlock across a sleeping call.
+ * nothing; on KK_SYNC_UP builds nothing ever spins (a lock already held
+ * there is a self-deadlock: KK_EDEADLK). The caller must not hold a spinlock
+ * across a sleeping call.
  */
 #include "internal.h"
 
@@ -24,6 +32,21 @@ struct spin_ops {
     void (*put)(void *l, struct kk_mcs_node *n);
     unsigned dflags; /* DA_READ for shared acquisitions */
 };
+
+/* Ops of this build: SMP ones spin with atomics, UP ones flip a plain flag
+ * (get is never called there: take always succeeds once held() said free).
+ * Each flavour's functions are compiled only in its build. */
+#if SYNC_UP
+#define OPS(get, try_get, up_take, held, put, up_put, fl)                                          \
+    {                                                                                              \
+        NULL, up_take, held, up_put, fl                                                            \
+    }
+#else
+#define OPS(get, try_get, up_take, held, put, up_put, fl)                                          \
+    {                                                                                              \
+        get, try_get, held, put, fl                                                                \
+    }
+#endif
 
 static ALWAYS_INLINE int acquire(const struct spin_ops *ops, const struct kk_sync_platform *p,
                                  struct kk_lockdep_map *m, void *l, struct kk_mcs_node *n,
@@ -51,6 +74,8 @@ static ALWAYS_INLINE int acquire(const struct spin_ops *ops, const struct kk_syn
         dbg_abandon(p, m, l);
         goto out_guard;
     }
+    if (SYNC_UP)
+        UP_BARRIER();
     dbg_acquired(p, m, site, ops->dflags);
     if (fl)
         *fl = f;
@@ -75,6 +100,8 @@ static ALWAYS_INLINE int release(const struct spin_ops *ops, const struct kk_syn
     rc = dbg_release(p, m, l, site, ops->dflags);
     if (rc)
         return rc;
+    if (SYNC_UP)
+        UP_BARRIER();
     ops->put(l, n);
     guard_off(p, kind, f);
     return 0;
@@ -89,6 +116,7 @@ static int init_common(const struct kk_sync_platform *plat, struct kk_lockdep_ma
     return 0;
 }
 
+#if !SYNC_UP
 /* Spin until *word reads as @want (or not @want), relaxing and ticking the watchdog. */
 static ALWAYS_INLINE void spin_while_eq(const struct kk_sync_platform *p, struct kk_lockdep_map *m,
                                         const void *l, uint32_t *word, uint32_t v, bool eq,
@@ -99,11 +127,13 @@ static ALWAYS_INLINE void spin_while_eq(const struct kk_sync_platform *p, struct
         dbg_spin(p, m, l, site, spins);
     }
 }
+#endif
 
 /* ---- test-and-test-and-set ---- */
 
 #define SLOW __attribute__((noinline, cold))
 
+#if !SYNC_UP
 static SLOW void tas_get(void *lv, struct kk_mcs_node *n, void *site)
 {
     struct kk_spin *l = lv;
@@ -119,6 +149,7 @@ static bool tas_try(void *lv, struct kk_mcs_node *n)
     (void)n;
     return !LD_RLX(&l->locked) && !XCHG(&l->locked, 1, __ATOMIC_ACQUIRE);
 }
+#endif
 
 static bool tas_held(const void *lv, const struct kk_mcs_node *n)
 {
@@ -127,14 +158,34 @@ static bool tas_held(const void *lv, const struct kk_mcs_node *n)
     return LD_RLX(&l->locked) != 0;
 }
 
+#if !SYNC_UP
 static void tas_put(void *lv, struct kk_mcs_node *n)
 {
     struct kk_spin *l = lv;
     (void)n;
     ST_REL(&l->locked, 0);
 }
+#endif
 
-static const struct spin_ops tas_ops = {tas_get, tas_try, tas_held, tas_put, 0};
+#if SYNC_UP
+static bool tas_up_take(void *lv, struct kk_mcs_node *n)
+{
+    struct kk_spin *l = lv;
+    (void)n;
+    ST_UP(&l->locked, 1);
+    return true;
+}
+
+static void tas_up_put(void *lv, struct kk_mcs_node *n)
+{
+    struct kk_spin *l = lv;
+    (void)n;
+    ST_UP(&l->locked, 0);
+}
+#endif
+
+static const struct spin_ops tas_ops =
+    OPS(tas_get, tas_try, tas_up_take, tas_held, tas_put, tas_up_put, 0);
 
 #define LOCK_ARGS(l) ((l) ? (l)->plat : NULL), ((l) ? DEP(l) : NULL), (l)
 
@@ -184,6 +235,7 @@ bool kk_spin_is_locked(const struct kk_spin *l)
 
 /* ---- ticket ---- */
 
+#if !SYNC_UP
 static SLOW void ticket_get(void *lv, struct kk_mcs_node *n, void *site)
 {
     struct kk_ticket *l = lv;
@@ -201,6 +253,7 @@ static bool ticket_try(void *lv, struct kk_mcs_node *n)
     (void)n;
     return CAS(&l->next, &want, o + 1, __ATOMIC_ACQUIRE);
 }
+#endif
 
 static bool ticket_held(const void *lv, const struct kk_mcs_node *n)
 {
@@ -209,14 +262,35 @@ static bool ticket_held(const void *lv, const struct kk_mcs_node *n)
     return LD_RLX(&l->owner) != LD_RLX(&l->next);
 }
 
+#if !SYNC_UP
 static void ticket_put(void *lv, struct kk_mcs_node *n)
 {
     struct kk_ticket *l = lv;
     (void)n;
     ST_REL(&l->owner, LD_RLX(&l->owner) + 1);
 }
+#endif
 
-static const struct spin_ops ticket_ops = {ticket_get, ticket_try, ticket_held, ticket_put, 0};
+#if SYNC_UP
+/* UP: only @next moves (owner + 1 while held), so held() is unchanged. */
+static bool ticket_up_take(void *lv, struct kk_mcs_node *n)
+{
+    struct kk_ticket *l = lv;
+    (void)n;
+    ST_UP(&l->next, LD_RLX(&l->owner) + 1);
+    return true;
+}
+
+static void ticket_up_put(void *lv, struct kk_mcs_node *n)
+{
+    struct kk_ticket *l = lv;
+    (void)n;
+    ST_UP(&l->next, LD_RLX(&l->owner));
+}
+#endif
+
+static const struct spin_ops ticket_ops =
+    OPS(ticket_get, ticket_try, ticket_up_take, ticket_held, ticket_put, ticket_up_put, 0);
 
 int kk_ticket_init(struct kk_ticket *l, const struct kk_sync_platform *plat)
 {
@@ -257,6 +331,7 @@ int kk_ticket_unlock_irqrestore(struct kk_ticket *l, unsigned long flags)
 
 enum { MCS_IDLE = 0, MCS_WAITING = 1, MCS_GRANTED = 2, MCS_HELD = 3 };
 
+#if !SYNC_UP
 static SLOW void mcs_get(void *lv, struct kk_mcs_node *n, void *site)
 {
     struct kk_mcs *l = lv;
@@ -286,7 +361,7 @@ static bool mcs_try(void *lv, struct kk_mcs_node *n)
     return false;
 }
 
-/* With a node: does that node hold the lock? Without (UP check): is it held at all? */
+/* Does node @n hold the lock? */
 static bool mcs_held(const void *lv, const struct kk_mcs_node *n)
 {
     const struct kk_mcs *l = lv;
@@ -318,8 +393,39 @@ static void mcs_put(void *lv, struct kk_mcs_node *n)
         return; /* nobody queued */
     mcs_handover(l, n);
 }
+#endif
 
-static const struct spin_ops mcs_ops = {mcs_get, mcs_try, mcs_held, mcs_put, 0};
+#if SYNC_UP
+/* UP: the tail is the holder's node (the node itself is left alone). */
+static bool mcs_up_take(void *lv, struct kk_mcs_node *n)
+{
+    struct kk_mcs *l = lv;
+    ST_UP(&l->tail, n);
+    return true;
+}
+
+static bool mcs_up_held(const void *lv, const struct kk_mcs_node *n)
+{
+    const struct kk_mcs *l = lv;
+    struct kk_mcs_node *t = LD_RLX(&l->tail);
+    return n ? t == n : t != NULL;
+}
+
+static void mcs_up_put(void *lv, struct kk_mcs_node *n)
+{
+    struct kk_mcs *l = lv;
+    (void)n;
+    ST_UP(&l->tail, NULL);
+}
+#endif
+
+#if SYNC_UP
+#define MCS_HELD mcs_up_held
+#else
+#define MCS_HELD mcs_held
+#endif
+static const struct spin_ops mcs_ops =
+    OPS(mcs_get, mcs_try, mcs_up_take, MCS_HELD, mcs_put, mcs_up_put, 0);
 
 int kk_mcs_init(struct kk_mcs *l, const struct kk_sync_platform *plat)
 {
@@ -371,6 +477,7 @@ int kk_mcs_unlock_irqrestore(struct kk_mcs *l, struct kk_mcs_node *node, unsigne
 #define RW_WAITING 0x40000000u /* a writer waits: no new readers */
 #define RW_READERS 0x3fffffffu /* reader count */
 
+#if !SYNC_UP
 static bool rd_try(void *lv, struct kk_mcs_node *n)
 {
     struct kk_rwspin *l = lv;
@@ -392,6 +499,7 @@ static SLOW void rd_get(void *lv, struct kk_mcs_node *n, void *site)
         dbg_spin(l->plat, DEP(l), l, site, &spins);
     }
 }
+#endif
 
 static bool rd_held(const void *lv, const struct kk_mcs_node *n)
 {
@@ -400,6 +508,7 @@ static bool rd_held(const void *lv, const struct kk_mcs_node *n)
     return (LD_RLX(&l->word) & RW_READERS) != 0;
 }
 
+#if !SYNC_UP
 static void rd_put(void *lv, struct kk_mcs_node *n)
 {
     struct kk_rwspin *l = lv;
@@ -433,6 +542,7 @@ static SLOW void wr_get(void *lv, struct kk_mcs_node *n, void *site)
     /* Other writers still waiting re-set the bit themselves. */
     FAND(&l->word, ~RW_WAITING, __ATOMIC_RELAXED);
 }
+#endif
 
 static bool wr_held(const void *lv, const struct kk_mcs_node *n)
 {
@@ -441,12 +551,14 @@ static bool wr_held(const void *lv, const struct kk_mcs_node *n)
     return (LD_RLX(&l->word) & RW_WRITER) != 0;
 }
 
+#if !SYNC_UP
 static void wr_put(void *lv, struct kk_mcs_node *n)
 {
     struct kk_rwspin *l = lv;
     (void)n;
     FAND(&l->word, ~RW_WRITER, __ATOMIC_RELEASE);
 }
+#endif
 
 /* UP: a reader may not nest under its own writer and vice versa: check both. */
 static bool rw_any_held(const void *lv, const struct kk_mcs_node *n)
@@ -456,11 +568,50 @@ static bool rw_any_held(const void *lv, const struct kk_mcs_node *n)
     return (LD_RLX(&l->word) & (RW_WRITER | RW_READERS)) != 0;
 }
 
-static const struct spin_ops rd_ops = {rd_get, rd_try, SYNC_UP ? wr_held : rd_held, rd_put,
-                                       DA_READ};
-static const struct spin_ops rd_put_ops = {rd_get, rd_try, rd_held, rd_put, DA_READ};
-static const struct spin_ops wr_ops = {wr_get, wr_try, SYNC_UP ? rw_any_held : wr_held, wr_put, 0};
-static const struct spin_ops wr_put_ops = {wr_get, wr_try, wr_held, wr_put, 0};
+#if SYNC_UP
+/* UP: a reader count and a writer bit in @word, updated with plain accesses. */
+static bool rd_up_take(void *lv, struct kk_mcs_node *n)
+{
+    struct kk_rwspin *l = lv;
+    (void)n;
+    ST_UP(&l->word, LD_RLX(&l->word) + 1);
+    return true;
+}
+
+static void rd_up_put(void *lv, struct kk_mcs_node *n)
+{
+    struct kk_rwspin *l = lv;
+    (void)n;
+    ST_UP(&l->word, LD_RLX(&l->word) - 1);
+}
+
+static bool wr_up_take(void *lv, struct kk_mcs_node *n)
+{
+    struct kk_rwspin *l = lv;
+    (void)n;
+    ST_UP(&l->word, LD_RLX(&l->word) | RW_WRITER);
+    return true;
+}
+
+static void wr_up_put(void *lv, struct kk_mcs_node *n)
+{
+    struct kk_rwspin *l = lv;
+    (void)n;
+    ST_UP(&l->word, LD_RLX(&l->word) & ~RW_WRITER);
+}
+#endif
+
+/* The *_put_ops check "held by a reader / the writer" before a release; the
+ * lock ops' held() is only the UP "would this deadlock" check. A reader
+ * cannot reach the RW_READERS limit on UP without nesting 2^30 times. */
+static const struct spin_ops rd_ops =
+    OPS(rd_get, rd_try, rd_up_take, wr_held, rd_put, rd_up_put, DA_READ);
+static const struct spin_ops rd_put_ops =
+    OPS(rd_get, rd_try, rd_up_take, rd_held, rd_put, rd_up_put, DA_READ);
+static const struct spin_ops wr_ops =
+    OPS(wr_get, wr_try, wr_up_take, rw_any_held, wr_put, wr_up_put, 0);
+static const struct spin_ops wr_put_ops =
+    OPS(wr_get, wr_try, wr_up_take, wr_held, wr_put, wr_up_put, 0);
 
 int kk_rwspin_init(struct kk_rwspin *l, const struct kk_sync_platform *plat)
 {

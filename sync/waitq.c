@@ -35,6 +35,10 @@ unsigned long wq_lock(struct kk_waitq *wq)
 {
     const struct kk_sync_platform *p = wq->plat;
     unsigned long f = guard_on(p, G_IRQ);
+    if (SYNC_UP) { /* the guard is the lock */
+        UP_BARRIER();
+        return f;
+    }
     while (XCHG(&wq->lock, 1, __ATOMIC_ACQUIRE)) {
         while (LD_RLX(&wq->lock))
             relax(p);
@@ -44,7 +48,10 @@ unsigned long wq_lock(struct kk_waitq *wq)
 
 void wq_unlock(struct kk_waitq *wq, unsigned long flags)
 {
-    ST_REL(&wq->lock, 0);
+    if (SYNC_UP)
+        UP_BARRIER();
+    else
+        ST_REL(&wq->lock, 0);
     guard_off(wq->plat, G_IRQ, flags);
 }
 

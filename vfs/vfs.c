@@ -332,6 +332,16 @@ int kk_vfs_lookup(struct kk_vfs *v, struct kk_vfs_node *cwd, const char *path, i
     return resolve(v, cwd, path, follow ? F_FOLLOW : 0, out, NULL);
 }
 
+int kk_vfs_node_get(struct kk_vfs_node *n, struct kk_vfs_node **out)
+{
+    if (!out)
+        return KK_EINVAL;
+    *out = NULL;
+    if (!n)
+        return KK_EINVAL;
+    return node_dup(n, out);
+}
+
 int kk_vfs_node_stat(struct kk_vfs_node *n, struct kk_vfs_stat *st)
 {
     if (!n || !st)
@@ -791,19 +801,50 @@ int kk_vfs_seek(struct kk_vfs_file *f, int64_t off, int whence, uint64_t *pos)
     return rc;
 }
 
-int kk_vfs_readdir(struct kk_vfs_file *f, struct kk_vfs_dirent *ent)
+static int dir_ok(struct kk_vfs_file *f, const void *ent)
 {
-    int rc;
     if (!f || !ent)
         return KK_EINVAL;
     if (f->node->type != KK_VFS_DIR)
         return KK_ENOTDIR;
-    if (!f->node->mnt->ops->readdir)
-        return KK_ENOTSUP;
+    return f->node->mnt->ops->readdir ? 0 : KK_ENOTSUP;
+}
+
+int kk_vfs_readdir_at(struct kk_vfs_file *f, uint64_t *cookie, struct kk_vfs_dirent *ent)
+{
+    int rc = dir_ok(f, ent);
+    if (rc == 0 && !cookie)
+        rc = KK_EINVAL;
+    return rc ? rc : f->node->mnt->ops->readdir(f->node->h, cookie, ent);
+}
+
+/* Read the entry at the position; @consume: move the position past it. */
+static int readdir_pos(struct kk_vfs_file *f, struct kk_vfs_dirent *ent, uint64_t *next,
+                       bool consume)
+{
+    uint64_t c;
+    int rc = dir_ok(f, ent);
+    if (rc)
+        return rc;
     vlock(f->v, f->lock);
-    rc = f->node->mnt->ops->readdir(f->node->h, &f->pos, ent);
+    c = f->pos;
+    rc = f->node->mnt->ops->readdir(f->node->h, &c, ent);
+    if (rc >= 0 && consume)
+        f->pos = c;
     vunlock(f->v, f->lock);
+    if (next)
+        *next = c;
     return rc;
+}
+
+int kk_vfs_readdir(struct kk_vfs_file *f, struct kk_vfs_dirent *ent)
+{
+    return readdir_pos(f, ent, NULL, true);
+}
+
+int kk_vfs_readdir_peek(struct kk_vfs_file *f, struct kk_vfs_dirent *ent, uint64_t *next)
+{
+    return readdir_pos(f, ent, next, false);
 }
 
 int kk_vfs_fstat(struct kk_vfs_file *f, struct kk_vfs_stat *st)

@@ -10,29 +10,53 @@
  *   frames-lifo        allocate and free one order-0 frame back to back, without
  *                      and with the per-CPU cache (-pcp).
  *   heap-random        1M ops on 4096 slots, sizes log-uniform 16..4096, 64 MiB heap.
- * Every operation is timed on its own (TSC on x86, calibrated to ns, timer
- * cost subtracted) except frames-lifo, timed in batches of 64 pairs; ".mean"
- * lines time a whole pass without per-operation timers. Each workload runs once untimed to
- * warm up. Output: "<workload>.median|p99: X ns", "<workload>-glibc.*" and
- * "<workload>.ratio_vs_glibc: X x" (ours / glibc median; below 1 is faster).
+ *
+ * A sample is a batch of BATCH (16) consecutive operations of the workload's
+ * operation stream, timed as one interval (TSC on x86, calibrated to ns, the
+ * timer's own cost subtracted) and divided by BATCH: this VM's clocks move in
+ * ~10 ns steps, so single operations are not resolvable. ".median"/".p99"
+ * are percentiles of those per-operation batch means (a p99 therefore shows
+ * slow batches, not the single slowest operation). The random choices (slot,
+ * order, size) are drawn before the pass, so a batch holds allocator work and
+ * slot bookkeeping only; the glibc runs replay the same stream. ".mean" is the
+ * best of 3 whole passes without batch timers: the thread's CPU time
+ * (CLOCK_THREAD_CPUTIME_ID, so time lost to other processes on this shared
+ * machine is not counted) divided by the operations. Each workload runs
+ * once untimed to warm up. Ratios are ours / glibc (below 1 is faster): "ratio_vs_glibc" of the
+ * medians, "mean_ratio_vs_glibc" of the means.
  */
+#define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <kernkit/buddy.h>
 
 #include "bench.h"
 
-#define FS       4096u
-#define NFRAMES  65536u
-#define BASE     0x100000000ull
-#define OPS      1000000u
-#define FSLOTS   8192u
-#define HSLOTS   4096u
-#define HEAP_MEM (64u << 20)
+#define FS          4096u
+#define NFRAMES     65536u
+#define BASE        0x100000000ull
+#define OPS         1000000u
+#define FSLOTS      8192u
+#define HSLOTS      4096u
+#define HEAP_MEM    (64u << 20)
+#define BATCH       16u
+#define MEAN_PASSES 3
 
-/* 0: the pass is timed as a whole (for the .mean figures), not per operation. */
+/*
+ * CPU time of this thread in ns, for the whole-pass means: on a shared machine
+ * wall time also counts the time other processes held the CPU.
+ */
+static uint64_t cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* 0: the pass is timed as a whole (for the .mean figures), not per batch. */
 static int per_op = 1;
 
 static inline void t_start(struct kk_bench *b)
@@ -43,9 +67,8 @@ static inline void t_start(struct kk_bench *b)
 
 static inline void t_stop(struct kk_bench *b, unsigned n)
 {
-    if (per_op) {
+    if (per_op)
         kk_bench_stop(b, n);
-    }
 }
 
 static struct kk_buddy B;
@@ -90,6 +113,14 @@ static unsigned pick_order(uint64_t *rng)
     return 4 + (unsigned)(kk_bench_rand(rng) % 6);
 }
 
+/* One pre-drawn operation: a slot and the order (frames) or size (heap) to allocate. */
+struct op {
+    uint32_t slot;
+    uint32_t arg;
+};
+
+static struct op *fops, *hops;
+
 struct fslot {
     uint64_t addr;
     void *ptr;
@@ -102,30 +133,29 @@ static struct fslot fslots[FSLOTS];
 /* frames-random on our allocator (glibc = 0) or on malloc (glibc = 1). */
 static void frames_random(struct kk_bench *b, int glibc)
 {
-    uint64_t rng = 42;
     memset(fslots, 0, sizeof fslots);
     if (!glibc)
         frames_init(0);
-    for (unsigned i = 0; i < OPS; i++) {
-        struct fslot *s = &fslots[kk_bench_rand(&rng) % FSLOTS];
-        unsigned o = pick_order(&rng);
-        if (s->live) {
-            t_start(b);
-            if (glibc)
-                free(s->ptr);
-            else
-                kk_buddy_free(&B, s->addr, s->order);
-            t_stop(b, 1);
-            s->live = 0;
-            continue;
-        }
+    for (unsigned i = 0; i < OPS; i += BATCH) {
         t_start(b);
-        if (glibc)
-            s->live = (s->ptr = malloc((size_t)FS << o)) != NULL;
-        else
-            s->live = kk_buddy_alloc(&B, o, &s->addr) == 0;
-        t_stop(b, 1);
-        s->order = o;
+        for (unsigned j = i; j < i + BATCH; j++) {
+            struct fslot *s = &fslots[fops[j].slot];
+            if (s->live) {
+                if (glibc)
+                    free(s->ptr);
+                else
+                    kk_buddy_free(&B, s->addr, s->order);
+                s->live = 0;
+            } else {
+                unsigned o = fops[j].arg;
+                if (glibc)
+                    s->live = (s->ptr = malloc((size_t)FS << o)) != NULL;
+                else
+                    s->live = kk_buddy_alloc(&B, o, &s->addr) == 0;
+                s->order = o;
+            }
+        }
+        t_stop(b, BATCH);
     }
     for (unsigned i = 0; i < FSLOTS; i++)
         if (fslots[i].live && glibc)
@@ -138,43 +168,38 @@ static uint32_t *perm;
 
 static void fill_drain(struct kk_bench *ba, struct kk_bench *bf, int glibc)
 {
-    uint64_t rng = 7;
     if (!glibc)
         frames_init(0);
-    for (unsigned i = 0; i < NFRAMES; i++) {
+    for (unsigned i = 0; i < NFRAMES; i += BATCH) {
         t_start(ba);
-        if (glibc)
-            ptrs[i] = malloc(FS);
-        else if (kk_buddy_alloc(&B, 0, &addrs[i]) != 0)
-            abort();
-        t_stop(ba, 1);
+        for (unsigned j = i; j < i + BATCH; j++) {
+            if (glibc)
+                ptrs[j] = malloc(FS);
+            else if (kk_buddy_alloc(&B, 0, &addrs[j]) != 0)
+                abort();
+        }
+        t_stop(ba, BATCH);
     }
-    for (unsigned i = 0; i < NFRAMES; i++)
-        perm[i] = i;
-    for (unsigned i = NFRAMES - 1; i > 0; i--) {
-        unsigned j = (unsigned)(kk_bench_rand(&rng) % (i + 1)), t = perm[i];
-        perm[i] = perm[j];
-        perm[j] = t;
-    }
-    for (unsigned i = 0; i < NFRAMES; i++) {
+    for (unsigned i = 0; i < NFRAMES; i += BATCH) {
         t_start(bf);
-        if (glibc)
-            free(ptrs[perm[i]]);
-        else
-            kk_buddy_free(&B, addrs[perm[i]], 0);
-        t_stop(bf, 1);
+        for (unsigned j = i; j < i + BATCH; j++) {
+            if (glibc)
+                free(ptrs[perm[j]]);
+            else
+                kk_buddy_free(&B, addrs[perm[j]], 0);
+        }
+        t_stop(bf, BATCH);
     }
 }
 
-/* Alloc + free of one frame, timed per batch of 64 pairs (128 operations). */
+/* Alloc + free of one frame: a batch is BATCH / 2 pairs (BATCH operations). */
 static void lifo(struct kk_bench *b, int mode)
 {
-    enum { BATCH = 64 };
     if (mode != 2)
         frames_init(mode);
-    for (unsigned i = 0; i < OPS / BATCH; i++) {
+    for (unsigned i = 0; i < OPS; i += BATCH) {
         t_start(b);
-        for (unsigned j = 0; j < BATCH; j++) {
+        for (unsigned j = 0; j < BATCH / 2; j++) {
             if (mode == 2) {
                 void *p = malloc(FS);
                 KK_BENCH_USE(p);
@@ -186,7 +211,7 @@ static void lifo(struct kk_bench *b, int mode)
                 kk_buddy_free(&B, a, 0);
             }
         }
-        t_stop(b, 2 * BATCH);
+        t_stop(b, BATCH);
     }
 }
 
@@ -203,44 +228,50 @@ static size_t log_uniform(uint64_t *rng)
 
 static void heap_random(struct kk_bench *b, int glibc)
 {
-    uint64_t rng = 99;
     if (!glibc) {
         struct kk_heap_config c = {.size = sizeof c};
         if (kk_heap_init(&H, &c) != 0 || kk_heap_add_region(&H, heap_mem, HEAP_MEM) != 0)
             abort();
     }
     memset(hslots, 0, sizeof hslots);
-    for (unsigned i = 0; i < OPS; i++) {
-        void **s = &hslots[kk_bench_rand(&rng) % HSLOTS];
-        size_t n = log_uniform(&rng);
+    for (unsigned i = 0; i < OPS; i += BATCH) {
         t_start(b);
-        if (*s) {
-            if (glibc)
-                free(*s);
-            else
-                kk_heap_free(&H, *s);
-            *s = NULL;
-        } else {
-            *s = glibc ? malloc(n) : kk_heap_alloc(&H, n);
+        for (unsigned j = i; j < i + BATCH; j++) {
+            void **s = &hslots[hops[j].slot];
+            if (*s) {
+                if (glibc)
+                    free(*s);
+                else
+                    kk_heap_free(&H, *s);
+                *s = NULL;
+            } else {
+                *s = glibc ? malloc(hops[j].arg) : kk_heap_alloc(&H, hops[j].arg);
+            }
         }
-        t_stop(b, 1);
+        t_stop(b, BATCH);
     }
     for (unsigned i = 0; i < HSLOTS; i++)
         if (hslots[i] && glibc)
             free(hslots[i]);
 }
 
-/* Mean ns per operation of one pass without per-operation timers. */
-static double mean_pass(const char *w, void (*fn)(struct kk_bench *, int), int glibc, double ops)
+/* Draw every workload's random choices once (the same streams as before batching). */
+static void draw_streams(void)
 {
-    struct kk_bench dummy = {0};
-    per_op = 0;
-    uint64_t t0 = kk_bench_now_ns();
-    fn(&dummy, glibc);
-    uint64_t t1 = kk_bench_now_ns();
-    per_op = 1;
-    kk_bench_print(w, "mean", (double)(t1 - t0) / ops, "ns");
-    return (double)(t1 - t0) / ops;
+    uint64_t rf = 42, rh = 99, rp = 7;
+    for (unsigned i = 0; i < OPS; i++) {
+        fops[i].slot = (uint32_t)(kk_bench_rand(&rf) % FSLOTS);
+        fops[i].arg = pick_order(&rf);
+        hops[i].slot = (uint32_t)(kk_bench_rand(&rh) % HSLOTS);
+        hops[i].arg = (uint32_t)log_uniform(&rh);
+    }
+    for (unsigned i = 0; i < NFRAMES; i++)
+        perm[i] = i;
+    for (unsigned i = NFRAMES - 1; i > 0; i--) {
+        unsigned j = (unsigned)(kk_bench_rand(&rp) % (i + 1)), t = perm[i];
+        perm[i] = perm[j];
+        perm[j] = t;
+    }
 }
 
 static double report(struct kk_bench *b)
@@ -249,9 +280,39 @@ static double report(struct kk_bench *b)
     return kk_bench_percentile(b, 50.0);
 }
 
-static void ratio(const char *w, double ours, double glibc)
+static void ratio(const char *w, const char *stat, double ours, double glibc)
 {
-    kk_bench_print(w, "ratio_vs_glibc", glibc > 0 ? ours / glibc : 0.0, "x");
+    if (glibc > 0) /* three decimals: bench.h's one would print 0.0 for a 200x win */
+        printf("%s.%s: %.3f x\n", w, stat, ours / glibc);
+    else
+        printf("# %s.%s: glibc figure below the timer's resolution, no ratio\n", w, stat);
+}
+
+/* Mean ns per operation of one pass without batch timers. */
+static double mean_of(const char *w, uint64_t t0, uint64_t t1, double ops)
+{
+    double m = (double)(t1 - t0) / ops;
+    kk_bench_print(w, "mean", m, "ns");
+    return m;
+}
+
+/*
+ * Best of MEAN_PASSES whole passes without batch timers, in thread CPU time:
+ * the machine is shared, and wall time would measure the scheduler too.
+ */
+static double mean_pass(const char *w, void (*fn)(struct kk_bench *, int), int glibc)
+{
+    struct kk_bench dummy = {0};
+    uint64_t best = UINT64_MAX;
+    per_op = 0;
+    for (int r = 0; r < MEAN_PASSES; r++) {
+        uint64_t t0 = cpu_ns();
+        fn(&dummy, glibc);
+        uint64_t t = cpu_ns() - t0;
+        best = t < best ? t : best;
+    }
+    per_op = 1;
+    return mean_of(w, 0, best, OPS);
 }
 
 static int frames_ok(void)
@@ -264,13 +325,13 @@ static int heap_ok(void)
     return kk_heap_check(&H) == 0;
 }
 
-/* Warm-up + timed pass on ours and on glibc, medians, ratio and means. */
+/* Warm-up + timed pass on ours and on glibc, medians, ratios and means. */
 static void run_pair(const char *w, const char *wg, void (*fn)(struct kk_bench *, int),
                      int (*ok)(void))
 {
     struct kk_bench b, g;
-    kk_bench_init(&b, w, OPS);
-    kk_bench_init(&g, wg, OPS);
+    kk_bench_init(&b, w, OPS / BATCH);
+    kk_bench_init(&g, wg, OPS / BATCH);
     fn(&b, 0);
     b.n = 0;
     fn(&b, 0);
@@ -280,29 +341,46 @@ static void run_pair(const char *w, const char *wg, void (*fn)(struct kk_bench *
     g.n = 0;
     fn(&g, 1);
     double m = report(&b), mg = report(&g);
-    ratio(w, m, mg);
-    double mean = mean_pass(w, fn, 0, OPS), mean_g = mean_pass(wg, fn, 1, OPS);
-    kk_bench_print(w, "mean_ratio_vs_glibc", mean / mean_g, "x");
+    ratio(w, "ratio_vs_glibc", m, mg);
+    double mean = mean_pass(w, fn, 0), mean_g = mean_pass(wg, fn, 1);
+    ratio(w, "mean_ratio_vs_glibc", mean, mean_g);
     kk_bench_free(&b);
     kk_bench_free(&g);
 }
 
 static void run_fill_drain(void)
 {
-    struct kk_bench a, f, ga, gf;
-    kk_bench_init(&a, "frames-fill-drain-alloc", NFRAMES * 4);
-    kk_bench_init(&f, "frames-fill-drain-free", NFRAMES * 4);
-    kk_bench_init(&ga, "frames-fill-drain-alloc-glibc", NFRAMES * 4);
-    kk_bench_init(&gf, "frames-fill-drain-free-glibc", NFRAMES * 4);
-    for (int r = 0; r < 4; r++) {
+    enum { ROUNDS = 4 };
+    struct kk_bench a, f, ga, gf, dummy = {0};
+    const char *wa = "frames-fill-drain-alloc", *wf = "frames-fill-drain-free";
+    kk_bench_init(&a, wa, NFRAMES / BATCH * ROUNDS);
+    kk_bench_init(&f, wf, NFRAMES / BATCH * ROUNDS);
+    kk_bench_init(&ga, "frames-fill-drain-alloc-glibc", NFRAMES / BATCH * ROUNDS);
+    kk_bench_init(&gf, "frames-fill-drain-free-glibc", NFRAMES / BATCH * ROUNDS);
+    for (int r = 0; r < ROUNDS; r++) {
         fill_drain(&a, &f, 0);
         fill_drain(&ga, &gf, 1);
         if (r == 0)
             a.n = f.n = ga.n = gf.n = 0;
     }
     double ma = report(&a), mf = report(&f), mga = report(&ga), mgf = report(&gf);
-    ratio("frames-fill-drain-alloc", ma, mga);
-    ratio("frames-fill-drain-free", mf, mgf);
+    ratio(wa, "ratio_vs_glibc", ma, mga);
+    ratio(wf, "ratio_vs_glibc", mf, mgf);
+    /* whole fill + drain pass: 2 * NFRAMES operations */
+    uint64_t best[2] = {UINT64_MAX, UINT64_MAX};
+    per_op = 0;
+    for (int r = 0; r < MEAN_PASSES; r++) {
+        for (int glibc = 0; glibc < 2; glibc++) {
+            uint64_t t0 = cpu_ns();
+            fill_drain(&dummy, &dummy, glibc);
+            uint64_t t = cpu_ns() - t0;
+            best[glibc] = t < best[glibc] ? t : best[glibc];
+        }
+    }
+    per_op = 1;
+    double m = mean_of("frames-fill-drain", 0, best[0], 2.0 * NFRAMES);
+    double mg = mean_of("frames-fill-drain-glibc", 0, best[1], 2.0 * NFRAMES);
+    ratio("frames-fill-drain", "mean_ratio_vs_glibc", m, mg);
     kk_bench_free(&a);
     kk_bench_free(&f);
     kk_bench_free(&ga);
@@ -312,9 +390,9 @@ static void run_fill_drain(void)
 static void run_lifo(void)
 {
     struct kk_bench n, p, g;
-    kk_bench_init(&n, "frames-lifo", OPS);
-    kk_bench_init(&p, "frames-lifo-pcp", OPS);
-    kk_bench_init(&g, "frames-lifo-glibc", OPS);
+    kk_bench_init(&n, "frames-lifo", OPS / BATCH);
+    kk_bench_init(&p, "frames-lifo-pcp", OPS / BATCH);
+    kk_bench_init(&g, "frames-lifo-glibc", OPS / BATCH);
     lifo(&n, 0);
     lifo(&p, 1);
     lifo(&g, 2);
@@ -323,8 +401,25 @@ static void run_lifo(void)
     lifo(&p, 1);
     lifo(&g, 2);
     double mn = report(&n), mp = report(&p), mg = report(&g);
-    ratio("frames-lifo", mn, mg);
-    ratio("frames-lifo-pcp", mp, mg);
+    ratio("frames-lifo", "ratio_vs_glibc", mn, mg);
+    ratio("frames-lifo-pcp", "ratio_vs_glibc", mp, mg);
+    struct kk_bench dummy = {0};
+    double means[3];
+    const char *names[3] = {"frames-lifo", "frames-lifo-pcp", "frames-lifo-glibc"};
+    per_op = 0;
+    for (int mode = 0; mode < 3; mode++) {
+        uint64_t best = UINT64_MAX;
+        for (int r = 0; r < MEAN_PASSES; r++) {
+            uint64_t t0 = cpu_ns();
+            lifo(&dummy, mode);
+            uint64_t t = cpu_ns() - t0;
+            best = t < best ? t : best;
+        }
+        means[mode] = mean_of(names[mode], 0, best, OPS);
+    }
+    per_op = 1;
+    ratio("frames-lifo", "mean_ratio_vs_glibc", means[0], means[2]);
+    ratio("frames-lifo-pcp", "mean_ratio_vs_glibc", means[1], means[2]);
     kk_bench_free(&n);
     kk_bench_free(&p);
     kk_bench_free(&g);
@@ -349,9 +444,15 @@ int main(int argc, char **argv)
     addrs = malloc(NFRAMES * sizeof *addrs);
     ptrs = malloc(NFRAMES * sizeof *ptrs);
     perm = malloc(NFRAMES * sizeof *perm);
-    if (!addrs || !ptrs || !perm)
+    fops = malloc(OPS * sizeof *fops);
+    hops = malloc(OPS * sizeof *hops);
+    if (!addrs || !ptrs || !perm || !fops || !hops)
         return 1;
+    draw_streams();
     kk_bench_ns_per_tick();
+    printf("# sample = %u consecutive operations timed together; .median/.p99 = per-op ns "
+           "of those samples; .mean = best of %d whole passes, thread CPU time / ops\n",
+           BATCH, MEAN_PASSES);
     kk_bench_print("timer", "overhead", kk_bench_timer_overhead(), "ns");
     if (!only || strstr("frames-random", only))
         run_pair("frames-random", "frames-random-glibc", frames_random, frames_ok);
@@ -364,6 +465,8 @@ int main(int argc, char **argv)
     free(addrs);
     free(ptrs);
     free(perm);
+    free(fops);
+    free(hops);
     free(meta);
     return 0;
 }

@@ -4,13 +4,17 @@
  *   bench-sfs [DIR]     (scratch files go to DIR, default $TMPDIR or /tmp)
  *   KK_BENCH_SFS_MB     size of the sequential file (default 256)
  *   KK_BENCH_SFS_FILES  files in the mksfs tree (default 5000)
+ *   KK_BENCH_SFS_DIRFILES  files created in one directory (default 10000)
+ *   KK_BENCH_SFS_ONLY=dir  only the one-directory figures
  *
  * Each workload is measured beside its baseline in the same run on the same
  * file: sequential write/read through SFS + hostblk vs raw pwrite/pread of
  * the same bytes (1 MiB requests, both ending with a flush), mksfs of a tree
  * of files with log-uniform sizes (0..1 MiB) vs copying the same bytes into
  * one file, small-file create+write+close through the VFS, and each SFS
- * workload with the io_uring and the pread backend.
+ * workload with the io_uring and the pread backend; creating and looking up
+ * many files in one directory with the name index vs the slot scan
+ * (kk_sfs_config.no_dir_index).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -50,7 +54,16 @@ struct fsenv {
     struct kk_sfs_inode *root;
 };
 
+static void fs_open_cfg(struct fsenv *e, int pread_only, int format, uint64_t bytes,
+                        uint32_t cache_blocks, int no_dir_index);
+
 static void fs_open(struct fsenv *e, int pread_only, int format, uint64_t bytes)
+{
+    fs_open_cfg(e, pread_only, format, bytes, 1024, 0);
+}
+
+static void fs_open_cfg(struct fsenv *e, int pread_only, int format, uint64_t bytes,
+                        uint32_t cache_blocks, int no_dir_index)
 {
     struct kk_hostblk_opts ho = {0};
     struct kk_sfs_config cfg = {0};
@@ -65,7 +78,8 @@ static void fs_open(struct fsenv *e, int pread_only, int format, uint64_t bytes)
     cfg.size = sizeof(cfg);
     cfg.dev = kk_hostblk_dev(e->hb);
     cfg.plat = kk_host_platform();
-    cfg.cache_blocks = 1024;
+    cfg.cache_blocks = cache_blocks;
+    cfg.no_dir_index = (uint32_t)no_dir_index;
     if ((rc = kk_sfs_mount(&cfg, &e->fs)) != 0 || (rc = kk_sfs_root(e->fs, &e->root)) != 0)
         die("mount", rc);
 }
@@ -163,6 +177,77 @@ static double small_files(int pread_only, int n)
     return rate;
 }
 
+/*
+ * @n empty files created in one directory, with or without the directory
+ * name index; through the library with the directory held (rate[0]), then
+ * through the VFS by path (rate[1], the directory is looked up each time),
+ * then @n lookups by path (rate[2]). The cache holds the whole directory, so
+ * this measures the algorithm, not the device.
+ */
+static void dir_create(int no_index, int n, double rate[3])
+{
+    struct fsenv e;
+    struct kk_sfs_inode *d;
+    struct kk_vfs *v;
+    char name[64];
+    uint64_t t0;
+    int rc;
+    fs_open_cfg(&e, 0, 1, (uint64_t)(5 * n + 1024) * 4096, (uint32_t)(5 * n + 1024), no_index);
+    if ((rc = kk_sfs_mkdir(e.root, "a", &d)) != 0 || (rc = kk_sfs_mkdir(e.root, "b", NULL)) != 0)
+        die("mkdir", rc);
+    t0 = kk_bench_now_ns();
+    for (int i = 0; i < n; i++) {
+        snprintf(name, sizeof(name), "file-%d", i);
+        if ((rc = kk_sfs_create(d, name, NULL)) != 0)
+            die("create", rc);
+    }
+    rate[0] = n / secs(t0);
+    kk_sfs_put(d);
+    if ((rc = kk_vfs_create(kk_host_platform(), &v)) != 0 ||
+        (rc = kk_vfs_mount(v, NULL, "/", kk_sfs_vfs_ops(), e.fs)) != 0)
+        die("vfs", rc);
+    t0 = kk_bench_now_ns();
+    for (int i = 0; i < n; i++) {
+        struct kk_vfs_file *f;
+        snprintf(name, sizeof(name), "/b/file-%d", i);
+        if ((rc = kk_vfs_open(v, NULL, name, KK_O_WRONLY | KK_O_CREAT | KK_O_EXCL, &f)) != 0)
+            die("vfs create", rc);
+        kk_vfs_close(f);
+    }
+    rate[1] = n / secs(t0);
+    t0 = kk_bench_now_ns();
+    for (int i = 0; i < n; i++) {
+        struct kk_vfs_stat st;
+        snprintf(name, sizeof(name), "/b/file-%d", (int)((i * 7919u) % (unsigned)n));
+        if ((rc = kk_vfs_stat(v, NULL, name, 1, &st)) != 0)
+            die("vfs stat", rc);
+    }
+    rate[2] = n / secs(t0);
+    kk_vfs_umount(v, NULL, "/");
+    kk_vfs_destroy(v);
+    fs_close(&e);
+}
+
+static void dir_figures(int n)
+{
+    double ix[3], sc[3];
+    char w[64];
+    dir_create(0, n, ix);
+    dir_create(1, n, sc);
+    snprintf(w, sizeof(w), "dir-create-%d", n);
+    kk_bench_print(w, "index", ix[0], "files/s");
+    kk_bench_print(w, "scan", sc[0], "files/s");
+    kk_bench_print(w, "index-vs-scan", ix[0] / sc[0], "x");
+    snprintf(w, sizeof(w), "dir-create-vfs-%d", n);
+    kk_bench_print(w, "index", ix[1], "files/s");
+    kk_bench_print(w, "scan", sc[1], "files/s");
+    kk_bench_print(w, "index-vs-scan", ix[1] / sc[1], "x");
+    snprintf(w, sizeof(w), "dir-lookup-vfs-%d", n);
+    kk_bench_print(w, "index", ix[2], "lookups/s");
+    kk_bench_print(w, "scan", sc[2], "lookups/s");
+    kk_bench_print(w, "index-vs-scan", ix[2] / sc[2], "x");
+}
+
 /* A tree of @n files with log-uniform sizes in 0..1 MiB, 50 directories. */
 static uint64_t make_tree(const char *root, int n)
 {
@@ -243,6 +328,8 @@ int main(int argc, char **argv)
     const char *t = argc > 1 ? argv[1] : getenv("TMPDIR");
     uint64_t mb = getenv("KK_BENCH_SFS_MB") ? strtoull(getenv("KK_BENCH_SFS_MB"), 0, 10) : 256;
     int nfiles = getenv("KK_BENCH_SFS_FILES") ? atoi(getenv("KK_BENCH_SFS_FILES")) : 5000;
+    int ndir = getenv("KK_BENCH_SFS_DIRFILES") ? atoi(getenv("KK_BENCH_SFS_DIRFILES")) : 10000;
+    const char *only = getenv("KK_BENCH_SFS_ONLY");
     double w[2], r[2], rw, rr;
     char tree[600];
     snprintf(dir, sizeof(dir), "%s", t ? t : "/tmp");
@@ -258,6 +345,12 @@ int main(int argc, char **argv)
             printf("# block backend available: %s\n", kk_hostblk_backend(hb));
             kk_hostblk_close(hb);
         }
+    }
+    dir_figures(ndir);
+    if (only && strcmp(only, "dir") == 0) {
+        unlink(img);
+        free(buf);
+        return 0;
     }
     for (int b = 0; b < 2; b++)
         seq_sfs(b, mb, &w[b], &r[b]);

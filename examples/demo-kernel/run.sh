@@ -10,6 +10,8 @@
 # Options: --smp N (default 2)  --sched fair|stride  --mem SIZE (default 128M)
 #          --image FILE  --keep-image (boot FILE as it is: a second boot)
 #          --modern (virtio-mmio version 2 instead of legacy)  --timeout S
+#          --icount (guest time from the instruction count: CPU shares do not
+#          depend on how busy the host is; used by the stride share test)
 #          --build-dir DIR (default build/demo)  --no-build
 #          --tools DIR (prebuilt mksfs/sfsck)  --kernel-build DIR (prebuilt
 #          kernel.elf and user/): both imply no build of that part (ctest)
@@ -18,7 +20,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 HERE="$ROOT/examples/demo-kernel"
 BUILD="$ROOT/build/demo"
 SMP=2 MEM=128M SCHED="" TEST="" IMAGE="" KEEP=0 MODERN=0 TIMEOUT=300 DOBUILD=1
-TOOLS="" KBUILD=""
+TOOLS="" KBUILD="" ICOUNT=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --test) TEST=/tests/all.sh
@@ -29,12 +31,13 @@ while [ $# -gt 0 ]; do
     --image) IMAGE=$2; shift ;;
     --keep-image) KEEP=1 ;;
     --modern) MODERN=1 ;;
+    --icount) ICOUNT=1 ;;
     --timeout) TIMEOUT=$2; shift ;;
     --build-dir) BUILD=$2; shift ;;
     --no-build) DOBUILD=0 ;;
     --tools) TOOLS=$2; shift ;;
     --kernel-build) KBUILD=$2; shift ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -84,6 +87,7 @@ QEMU=(qemu-system-riscv64 -machine virt -bios default -m "$MEM" -smp "$SMP" -no-
       -drive "file=$IMAGE,if=none,format=raw,id=disk0"
       -device virtio-blk-device,drive=disk0)
 [ "$MODERN" = 1 ] && QEMU+=(-global virtio-mmio.force-legacy=false)
+[ "$ICOUNT" = 1 ] && QEMU+=(-icount shift=3,sleep=off)
 
 if [ -z "$TEST" ]; then
   log "booting (type 'exit' in the shell to power off, or Ctrl-A X to quit QEMU)"

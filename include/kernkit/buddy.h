@@ -23,6 +23,7 @@
 #define KERNKIT_BUDDY_H
 
 #include <kernkit/base.h>
+#include <kernkit/rbtree.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -383,16 +384,16 @@ struct kk_heap_config {
 
 /** @brief A heap instance (caller-allocated; fields are private). */
 struct kk_heap {
-    struct kk_heap_region *regions; /**< Regions, newest first. */
-    struct kk_heap_region *hint;    /**< Region of the last successful allocation. */
-    uint32_t shift;                 /**< log2 of the minimum block. */
-    uint32_t max_order;             /**< Largest block order. */
-    uint32_t magic;                 /**< Set by kk_heap_init(). */
-    uint32_t nregions;              /**< Regions added. */
-    void *ctx;                      /**< kk_heap_config::ctx. */
-    kk_heap_oom_fn oom;             /**< kk_heap_config::oom. */
-    void (*lock)(void *ctx);        /**< kk_heap_config::lock. */
-    void (*unlock)(void *ctx);      /**< kk_heap_config::unlock. */
+    struct kk_rb_root regions;   /**< Regions in a tree ordered by address. */
+    struct kk_heap_region *hint; /**< Region of the last successful allocation. */
+    uint32_t shift;              /**< log2 of the minimum block. */
+    uint32_t max_order;          /**< Largest block order. */
+    uint32_t magic;              /**< Set by kk_heap_init(). */
+    uint32_t nregions;           /**< Regions added. */
+    void *ctx;                   /**< kk_heap_config::ctx. */
+    kk_heap_oom_fn oom;          /**< kk_heap_config::oom. */
+    void (*lock)(void *ctx);     /**< kk_heap_config::lock. */
+    void (*unlock)(void *ctx);   /**< kk_heap_config::unlock. */
 };
 
 /** @brief Statistics of a heap (see kk_heap_stats()). */
@@ -426,7 +427,7 @@ KK_API size_t kk_heap_region_overhead(const struct kk_heap *h, size_t size);
 /**
  * @brief Add the memory [mem, mem + size) to the heap.
  *
- * The heap keeps its metadata (a header of about 740 bytes plus one byte per
+ * The heap keeps its metadata (a header of about 750 bytes plus one byte per
  * minimum block) at the start of the region; the region must stay mapped and
  * untouched by the caller until the heap is no longer used.
  * @param h the heap.
@@ -440,7 +441,8 @@ KK_API int kk_heap_add_region(struct kk_heap *h, void *mem, size_t size);
 /**
  * @brief Allocate @p size bytes, aligned to the block size (at least the minimum block).
  *
- * O(regions) (O(1) per region). When nothing fits, the OOM callback may add a
+ * O(1) in the last region used (plus splits), O(regions) when that has no
+ * fitting block. When nothing fits, the OOM callback may add a
  * region and have the call retried.
  * @param h the heap.
  * @param size bytes wanted.
@@ -460,6 +462,8 @@ KK_API void *kk_heap_alloc_aligned(struct kk_heap *h, size_t size, size_t align)
 
 /**
  * @brief Free memory from kk_heap_alloc() and friends (no size needed).
+ *
+ * O(1) in the last region used, else O(log regions) to find the region.
  * @param h the heap.
  * @param ptr the block, or NULL (nothing happens).
  * @return 0, or #KK_EINVAL when @p ptr is not the start of an allocated block
@@ -469,7 +473,8 @@ KK_API void *kk_heap_alloc_aligned(struct kk_heap *h, size_t size, size_t align)
 KK_API int kk_heap_free(struct kk_heap *h, void *ptr);
 
 /**
- * @brief Resize a block, in place when the block size stays or shrinks.
+ * @brief Resize a block: in place when the block size stays or shrinks, or
+ *        when it grows and the buddies following it are free (no copy).
  * @param h the heap.
  * @param ptr the block, or NULL (then this is kk_heap_alloc()).
  * @param size new size; 0 frees @p ptr and returns NULL.

@@ -133,6 +133,18 @@ struct kk_pt_config {
 struct kk_pt_desc;
 
 /**
+ * Disjoint ranges of root slots a table can borrow with kk_pt_share_kernel(),
+ * and lend out, each (adjacent and overlapping ranges merge into one).
+ */
+#define KK_PT_SHARE_MAX 4
+
+/** A range [lo, hi) of root-table slot indices (private to the library). */
+struct kk_pt_slots {
+    uint16_t lo; /**< first slot */
+    uint16_t hi; /**< one past the last slot */
+};
+
+/**
  * @brief One page table (an address space). The caller allocates it; fields are
  * private to the library (read them through the accessor functions).
  */
@@ -143,10 +155,13 @@ struct kk_pt {
     uint64_t tables;                   /**< private: table frames owned, root included */
     uint32_t asid;                     /**< private: address-space id */
     uint32_t flush_threshold;          /**< private: flush batch threshold */
-    uint32_t share_lo;                 /**< private: first root slot borrowed from another table */
-    uint32_t share_hi;                 /**< private: end of the borrowed root slots */
-    uint32_t pin_lo;                   /**< private: first root slot whose table is shared out */
-    uint32_t pin_hi;                   /**< private: end of the shared-out root slots */
+    uint32_t share_gen;                /**< private: bumped when a shared-out root slot fills */
+    uint32_t nborrow;                  /**< private: ranges in borrow[] */
+    uint32_t npin;                     /**< private: ranges in pin[] */
+    /** private: root slots [lo, hi) borrowed from other tables (sorted, disjoint) */
+    struct kk_pt_slots borrow[KK_PT_SHARE_MAX];
+    /** private: root slots [lo, hi) whose tables are shared out (sorted, disjoint) */
+    struct kk_pt_slots pin[KK_PT_SHARE_MAX];
 };
 
 /**
@@ -219,8 +234,8 @@ KK_API int kk_pt_init(struct kk_pt *pt, const struct kk_pt_config *cfg);
  *
  * The caller guarantees no hart uses the table any more (its TLB entries are
  * gone); frames are freed at once. Root slots borrowed with
- * kk_pt_share_kernel() are left alone; a table whose slots are borrowed must
- * outlive the borrowers.
+ * kk_pt_share_kernel() are left alone; a table that lends slots out must
+ * outlive its borrowers.
  * @param pt the table; unusable afterwards until kk_pt_init().
  */
 KK_API void kk_pt_destroy(struct kk_pt *pt);
@@ -263,7 +278,8 @@ KK_API void kk_pt_flush_finish(struct kk_pt_flush *fb);
  * @return 0; KK_EINVAL (alignment, size, flags), KK_EFAULT (non-canonical VA),
  *         KK_ERANGE (PA too large), KK_EEXIST (something is mapped in the
  *         range, or a table exists where a huge page should go), KK_EPERM (a
- *         borrowed kernel slot), KK_ENOMEM or another alloc_table error. On
+ *         borrowed kernel slot, or a root-level page in a slot lent out with
+ *         kk_pt_share_kernel()), KK_ENOMEM or another alloc_table error. On
  *         error nothing changed.
  */
 KK_API int kk_pt_map(struct kk_pt *pt, uint64_t va, uint64_t pa, uint64_t size, unsigned flags);
@@ -411,22 +427,49 @@ KK_API int kk_pt_dump(const struct kk_pt *pt, uint64_t va, uint64_t len, kk_pt_l
                       void *arg);
 
 /**
- * @brief Share the upper-level entries of a kernel range of @p src into @p dst.
+ * @brief Share a kernel range of @p src into @p dst, or re-sync that sharing.
  *
- * Every root slot of the range gets a table in @p src (allocated if empty), and
- * @p dst's root slots point at the same tables, so later kernel mappings made
- * through @p src (below the root) appear in @p dst too. Those tables are
- * pinned in @p src (never freed by unmaps, only by kk_pt_destroy()), and
- * @p dst may read the slots but not change them (KK_EPERM).
- * @param dst the table receiving the entries (the slots must be empty).
+ * The root slots of [va, va+len) become borrowed in @p dst. Each slot that
+ * holds a table in @p src is copied, so @p dst points at the same lower
+ * tables and kernel mappings made later through @p src below the root show
+ * in @p dst at once. Slots still empty in @p src stay empty in @p dst and
+ * cost nothing: no table is allocated. Calling it again for the range (or
+ * part of it) is the re-sync: it copies the slots that got a table in @p src
+ * since. kk_pt_share_gen() tells a kernel when a re-sync is due; it may
+ * instead re-sync lazily, for the one slot of a kernel address that faulted
+ * in @p dst (as Linux's vmalloc_fault did).
+ *
+ * In @p src the range becomes pinned: its root tables are never freed by
+ * unmaps (only by kk_pt_destroy()) and no root-level huge page is mapped in
+ * it, so copied entries never dangle. @p dst may read borrowed slots but not
+ * change them or map into them while empty (KK_EPERM). A table keeps up to
+ * KK_PT_SHARE_MAX disjoint borrowed and as many pinned ranges (adjacent and
+ * overlapping ranges merge). Destroy every borrower before @p src. The
+ * caller holds both tables' locks.
+ * @param dst the table receiving the entries.
  * @param src the kernel table (same format).
  * @param va start, aligned to the root slot size (kk_pt_format_info()).
- * @param len multiple of the root slot size.
- * @return 0; KK_EINVAL (formats differ, alignment, already sharing);
- *         KK_EFAULT; KK_EEXIST (a @p dst slot is used); KK_ENOMEM. On error
- *         nothing changed.
+ * @param len nonzero multiple of the root slot size.
+ * @return the number of root slots copied now (>= 0); KK_EINVAL (formats
+ *         differ, dst == src, alignment, a root-level huge page of @p src in
+ *         the range, the range overlaps slots @p dst lends out); KK_EFAULT;
+ *         KK_EPERM (@p src borrows part of the range itself); KK_EEXIST (a
+ *         @p dst slot of the range holds anything but @p src's table);
+ *         KK_ENOSPC (a table would need more than KK_PT_SHARE_MAX ranges).
+ *         On error nothing changed.
  */
 KK_API int kk_pt_share_kernel(struct kk_pt *dst, struct kk_pt *src, uint64_t va, uint64_t len);
+
+/**
+ * @brief Generation of the ranges @p src lends out with kk_pt_share_kernel().
+ *
+ * Bumped every time a root slot inside a lent-out range gets a table. A
+ * borrower that remembers the value of its last kk_pt_share_kernel() call
+ * re-syncs when it differs (e.g. on each switch to its address space).
+ * @param src the kernel table.
+ * @return the generation (wraps).
+ */
+KK_API uint32_t kk_pt_share_gen(const struct kk_pt *src);
 
 /**
  * @brief Check every invariant of the table (debugging, tests).

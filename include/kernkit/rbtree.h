@@ -1,6 +1,7 @@
 /**
  * @file rbtree.h
- * @brief Intrusive red-black tree with a cached leftmost node and optional
+ * @brief Intrusive balanced binary search tree (AVL; named kk_rb_* for
+ *        historical reasons) with a cached leftmost node and optional
  *        augmentation (freestanding, iterative, never allocates).
  *
  * Embed a struct kk_rb_node in your object and recover the object with
@@ -30,7 +31,7 @@ extern "C" {
 
 /** A tree node, embedded in the caller's object. */
 struct kk_rb_node {
-    uintptr_t parent_color;   /**< Parent pointer; bit 0 is the colour (1 = black). */
+    uintptr_t parent_color;   /**< Parent pointer; bits 0-1 hold the balance factor + 1. */
     struct kk_rb_node *left;  /**< Left child (smaller keys), or NULL. */
     struct kk_rb_node *right; /**< Right child (greater or equal keys), or NULL. */
 };
@@ -93,7 +94,7 @@ static inline bool kk_rb_empty(const struct kk_rb_root *root)
  */
 static inline struct kk_rb_node *kk_rb_parent(const struct kk_rb_node *n)
 {
-    return (struct kk_rb_node *)(n->parent_color & ~(uintptr_t)1);
+    return (struct kk_rb_node *)(n->parent_color & ~(uintptr_t)3);
 }
 
 /**
@@ -107,7 +108,7 @@ static inline struct kk_rb_node *kk_rb_first(const struct kk_rb_root *root)
 }
 
 /**
- * @brief Attach @p node as a red leaf at @p link below @p parent (first half of an insert).
+ * @brief Attach @p node as a leaf at @p link below @p parent (first half of an insert).
  *
  * Use after a custom descent, then call kk_rb_insert_color().
  * @param node the new node (not in any tree).
@@ -117,14 +118,15 @@ static inline struct kk_rb_node *kk_rb_first(const struct kk_rb_root *root)
 static inline void kk_rb_link(struct kk_rb_node *node, struct kk_rb_node *parent,
                               struct kk_rb_node **link)
 {
-    node->parent_color = (uintptr_t)parent; /* red */
+    node->parent_color = (uintptr_t)parent | 1u; /* balanced leaf */
     node->left = NULL;
     node->right = NULL;
     *link = node;
 }
 
 /**
- * @brief Rebalance after kk_rb_link() (second half of an insert), O(log n).
+ * @brief Rebalance after kk_rb_link() (second half of an insert), O(log n), at most two
+ *        rotations.
  * @param root the tree.
  * @param node the node just linked.
  * @param leftmost true if the descent only went left (the node is the new minimum).
@@ -176,8 +178,8 @@ KK_API struct kk_rb_node *kk_rb_prev(const struct kk_rb_node *node);
 /**
  * @brief Verify every invariant of the tree, O(n log n). For tests and debugging.
  *
- * Checks parent links, colours (root black, no red node with a red child),
- * equal black height on every path, the order (no node sorts before its
+ * Checks parent links, balance (every node's stored balance factor is -1..1
+ * and equals the height difference of its subtrees), the order (no node sorts before its
  * predecessor, when @p less is given), the cached leftmost node, and the
  * augmentation: @p update is called on every node, children first, and must
  * return false (a true return means the stored value was stale; it has now

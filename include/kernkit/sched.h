@@ -102,9 +102,10 @@ struct kk_sched_stride_se {
 struct kk_sched_fair_se {
     uint64_t vruntime;     /**< Virtual runtime (ns * 1024 / weight). */
     uint64_t deadline;     /**< Virtual deadline = eligible time + request / weight. */
-    uint64_t min_deadline; /**< Smallest deadline in its subtree (tree augmentation). */
+    uint64_t min_vruntime; /**< Smallest vruntime in its subtree (tree augmentation). */
     int64_t vlag;          /**< Virtual lag saved at dequeue, restored at enqueue. */
     uint32_t weight;       /**< Weight from the nice value (nice 0 = 1024). */
+    uint32_t inv_weight;   /**< ceil(2^32 / weight): turns divisions by the weight into products. */
 };
 
 /** Per-entity state of the EDF class (set by kk_sched_dl_admit()). */
@@ -167,7 +168,7 @@ struct kk_sched_stride_rq {
 
 /** Per-run-queue state of the fair (EEVDF) class. */
 struct kk_sched_fair_rq {
-    struct kk_rb_root tree;  /**< Queued entities (not the running one) by vruntime. */
+    struct kk_rb_root tree;  /**< Queued entities (not the running one) by virtual deadline. */
     uint64_t zero_v;         /**< Reference virtual time: keys are vruntime - zero_v. */
     int64_t sum_wkey;        /**< Sum of weight * key over runnable entities (incl. running). */
     uint64_t sum_w;          /**< Sum of weights over runnable entities (incl. running). */
@@ -483,6 +484,33 @@ KK_API int kk_sched_check(struct kk_sched_rq *rq);
  * @return the weight.
  */
 KK_API uint32_t kk_sched_nice_to_weight(int nice);
+
+/**
+ * @brief Nice value whose EEVDF weight is closest to @p weight (inverse of
+ * kk_sched_nice_to_weight()).
+ *
+ * Closest in ratio (shares are relative; adjacent nice values differ by about 1.25x):
+ * the nice value n minimising max(w(n) / weight, weight / w(n)), ties going to the larger
+ * weight. kk_sched_weight_to_nice(kk_sched_nice_to_weight(n)) == n for every valid n.
+ * O(log 40), no division.
+ * @param weight desired weight (KK_SCHED_NICE0_WEIGHT = nice 0); below the nice 19 weight
+ *        (15, including 0) gives 19, above the nice -20 weight (88761) gives -20.
+ * @return a nice value in [KK_SCHED_NICE_MIN, KK_SCHED_NICE_MAX] (never an error).
+ */
+KK_API int kk_sched_weight_to_nice(uint64_t weight);
+
+/**
+ * @brief Nice value for a proportional-share priority, for hosts with uCore/Stride-style
+ *        priorities (a priority-p entity should get p times the CPU of a priority-1 one).
+ *
+ * Same as kk_sched_weight_to_nice(prio * KK_SCHED_NICE0_WEIGHT): priority 1 is nice 0,
+ * 2 is nice -3 (weight 1991), 5 is nice -7 (4904); priorities of 78 and above all map to
+ * nice -20. Below that, shares between two such entities are proportional to their
+ * priorities within half a nice step (about 12%).
+ * @param prio priority, 1 or more; values below 1 are treated as 1.
+ * @return a nice value in [KK_SCHED_NICE_MIN, 0] (never an error).
+ */
+KK_API int kk_sched_prio_to_nice(int prio);
 
 /**
  * @brief EEVDF lag of a runnable fair entity in nanoseconds of service.

@@ -56,6 +56,15 @@ struct kk_sfs_config {
     void *cache_mem;
     /** Size of cache_mem in bytes. */
     size_t cache_bytes;
+    /**
+     * Nonzero: build no in-memory name index for large directories (every
+     * lookup scans the slots: O(n) per operation, no memory). Default 0: a
+     * cached directory of 32 slots or more gets an index (about 16 bytes per
+     * slot from plat->alloc) making lookup/create/unlink O(1) expected.
+     * Added in the second revision of this struct; callers built with the
+     * first (size without this field) get the default.
+     */
+    uint32_t no_dir_index;
 };
 
 /** File-system statistics (kk_sfs_statfs()). */

@@ -705,7 +705,7 @@ struct kk_monitor {
 /** @brief A condition of a monitor. Initialise with kk_monitor_cond_init(). */
 struct kk_monitor_cond {
     struct kk_sem sem;      /**< Waiters sleep here. */
-    int32_t count;          /**< Number of waiters. */
+    int32_t count;          /**< Waiters a signal can still pick (changed under @c sem's lock). */
     uint32_t pad;           /**< Reserved, zero. */
     struct kk_monitor *mon; /**< The monitor it belongs to. */
 };
@@ -759,6 +759,36 @@ KK_API int kk_monitor_wait(struct kk_monitor_cond *cv);
  *         inside the monitor; KK_EINVAL.
  */
 KK_API int kk_monitor_signal(struct kk_monitor_cond *cv);
+/**
+ * @brief As kk_monitor_wait(), giving up at @p deadline.
+ *
+ * If a signaller hands the monitor over first, this returns 0 exactly like
+ * kk_monitor_wait() (Hoare: the state is the signaller's). If the deadline
+ * passes first, the caller is no longer a waiter (a later signal cannot pick
+ * it) and re-enters the monitor like a new entrant, after the signallers
+ * waiting to resume: other threads may have run inside meanwhile, so it
+ * must re-check its condition.
+ * @param cv the condition.
+ * @param deadline absolute time (kk_sync_platform::now units) or KK_SYNC_FOREVER.
+ * @return 0 when signalled; KK_ETIMEDOUT (inside the monitor again; a
+ *         deadline already past returns at once without leaving it);
+ *         KK_EPERM if the caller is not inside; KK_ENOTSUP for a finite
+ *         deadline without now(); KK_EINVAL.
+ */
+KK_API int kk_monitor_wait_timeout(struct kk_monitor_cond *cv, uint64_t deadline);
+/**
+ * @brief Signal every thread waiting on @p cv when the call is made, Hoare
+ *        style: each runs in turn, oldest first, before the next is
+ *        signalled (the caller sleeps on the urgent queue in between).
+ *
+ * The caller resumes inside the monitor after the last of them left or
+ * waited again. A thread that waits on @p cv again during the broadcast is
+ * not signalled a second time by it.
+ * @param cv the condition.
+ * @return the number of waiters that ran (0 if none); KK_EPERM if the
+ *         caller is not inside the monitor; KK_EINVAL.
+ */
+KK_API int kk_monitor_broadcast(struct kk_monitor_cond *cv);
 
 /** @} */
 

@@ -219,6 +219,17 @@ KK_API int kk_vfs_lookup(struct kk_vfs *v, struct kk_vfs_node *cwd, const char *
 KK_API void kk_vfs_node_put(struct kk_vfs_node *n);
 
 /**
+ * @brief Take another reference on a node (e.g. fork() copying a current
+ *        directory). The new handle is independent: drop each with
+ *        kk_vfs_node_put().
+ * @param n the node.
+ * @param out receives the new reference (NULL on error).
+ * @return 0, KK_EINVAL (NULL argument), KK_ENOMEM, or a file-system error
+ *         (the node's stat failed).
+ */
+KK_API int kk_vfs_node_get(struct kk_vfs_node *n, struct kk_vfs_node **out);
+
+/**
  * @brief Attributes of a node.
  * @param n the node.
  * @param st filled in.
@@ -298,12 +309,48 @@ KK_API int kk_vfs_write(struct kk_vfs_file *f, const void *buf, size_t len, size
 KK_API int kk_vfs_seek(struct kk_vfs_file *f, int64_t off, int whence, uint64_t *pos);
 
 /**
- * @brief Next entry of an open directory.
+ * @brief Next entry of an open directory; consumes it (advances the position).
+ *
+ * A directory's file position is a readdir cookie: 0 is the start, and the
+ * position after an entry is the cookie of the next one. Cookies are opaque
+ * (for SFS, a slot number) but stable while the directory is open, so
+ * kk_vfs_seek(f, cookie, KK_SEEK_SET) returns to a saved position. To fill a
+ * bounded buffer (getdents) without losing an entry that does not fit, use
+ * kk_vfs_readdir_peek() and advance only after the entry was copied.
  * @param f the directory.
  * @param ent filled in.
  * @return 1 (an entry), 0 (end), KK_ENOTDIR or a file-system error.
  */
 KK_API int kk_vfs_readdir(struct kk_vfs_file *f, struct kk_vfs_dirent *ent);
+
+/**
+ * @brief Read the entry at the directory position without consuming it.
+ *
+ * Typical getdents loop: peek; if the entry does not fit in the user buffer,
+ * stop (the next call returns it again); else copy it and call
+ * kk_vfs_seek(f, (int64_t)next, KK_SEEK_SET, NULL) to consume it.
+ * @param f the directory.
+ * @param ent filled in when an entry is returned.
+ * @param next receives the cookie just after the entry (0 return: the end
+ *        position); may be NULL.
+ * @return 1 (an entry), 0 (end), KK_EINVAL, KK_ENOTDIR, KK_ENOTSUP or a
+ *         file-system error. The position is never changed.
+ */
+KK_API int kk_vfs_readdir_peek(struct kk_vfs_file *f, struct kk_vfs_dirent *ent, uint64_t *next);
+
+/**
+ * @brief Position-independent readdir: the entry at or after *@p cookie.
+ *
+ * Does not use or change the file position, so several readers may share one
+ * open directory. Start with *@p cookie = 0.
+ * @param f the directory.
+ * @param cookie in: where to start; out: the cookie after the returned entry
+ *        (or the end position when 0 is returned).
+ * @param ent filled in when an entry is returned.
+ * @return 1 (an entry), 0 (end), KK_EINVAL, KK_ENOTDIR, KK_ENOTSUP or a
+ *         file-system error.
+ */
+KK_API int kk_vfs_readdir_at(struct kk_vfs_file *f, uint64_t *cookie, struct kk_vfs_dirent *ent);
 
 /**
  * @brief Attributes of an open file.

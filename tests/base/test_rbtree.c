@@ -180,10 +180,15 @@ static void checker_detects_corruption(void **state)
     assert_int_equal(kk_rb_check(&root, item_less, item_update), KK_ECORRUPT);
     assert_int_equal(ITEM(root.node)->sub_min, saved);
     assert_int_equal(kk_rb_check(&root, item_less, item_update), N);
-    /* colour: paint the root red */
-    root.node->parent_color &= ~(uintptr_t)1;
-    assert_int_equal(kk_rb_check(&root, item_less, NULL), KK_ECORRUPT);
-    root.node->parent_color |= 1;
+    /* balance: every wrong balance factor of the root (stored + 1 in bits 0-1) is caught */
+    saved = (uint32_t)(root.node->parent_color & 3u);
+    for (i = 0; i < 4; i++) {
+        if ((uint32_t)i == saved)
+            continue;
+        root.node->parent_color = (root.node->parent_color & ~(uintptr_t)3) | (uintptr_t)i;
+        assert_int_equal(kk_rb_check(&root, item_less, NULL), KK_ECORRUPT);
+    }
+    root.node->parent_color = (root.node->parent_color & ~(uintptr_t)3) | saved;
     /* stale leftmost cache */
     n = root.leftmost;
     root.leftmost = kk_rb_next(n);
@@ -215,7 +220,7 @@ static void height_is_logarithmic(void **state)
             d++;
         maxd = d > maxd ? d : maxd;
     }
-    assert_true(maxd <= 2 * 13); /* 2 log2(N + 1) */
+    assert_true(maxd <= 17); /* AVL: height < 1.4405 log2(N + 2) - 0.3277 = 17.0 */
     for (i = 0; i < N; i += 2)
         kk_rb_erase(&root, &it[i].rb, NULL);
     assert_int_equal(kk_rb_check(&root, item_less, NULL), N / 2);

@@ -181,12 +181,126 @@ static void realloc_paths(void **state)
     for (int i = 0; i < 120; i++)
         assert_int_equal(q[i], (unsigned char)i);
     assert_int_equal(kk_heap_usable_size(&h, q), 8192);
-    assert_null(kk_heap_realloc(&h, q + 16, 10)); /* invalid: left alone */
-    assert_null(kk_heap_realloc(&h, q, 1 << 20)); /* too big: q survives */
+    assert_null(kk_heap_realloc(&h, q + 16, 10));  /* invalid: left alone */
+    assert_null(kk_heap_realloc(&h, q, 1 << 20));  /* too big: q survives */
+    assert_null(kk_heap_realloc(&h, q, SIZE_MAX)); /* must not wrap to a tiny size */
+    assert_null(kk_heap_realloc(&h, q, SIZE_MAX - 8));
     assert_int_equal(kk_heap_usable_size(&h, q), 8192);
     assert_null(kk_heap_realloc(&h, q, 0)); /* frees */
     kk_heap_stats(&h, &st);
     assert_int_equal(st.used_bytes, 0);
+    assert_int_equal(kk_heap_check(&h), 0);
+}
+
+static void fill(unsigned char *p, size_t n, unsigned seed)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i] = (unsigned char)(seed + i * 7);
+}
+
+static void expect(const unsigned char *p, size_t n, unsigned seed)
+{
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(p[i], (unsigned char)(seed + i * 7));
+}
+
+static void realloc_grows_in_place(void **state)
+{
+    struct kk_heap h;
+    struct kk_heap_stats st;
+    (void)state;
+    heap_setup(&h, 0, 65536);
+    unsigned char *p = kk_heap_alloc_aligned(&h, 64, 4096); /* a 4 KiB-aligned 64-byte block */
+    assert_non_null(p);
+    fill(p, 64, 1);
+    /* everything after p up to 4 KiB is free: 64 -> 128 -> 4096 bytes stay at p */
+    unsigned char *q = kk_heap_realloc(&h, p, 100);
+    assert_ptr_equal(q, p);
+    assert_int_equal(kk_heap_usable_size(&h, q), 128);
+    expect(q, 64, 1);
+    fill(q, 128, 2);
+    q = kk_heap_realloc(&h, q, 3000);
+    assert_ptr_equal(q, p);
+    assert_int_equal(kk_heap_usable_size(&h, q), 4096);
+    expect(q, 128, 2);
+    kk_heap_stats(&h, &st);
+    assert_int_equal(st.used_bytes, 4096);
+    assert_int_equal(kk_heap_check(&h), 0);
+    /* shrink back, block the buddy right after it: growth must move and copy */
+    fill(q, 4096, 3);
+    q = kk_heap_realloc(&h, q, 64);
+    assert_ptr_equal(q, p);
+    unsigned char *blocker = kk_heap_alloc_aligned(&h, 64, 64);
+    assert_ptr_equal(blocker, p + 64);
+    fill(blocker, 64, 9);
+    unsigned char *r = kk_heap_realloc(&h, q, 128);
+    assert_non_null(r);
+    assert_ptr_not_equal(r, p);
+    expect(r, 64, 3);
+    expect(blocker, 64, 9);
+    assert_int_equal(kk_heap_check(&h), 0);
+    /* a block that is the upper half of its pair cannot grow in place */
+    assert_int_equal(kk_heap_free(&h, r), 0);
+    assert_int_equal(kk_heap_free(&h, p), KK_EINVAL); /* p was given up by the moving realloc */
+    r = kk_heap_realloc(&h, blocker, 100);
+    assert_non_null(r);
+    assert_ptr_not_equal(r, blocker);
+    expect(r, 64, 9);
+    assert_int_equal(kk_heap_free(&h, r), 0);
+    kk_heap_stats(&h, &st);
+    assert_int_equal(st.used_bytes, 0);
+    assert_int_equal(kk_heap_check(&h), 0);
+}
+
+/* Many small regions: every pointer is found in its own region, gaps are foreign. */
+static void many_regions(void **state)
+{
+    enum { NREG = 200, RSZ = 4096, GAP = 512 };
+    static void *ptrs[NREG][4];
+    struct kk_heap h;
+    struct kk_heap_config c = {.size = sizeof c};
+    struct kk_heap_stats st;
+    (void)state;
+    assert_int_equal(kk_heap_init(&h, &c), 0);
+    /* add in a scrambled order so the tree sees non-monotonic addresses */
+    for (unsigned k = 0; k < NREG; k++) {
+        unsigned r = (k * 37) % NREG;
+        assert_int_equal(kk_heap_add_region(&h, pool + (size_t)r * (RSZ + GAP), RSZ), 0);
+    }
+    for (unsigned r = 0; r < NREG; r++) {
+        unsigned char *base = pool + (size_t)r * (RSZ + GAP);
+        assert_int_equal(kk_heap_add_region(&h, base + RSZ - 8, 1024), KK_EINVAL); /* overlap */
+        if (r > 0) /* starts in the gap, ends inside region r */
+            assert_int_equal(kk_heap_add_region(&h, base - GAP / 2, 1024), KK_EINVAL);
+        assert_int_equal(kk_heap_free(&h, base + RSZ + 64), KK_EINVAL); /* in a gap */
+    }
+    kk_heap_stats(&h, &st);
+    assert_int_equal(st.regions, NREG);
+    size_t n = 0;
+    for (unsigned r = 0; r < NREG; r++)
+        for (unsigned j = 0; j < 4; j++) {
+            ptrs[r][j] = kk_heap_alloc(&h, 400);
+            assert_non_null(ptrs[r][j]);
+            fill(ptrs[r][j], 400, r * 4 + j);
+            n++;
+        }
+    assert_int_equal(kk_heap_check(&h), 0);
+    /* free every second one, walking the regions backwards */
+    for (unsigned r = NREG; r-- > 0;)
+        for (unsigned j = 0; j < 4; j += 2) {
+            expect(ptrs[r][j], 400, r * 4 + j);
+            assert_int_equal(kk_heap_usable_size(&h, ptrs[r][j]), 512);
+            assert_int_equal(kk_heap_free(&h, ptrs[r][j]), 0);
+            assert_int_equal(kk_heap_free(&h, ptrs[r][j]), KK_EINVAL);
+        }
+    for (unsigned r = 0; r < NREG; r++)
+        for (unsigned j = 1; j < 4; j += 2) {
+            expect(ptrs[r][j], 400, r * 4 + j);
+            assert_int_equal(kk_heap_free(&h, ptrs[r][j]), 0);
+        }
+    kk_heap_stats(&h, &st);
+    assert_int_equal(st.used_bytes, 0);
+    assert_true(n >= 4 * NREG);
     assert_int_equal(kk_heap_check(&h), 0);
 }
 
@@ -291,17 +405,28 @@ static void check_detects_corruption(void **state)
     h.nregions++;
     assert_int_equal(kk_heap_check(&h), KK_ECORRUPT);
     h.nregions--;
+    struct kk_rb_node *leftmost = h.regions.leftmost; /* the region tree is checked too */
+    h.regions.leftmost = NULL;
+    assert_int_equal(kk_heap_check(&h), KK_ECORRUPT);
+    h.regions.leftmost = leftmost;
+    assert_int_equal(kk_heap_check(&h), 0);
     assert_int_equal(kk_heap_free(&h, p), 0);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(init_rejects_bad_config),  cmocka_unit_test(regions_and_overhead),
-        cmocka_unit_test(alloc_free_basics),        cmocka_unit_test(exhaust_and_recover),
-        cmocka_unit_test(aligned_allocations),      cmocka_unit_test(realloc_paths),
-        cmocka_unit_test(oom_callback_adds_memory), cmocka_unit_test(locks_and_min_block),
+        cmocka_unit_test(init_rejects_bad_config),
+        cmocka_unit_test(regions_and_overhead),
+        cmocka_unit_test(alloc_free_basics),
+        cmocka_unit_test(exhaust_and_recover),
+        cmocka_unit_test(aligned_allocations),
+        cmocka_unit_test(realloc_paths),
+        cmocka_unit_test(oom_callback_adds_memory),
+        cmocka_unit_test(locks_and_min_block),
         cmocka_unit_test(check_detects_corruption),
+        cmocka_unit_test(realloc_grows_in_place),
+        cmocka_unit_test(many_regions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -47,6 +47,7 @@ struct state {
     struct kk_heap heap;
     unsigned char *hp[HSLOTS];
     size_t hsize[HSLOTS];
+    unsigned hregions; /* extra heap regions added after the first */
 };
 
 static uint64_t meta[(MAXF * 10 + 4096) / 8];
@@ -207,15 +208,37 @@ static void frames_op(unsigned op, unsigned x, unsigned y)
     }
 }
 
+/* Add the next extra heap region (up to 3 of 8 KiB after the first), or an overlapping one. */
+static void heap_add_region(unsigned y)
+{
+    if (y & 1) {
+        REQUIRE(kk_heap_add_region(&S.heap, heap_mem + (y >> 1) % 32768, 1024) == KK_EINVAL);
+        return;
+    }
+    if (S.hregions == 3)
+        return;
+    REQUIRE(kk_heap_add_region(&S.heap, heap_mem + 40960 + S.hregions * 8192, 8192) == 0);
+    S.hregions++;
+}
+
 static void heap_op(unsigned op, unsigned x, unsigned y)
 {
     unsigned s = x % HSLOTS;
+    if ((op & 0x1C) == 0x1C) {
+        heap_add_region(y);
+        return;
+    }
     size_t n = 1 + (size_t)(y % (1u << (1 + (x >> 4) % 13)));
     if (S.hp[s]) {
         for (size_t j = 0; j < S.hsize[s]; j++)
             REQUIRE(S.hp[s][j] == (unsigned char)(s + j));
         if (kk_heap_usable_size(&S.heap, S.hp[s]) > 16) /* interior pointer */
             REQUIRE(kk_heap_free(&S.heap, S.hp[s] + 16) == KK_EINVAL);
+        if ((op & 1) && (x >> 12) == 0xF) { /* sizes that would wrap: refused, block intact */
+            REQUIRE(kk_heap_realloc(&S.heap, S.hp[s], SIZE_MAX - y) == NULL);
+            REQUIRE(kk_heap_usable_size(&S.heap, S.hp[s]) >= S.hsize[s]);
+            return;
+        }
         if (op & 1) {
             unsigned char *q = kk_heap_realloc(&S.heap, S.hp[s], n);
             if (!q)

@@ -92,13 +92,15 @@ void arena_fini(struct arena *a)
     a->mem = NULL;
 }
 
+/* The snapshot keeps the used map and, packed in frame order, the used frames. */
 void arena_snap_take(const struct arena *a, struct arena_snap *s)
 {
     memcpy(s->used, a->used, sizeof(s->used));
-    s->mem = malloc((size_t)ARENA_FRAMES * 4096);
+    s->mem = malloc(a->nused ? a->nused * 4096 : 1);
+    size_t k = 0;
     for (size_t f = 0; f < ARENA_FRAMES; f++) {
         if (a->used[f])
-            memcpy(s->mem + f * 4096, a->mem + f * 4096, 4096);
+            memcpy(s->mem + 4096 * k++, a->mem + f * 4096, 4096);
     }
 }
 
@@ -106,8 +108,9 @@ int arena_snap_same(const struct arena *a, const struct arena_snap *s)
 {
     if (memcmp(s->used, a->used, sizeof(s->used)) != 0)
         return 0;
+    size_t k = 0;
     for (size_t f = 0; f < ARENA_FRAMES; f++) {
-        if (a->used[f] && memcmp(s->mem + f * 4096, a->mem + f * 4096, 4096) != 0)
+        if (a->used[f] && memcmp(s->mem + 4096 * k++, a->mem + f * 4096, 4096) != 0)
             return 0;
     }
     return 1;

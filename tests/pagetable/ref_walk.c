@@ -304,3 +304,17 @@ int ref_hw_set_ad(const struct arena *a, enum kk_pt_format f, uint64_t root, uin
     memcpy(p, &e, f == KK_PT_I386 ? 4 : 8);
     return 0;
 }
+
+unsigned ref_expect_flags(enum kk_pt_format f, unsigned req)
+{
+    if (req & KK_PT_DEVICE)
+        req &= ~KK_PT_UNCACHED;
+    switch (f) {
+    case KK_PT_AARCH64_4K:
+        return (req & KK_PT_W) ? req : (req & ~KK_PT_D);
+    case KK_PT_I386:
+        return req | KK_PT_X;
+    default:
+        return req;
+    }
+}

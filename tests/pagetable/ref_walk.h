@@ -26,4 +26,8 @@ int ref_walk(const struct arena *a, enum kk_pt_format f, uint64_t root, uint64_t
 int ref_hw_set_ad(const struct arena *a, enum kk_pt_format f, uint64_t root, uint64_t va,
                   unsigned which);
 
+/* The generic flags the MMU applies for a mapping made with @req (the
+ * contract's flag table in docs/pagetable.md). */
+unsigned ref_expect_flags(enum kk_pt_format f, unsigned req);
+
 #endif

@@ -18,6 +18,7 @@
 
 #include "arena.h"
 #include "ref_walk.h"
+#include "whitebox.h"
 
 static const enum kk_pt_format all_formats[] = {
     KK_PT_SV39,      KK_PT_SV48,       KK_PT_SV57, KK_PT_X86_64_4L,
@@ -76,23 +77,9 @@ static uint64_t hi_va(const struct fx *x, uint64_t off)
     return (~0ull << (x->vb - 1)) + off;
 }
 
-/* The contract's flag mapping, from docs/pagetable.md. */
 static unsigned expect_flags(enum kk_pt_format f, unsigned req)
 {
-    if (req & KK_PT_DEVICE)
-        req &= ~KK_PT_UNCACHED;
-    switch (f) {
-    case KK_PT_SV39:
-    case KK_PT_SV48:
-    case KK_PT_SV57:
-        return req;
-    case KK_PT_AARCH64_4K:
-        return (req & KK_PT_W) ? req : (req & ~KK_PT_D);
-    case KK_PT_I386:
-        return req | KK_PT_X;
-    default:
-        return req;
-    }
+    return ref_expect_flags(f, req);
 }
 
 static uint64_t seed_mix(void)
@@ -737,6 +724,26 @@ static void test_ad_and_cow(void **state)
     }
 }
 
+/* Flag rewrites skip the CAS exactly on leaves the MMU never writes: A set,
+ * and D set or (RISC-V, AArch64) not writable; x86/i386 need A and D. */
+static void test_hw_stable_rule(void **state)
+{
+    (void)state;
+    for (size_t k = 0; k < NFORMATS; k++) {
+        enum kk_pt_format f = all_formats[k];
+        bool x86 = f == KK_PT_X86_64_4L || f == KK_PT_X86_64_5L || f == KK_PT_I386;
+        for (unsigned fl = 0; fl <= KK_PT_ALL_FLAGS; fl++) {
+            if (!(fl & KK_PT_R))
+                continue;
+            for (unsigned l = 0; l < 2; l++) {
+                bool want = (fl & KK_PT_A) && ((fl & KK_PT_D) || (!x86 && !(fl & KK_PT_W)));
+                /* AArch64 keeps D only with W; a clean writable page can be dirtied. */
+                assert_int_equal(wb_hw_stable(f, fl, l), want ? 1 : 0);
+            }
+        }
+    }
+}
+
 /* ---- flush batches ---------------------------------------------------------- */
 
 static void test_flush_batch(void **state)
@@ -788,64 +795,130 @@ static void test_flush_batch(void **state)
 
 /* ---- kernel-half sharing ---------------------------------------------------------- */
 
+/* A second table drawing from x's arena (so the ref walker sees shared tables). */
+static void fx_peer(struct fx *x, struct kk_pt *pt, uint32_t asid)
+{
+    struct kk_pt_config cfg = {sizeof(cfg), x->f, &x->a.plat, asid, 0};
+    assert_int_equal(kk_pt_init(pt, &cfg), 0);
+}
+
+static void expect_ref(struct fx *x, const struct kk_pt *pt, uint64_t va, uint64_t pa)
+{
+    struct ref_result r;
+    assert_int_equal(ref_walk(&x->a, x->f, kk_pt_root(pt), va, &r), 0);
+    assert_int_equal(r.pa, pa);
+}
+
 static void test_share_kernel(void **state)
 {
     (void)state;
     for (size_t k = 0; k < NFORMATS; k++) {
-        struct fx kx, ux;
+        struct fx kx;
+        struct kk_pt u1, u2;
         fx_init(&kx, all_formats[k]);
-        fx_init(&ux, all_formats[k]);
-        /* Both tables draw from one arena so the sharing is visible to the ref walker. */
-        struct kk_pt_config cfg = {sizeof(cfg), ux.f, &kx.a.plat, 9, 0};
-        kk_pt_destroy(&ux.pt);
-        assert_int_equal(kk_pt_init(&ux.pt, &cfg), 0);
+        fx_peer(&kx, &u1, 9);
+        fx_peer(&kx, &u2, 10);
         uint64_t slot = 1ull << (12 + (kx.levels - 1) * (kx.f == KK_PT_I386 ? 10 : 9));
-        uint64_t kbase = hi_va(&kx, 0) + (sign_ext(kx.f) ? 0 : 0), klen = 4 * slot;
-        if (!sign_ext(kx.f))
-            kbase = 0xC0000000ull;
+        uint64_t kbase = sign_ext(kx.f) ? hi_va(&kx, 0) : 0xC0000000ull, klen = 4 * slot;
         const unsigned fl = KK_PT_R | KK_PT_W | KK_PT_G | KK_PT_A | KK_PT_D;
-        assert_int_equal(kk_pt_map(&kx.pt, kbase + slot + K4, kx.pa_base, K4, fl), 0);
-        assert_int_equal(kk_pt_share_kernel(&ux.pt, &kx.pt, kbase + 1, klen), KK_EINVAL);
-        /* allocation failure while populating: nothing changes */
+        const uint64_t pa = kx.pa_base;
+        struct kk_pt_mapping m;
+        assert_int_equal(kk_pt_map(&kx.pt, kbase + slot + K4, pa, K4, fl), 0);
+        assert_int_equal(kk_pt_share_kernel(&u1, &kx.pt, kbase + 1, klen), KK_EINVAL);
+        assert_int_equal(kk_pt_share_kernel(&u1, &kx.pt, kbase, slot / 2), KK_EINVAL);
+        assert_int_equal(kk_pt_share_kernel(&u1, &u1, kbase, klen), KK_EINVAL);
+        /* Only the slot present in the kernel table is copied; nothing is allocated. */
+        size_t used = kx.a.nused;
+        uint32_t gen = kk_pt_share_gen(&kx.pt);
+        assert_int_equal(kk_pt_share_kernel(&u1, &kx.pt, kbase, klen), 1);
+        assert_int_equal(kx.a.nused, used);
+        expect_ref(&kx, &u1, kbase + slot + K4, pa);
+        /* A kernel mapping under a present slot shows at once. */
+        assert_int_equal(kk_pt_map(&kx.pt, kbase + slot + 9 * K4, pa + K4, K4, fl), 0);
+        expect_ref(&kx, &u1, kbase + slot + 9 * K4, pa + K4);
+        assert_int_equal(kk_pt_share_gen(&kx.pt), gen);
+        /* A slot that fills later: generation bumps, re-sync copies it. */
+        assert_int_equal(kk_pt_map(&kx.pt, kbase + 3 * slot + 2 * K4, pa + 2 * K4, K4, fl), 0);
+        assert_int_not_equal(kk_pt_share_gen(&kx.pt), gen);
+        assert_int_equal(kk_pt_query(&u1, kbase + 3 * slot + 2 * K4, &m), KK_ENOENT);
+        assert_int_equal(kk_pt_share_kernel(&u1, &kx.pt, kbase + 3 * slot, slot), 1);
+        expect_ref(&kx, &u1, kbase + 3 * slot + 2 * K4, pa + 2 * K4);
+        assert_int_equal(kk_pt_share_kernel(&u1, &kx.pt, kbase, klen), 0);
+        assert_int_equal(kk_pt_share_kernel(&u2, &kx.pt, kbase, klen), 2);
+        expect_ref(&kx, &u2, kbase + 3 * slot + 2 * K4, pa + 2 * K4);
+        /* Borrowed slots are read-only through the borrower, even while empty. */
+        assert_int_equal(kk_pt_map(&u1, kbase + 2 * slot, pa, K4, fl), KK_EPERM);
+        assert_int_equal(kk_pt_map(&u1, kbase + slot + 2 * K4, pa, K4, fl), KK_EPERM);
+        assert_int_equal(kk_pt_unmap_range(&u1, kbase, slot * 2, NULL, NULL, NULL), KK_EPERM);
+        assert_int_equal(kk_pt_share_kernel(&kx.pt, &u1, kbase, slot), KK_EPERM);
+        /* Several disjoint ranges per table; adjacent ones merge; a fifth is refused. */
+        assert_int_equal(kk_pt_map(&kx.pt, kbase + 9 * slot, pa, K4, fl), 0);
+        assert_int_equal(kk_pt_share_kernel(&u1, &kx.pt, kbase + 4 * slot, slot), 0); /* merges */
+        assert_int_equal(kk_pt_share_kernel(&u1, &kx.pt, kbase + 9 * slot, slot), 1);
+        assert_int_equal(kk_pt_share_kernel(&u1, &kx.pt, kbase + 12 * slot, slot), 0);
+        assert_int_equal(kk_pt_share_kernel(&u1, &kx.pt, kbase + 14 * slot, slot), 0);
         struct arena_snap s;
         arena_snap_take(&kx.a, &s);
-        kx.a.attempts = 0;
-        kx.a.fail_at = 2;
-        assert_int_equal(kk_pt_share_kernel(&ux.pt, &kx.pt, kbase, klen), KK_ENOMEM);
-        kx.a.fail_at = -1;
+        struct kk_pt before = u1;
+        assert_int_equal(kk_pt_share_kernel(&u1, &kx.pt, kbase + 16 * slot, slot), KK_ENOSPC);
+        assert_memory_equal(&before, &u1, sizeof(before));
         assert_true(arena_snap_same(&kx.a, &s));
         arena_snap_free(&s);
-        assert_int_equal(kk_pt_share_kernel(&ux.pt, &kx.pt, kbase, klen), 0);
-        /* A kernel mapping made after sharing shows in the user table. */
-        assert_int_equal(kk_pt_map(&kx.pt, kbase + 3 * slot + 2 * K4, kx.pa_base + K4, K4, fl), 0);
-        struct ref_result r;
-        assert_int_equal(ref_walk(&kx.a, ux.f, kk_pt_root(&ux.pt), kbase + 3 * slot + 2 * K4, &r),
-                         0);
-        assert_int_equal(r.pa, kx.pa_base + K4);
-        struct kk_pt_mapping m;
-        assert_int_equal(kk_pt_query(&ux.pt, kbase + slot + K4, &m), 0);
-        assert_int_equal(m.pa, kx.pa_base);
-        /* The user table may not change the shared slots. */
-        assert_int_equal(kk_pt_map(&ux.pt, kbase + 2 * slot, kx.pa_base, K4, fl), KK_EPERM);
-        assert_int_equal(kk_pt_unmap_range(&ux.pt, kbase, slot, NULL, NULL, NULL), KK_EPERM);
-        assert_int_equal(kk_pt_share_kernel(&ux.pt, &kx.pt, kbase, klen), KK_EINVAL);
+        expect_ref(&kx, &u1, kbase + 9 * slot, pa);
+        assert_int_equal(kk_pt_map(&u1, kbase + 10 * slot, pa, K4, fl), 0); /* gap: own slot */
+        assert_int_equal(kk_pt_share_kernel(&u1, &kx.pt, kbase + 10 * slot, slot), KK_EEXIST);
+        /* No root-level leaf in a lent-out slot; map_range builds tables there. */
+        if (kx.sizes & slot) {
+            assert_int_equal(kk_pt_map(&kx.pt, kbase + 2 * slot, 0, slot, fl), KK_EPERM);
+            assert_int_equal(kk_pt_map_range(&kx.pt, kbase + 2 * slot, 0, slot, fl, true, NULL), 0);
+            assert_int_equal(kk_pt_query(&kx.pt, kbase + 2 * slot, &m), 0);
+            assert_true(m.size < slot);
+            assert_int_equal(kk_pt_unmap_range(&kx.pt, kbase + 2 * slot, slot, NULL, NULL, NULL),
+                             (int)(slot / m.size));
+            /* a root-level leaf outside can be mapped but not shared */
+            assert_int_equal(kk_pt_map(&kx.pt, kbase + 20 * slot, 0, slot, fl), 0);
+            assert_int_equal(kk_pt_share_kernel(&u2, &kx.pt, kbase + 20 * slot, slot), KK_EINVAL);
+            assert_int_equal(kk_pt_unmap(&kx.pt, kbase + 20 * slot, NULL, NULL), 0);
+        }
+        /* A failing map that would fill a lent-out slot leaves everything as it was. */
+        for (long at = 0;; at++) {
+            arena_snap_take(&kx.a, &s);
+            kx.a.attempts = 0;
+            kx.a.fail_at = at;
+            int rc = kk_pt_map(&kx.pt, kbase + 2 * slot + 5 * K4, pa, K4, fl);
+            kx.a.fail_at = -1;
+            if (rc == 0) {
+                arena_snap_free(&s);
+                break;
+            }
+            assert_int_equal(rc, KK_ENOMEM);
+            assert_true(arena_snap_same(&kx.a, &s));
+            arena_snap_free(&s);
+            assert_int_equal(kk_pt_check(&kx.pt), 0);
+        }
+        assert_int_equal(kk_pt_share_kernel(&u2, &kx.pt, kbase + 2 * slot, slot), 1);
+        expect_ref(&kx, &u2, kbase + 2 * slot + 5 * K4, pa);
         /* User mappings work as usual. */
-        assert_int_equal(kk_pt_map(&ux.pt, 0x400000, kx.pa_base, K4, KK_PT_R | KK_PT_U), 0);
-        assert_int_equal(kk_pt_check(&ux.pt), 0);
+        assert_int_equal(kk_pt_map(&u1, 0x400000, pa, K4, KK_PT_R | KK_PT_U), 0);
+        assert_int_equal(kk_pt_check(&u1), 0);
+        assert_int_equal(kk_pt_check(&u2), 0);
         assert_int_equal(kk_pt_check(&kx.pt), 0);
-        /* Unmapping every kernel page keeps the pinned tables. */
-        uint64_t before = kk_pt_table_count(&kx.pt);
-        assert_int_equal(kk_pt_unmap_range(&kx.pt, kbase, klen, NULL, NULL, NULL), 2);
-        assert_true(kk_pt_table_count(&kx.pt) >= 5 && kk_pt_table_count(&kx.pt) <= before);
+        /* Unmapping every kernel page keeps the lent-out root-slot tables (slots
+         * 1, 2, 3 and 9) and frees those below them; slot 9 keeps its page. */
+        assert_int_equal(kk_pt_unmap_range(&kx.pt, kbase, klen, NULL, NULL, NULL), 4);
+        assert_int_equal(kk_pt_table_count(&kx.pt), 1 + 4 + (kx.levels - 2));
+        assert_int_equal(kx.a.nused, kk_pt_table_count(&kx.pt) + kk_pt_table_count(&u1) +
+                                         kk_pt_table_count(&u2));
         assert_int_equal(kk_pt_check(&kx.pt), 0);
-        assert_int_equal(kk_pt_map(&kx.pt, kbase + K4, kx.pa_base, K4, fl), 0);
-        assert_int_equal(kk_pt_query(&ux.pt, kbase + K4, &m), 0);
-        kk_pt_destroy(&ux.pt);
-        kk_pt_destroy(&kx.pt);
-        assert_int_equal(kx.a.nused, 0);
-        assert_int_equal(kx.a.bad_frees, 0);
-        arena_fini(&ux.a);
-        arena_fini(&kx.a);
+        assert_int_equal(kk_pt_map(&kx.pt, kbase + K4, pa, K4, fl), 0);
+        /* u1 also picks up slot 2, filled after its last re-sync. */
+        assert_int_equal(kk_pt_share_kernel(&u1, &kx.pt, kbase, klen), 2);
+        assert_int_equal(kk_pt_query(&u1, kbase + K4, &m), 0);
+        assert_int_equal(m.pa, pa);
+        kk_pt_destroy(&u1);
+        kk_pt_destroy(&u2);
+        assert_int_equal(kk_pt_check(&kx.pt), 0);
+        fx_fini(&kx);
     }
 }
 
@@ -924,17 +997,12 @@ static void test_check_detects_corruption(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_info_and_init),
-        cmocka_unit_test(test_map_each_size),
-        cmocka_unit_test(test_bad_input),
-        cmocka_unit_test(test_random_vs_model),
-        cmocka_unit_test(test_alloc_failure),
-        cmocka_unit_test(test_split_protect),
-        cmocka_unit_test(test_ad_and_cow),
-        cmocka_unit_test(test_flush_batch),
-        cmocka_unit_test(test_share_kernel),
-        cmocka_unit_test(test_dump_walk),
-        cmocka_unit_test(test_check_detects_corruption),
+        cmocka_unit_test(test_info_and_init), cmocka_unit_test(test_map_each_size),
+        cmocka_unit_test(test_bad_input),     cmocka_unit_test(test_random_vs_model),
+        cmocka_unit_test(test_alloc_failure), cmocka_unit_test(test_split_protect),
+        cmocka_unit_test(test_ad_and_cow),    cmocka_unit_test(test_hw_stable_rule),
+        cmocka_unit_test(test_flush_batch),   cmocka_unit_test(test_share_kernel),
+        cmocka_unit_test(test_dump_walk),     cmocka_unit_test(test_check_detects_corruption),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

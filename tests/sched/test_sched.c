@@ -477,6 +477,52 @@ static void eevdf_weights_and_ranges(void **state)
     assert_int_equal(fx.e[0].u.fair.weight, 88761);
 }
 
+/* max(a / b, b / a) */
+static double ratio(double a, double b)
+{
+    return a > b ? a / b : b / a;
+}
+
+static void eevdf_weight_to_nice(void **state)
+{
+    uint64_t w;
+    int n, prev = KK_SCHED_NICE_MAX, p;
+    (void)state;
+
+    for (n = KK_SCHED_NICE_MIN; n <= KK_SCHED_NICE_MAX; n++)
+        assert_int_equal(kk_sched_weight_to_nice(kk_sched_nice_to_weight(n)), n);
+    assert_int_equal(kk_sched_weight_to_nice(0), KK_SCHED_NICE_MAX);
+    assert_int_equal(kk_sched_weight_to_nice(UINT64_MAX), KK_SCHED_NICE_MIN);
+    assert_int_equal(kk_sched_weight_to_nice(1ull << 40), KK_SCHED_NICE_MIN);
+    /* every weight: monotonic, and no other nice value is closer in ratio */
+    for (w = 1; w <= 100000; w++) {
+        double best;
+        n = kk_sched_weight_to_nice(w);
+        assert_true(n >= KK_SCHED_NICE_MIN && n <= prev);
+        prev = n;
+        best = ratio((double)w, kk_sched_nice_to_weight(n));
+        if (n > KK_SCHED_NICE_MIN)
+            assert_true(best <= ratio((double)w, kk_sched_nice_to_weight(n - 1)));
+        if (n < KK_SCHED_NICE_MAX)
+            assert_true(best <= ratio((double)w, kk_sched_nice_to_weight(n + 1)));
+    }
+    /* proportional-share priorities: 1 is nice 0, then as the weight prio * 1024 */
+    assert_int_equal(kk_sched_prio_to_nice(1), 0);
+    assert_int_equal(kk_sched_prio_to_nice(0), 0);
+    assert_int_equal(kk_sched_prio_to_nice(-5), 0);
+    assert_int_equal(kk_sched_prio_to_nice(INT32_MAX), KK_SCHED_NICE_MIN);
+    prev = 0;
+    for (p = 1; p <= 200; p++) {
+        n = kk_sched_prio_to_nice(p);
+        assert_int_equal(n, kk_sched_weight_to_nice((uint64_t)p * KK_SCHED_NICE0_WEIGHT));
+        assert_true(n <= prev);
+        prev = n;
+        if (p * KK_SCHED_NICE0_WEIGHT <= kk_sched_nice_to_weight(KK_SCHED_NICE_MIN)) /* in range: */
+            assert_true(ratio((double)p * KK_SCHED_NICE0_WEIGHT, kk_sched_nice_to_weight(n)) <
+                        1.15);
+    }
+}
+
 /* ---- EDF ---- */
 
 static void edf_admission(void **state)
@@ -689,6 +735,7 @@ int main(void)
         cmocka_unit_test(checker_detects_corruption),
         cmocka_unit_test(eevdf_lag_kept_across_sleep_and_migration),
         cmocka_unit_test(eevdf_weights_and_ranges),
+        cmocka_unit_test(eevdf_weight_to_nice),
         cmocka_unit_test(edf_admission),
         cmocka_unit_test(random_ops_keep_invariants),
     };

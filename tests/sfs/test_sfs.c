@@ -524,9 +524,241 @@ static void test_many_entries(void **state)
     assert_int_equal(st.blocks, 1102);
 }
 
+static uint32_t ino_of(struct kk_sfs_inode *dir, const char *name)
+{
+    struct kk_sfs_inode *ip;
+    struct kk_sfs_stat st;
+    assert_int_equal(kk_sfs_lookup(dir, name, &ip), 0);
+    assert_int_equal(kk_sfs_stat(ip, &st), 0);
+    kk_sfs_put(ip);
+    return (uint32_t)st.ino;
+}
+
+/* Name of the entry in slot @slot (cookies are slot numbers). */
+static void name_at(struct kk_sfs_inode *dir, uint32_t slot, char *out)
+{
+    struct kk_sfs_dirent d;
+    uint32_t c = slot;
+    assert_int_equal(kk_sfs_readdir(dir, &c, &d), 1);
+    assert_int_equal(c, slot + 1);
+    strcpy(out, d.name);
+}
+
+/* The in-memory name index gives the same answers as the slot scan. */
+static void test_dir_index(void **state)
+{
+    struct env *e = *state;
+    struct kk_sfs_inode *big, *ip;
+    uint32_t inos[200];
+    char name[32], got[300];
+    int n = 200;
+    assert_int_equal(kk_sfs_mkdir(e->root, "big", &big), 0);
+    for (int i = 0; i < n; i++) {
+        snprintf(name, sizeof(name), "f%d", i);
+        assert_int_equal(kk_sfs_create(big, name, &ip), 0);
+        inos[i] = ino_of(big, name);
+        kk_sfs_put(ip);
+        if (i % 37 == 0)
+            assert_int_equal(kk_sfs_create(big, name, NULL), KK_EEXIST);
+    }
+    assert_int_equal(kk_sfs_check(e->fs), 0); /* also checks the index */
+    for (int i = 0; i < n; i++) {
+        snprintf(name, sizeof(name), "f%d", i);
+        assert_int_equal(ino_of(big, name), inos[i]);
+    }
+    assert_int_equal(kk_sfs_lookup(big, "f200", &ip), KK_ENOENT);
+    assert_int_equal(kk_sfs_lookup(big, "..", &ip), 0);
+    kk_sfs_put(ip);
+    /* freed slots are reused lowest first, as with the scan */
+    assert_int_equal(kk_sfs_unlink(big, "f150"), 0);
+    assert_int_equal(kk_sfs_unlink(big, "f10"), 0);
+    assert_int_equal(kk_sfs_unlink(big, "f50"), 0);
+    assert_int_equal(kk_sfs_lookup(big, "f10", &ip), KK_ENOENT);
+    assert_int_equal(kk_sfs_check(e->fs), 0);
+    assert_int_equal(kk_sfs_create(big, "n1", NULL), 0);
+    assert_int_equal(kk_sfs_create(big, "n2", NULL), 0);
+    name_at(big, 2 + 10, got);
+    assert_string_equal(got, "n1");
+    name_at(big, 2 + 50, got);
+    assert_string_equal(got, "n2");
+    /* rename over an existing name, within and into the directory */
+    assert_int_equal(kk_sfs_rename(big, "f20", big, "f30"), 0);
+    assert_int_equal(ino_of(big, "f30"), inos[20]);
+    assert_int_equal(kk_sfs_lookup(big, "f20", &ip), KK_ENOENT);
+    assert_int_equal(kk_sfs_create(e->root, "outside", NULL), 0);
+    assert_int_equal(kk_sfs_rename(e->root, "outside", big, "f40"), 0);
+    assert_int_equal(kk_sfs_lookup(big, "f40", &ip), 0);
+    kk_sfs_put(ip);
+    assert_int_equal(kk_sfs_check(e->fs), 0);
+    /* without memory for the index, lookups fall back to the scan */
+    kk_sfs_put(big);
+    remount(e);
+    assert_int_equal(kk_sfs_lookup(e->root, "big", &big), 0);
+    e->tp.fail_alloc_at = e->tp.allocs + 1; /* the index of "big" */
+    assert_int_equal(ino_of(big, "f199"), inos[199]);
+    assert_int_equal(kk_sfs_create(big, "n3", NULL), 0);
+    name_at(big, 2 + 20, got); /* f20 was renamed away: the lowest free slot */
+    assert_string_equal(got, "n3");
+    e->tp.fail_alloc_at = 0;
+    assert_int_equal(ino_of(big, "f198"), inos[198]);
+    assert_int_equal(kk_sfs_check(e->fs), 0);
+    for (int i = 0; i < n; i++) {
+        snprintf(name, sizeof(name), "f%d", i);
+        int rc = kk_sfs_unlink(big, name);
+        assert_true(rc == 0 || (rc == KK_ENOENT && (i == 10 || i == 20 || i == 50 || i == 150)));
+    }
+    assert_int_equal(kk_sfs_unlink(big, "n1"), 0);
+    assert_int_equal(kk_sfs_unlink(big, "n2"), 0);
+    assert_int_equal(kk_sfs_unlink(big, "n3"), 0);
+    assert_int_equal(kk_sfs_check(e->fs), 0);
+    kk_sfs_put(big);
+    assert_int_equal(kk_sfs_rmdir(e->root, "big"), 0);
+}
+
+static void log_line(void *ctx, const char *msg)
+{
+    char *buf = ctx;
+    size_t n = strlen(buf);
+    snprintf(buf + n, 4096 - n, "%s\n", msg);
+}
+
+static int fsck_log(struct env *e, int repair, char log[4096])
+{
+    struct kk_sfs_fsck_opts o = {0};
+    log[0] = '\0';
+    o.size = sizeof(o);
+    o.plat = &e->tp.p;
+    o.repair = (uint32_t)repair;
+    o.report = log_line;
+    o.report_ctx = log;
+    return kk_sfs_fsck(&e->rd->dev, &o);
+}
+
+/* The raw block holding directory entry @name -> @ino. */
+static uint8_t *raw_entry(struct env *e, uint32_t ino, const char *name)
+{
+    for (uint32_t b = 3; b < 2048; b++) {
+        uint8_t *d = e->rd->data + (size_t)b * 4096;
+        if (kk_sfs_get32(d) == ino && strcmp((char *)d + 4, name) == 0)
+            return d;
+    }
+    fail_msg("no entry %s", name);
+    return NULL;
+}
+
+static uint32_t make_file(struct kk_sfs_inode *dir, const char *name, const char *text)
+{
+    struct kk_sfs_inode *ip;
+    struct kk_sfs_stat st;
+    size_t done;
+    assert_int_equal(kk_sfs_create(dir, name, &ip), 0);
+    assert_int_equal(kk_sfs_write(ip, 0, text, strlen(text), &done), 0);
+    assert_int_equal(kk_sfs_stat(ip, &st), 0);
+    kk_sfs_put(ip);
+    return (uint32_t)st.ino;
+}
+
+static void expect_text(struct kk_sfs_inode *dir, const char *name, const char *text)
+{
+    struct kk_sfs_inode *ip;
+    char buf[64] = {0};
+    size_t done;
+    assert_int_equal(kk_sfs_lookup(dir, name, &ip), 0);
+    assert_int_equal(kk_sfs_read(ip, 0, buf, sizeof(buf) - 1, &done), 0);
+    assert_string_equal(buf, text);
+    kk_sfs_put(ip);
+}
+
+static void test_fsck_duplicate_names(void **state)
+{
+    struct env *e = *state;
+    struct kk_sfs_inode *lf;
+    char log[4096], name[16];
+    make_file(e->root, "a", "first");
+    uint32_t b = make_file(e->root, "b", "second");
+    env_umount(e);
+    strcpy((char *)raw_entry(e, b, "b") + 4, "a"); /* two entries named "a" */
+    assert_int_equal(fsck_log(e, 0, log), KK_SFS_FSCK_UNCORRECTED);
+    assert_non_null(strstr(log, "duplicate name 'a'"));
+    assert_int_equal(fsck_log(e, 1, log), KK_SFS_FSCK_REPAIRED);
+    assert_non_null(strstr(log, "duplicate name 'a'"));
+    assert_non_null(strstr(log, "lost+found (fixed)"));
+    assert_int_equal(fsck(e, 0), KK_SFS_FSCK_CLEAN);
+    env_mount(e);
+    expect_text(e->root, "a", "first"); /* the first entry wins */
+    assert_int_equal(kk_sfs_lookup(e->root, "lost+found", &lf), 0);
+    snprintf(name, sizeof(name), "#%u", b); /* the second file was not lost */
+    expect_text(lf, name, "second");
+    kk_sfs_put(lf);
+}
+
+static int count_named(struct kk_sfs_inode *dir, const char *name)
+{
+    struct kk_sfs_dirent d;
+    uint32_t c = 0;
+    int n = 0;
+    while (kk_sfs_readdir(dir, &c, &d) == 1)
+        n += strcmp(d.name, name) == 0;
+    return n;
+}
+
+static void test_fsck_lost_found(void **state)
+{
+    struct env *e = *state;
+    struct kk_sfs_inode *d, *lf, *sub;
+    struct kk_sfs_stat st;
+    char log[4096], name[16];
+    assert_int_equal(kk_sfs_mkdir(e->root, "d", &d), 0);
+    make_file(d, "f", "in d");
+    assert_int_equal(kk_sfs_stat(d, &st), 0);
+    uint32_t dino = (uint32_t)st.ino;
+    kk_sfs_put(d);
+    uint32_t g = make_file(e->root, "g", "orphan data");
+    uint32_t empty = make_file(e->root, "e", "");
+    env_umount(e);
+    kk_sfs_put32(raw_entry(e, dino, "d"), 0); /* cut all three off the tree */
+    kk_sfs_put32(raw_entry(e, g, "g"), 0);
+    kk_sfs_put32(raw_entry(e, empty, "e"), 0);
+    assert_int_equal(fsck_log(e, 0, log), KK_SFS_FSCK_UNCORRECTED);
+    assert_non_null(strstr(log, "reconnect to /lost+found"));
+    assert_int_equal(fsck_log(e, 1, log), KK_SFS_FSCK_REPAIRED);
+    assert_non_null(strstr(log, "freed")); /* the empty file */
+    assert_int_equal(fsck(e, 0), KK_SFS_FSCK_CLEAN);
+    env_mount(e);
+    assert_int_equal(kk_sfs_lookup(e->root, "lost+found", &lf), 0);
+    snprintf(name, sizeof(name), "#%u", g);
+    expect_text(lf, name, "orphan data");
+    snprintf(name, sizeof(name), "#%u", dino);
+    assert_int_equal(kk_sfs_lookup(lf, name, &sub), 0);
+    expect_text(sub, "f", "in d");
+    assert_int_equal(kk_sfs_lookup(sub, "..", &d), 0);
+    assert_int_equal(kk_sfs_stat(d, &st), 0);
+    assert_int_equal(kk_sfs_stat(lf, &(struct kk_sfs_stat){0}), 0);
+    kk_sfs_put(d);
+    kk_sfs_put(sub);
+    snprintf(name, sizeof(name), "#%u", empty);
+    assert_int_equal(kk_sfs_lookup(lf, name, &sub), KK_ENOENT);
+    /* a second orphan goes into the existing lost+found */
+    uint32_t h = make_file(e->root, "h", "later");
+    kk_sfs_put(lf);
+    env_umount(e);
+    kk_sfs_put32(raw_entry(e, h, "h"), 0);
+    assert_int_equal(fsck(e, 1), KK_SFS_FSCK_REPAIRED);
+    assert_int_equal(fsck(e, 0), KK_SFS_FSCK_CLEAN);
+    env_mount(e);
+    assert_int_equal(count_named(e->root, "lost+found"), 1);
+    assert_int_equal(kk_sfs_lookup(e->root, "lost+found", &lf), 0);
+    snprintf(name, sizeof(name), "#%u", h);
+    expect_text(lf, name, "later");
+    kk_sfs_put(lf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_fsck_duplicate_names, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dir_index, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fsck_lost_found, setup, teardown),
         cmocka_unit_test_setup_teardown(test_format_layout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rw_holes_sizes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_truncate, setup, teardown),

@@ -101,6 +101,144 @@ static void monitor_is_hoare(void **state)
     assert_int_equal(kk_monitor_destroy(&h.mon), 0);
 }
 
+/* ---- Hoare broadcast: every present waiter runs in turn, FIFO ---- */
+
+#define NBC 3
+
+struct bcast {
+    struct kk_monitor mon;
+    struct kk_monitor_cond cv;
+    int x;         /* bumped by each woken waiter */
+    int seen[NBC]; /* x as waiter i found it on waking */
+    int rc[NBC];
+    int rewait; /* waiter 0 waits once more on its first wake-up */
+};
+
+struct bc_arg {
+    struct bcast *b;
+    unsigned id;
+};
+
+static void *bcast_waiter(void *arg)
+{
+    struct bc_arg *a = arg;
+    struct bcast *b = a->b;
+    kk_monitor_enter(&b->mon);
+    b->rc[a->id] = kk_monitor_wait(&b->cv);
+    b->seen[a->id] = b->x++;
+    if (a->id == 0 && b->rewait)
+        b->rc[a->id] |= kk_monitor_wait(&b->cv); /* not woken again by the same broadcast */
+    kk_monitor_leave(&b->mon);
+    return NULL;
+}
+
+static void monitor_broadcast_is_hoare(void **state)
+{
+    static struct bcast b;
+    struct bc_arg args[NBC];
+    pthread_t t[NBC];
+    (void)state;
+
+    memset(&b, 0, sizeof(b));
+    b.rewait = 1;
+    assert_int_equal(kk_monitor_init(&b.mon, &hp.plat), 0);
+    assert_int_equal(kk_monitor_cond_init(&b.cv, &b.mon), 0);
+    assert_int_equal(kk_monitor_broadcast(&b.cv), KK_EPERM); /* from outside */
+    for (unsigned i = 0; i < NBC; i++) { /* one at a time: a known queue order */
+        unsigned base = blocks();
+        args[i] = (struct bc_arg){&b, i};
+        assert_int_equal(pthread_create(&t[i], NULL, bcast_waiter, &args[i]), 0);
+        wait_blocks(base, 1);
+    }
+    assert_int_equal(kk_monitor_enter(&b.mon), 0);
+    b.x = 10;
+    assert_int_equal(kk_monitor_broadcast(&b.cv), NBC);
+    /* Each waiter ran inside, one after another, before broadcast returned. */
+    assert_int_equal(b.x, 10 + NBC);
+    for (unsigned i = 0; i < NBC; i++)
+        assert_int_equal(b.seen[i], 10 + (int)i);
+    /* Waiter 0 waits again: a new broadcast (or signal) is needed for it. */
+    assert_int_equal(b.cv.count, 1);
+    assert_int_equal(kk_monitor_broadcast(&b.cv), 1);
+    assert_int_equal(b.cv.count, 0);
+    assert_int_equal(kk_monitor_broadcast(&b.cv), 0); /* nobody waits */
+    assert_int_equal(kk_monitor_leave(&b.mon), 0);
+    for (unsigned i = 0; i < NBC; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(b.rc[i], 0);
+    }
+    assert_int_equal(kk_monitor_cond_destroy(&b.cv), 0);
+    assert_int_equal(kk_monitor_destroy(&b.mon), 0);
+}
+
+/* ---- wait_timeout ---- */
+
+struct mto {
+    struct kk_monitor mon;
+    struct kk_monitor_cond cv;
+    int left; /* set by the main thread just before it leaves */
+    int seen_left;
+    int rc;
+};
+
+static void *timeout_waiter(void *arg)
+{
+    struct mto *m = arg;
+    kk_monitor_enter(&m->mon);
+    m->rc = kk_monitor_wait_timeout(&m->cv, host_deadline_ms(30));
+    m->seen_left = m->left; /* back inside only after main left */
+    kk_monitor_leave(&m->mon);
+    return NULL;
+}
+
+static void monitor_wait_timeout(void **state)
+{
+    static struct mto m;
+    pthread_t t;
+    (void)state;
+
+    memset(&m, 0, sizeof(m));
+    assert_int_equal(kk_monitor_init(&m.mon, &hp.plat), 0);
+    assert_int_equal(kk_monitor_cond_init(&m.cv, &m.mon), 0);
+    assert_int_equal(kk_monitor_wait_timeout(&m.cv, 0), KK_EPERM); /* from outside */
+    assert_int_equal(kk_monitor_enter(&m.mon), 0);
+    /* A past deadline returns at once, still inside. */
+    assert_int_equal(kk_monitor_wait_timeout(&m.cv, 0), KK_ETIMEDOUT);
+    assert_int_equal(kk_monitor_wait_timeout(&m.cv, host_now_ns() - 1), KK_ETIMEDOUT);
+    /* Nobody signals: times out and comes back inside. */
+    assert_int_equal(kk_monitor_wait_timeout(&m.cv, host_deadline_ms(20)), KK_ETIMEDOUT);
+    assert_int_equal(m.cv.count, 0);
+    assert_int_equal(kk_monitor_signal(&m.cv), 0);
+    assert_int_equal(kk_monitor_leave(&m.mon), 0);
+
+    /* A waiter times out while the monitor is occupied: it re-enters only
+     * when the occupant leaves, and a signal meanwhile finds nobody. */
+    unsigned base = blocks();
+    assert_int_equal(pthread_create(&t, NULL, timeout_waiter, &m), 0);
+    wait_blocks(base, 1); /* asleep on the condition */
+    assert_int_equal(kk_monitor_enter(&m.mon), 0);
+    wait_blocks(base, 2); /* timed out, now waiting to re-enter */
+    assert_int_equal(kk_monitor_signal(&m.cv), 0);
+    assert_int_equal(kk_monitor_broadcast(&m.cv), 0);
+    m.left = 1;
+    assert_int_equal(kk_monitor_leave(&m.mon), 0);
+    pthread_join(t, NULL);
+    assert_int_equal(m.rc, KK_ETIMEDOUT);
+    assert_int_equal(m.seen_left, 1);
+    assert_int_equal(m.cv.count, 0);
+    assert_int_equal(kk_monitor_cond_destroy(&m.cv), 0);
+    assert_int_equal(kk_monitor_destroy(&m.mon), 0);
+
+    /* Finite deadline without now(): not supported. */
+    struct kk_sync_platform nonow = hp.plat;
+    nonow.now = NULL;
+    assert_int_equal(kk_monitor_init(&m.mon, &nonow), 0);
+    assert_int_equal(kk_monitor_cond_init(&m.cv, &m.mon), 0);
+    assert_int_equal(kk_monitor_enter(&m.mon), 0);
+    assert_int_equal(kk_monitor_wait_timeout(&m.cv, 12345), KK_ENOTSUP);
+    assert_int_equal(kk_monitor_leave(&m.mon), 0);
+}
+
 /* ---- dining philosophers ---- */
 
 #define NPHIL 5
@@ -530,6 +668,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(monitor_misuse),
         cmocka_unit_test(monitor_is_hoare),
+        cmocka_unit_test(monitor_broadcast_is_hoare),
+        cmocka_unit_test(monitor_wait_timeout),
         cmocka_unit_test(philosophers_monitor),
         cmocka_unit_test(philosophers_semaphores),
         cmocka_unit_test(channel_bad_input_and_close),

@@ -226,6 +226,94 @@ static void relock_by_holder_is_edeadlk(void **state)
 }
 #endif
 
+#ifdef KK_SYNC_UP
+/* Bytes of a lock the UP lock/unlock may touch: all but the debug map. */
+#ifdef KK_SYNC_DEBUG
+#define LOCK_BYTES(type) offsetof(type, dep)
+#else
+#define LOCK_BYTES(type) sizeof(type)
+#endif
+
+/*
+ * KK_SYNC_UP: a spinlock is its guard plus a plain flag. Holding it changes
+ * exactly the flag word (compared byte-wise with a snapshot in which only
+ * that word was set), the guard is entered while held, and misuse changes
+ * nothing. (That no atomic instruction is left is checked on the objects by
+ * the sync-up-no-atomics test.)
+ */
+static void up_lock_is_guard_plus_flag(void **state)
+{
+    struct kk_spin s, s0;
+    struct kk_ticket t, t0;
+    struct kk_mcs m, m0;
+    struct kk_mcs_node n, n0, other;
+    struct kk_rwspin rw, rw0;
+    unsigned long f;
+    (void)state;
+
+    assert_int_equal(kk_spin_init(&s, &hp.plat), 0);
+    memcpy(&s0, &s, sizeof(s));
+    assert_int_equal(kk_spin_lock_irqsave(&s, &f), 0);
+    assert_true(host_irqs_off());
+    assert_int_equal(host_preempt_depth(), 1);
+    s0.locked = 1;
+    assert_memory_equal(&s, &s0, LOCK_BYTES(struct kk_spin));
+    assert_int_equal(kk_spin_lock(&s), KK_EDEADLK);
+    assert_memory_equal(&s, &s0, LOCK_BYTES(struct kk_spin));
+    assert_int_equal(kk_spin_unlock_irqrestore(&s, f), 0);
+    assert_false(host_irqs_off());
+    s0.locked = 0;
+    assert_memory_equal(&s, &s0, LOCK_BYTES(struct kk_spin));
+    assert_int_equal(kk_spin_unlock(&s), KK_EPERM);
+    assert_memory_equal(&s, &s0, LOCK_BYTES(struct kk_spin));
+
+    assert_int_equal(kk_ticket_init(&t, &hp.plat), 0);
+    memcpy(&t0, &t, sizeof(t));
+    assert_int_equal(kk_ticket_lock(&t), 0);
+    assert_int_equal(host_preempt_depth(), 1);
+    t0.next = t0.owner + 1;
+    assert_memory_equal(&t, &t0, LOCK_BYTES(struct kk_ticket));
+    assert_int_equal(kk_ticket_trylock(&t), KK_EBUSY);
+    assert_int_equal(kk_ticket_unlock(&t), 0);
+    t0.next = t0.owner;
+    assert_memory_equal(&t, &t0, LOCK_BYTES(struct kk_ticket));
+
+    /* MCS: the tail names the holding node; the node is not written. */
+    memset(&n, 0x5a, sizeof(n));
+    memcpy(&n0, &n, sizeof(n));
+    assert_int_equal(kk_mcs_init(&m, &hp.plat), 0);
+    memcpy(&m0, &m, sizeof(m));
+    assert_int_equal(kk_mcs_lock(&m, &n), 0);
+    m0.tail = &n;
+    assert_memory_equal(&m, &m0, LOCK_BYTES(struct kk_mcs));
+    assert_memory_equal(&n, &n0, sizeof(n));
+    assert_int_equal(kk_mcs_trylock(&m, &other), KK_EBUSY);
+    assert_int_equal(kk_mcs_unlock(&m, &other), KK_EPERM);
+    assert_int_equal(kk_mcs_unlock(&m, &n), 0);
+    m0.tail = NULL;
+    assert_memory_equal(&m, &m0, LOCK_BYTES(struct kk_mcs));
+    assert_memory_equal(&n, &n0, sizeof(n));
+
+    assert_int_equal(kk_rwspin_init(&rw, &hp.plat), 0);
+    memcpy(&rw0, &rw, sizeof(rw));
+    assert_int_equal(kk_rwspin_read_lock(&rw), 0);
+    assert_int_equal(kk_rwspin_read_lock(&rw), 0);
+    rw0.word = 2;
+    assert_memory_equal(&rw, &rw0, LOCK_BYTES(struct kk_rwspin));
+    assert_int_equal(kk_rwspin_write_lock(&rw), KK_EDEADLK);
+    assert_memory_equal(&rw, &rw0, LOCK_BYTES(struct kk_rwspin));
+    assert_int_equal(kk_rwspin_read_unlock(&rw), 0);
+    assert_int_equal(kk_rwspin_read_unlock(&rw), 0);
+    assert_int_equal(kk_rwspin_write_lock(&rw), 0);
+    assert_int_not_equal(rw.word, 0);
+    assert_int_equal(kk_rwspin_read_lock(&rw), KK_EDEADLK);
+    assert_int_equal(kk_rwspin_write_unlock(&rw), 0);
+    rw0.word = 0;
+    assert_memory_equal(&rw, &rw0, LOCK_BYTES(struct kk_rwspin));
+    assert_int_equal(host_preempt_depth(), 0);
+}
+#endif
+
 /* ---- ck-style validation ---- */
 
 enum { L_TAS, L_TAS_IRQ, L_TICKET, L_MCS, L_RW };
@@ -389,6 +477,9 @@ int main(void)
         cmocka_unit_test(irqsave_restores_after_release),
 #if defined(KK_SYNC_UP) || defined(KK_SYNC_DEBUG)
         cmocka_unit_test(relock_by_holder_is_edeadlk),
+#endif
+#ifdef KK_SYNC_UP
+        cmocka_unit_test(up_lock_is_guard_plus_flag),
 #endif
         cmocka_unit_test(validate_tas),
         cmocka_unit_test(validate_tas_irqsave),

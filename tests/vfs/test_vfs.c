@@ -289,6 +289,107 @@ static void test_rename_link(void **state)
     assert_int_equal(kk_vfs_unlink(e->v, NULL, "/mnt"), KK_EBUSY);
 }
 
+static void test_node_get(void **state)
+{
+    struct env *e = *state;
+    struct kk_vfs_node *cwd, *copy;
+    struct kk_vfs_stat a, b;
+    assert_int_equal(kk_vfs_mkdir(e->v, NULL, "/mnt/d"), 0);
+    put_file(e, "/mnt/d/f", "dup");
+    assert_int_equal(kk_vfs_lookup(e->v, NULL, "/mnt/d", 1, &cwd), 0);
+    assert_int_equal(kk_vfs_node_get(NULL, &copy), KK_EINVAL);
+    assert_int_equal(kk_vfs_node_get(cwd, NULL), KK_EINVAL);
+    assert_int_equal(kk_vfs_node_get(cwd, &copy), 0);
+    assert_ptr_not_equal(copy, cwd);
+    kk_vfs_node_put(cwd); /* the copy stays valid on its own */
+    assert_int_equal(kk_vfs_node_stat(copy, &b), 0);
+    assert_int_equal(kk_vfs_stat(e->v, NULL, "/mnt/d", 1, &a), 0);
+    assert_int_equal(a.ino, b.ino);
+    expect_file(e, copy, "f", "dup");
+    expect_file(e, copy, "../d/f", "dup");
+    assert_int_equal(kk_vfs_umount(e->v, NULL, "/mnt"), KK_EBUSY); /* copy holds it */
+    kk_vfs_node_put(copy);
+    assert_int_equal(kk_vfs_unlink(e->v, NULL, "/mnt/d/f"), 0);
+    assert_int_equal(kk_vfs_rmdir(e->v, NULL, "/mnt/d"), 0);
+}
+
+/* getdents-style reader: at most @cap entries per call, none lost. */
+static int getdents(struct kk_vfs_file *f, char names[][KK_VFS_NAME_MAX + 1], int cap)
+{
+    struct kk_vfs_dirent d;
+    uint64_t next;
+    int n = 0, rc;
+    for (;;) {
+        rc = kk_vfs_readdir_peek(f, &d, &next);
+        if (rc <= 0 || n == cap)
+            break; /* a full buffer keeps the peeked entry for the next call */
+        strcpy(names[n++], d.name);
+        assert_int_equal(kk_vfs_seek(f, (int64_t)next, KK_SEEK_SET, NULL), 0);
+    }
+    assert_true(rc >= 0);
+    return n;
+}
+
+static void test_readdir_peek(void **state)
+{
+    struct env *e = *state;
+    const char *dirs[] = {"/pd", "/mnt/pd"};
+    char names[64][KK_VFS_NAME_MAX + 1], path[64];
+    for (int m = 0; m < 2; m++) {
+        struct kk_vfs_file *f;
+        struct kk_vfs_dirent d, d2;
+        uint64_t c = 0, next, pos;
+        int total = 0, got, seen = 0, nfiles = 7, dots = m ? 2 : 0; /* memfs lists no dots */
+        assert_int_equal(kk_vfs_mkdir(e->v, NULL, dirs[m]), 0);
+        for (int i = 0; i < nfiles; i++) {
+            snprintf(path, sizeof(path), "%s/f%d", dirs[m], i);
+            put_file(e, path, "x");
+        }
+        assert_int_equal(kk_vfs_open(e->v, NULL, dirs[m], KK_O_RDONLY, &f), 0);
+        /* peek does not consume: two peeks give the same entry */
+        assert_int_equal(kk_vfs_readdir_peek(f, &d, &next), 1);
+        assert_int_equal(kk_vfs_readdir_peek(f, &d2, NULL), 1);
+        assert_string_equal(d.name, d2.name);
+        assert_int_equal(kk_vfs_seek(f, 0, KK_SEEK_CUR, &pos), 0);
+        assert_int_equal(pos, 0);
+        /* buffers of 3 entries: every entry comes exactly once */
+        while ((got = getdents(f, names + total, 3)) > 0) {
+            assert_true(got <= 3);
+            total += got;
+            assert_true(total <= nfiles + dots);
+        }
+        assert_int_equal(total, nfiles + dots);
+        for (int i = 0; i < total; i++)
+            for (int j = i + 1; j < total; j++)
+                assert_string_not_equal(names[i], names[j]);
+        assert_int_equal(kk_vfs_readdir(f, &d), 0);
+        /* readdir_at ignores and keeps the position */
+        while (kk_vfs_readdir_at(f, &c, &d) == 1) {
+            assert_string_equal(d.name, names[seen]);
+            seen++;
+        }
+        assert_int_equal(seen, total);
+        assert_int_equal(kk_vfs_readdir(f, &d), 0);
+        assert_int_equal(kk_vfs_seek(f, 0, KK_SEEK_SET, NULL), 0);
+        assert_int_equal(kk_vfs_readdir(f, &d), 1);
+        assert_string_equal(d.name, names[0]);
+        assert_int_equal(kk_vfs_readdir_at(f, NULL, &d), KK_EINVAL);
+        assert_int_equal(kk_vfs_readdir_peek(NULL, &d, NULL), KK_EINVAL);
+        kk_vfs_close(f);
+        snprintf(path, sizeof(path), "%s/f0", dirs[m]);
+        assert_int_equal(kk_vfs_open(e->v, NULL, path, KK_O_RDONLY, &f), 0);
+        assert_int_equal(kk_vfs_readdir_peek(f, &d, NULL), KK_ENOTDIR);
+        c = 0;
+        assert_int_equal(kk_vfs_readdir_at(f, &c, &d), KK_ENOTDIR);
+        kk_vfs_close(f);
+        for (int i = 0; i < nfiles; i++) {
+            snprintf(path, sizeof(path), "%s/f%d", dirs[m], i);
+            assert_int_equal(kk_vfs_unlink(e->v, NULL, path), 0);
+        }
+        assert_int_equal(kk_vfs_rmdir(e->v, NULL, dirs[m]), 0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -297,6 +398,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_open_flags, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unlinked_open, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rename_link, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_node_get, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_readdir_peek, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

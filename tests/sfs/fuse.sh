@@ -1,0 +1,59 @@
+#!/bin/sh
+# fuse.sh SFS_FUSE MKSFS SFSCK SFS WORKDIR: mount an image with sfs-fuse and
+# use it through the kernel (every FUSE operation sfs-fuse implements), then
+# unmount and check the image with sfsck and the sfs tool. Exits 77 (ctest
+# SKIP_RETURN_CODE) when FUSE cannot be used here (no /dev/fuse, no
+# fusermount3, or the mount is refused, as in many containers).
+set -u
+FUSE=$1 MKSFS=$2 SFSCK=$3 SFS=$4 W=$5
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*"; [ -n "${PID:-}" ] && fusermount3 -u "$M" 2>/dev/null; exit 1; }
+[ -c /dev/fuse ] && [ -r /dev/fuse ] && [ -w /dev/fuse ] || skip "/dev/fuse unusable"
+command -v fusermount3 >/dev/null 2>&1 || skip "no fusermount3"
+rm -rf "$W" && mkdir -p "$W/src/sub" "$W/mnt" || exit 1
+M=$W/mnt IMG=$W/img
+printf 'hello\n' > "$W/src/hello"
+printf 'deep\n' > "$W/src/sub/deep"
+"$MKSFS" -s 8M "$IMG" "$W/src" || fail "mksfs"
+"$FUSE" "$IMG" "$M" -f > "$W/fuse.log" 2>&1 &
+PID=$!
+i=0
+until grep -q " $M fuse" /proc/mounts; do
+    i=$((i + 1))
+    if [ $i -gt 50 ] || ! kill -0 $PID 2>/dev/null; then
+        kill $PID 2>/dev/null; wait $PID 2>/dev/null
+        skip "mount refused: $(head -c 200 "$W/fuse.log")"
+    fi
+    sleep 0.1
+done
+# read, lookup, readdir
+[ "$(cat "$M/hello")" = hello ] || fail "read"
+[ "$(cat "$M/sub/deep")" = deep ] || fail "lookup"
+[ "$(ls "$M" | tr '\n' ' ')" = "hello sub " ] || fail "readdir: $(ls "$M")"
+# create, write, append, truncate, fsync
+printf 'abc' > "$M/new" && printf 'def' >> "$M/new" || fail "create/write"
+[ "$(cat "$M/new")" = abcdef ] || fail "append"
+truncate -s 2 "$M/new" && [ "$(cat "$M/new")" = ab ] || fail "truncate"
+truncate -s 10000 "$M/new" && [ "$(stat -c %s "$M/new")" = 10000 ] || fail "extend"
+dd if=/dev/urandom of="$W/rand" bs=4096 count=300 status=none
+dd if="$W/rand" of="$M/rand" bs=65536 conv=fsync status=none || fail "fsync"
+cmp "$W/rand" "$M/rand" || fail "big file"
+# mkdir, link, symlink, readlink, rename, unlink, rmdir
+mkdir "$M/d" && ln "$M/hello" "$M/d/hard" && ln -s ../hello "$M/d/sym" || fail "mkdir/link/symlink"
+[ "$(stat -c %h "$M/hello")" = 2 ] || fail "nlink"
+[ "$(readlink "$M/d/sym")" = ../hello ] && [ "$(cat "$M/d/sym")" = hello ] || fail "readlink"
+mv "$M/d/hard" "$M/sub/moved" && [ "$(cat "$M/sub/moved")" = hello ] || fail "rename"
+mv "$M/new" "$M/sub/deep" && [ "$(stat -c %s "$M/sub/deep")" = 10000 ] || fail "rename over"
+rm "$M/d/sym" && rmdir "$M/d" && [ ! -e "$M/d" ] || fail "unlink/rmdir"
+rmdir "$M/sub" 2>/dev/null && fail "rmdir of a non-empty directory"
+for n in $(seq 1 300); do : > "$M/many$n" || fail "create $n"; done
+[ "$(ls "$M" | grep -c many)" = 300 ] || fail "readdir across FUSE buffers"
+rm "$M"/many* || fail "unlink many"
+df "$M" > /dev/null || fail "statfs"
+fusermount3 -u "$M" || fail "unmount"
+wait $PID || fail "sfs-fuse exit status $?"
+PID=
+"$SFSCK" "$IMG" || fail "sfsck after unmount"
+[ "$("$SFS" cat "$IMG" sub/moved)" = hello ] || fail "contents after unmount"
+"$SFS" cat "$IMG" rand | cmp - "$W/rand" || fail "big file after unmount"
+echo "fuse: ok"
