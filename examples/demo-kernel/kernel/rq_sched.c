@@ -48,21 +48,12 @@ const char *rq_policy(void)
 }
 
 /* The stride class takes priorities 1..1024 directly; the fair class takes a
- * nice value: pick the one whose weight is closest to priority * nice-0. */
+ * nice value: the one whose weight is closest to priority * nice-0. */
 static int class_prio(int prio)
 {
     if (klass == &kk_sched_stride_class)
         return prio > KK_SCHED_STRIDE_PRIO_MAX ? KK_SCHED_STRIDE_PRIO_MAX : prio;
-    uint64_t want = (uint64_t)prio * KK_SCHED_NICE0_WEIGHT;
-    int best = 0;
-    uint64_t bestd = UINT64_MAX;
-    for (int nice = KK_SCHED_NICE_MIN; nice <= KK_SCHED_NICE_MAX; nice++) {
-        uint64_t w = kk_sched_nice_to_weight(nice);
-        uint64_t d = w > want ? w - want : want - w;
-        if (d < bestd)
-            bestd = d, best = nice;
-    }
-    return best;
+    return kk_sched_prio_to_nice(prio);
 }
 
 void rq_proc_init(struct proc *p, struct proc *parent)
