@@ -14,6 +14,7 @@
 #include "mem.h"
 #include "proc.h"
 #include "sched.h"
+#include "virtio.h"
 #include "vm.h"
 
 struct cpu cpus[MAXCPU];
@@ -323,6 +324,8 @@ void proc_exit(int status)
     if (p == initproc) {
         kprintf("init exited with status %d; syncing the disk\n", status);
         fs_sync();
+        kprintf("virtio-blk: %lu requests, at most %u in flight\n", (unsigned long)vblk_requests,
+                vblk_max_inflight);
         power_off(status);
     }
     as_activate(NULL);
