@@ -385,6 +385,52 @@ int proc_wait(uintptr_t ustatus)
     }
 }
 
+/* Mark pid killed; a sleeper is woken so that its wait loop sees it. */
+int proc_kill(int pid)
+{
+    if (pid == 1)
+        return KK_EPERM; /* init's exit powers the machine off */
+    int rc = KK_ESRCH;
+    spin_lock(&ptable_lock);
+    for (struct proc *p = ptable; p < &ptable[NPROC]; p++) {
+        if (p->pid != pid || p->state == P_UNUSED || p->state == P_EMBRYO)
+            continue;
+        rc = 0;
+        p->killed = 1;
+        spin_lock(&p->lock);
+        if (p->state == P_SLEEPING)
+            make_runnable_locked(p);
+        spin_unlock(&p->lock);
+        break;
+    }
+    spin_unlock(&ptable_lock);
+    return rc;
+}
+
+/* Snapshot of the live processes (for ps). */
+int proc_list(struct procinfo *out, int max)
+{
+    static const uint32_t ps_state[] = {[P_SLEEPING] = PS_SLEEPING,
+                                        [P_RUNNABLE] = PS_RUNNABLE,
+                                        [P_RUNNING] = PS_RUNNING,
+                                        [P_ZOMBIE] = PS_ZOMBIE};
+    int n = 0;
+    spin_lock(&ptable_lock);
+    for (struct proc *p = ptable; p < &ptable[NPROC] && n < max; p++) {
+        if (p->state == P_UNUSED || p->state == P_EMBRYO)
+            continue;
+        struct procinfo *pi = &out[n++];
+        pi->pid = p->pid;
+        pi->ppid = p->parent ? p->parent->pid : 0;
+        pi->state = ps_state[p->state];
+        pi->priority = (uint32_t)p->priority;
+        pi->run_ticks = p->run_ticks;
+        memcpy(pi->name, p->name, sizeof pi->name);
+    }
+    spin_unlock(&ptable_lock);
+    return n;
+}
+
 int proc_setpriority(int prio)
 {
     if (prio < 1 || prio > 1000)

@@ -79,6 +79,8 @@ int proc_fork(void);
 __attribute__((noreturn)) void proc_exit(int status);
 int proc_wait(uintptr_t ustatus);
 int proc_kill(int pid);
+struct procinfo;
+int proc_list(struct procinfo *out, int max);
 void proc_sleep_ticks(uint64_t ticks);
 int proc_setpriority(int prio);
 void user_loop(void) __attribute__((noreturn));
