@@ -102,11 +102,11 @@ void sched_preempt(void)
 }
 
 /* Make a process runnable (p->lock held); a no-op for one that never left its queue. */
-static void make_runnable_locked(struct proc *p)
+static void make_runnable_locked(struct proc *p, bool sync)
 {
     p->state = P_RUNNABLE;
     if (!rq_queued(p))
-        rq_wake(p);
+        rq_wake(p, sync);
 }
 
 /*
@@ -154,11 +154,11 @@ void proc_wake(struct proc *p)
 {
     spin_lock(&p->lock);
     if (p->state == P_SLEEPING)
-        make_runnable_locked(p);
+        make_runnable_locked(p, false);
     spin_unlock(&p->lock);
 }
 
-void wakeup(void *chan)
+static void wake_chan(void *chan, bool sync)
 {
     for (struct proc *p = ptable; p < &ptable[NPROC]; p++) {
         /* unlocked first look: a sleeper on chan set its state before the
@@ -168,9 +168,19 @@ void wakeup(void *chan)
             continue;
         spin_lock(&p->lock);
         if (p->state == P_SLEEPING && p->chan == chan)
-            make_runnable_locked(p);
+            make_runnable_locked(p, sync);
         spin_unlock(&p->lock);
     }
+}
+
+void wakeup(void *chan)
+{
+    wake_chan(chan, false);
+}
+
+void wakeup_sync(void *chan)
+{
+    wake_chan(chan, true);
 }
 
 /* ---- ticks and sleeping ---- */
@@ -250,7 +260,7 @@ static void proc_free(struct proc *p)
 static void make_runnable(struct proc *p)
 {
     spin_lock(&p->lock);
-    make_runnable_locked(p);
+    make_runnable_locked(p, false);
     spin_unlock(&p->lock);
 }
 
@@ -341,7 +351,7 @@ void proc_exit(int status)
         }
     }
     p->xstatus = status;
-    wakeup(p->parent);
+    wakeup_sync(p->parent); /* this hart is about to be free: run the parent here */
     if (zombies)
         wakeup(initproc);
     spin_lock(&p->lock);
@@ -399,7 +409,7 @@ int proc_kill(int pid)
         p->killed = 1;
         spin_lock(&p->lock);
         if (p->state == P_SLEEPING)
-            make_runnable_locked(p);
+            make_runnable_locked(p, false);
         spin_unlock(&p->lock);
         break;
     }

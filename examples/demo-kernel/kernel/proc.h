@@ -71,6 +71,7 @@ void sched_yield(void);   /* the yield() system call */
 void sched_preempt(void); /* the tick says: let another process run */
 void sleep_on(void *chan, struct spinlock *lk);
 void wakeup(void *chan);
+void wakeup_sync(void *chan); /* the caller will soon wait for the woken (pipes) */
 void proc_block(void (*unlock)(void *), void *arg);
 void proc_wake(struct proc *p);
 bool timer_tick(void); /* true: the running process should give up its hart */

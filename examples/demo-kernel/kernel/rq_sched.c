@@ -77,9 +77,17 @@ static void unlock_pair(int a, int b)
     spin_unlock(&rq_lock[a < b ? a : b]);
 }
 
-void rq_wake(struct proc *p)
+void rq_wake(struct proc *p, bool sync)
 {
-    int cpu = kk_sched_select_cpu(&sched, &p->se.se);
+    int me = mycpu()->id, cpu;
+    /* A synchronous wake-up (the waker soon waits for the wakee, as on a
+     * pipe) keeps the pair on this hart when the waker runs alone here: no
+     * IPI, no idle hart to wake. kk_sched_select_cpu() has no waker hint. */
+    if (sync && __atomic_load_n(&rqs[me].nr_running, __ATOMIC_RELAXED) == 1 &&
+        (p->se.se.affinity >> me & 1))
+        cpu = me;
+    else
+        cpu = kk_sched_select_cpu(&sched, &p->se.se);
     if (cpu < 0 || cpu >= ncpu)
         cpu = 0;
     struct kk_sched_rq *rq = &rqs[cpu];

@@ -13,7 +13,8 @@ struct proc;
 struct cpu;
 int rq_init(const char *policy, int ncpu);
 void rq_proc_init(struct proc *p, struct proc *parent); /* new process, not queued */
-void rq_wake(struct proc *p);                           /* runnable again (or for the first time) */
+void rq_wake(struct proc *p, bool sync);                /* runnable again (or for the first time);
+                                                           sync: the caller will soon wait for p */
 void rq_block(struct proc *p, struct cpu *c, bool exiting); /* the running p leaves */
 void rq_yield(struct proc *p, struct cpu *c);
 struct proc *rq_pick(struct cpu *c); /* next to run on c; the previous one is put back */
