@@ -79,6 +79,7 @@ static struct {
     volatile struct vused *used;
     uint16_t last_used;
     uint32_t busy;        /* bit i: slot i holds a request */
+    int next;             /* slot to try first */
     struct spinlock lock; /* registers, rings, busy */
     struct ksem slots;    /* free slots */
     struct req {
@@ -242,7 +243,13 @@ static int submit(uint32_t type, uint64_t blkno, void *buf, uint32_t len)
     bool sleeping = myproc() != NULL; /* at boot (no process yet) we poll */
     ksem_down(&vb.slots);
     spin_lock(&vb.lock);
-    int i = __builtin_ctz(~vb.busy); /* the semaphore guarantees a free slot */
+    /* the semaphore guarantees a free slot; take them round robin, so that
+     * every slot's descriptors and completion routing are in use even while
+     * the file system issues one request at a time */
+    int i = vb.next;
+    while (vb.busy & (1u << i))
+        i = (i + 1) % NREQ;
+    vb.next = (i + 1) % NREQ;
     vb.busy |= 1u << i;
     uint32_t inflight = (uint32_t)__builtin_popcount(vb.busy);
     if (inflight > vblk_max_inflight)
