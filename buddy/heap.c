@@ -9,7 +9,10 @@
  * block's order is in its state byte, and a pointer that is not the head of an
  * allocated block is rejected. Regions sit in a red-black tree keyed by
  * address, so free/realloc/usable_size find a pointer's region in
- * O(log regions) (the last region used is tried first). The heap owns the regions' memory from
+ * O(log regions) (the last region used is tried first). The tree is
+ * augmented with the OR of the regions' non-empty-order masks, so an
+ * allocation the last-used region cannot serve finds the first region with a
+ * large enough free block in O(log regions) too. The heap owns the regions' memory from
  * kk_heap_add_region() on; with lock hooks every call holds the lock except
  * while the OOM callback runs.
  */
@@ -21,6 +24,7 @@
 
 struct kk_heap_region {
     struct kk_rb_node node; /* in kk_heap::regions, ordered by address */
+    uint32_t sub_mask;      /* OR of e.nonempty over this node's subtree */
     uintptr_t start, end;   /* managed units; the region spans [mem, end) */
     uintptr_t mem;          /* the region as added: [mem, mem + size) */
     size_t size;
@@ -97,6 +101,45 @@ static inline struct kk_heap_region *reg_of(struct kk_rb_node *n)
     return n ? kk_rb_entry(n, struct kk_heap_region, node) : NULL;
 }
 
+/* Augmentation: recompute n's subtree mask; true if it changed. */
+static bool reg_update(struct kk_rb_node *n)
+{
+    struct kk_heap_region *r = reg_of(n);
+    uint32_t m = r->e.nonempty;
+    if (n->left)
+        m |= reg_of(n->left)->sub_mask;
+    if (n->right)
+        m |= reg_of(n->right)->sub_mask;
+    if (m == r->sub_mask)
+        return false;
+    r->sub_mask = m;
+    return true;
+}
+
+/* After r's free lists changed from mask `before`: refresh the masks up the tree. */
+static inline void reg_changed(struct kk_heap_region *r, uint32_t before)
+{
+    if (r->e.nonempty == before)
+        return;
+    for (struct kk_rb_node *n = &r->node; n && reg_update(n); n = kk_rb_parent(n))
+        ;
+}
+
+/* First region (by address) with a free block of order >= a, or NULL. O(log regions). */
+static struct kk_heap_region *reg_with_space(const struct kk_heap *h, unsigned a)
+{
+    struct kk_rb_node *n = h->regions.node;
+    while (n && (reg_of(n)->sub_mask >> a)) {
+        if (n->left && (reg_of(n->left)->sub_mask >> a))
+            n = n->left;
+        else if (reg_of(n)->e.nonempty >> a)
+            return reg_of(n);
+        else
+            n = n->right;
+    }
+    return NULL;
+}
+
 /* The region with the largest mem <= a, or NULL (lock held). O(log regions). */
 static struct kk_heap_region *reg_floor(const struct kk_heap *h, uintptr_t a)
 {
@@ -134,7 +177,8 @@ static void reg_insert(struct kk_heap *h, struct kk_heap_region *r)
         }
     }
     kk_rb_link(&r->node, parent, link);
-    kk_rb_insert_color(&h->regions, &r->node, leftmost, NULL);
+    r->sub_mask = r->e.nonempty;
+    kk_rb_insert_color(&h->regions, &r->node, leftmost, reg_update);
 }
 
 int kk_heap_add_region(struct kk_heap *h, void *mem, size_t size)
@@ -165,23 +209,31 @@ int kk_heap_add_region(struct kk_heap *h, void *mem, size_t size)
     return 0;
 }
 
-/* One allocation attempt over all regions (lock held), hint first. */
+/* Allocate order o aligned to 2^a in region r (lock held), or NULL. */
+static inline void *region_alloc(struct kk_heap *h, struct kk_heap_region *r, unsigned o,
+                                 unsigned a)
+{
+    uint32_t before = r->e.nonempty, i = eng_alloc(&r->e, o, a);
+    if (i == NIL)
+        return NULL;
+    reg_changed(r, before);
+    return (void *)(r->start + ((uintptr_t)i << h->shift));
+}
+
+/*
+ * One allocation attempt (lock held): the region of the last success first,
+ * else the first region whose subtree mask shows a block of order >= a.
+ */
 static void *try_alloc(struct kk_heap *h, unsigned o, unsigned a)
 {
     struct kk_heap_region *r = h->hint;
-    if (KK_LIKELY(r != NULL)) {
-        uint32_t i = eng_alloc(&r->e, o, a);
-        if (KK_LIKELY(i != NIL))
-            return (void *)(r->start + ((uintptr_t)i << h->shift));
-    }
-    for (r = reg_of(kk_rb_first(&h->regions)); r; r = reg_of(kk_rb_next(&r->node))) {
-        uint32_t i = eng_alloc(&r->e, o, a);
-        if (i != NIL) {
-            h->hint = r;
-            return (void *)(r->start + ((uintptr_t)i << h->shift));
-        }
-    }
-    return NULL;
+    if (KK_LIKELY(r != NULL) && KK_LIKELY((r->e.nonempty >> a) != 0))
+        return region_alloc(h, r, o, a);
+    r = reg_with_space(h, a);
+    if (!r)
+        return NULL;
+    h->hint = r;
+    return region_alloc(h, r, o, a);
 }
 
 /* Largest block in bytes (capped so that sizes below it never overflow). */
@@ -259,7 +311,9 @@ int kk_heap_free(struct kk_heap *h, void *ptr)
     hlock(h);
     struct kk_heap_region *r = find_block(h, ptr, &i);
     if (KK_LIKELY(r != NULL)) {
+        uint32_t before = r->e.nonempty;
         eng_free(&r->e, i, ST_ORDER(r->e.state[i]));
+        reg_changed(r, before);
         rc = 0;
     }
     hunlock(h);
@@ -299,12 +353,14 @@ void *kk_heap_realloc(struct kk_heap *h, void *ptr, size_t size)
         return NULL;
     }
     unsigned cur = ST_ORDER(r->e.state[i]);
-    if (o <= cur) { /* shrink in place: the upper halves go back */
+    uint32_t before = r->e.nonempty;
+    bool in_place = true;
+    if (o <= cur) /* shrink in place: the upper halves go back */
         eng_trim(&r->e, i, cur, (uint64_t)1 << o);
-        hunlock(h);
-        return ptr;
-    }
-    if (eng_grow(&r->e, i, cur, o)) { /* the following buddies are free: no copy */
+    else /* grow in place if the following buddies are free: no copy */
+        in_place = eng_grow(&r->e, i, cur, o);
+    reg_changed(r, before);
+    if (in_place) {
         hunlock(h);
         return ptr;
     }
@@ -358,7 +414,7 @@ int kk_heap_check(struct kk_heap *h)
             rc = eng_check(&r->e);
         prev_end = r->mem + r->size;
     }
-    if (rc == 0 && (n != h->nregions || kk_rb_check(&h->regions, NULL, NULL) != (long)n))
+    if (rc == 0 && (n != h->nregions || kk_rb_check(&h->regions, NULL, reg_update) != (long)n))
         rc = KK_ECORRUPT;
     hunlock(h);
     return rc;

@@ -455,7 +455,25 @@ static uint32_t new_block(struct ck *c)
     return 0;
 }
 
-/* Append entry @name -> @ino to directory @dino (direct and indirect slots). */
+static void unclaim(struct ck *c, uint32_t b)
+{
+    c->state[b] = ST_FREE;
+    map_set(c, b, true);
+}
+
+/* Blocks new_block() could still hand out, up to @want. */
+static uint32_t free_count(struct ck *c, uint32_t want)
+{
+    uint32_t b, n = 0;
+    for (b = c->first; b < c->blocks && n < want; b++)
+        n += c->state[b] == ST_FREE && kk_sfs_map_test(c->map, b);
+    return n;
+}
+
+/*
+ * Append entry @name -> @ino to directory @dino (direct and indirect slots).
+ * All blocks are taken before anything is written: a failure changes nothing.
+ */
 static int dir_append(struct ck *c, uint32_t dino, const char *name, uint32_t ino)
 {
     uint8_t *ib = c->blk[B_LF], *ind = c->blk[B_LF2], *leaf = c->blk[B_TMP];
@@ -467,17 +485,17 @@ static int dir_append(struct ck *c, uint32_t dino, const char *name, uint32_t in
     slot = d.blocks;
     if (slot >= KK_SFS_NDIRECT + KK_SFS_NENTRY)
         return KK_EFBIG;
+    if (free_count(c, 2) < (slot >= KK_SFS_NDIRECT && d.indirect == 0 ? 2u : 1u))
+        return KK_ENOSPC;
     if (slot >= KK_SFS_NDIRECT) {
         if (d.indirect == 0) {
-            if ((d.indirect = new_block(c)) == 0)
-                return KK_ENOSPC;
+            d.indirect = new_block(c);
             kk_memset(ind, 0, KK_SFS_BLKSIZE);
         } else if (rd(c, d.indirect, ind)) {
             return c->err;
         }
     }
-    if ((nb = new_block(c)) == 0)
-        return KK_ENOSPC;
+    nb = new_block(c);
     kk_memset(leaf, 0, KK_SFS_BLKSIZE);
     kk_sfs_put32(leaf, ino);
     kk_memcpy(leaf + 4, name, kk_strnlen(name, KK_SFS_MAX_NAME));
@@ -501,14 +519,25 @@ static int lost_found(struct ck *c, uint32_t *out)
     struct kk_sfs_disk_inode d;
     uint8_t *b = c->blk[B_LF];
     uint32_t ino;
-    int rc;
+    int rc = 0;
     if (c->lf == UINT32_MAX)
         return KK_EEXIST;
     if ((*out = c->lf) != 0)
         return 0;
+    if (rd(c, KK_SFS_BLKN_ROOT, b))
+        return c->err;
+    kk_sfs_inode_decode(b, &d);
+    /* inode, ".", "..", the root's new slot (+ indirect), the first entry */
+    if (d.blocks >= KK_SFS_NDIRECT + KK_SFS_NENTRY)
+        rc = KK_EFBIG;
+    else if (free_count(c, 6) < 5u + (d.blocks >= KK_SFS_NDIRECT && d.indirect == 0))
+        rc = KK_ENOSPC;
+    if (rc) {
+        c->lf = UINT32_MAX;
+        return rc;
+    }
     kk_memset(&d, 0, sizeof(d));
-    if ((ino = new_block(c)) == 0)
-        return KK_ENOSPC;
+    ino = new_block(c);
     d.type = KK_SFS_TYPE_DIR;
     d.nlinks = 2;
     kk_memset(b, 0, KK_SFS_BLKSIZE);
@@ -517,7 +546,8 @@ static int lost_found(struct ck *c, uint32_t *out)
     if ((rc = dir_append(c, ino, ".", ino)) != 0 ||
         (rc = dir_append(c, ino, "..", KK_SFS_BLKN_ROOT)) != 0 ||
         (rc = dir_append(c, KK_SFS_BLKN_ROOT, LOST_FOUND, ino)) != 0) {
-        c->lf = UINT32_MAX; /* do not try again; blocks taken stay claimed (a leak, no loss) */
+        c->lf = UINT32_MAX; /* only an I/O error gets here (space was checked) */
+        unclaim(c, ino);
         return rc;
     }
     c->state[ino] = ST_DIR;

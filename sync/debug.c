@@ -33,6 +33,27 @@ static const char *name_of(const struct kk_lockdep_map *m)
     return c ? c->name : NULL;
 }
 
+/* A site by value ({0} for NULL). */
+static struct kk_sync_site site_val(site_t s)
+{
+    return s ? *s : (struct kk_sync_site){NULL, NULL, 0};
+}
+
+/* The holder's site in a lock's map: written field by field by the holder,
+ * read by others for reports (a torn mix is possible and only cosmetic). */
+static void site_store(struct kk_sync_site *dst, site_t s)
+{
+    struct kk_sync_site v = site_val(s);
+    ST_UP(&dst->file, v.file);
+    ST_UP(&dst->addr, v.addr);
+    ST_UP(&dst->line, v.line);
+}
+
+static struct kk_sync_site site_load(const struct kk_sync_site *src)
+{
+    return (struct kk_sync_site){LD_RLX(&src->file), LD_RLX(&src->addr), LD_RLX(&src->line)};
+}
+
 static void emit(const struct kk_sync_platform *p, struct kk_sync_report *r)
 {
     if (p->report)
@@ -41,26 +62,26 @@ static void emit(const struct kk_sync_platform *p, struct kk_sync_report *r)
 
 static void base_report(struct kk_sync_report *r, const struct kk_sync_platform *p,
                         enum kk_sync_report_kind kind, int err, const void *lock,
-                        const struct kk_lockdep_map *m, void *site)
+                        const struct kk_lockdep_map *m, site_t site)
 {
     kk_memset(r, 0, sizeof(*r));
     r->kind = kind;
     r->err = err;
     r->lock = lock;
     r->name = name_of(m);
-    r->site = site;
+    r->site = site_val(site);
     r->thread = me_of(p);
     r->cpu = cpu_of(p);
     if (m) { /* the holder, for lock misuse reports */
         r->other = lock;
         r->other_name = r->name;
-        r->other_site = LD_RLX(&m->site);
+        r->other_site = site_load(&m->site);
         r->other_thread = LD_RLX(&m->owner);
     }
 }
 
 void sync_dbg_report(const struct kk_sync_platform *p, enum kk_sync_report_kind kind, int err,
-                     const void *lock, const struct kk_lockdep_map *m, void *site)
+                     const void *lock, const struct kk_lockdep_map *m, site_t site)
 {
     struct kk_sync_report r;
     base_report(&r, p, kind, err, lock, m, site);
@@ -185,7 +206,7 @@ static const struct kk_lockdep_edge *edge_from(const struct kk_lockdep *ld, uint
 
 /* Record held -> c, or fill @r with the inversion it would close. */
 static bool add_order(struct kk_lockdep *ld, const struct kk_lockdep_held *h, uint32_t c,
-                      void *site, struct kk_sync_report *r)
+                      site_t site, struct kk_sync_report *r)
 {
     uint32_t a = h->cls;
     if (a == c || (ld->adj[a] & (1ull << c)))
@@ -201,8 +222,9 @@ static bool add_order(struct kk_lockdep *ld, const struct kk_lockdep_held *h, ui
         r->other_name = ld->classes[a].name;
         r->other_site = h->site;
         r->other_thread = NULL;
-        r->prior_site = e ? e->from_site : NULL;
-        r->prior_other_site = e ? e->to_site : NULL;
+        r->prior_site = e ? e->from_site : site_val(NULL);
+        r->prior_other_site = e ? e->to_site : site_val(NULL);
+        r->prior_other_name = e ? ld->classes[e->to].name : NULL;
         return true;
     }
     if (ld->nedges == KK_LOCKDEP_MAX_EDGES) {
@@ -210,13 +232,13 @@ static bool add_order(struct kk_lockdep *ld, const struct kk_lockdep_held *h, ui
         return true;
     }
     ld->adj[a] |= 1ull << c;
-    ld->edges[ld->nedges++] = (struct kk_lockdep_edge){a, c, h->site, site};
+    ld->edges[ld->nedges++] = (struct kk_lockdep_edge){a, c, h->site, site_val(site)};
     return false;
 }
 
 /* Checker part of an acquisition; may fill @r (kind != 0 means "emit"). */
 static int ld_acquire(struct kk_lockdep *ld, void *me, const struct kk_lockdep_map *m,
-                      const void *lock, void *site, unsigned flags, struct kk_sync_report *r)
+                      const void *lock, site_t site, unsigned flags, struct kk_sync_report *r)
 {
     struct kk_lockdep_thread *t = find_thread(ld, me, true);
     uint32_t c = get_class(ld, key_of(m, lock), name_of(m));
@@ -237,7 +259,7 @@ static int ld_acquire(struct kk_lockdep *ld, void *me, const struct kk_lockdep_m
     }
     for (uint32_t i = 0; i < t->depth && !(flags & DA_TRY) && !r->kind; i++)
         add_order(ld, &t->held[i], c, site, r);
-    t->held[t->depth++] = (struct kk_lockdep_held){lock, site, c, flags};
+    t->held[t->depth++] = (struct kk_lockdep_held){lock, site_val(site), c, flags};
     return 0;
 }
 
@@ -276,7 +298,7 @@ void sync_dbg_init(const struct kk_sync_platform *p, struct kk_lockdep_map *m, c
 }
 
 int sync_dbg_acquire(const struct kk_sync_platform *p, struct kk_lockdep_map *m, const void *lock,
-                     void *site, unsigned flags)
+                     site_t site, unsigned flags)
 {
     struct kk_lockdep *ld = p->lockdep;
     struct kk_sync_report r;
@@ -309,13 +331,13 @@ int sync_dbg_acquire(const struct kk_sync_platform *p, struct kk_lockdep_map *m,
     return rc;
 }
 
-void sync_dbg_acquired(const struct kk_sync_platform *p, struct kk_lockdep_map *m, void *site,
+void sync_dbg_acquired(const struct kk_sync_platform *p, struct kk_lockdep_map *m, site_t site,
                        unsigned flags)
 {
     if (flags & DA_READ)
         return;
     ST_UP(&m->owner, me_of(p));
-    ST_UP(&m->site, site);
+    site_store(&m->site, site);
     ST_UP(&m->cpu, cpu_of(p));
 }
 
@@ -332,7 +354,7 @@ void sync_dbg_abandon(const struct kk_sync_platform *p, struct kk_lockdep_map *m
 }
 
 int sync_dbg_release(const struct kk_sync_platform *p, struct kk_lockdep_map *m, const void *lock,
-                     void *site, unsigned flags)
+                     site_t site, unsigned flags)
 {
     void *me = me_of(p);
 
@@ -352,7 +374,7 @@ int sync_dbg_release(const struct kk_sync_platform *p, struct kk_lockdep_map *m,
 }
 
 void sync_dbg_spin(const struct kk_sync_platform *p, struct kk_lockdep_map *m, const void *lock,
-                   void *site, uint32_t *spins)
+                   site_t site, uint32_t *spins)
 {
     uint32_t limit = p->spin_limit ? p->spin_limit : DEFAULT_SPIN_LIMIT;
     if (++*spins == limit)

@@ -9,6 +9,8 @@
 #ifndef KK_SYNC_INTERNAL_H
 #define KK_SYNC_INTERNAL_H
 
+/* Library-internal calls report their return address, not a path. */
+#define KK_SYNC_NO_SITE_MACROS 1
 #include <kernkit/sync.h>
 #include <kk_util.h>
 
@@ -54,8 +56,38 @@
 #define DEP(l)     ((struct kk_lockdep_map *)0)
 #endif
 
-/* Call site of the public function that expands this. */
-#define SITE() __builtin_return_address(0)
+/*
+ * Call site of the public function that expands this: a struct kk_sync_site
+ * with the return address (and the caller's file:line in the _at variants),
+ * living until that function returns. NULL in release builds, where nothing
+ * reads sites.
+ */
+typedef const struct kk_sync_site *site_t;
+#ifdef KK_SYNC_DEBUG
+#define SITE_AT(f, l) (&(const struct kk_sync_site){(f), __builtin_return_address(0), (l)})
+#define SITE()        SITE_AT(NULL, 0)
+/* Define public function @name (whose result is @expr over @site) and, in
+ * debug builds, @name_at taking the caller's file and line as well. */
+#define SITED(name, expr, ...)                                                                     \
+    int(name)(__VA_ARGS__)                                                                         \
+    {                                                                                              \
+        site_t site = SITE();                                                                      \
+        return expr;                                                                               \
+    }                                                                                              \
+    int name##_at(__VA_ARGS__, const char *file, uint32_t line)                                    \
+    {                                                                                              \
+        site_t site = SITE_AT(file, line);                                                         \
+        return expr;                                                                               \
+    }
+#else
+#define SITE() ((site_t)0)
+#define SITED(name, expr, ...)                                                                     \
+    int(name)(__VA_ARGS__)                                                                         \
+    {                                                                                              \
+        site_t site = SITE();                                                                      \
+        return expr;                                                                               \
+    }
+#endif
 
 /* Guard kinds used by lock wrappers. */
 #define G_PREEMPT KK_GUARD_NOPREEMPT
@@ -106,16 +138,16 @@ static inline void *cur_thread(const struct kk_sync_platform *p)
 #ifdef KK_SYNC_DEBUG
 void sync_dbg_init(const struct kk_sync_platform *p, struct kk_lockdep_map *m, const void *lock);
 int sync_dbg_acquire(const struct kk_sync_platform *p, struct kk_lockdep_map *m, const void *lock,
-                     void *site, unsigned flags);
-void sync_dbg_acquired(const struct kk_sync_platform *p, struct kk_lockdep_map *m, void *site,
+                     site_t site, unsigned flags);
+void sync_dbg_acquired(const struct kk_sync_platform *p, struct kk_lockdep_map *m, site_t site,
                        unsigned flags);
 void sync_dbg_abandon(const struct kk_sync_platform *p, struct kk_lockdep_map *m, const void *lock);
 int sync_dbg_release(const struct kk_sync_platform *p, struct kk_lockdep_map *m, const void *lock,
-                     void *site, unsigned flags);
+                     site_t site, unsigned flags);
 void sync_dbg_spin(const struct kk_sync_platform *p, struct kk_lockdep_map *m, const void *lock,
-                   void *site, uint32_t *spins);
+                   site_t site, uint32_t *spins);
 void sync_dbg_report(const struct kk_sync_platform *p, enum kk_sync_report_kind kind, int err,
-                     const void *lock, const struct kk_lockdep_map *m, void *site);
+                     const void *lock, const struct kk_lockdep_map *m, site_t site);
 #define dbg_init(p, m, l)            sync_dbg_init(p, m, l)
 #define dbg_acquire(p, m, l, s, f)   sync_dbg_acquire(p, m, l, s, f)
 #define dbg_acquired(p, m, s, f)     sync_dbg_acquired(p, m, s, f)

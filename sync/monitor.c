@@ -31,7 +31,7 @@ static void *me(const struct kk_monitor *mon)
 }
 
 /* Is the caller inside? Reports misuse in debug builds. */
-static bool inside(struct kk_monitor *mon, void *site)
+static bool inside(struct kk_monitor *mon, site_t site)
 {
     if (LD_RLX(&mon->owner) == me(mon))
         return true;
@@ -141,7 +141,7 @@ static int signal_one(struct kk_monitor_cond *cv)
     return 1;
 }
 
-static int mon_wait(struct kk_monitor_cond *cv, uint64_t deadline, void *site)
+static int mon_wait(struct kk_monitor_cond *cv, uint64_t deadline, site_t site)
 {
     const struct kk_sync_platform *p;
     struct kk_monitor *mon;

@@ -9,7 +9,9 @@
  *
  * Unlock either wakes the oldest waiter, which competes again (default), or
  * with KK_MUTEX_FIFO stores the waiter as the new owner before waking it
- * (status HANDOFF), so nobody can barge in.
+ * (status HANDOFF), so nobody can barge in. KK_MUTEX_ADAPTIVE lockers spin
+ * (bounded, while the owner runs) before taking the sleeping slow path; the
+ * uncontended fast paths are unchanged.
  */
 #include "internal.h"
 
@@ -24,7 +26,7 @@ static bool mutex_ok(const struct kk_mutex *m)
 int kk_mutex_init(struct kk_mutex *m, const struct kk_sync_platform *plat, uint32_t flags)
 {
     int rc;
-    if (!m || (flags & ~KK_MUTEX_FIFO))
+    if (!m || (flags & ~(KK_MUTEX_FIFO | KK_MUTEX_ADAPTIVE)))
         return KK_EINVAL;
     rc = wq_init(&m->wq, plat);
     if (rc)
@@ -93,8 +95,37 @@ static int lock_slow(struct kk_mutex *m, uintptr_t me, uint64_t deadline)
     return rc;
 }
 
+#define DEFAULT_MUTEX_SPIN 1000u
+
+/*
+ * KK_MUTEX_ADAPTIVE: spin while the mutex is held by a running owner, for a
+ * bounded number of relax steps; true if we took it. A free word with
+ * WAITERS set is left to lock_slow() (it must be taken under the queue
+ * lock); so is our own ownership (KK_EDEADLK there).
+ */
+static bool spin_for_owner(struct kk_mutex *m, uintptr_t me)
+{
+    const struct kk_sync_platform *p = m->wq.plat;
+    uint32_t n = p->mutex_spin ? p->mutex_spin : DEFAULT_MUTEX_SPIN;
+
+    while (n--) {
+        uintptr_t v = LD_RLX(&m->owner);
+        if (v == 0) {
+            if (CAS(&m->owner, &v, me, __ATOMIC_ACQUIRE))
+                return true;
+            continue;
+        }
+        if ((v & ~MW) == 0 || (v & ~MW) == me)
+            return false;
+        if (p->owner_running && !p->owner_running(p->ctx, (void *)(v & ~MW)))
+            return false;
+        relax(p);
+    }
+    return false;
+}
+
 static __attribute__((noinline)) int lock_common(struct kk_mutex *m, uint64_t deadline, bool try,
-                                                 void *site)
+                                                 site_t site)
 {
     const struct kk_sync_platform *p;
     uintptr_t me, v = 0;
@@ -113,6 +144,8 @@ static __attribute__((noinline)) int lock_common(struct kk_mutex *m, uint64_t de
         rc = 0;
     } else if (try) {
         rc = (v & ~MW) == me ? KK_EDEADLK : KK_EBUSY;
+    } else if ((m->flags & KK_MUTEX_ADAPTIVE) && deadline != 0 && spin_for_owner(m, me)) {
+        rc = 0;
     } else {
         rc = lock_slow(m, me, deadline);
     }
@@ -132,22 +165,11 @@ static inline bool lock_fast(struct kk_mutex *m)
            CAS(&m->owner, &v, (uintptr_t)m->wq.plat->current(m->wq.plat->ctx), __ATOMIC_ACQUIRE);
 }
 
-int kk_mutex_lock(struct kk_mutex *m)
-{
-    if (lock_fast(m))
-        return 0;
-    return lock_common(m, KK_SYNC_FOREVER, false, SITE());
-}
-
-int kk_mutex_lock_timeout(struct kk_mutex *m, uint64_t deadline)
-{
-    return lock_common(m, deadline, false, SITE());
-}
-
-int kk_mutex_trylock(struct kk_mutex *m)
-{
-    return lock_common(m, KK_SYNC_FOREVER, true, SITE());
-}
+SITED(kk_mutex_lock, lock_fast(m) ? 0 : lock_common(m, KK_SYNC_FOREVER, false, site),
+      struct kk_mutex *m)
+SITED(kk_mutex_lock_timeout, lock_common(m, deadline, false, site), struct kk_mutex *m,
+      uint64_t deadline)
+SITED(kk_mutex_trylock, lock_common(m, KK_SYNC_FOREVER, true, site), struct kk_mutex *m)
 
 static __attribute__((noinline)) void unlock_slow(struct kk_mutex *m)
 {
@@ -169,7 +191,7 @@ static __attribute__((noinline)) void unlock_slow(struct kk_mutex *m)
     wq_unlock(&m->wq, f);
 }
 
-static __attribute__((noinline)) int unlock_checked(struct kk_mutex *m, void *site)
+static __attribute__((noinline)) int unlock_checked(struct kk_mutex *m, site_t site)
 {
     const struct kk_sync_platform *p;
     uintptr_t me, v;
@@ -193,16 +215,17 @@ static __attribute__((noinline)) int unlock_checked(struct kk_mutex *m, void *si
     return 0;
 }
 
-int kk_mutex_unlock(struct kk_mutex *m)
+/* Release builds: owner -> 0 succeeds only for the owner with no waiters. */
+static inline bool unlock_fast(struct kk_mutex *m)
 {
-    /* Release builds: owner -> 0 succeeds only for the owner with no waiters. */
-    if (!SYNC_DEBUG && m && m->wq.magic == WQ_MAGIC) {
-        uintptr_t v = (uintptr_t)m->wq.plat->current(m->wq.plat->ctx);
-        if (CAS(&m->owner, &v, 0, __ATOMIC_RELEASE))
-            return 0;
-    }
-    return unlock_checked(m, SITE());
+    uintptr_t v;
+    if (SYNC_DEBUG || !m || m->wq.magic != WQ_MAGIC)
+        return false;
+    v = (uintptr_t)m->wq.plat->current(m->wq.plat->ctx);
+    return CAS(&m->owner, &v, 0, __ATOMIC_RELEASE);
 }
+
+SITED(kk_mutex_unlock, unlock_fast(m) ? 0 : unlock_checked(m, site), struct kk_mutex *m)
 
 void *kk_mutex_owner(const struct kk_mutex *m)
 {

@@ -164,7 +164,7 @@ int kk_cond_destroy(struct kk_cond *c)
     return c ? kk_waitq_destroy(&c->wq) : KK_EINVAL;
 }
 
-static int cond_wait(struct kk_cond *c, struct kk_mutex *m, uint64_t deadline, void *site)
+static int cond_wait(struct kk_cond *c, struct kk_mutex *m, uint64_t deadline, site_t site)
 {
     const struct kk_sync_platform *p;
     struct kk_waiter w;

@@ -26,7 +26,7 @@
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 
 struct spin_ops {
-    void (*get)(void *l, struct kk_mcs_node *n, void *site);
+    void (*get)(void *l, struct kk_mcs_node *n, site_t site);
     bool (*try_get)(void *l, struct kk_mcs_node *n);
     bool (*held)(const void *l, const struct kk_mcs_node *n);
     void (*put)(void *l, struct kk_mcs_node *n);
@@ -50,7 +50,7 @@ struct spin_ops {
 
 static ALWAYS_INLINE int acquire(const struct spin_ops *ops, const struct kk_sync_platform *p,
                                  struct kk_lockdep_map *m, void *l, struct kk_mcs_node *n,
-                                 unsigned kind, unsigned long *fl, bool try, void *site)
+                                 unsigned kind, unsigned long *fl, bool try, site_t site)
 {
     unsigned long f;
     int rc;
@@ -87,7 +87,7 @@ out_guard:
 
 static ALWAYS_INLINE int release(const struct spin_ops *ops, const struct kk_sync_platform *p,
                                  struct kk_lockdep_map *m, void *l, struct kk_mcs_node *n,
-                                 unsigned kind, unsigned long f, void *site)
+                                 unsigned kind, unsigned long f, site_t site)
 {
     int rc;
 
@@ -120,7 +120,7 @@ static int init_common(const struct kk_sync_platform *plat, struct kk_lockdep_ma
 /* Spin until *word reads as @want (or not @want), relaxing and ticking the watchdog. */
 static ALWAYS_INLINE void spin_while_eq(const struct kk_sync_platform *p, struct kk_lockdep_map *m,
                                         const void *l, uint32_t *word, uint32_t v, bool eq,
-                                        void *site, uint32_t *spins)
+                                        site_t site, uint32_t *spins)
 {
     while ((LD_ACQ(word) == v) == eq) {
         relax(p);
@@ -134,7 +134,7 @@ static ALWAYS_INLINE void spin_while_eq(const struct kk_sync_platform *p, struct
 #define SLOW __attribute__((noinline, cold))
 
 #if !SYNC_UP
-static SLOW void tas_get(void *lv, struct kk_mcs_node *n, void *site)
+static SLOW void tas_get(void *lv, struct kk_mcs_node *n, site_t site)
 {
     struct kk_spin *l = lv;
     uint32_t spins = 0;
@@ -198,35 +198,22 @@ int kk_spin_init(struct kk_spin *l, const struct kk_sync_platform *plat)
     return 0;
 }
 
-int kk_spin_lock(struct kk_spin *l)
-{
-    return acquire(&tas_ops, LOCK_ARGS(l), NULL, G_PREEMPT, NULL, false, SITE());
-}
+SITED(kk_spin_lock, acquire(&tas_ops, LOCK_ARGS(l), NULL, G_PREEMPT, NULL, false, site),
+      struct kk_spin *l)
 
-int kk_spin_trylock(struct kk_spin *l)
-{
-    return acquire(&tas_ops, LOCK_ARGS(l), NULL, G_PREEMPT, NULL, true, SITE());
-}
+SITED(kk_spin_trylock, acquire(&tas_ops, LOCK_ARGS(l), NULL, G_PREEMPT, NULL, true, site),
+      struct kk_spin *l)
 
-int kk_spin_unlock(struct kk_spin *l)
-{
-    return release(&tas_ops, LOCK_ARGS(l), NULL, G_PREEMPT, 0, SITE());
-}
+SITED(kk_spin_unlock, release(&tas_ops, LOCK_ARGS(l), NULL, G_PREEMPT, 0, site), struct kk_spin *l)
 
-int kk_spin_lock_irqsave(struct kk_spin *l, unsigned long *flags)
-{
-    return acquire(&tas_ops, LOCK_ARGS(l), NULL, G_IRQ, flags, false, SITE());
-}
+SITED(kk_spin_lock_irqsave, acquire(&tas_ops, LOCK_ARGS(l), NULL, G_IRQ, flags, false, site),
+      struct kk_spin *l, unsigned long *flags)
 
-int kk_spin_trylock_irqsave(struct kk_spin *l, unsigned long *flags)
-{
-    return acquire(&tas_ops, LOCK_ARGS(l), NULL, G_IRQ, flags, true, SITE());
-}
+SITED(kk_spin_trylock_irqsave, acquire(&tas_ops, LOCK_ARGS(l), NULL, G_IRQ, flags, true, site),
+      struct kk_spin *l, unsigned long *flags)
 
-int kk_spin_unlock_irqrestore(struct kk_spin *l, unsigned long flags)
-{
-    return release(&tas_ops, LOCK_ARGS(l), NULL, G_IRQ, flags, SITE());
-}
+SITED(kk_spin_unlock_irqrestore, release(&tas_ops, LOCK_ARGS(l), NULL, G_IRQ, flags, site),
+      struct kk_spin *l, unsigned long flags)
 
 bool kk_spin_is_locked(const struct kk_spin *l)
 {
@@ -236,7 +223,7 @@ bool kk_spin_is_locked(const struct kk_spin *l)
 /* ---- ticket ---- */
 
 #if !SYNC_UP
-static SLOW void ticket_get(void *lv, struct kk_mcs_node *n, void *site)
+static SLOW void ticket_get(void *lv, struct kk_mcs_node *n, site_t site)
 {
     struct kk_ticket *l = lv;
     uint32_t me = FADD(&l->next, 1, __ATOMIC_RELAXED);
@@ -302,40 +289,39 @@ int kk_ticket_init(struct kk_ticket *l, const struct kk_sync_platform *plat)
     return 0;
 }
 
-int kk_ticket_lock(struct kk_ticket *l)
-{
-    return acquire(&ticket_ops, LOCK_ARGS(l), NULL, G_PREEMPT, NULL, false, SITE());
-}
+SITED(kk_ticket_lock, acquire(&ticket_ops, LOCK_ARGS(l), NULL, G_PREEMPT, NULL, false, site),
+      struct kk_ticket *l)
 
-int kk_ticket_trylock(struct kk_ticket *l)
-{
-    return acquire(&ticket_ops, LOCK_ARGS(l), NULL, G_PREEMPT, NULL, true, SITE());
-}
+SITED(kk_ticket_trylock, acquire(&ticket_ops, LOCK_ARGS(l), NULL, G_PREEMPT, NULL, true, site),
+      struct kk_ticket *l)
 
-int kk_ticket_unlock(struct kk_ticket *l)
-{
-    return release(&ticket_ops, LOCK_ARGS(l), NULL, G_PREEMPT, 0, SITE());
-}
+SITED(kk_ticket_unlock, release(&ticket_ops, LOCK_ARGS(l), NULL, G_PREEMPT, 0, site),
+      struct kk_ticket *l)
 
-int kk_ticket_lock_irqsave(struct kk_ticket *l, unsigned long *flags)
-{
-    return acquire(&ticket_ops, LOCK_ARGS(l), NULL, G_IRQ, flags, false, SITE());
-}
+SITED(kk_ticket_lock_irqsave, acquire(&ticket_ops, LOCK_ARGS(l), NULL, G_IRQ, flags, false, site),
+      struct kk_ticket *l, unsigned long *flags)
 
-int kk_ticket_unlock_irqrestore(struct kk_ticket *l, unsigned long flags)
-{
-    return release(&ticket_ops, LOCK_ARGS(l), NULL, G_IRQ, flags, SITE());
-}
+SITED(kk_ticket_unlock_irqrestore, release(&ticket_ops, LOCK_ARGS(l), NULL, G_IRQ, flags, site),
+      struct kk_ticket *l, unsigned long flags)
 
 /* ---- MCS ---- */
 
 enum { MCS_IDLE = 0, MCS_WAITING = 1, MCS_GRANTED = 2, MCS_HELD = 3 };
 
 #if !SYNC_UP
-static SLOW void mcs_get(void *lv, struct kk_mcs_node *n, void *site)
+/*
+ * SMP: an MCS queue behind a test-and-set word (the shape of Linux's
+ * qspinlock). Uncontended, lock is one exchange on @locked and unlock one
+ * release store, as for TAS. A locker that finds the word taken (or a queue)
+ * queues its node, spins on its own node until it is the queue head, then
+ * alone spins on @locked; once it has the word it leaves the queue and makes
+ * its successor the head. While anyone is queued, @tail is set and new
+ * lockers queue too, so the word passes in FIFO order.
+ */
+static SLOW void mcs_get(void *lv, struct kk_mcs_node *n, site_t site)
 {
     struct kk_mcs *l = lv;
-    struct kk_mcs_node *pred;
+    struct kk_mcs_node *pred, *next, *want = n;
     uint32_t spins = 0;
 
     ST_RLX(&n->next, NULL);
@@ -345,53 +331,44 @@ static SLOW void mcs_get(void *lv, struct kk_mcs_node *n, void *site)
         ST_REL(&pred->next, n);
         spin_while_eq(l->plat, DEP(l), l, &n->state, MCS_WAITING, true, site, &spins);
     }
+    /* Queue head: only lockers that saw no queue can still compete. */
+    while (XCHG(&l->locked, 1, __ATOMIC_ACQUIRE))
+        spin_while_eq(l->plat, DEP(l), l, &l->locked, 1, true, site, &spins);
+    /* Leave the queue; a successor that is linking itself in becomes head. */
+    if (!CAS(&l->tail, &want, NULL, __ATOMIC_ACQ_REL)) {
+        while (!(next = LD_ACQ(&n->next))) {
+            relax(l->plat);
+            dbg_spin(l->plat, DEP(l), l, site, &spins);
+        }
+        ST_REL(&next->state, MCS_GRANTED);
+    }
     n->state = MCS_HELD;
 }
 
 static bool mcs_try(void *lv, struct kk_mcs_node *n)
 {
     struct kk_mcs *l = lv;
-    struct kk_mcs_node *want = NULL;
 
-    n->next = NULL;
+    /* Free and nobody queued (queued lockers go first). */
+    if (LD_RLX(&l->tail) || LD_RLX(&l->locked) || XCHG(&l->locked, 1, __ATOMIC_ACQUIRE))
+        return false;
     n->state = MCS_HELD;
-    if (CAS(&l->tail, &want, n, __ATOMIC_ACQ_REL))
-        return true;
-    n->state = MCS_IDLE;
-    return false;
+    return true;
 }
 
 /* Does node @n hold the lock? */
 static bool mcs_held(const void *lv, const struct kk_mcs_node *n)
 {
     const struct kk_mcs *l = lv;
-    if (!n)
-        return LD_RLX(&l->tail) != NULL;
-    return LD_RLX(&l->tail) != NULL && n->state == MCS_HELD;
-}
-
-/* A successor is linking itself in: wait for its pointer, then grant. */
-static SLOW void mcs_handover(struct kk_mcs *l, struct kk_mcs_node *n)
-{
-    struct kk_mcs_node *next;
-    uint32_t spins = 0;
-
-    while (!(next = LD_ACQ(&n->next))) {
-        relax(l->plat);
-        dbg_spin(l->plat, DEP(l), l, NULL, &spins);
-    }
-    ST_REL(&next->state, MCS_GRANTED);
+    return LD_RLX(&l->locked) != 0 && n->state == MCS_HELD;
 }
 
 static void mcs_put(void *lv, struct kk_mcs_node *n)
 {
     struct kk_mcs *l = lv;
-    struct kk_mcs_node *want = n;
 
     n->state = MCS_IDLE;
-    if (!LD_ACQ(&n->next) && CAS(&l->tail, &want, NULL, __ATOMIC_RELEASE))
-        return; /* nobody queued */
-    mcs_handover(l, n);
+    ST_REL(&l->locked, 0);
 }
 #endif
 
@@ -432,44 +409,29 @@ int kk_mcs_init(struct kk_mcs *l, const struct kk_sync_platform *plat)
     if (!l || init_common(plat, DEP(l), l))
         return KK_EINVAL;
     l->tail = NULL;
+    l->locked = 0;
     l->plat = plat;
     return 0;
 }
 
-int kk_mcs_lock(struct kk_mcs *l, struct kk_mcs_node *node)
-{
-    if (!node)
-        return KK_EINVAL;
-    return acquire(&mcs_ops, LOCK_ARGS(l), node, G_PREEMPT, NULL, false, SITE());
-}
+SITED(kk_mcs_lock,
+      !node ? KK_EINVAL : acquire(&mcs_ops, LOCK_ARGS(l), node, G_PREEMPT, NULL, false, site),
+      struct kk_mcs *l, struct kk_mcs_node *node)
 
-int kk_mcs_trylock(struct kk_mcs *l, struct kk_mcs_node *node)
-{
-    if (!node)
-        return KK_EINVAL;
-    return acquire(&mcs_ops, LOCK_ARGS(l), node, G_PREEMPT, NULL, true, SITE());
-}
+SITED(kk_mcs_trylock,
+      !node ? KK_EINVAL : acquire(&mcs_ops, LOCK_ARGS(l), node, G_PREEMPT, NULL, true, site),
+      struct kk_mcs *l, struct kk_mcs_node *node)
 
-int kk_mcs_unlock(struct kk_mcs *l, struct kk_mcs_node *node)
-{
-    if (!node)
-        return KK_EINVAL;
-    return release(&mcs_ops, LOCK_ARGS(l), node, G_PREEMPT, 0, SITE());
-}
+SITED(kk_mcs_unlock, !node ? KK_EINVAL : release(&mcs_ops, LOCK_ARGS(l), node, G_PREEMPT, 0, site),
+      struct kk_mcs *l, struct kk_mcs_node *node)
 
-int kk_mcs_lock_irqsave(struct kk_mcs *l, struct kk_mcs_node *node, unsigned long *flags)
-{
-    if (!node)
-        return KK_EINVAL;
-    return acquire(&mcs_ops, LOCK_ARGS(l), node, G_IRQ, flags, false, SITE());
-}
+SITED(kk_mcs_lock_irqsave,
+      !node ? KK_EINVAL : acquire(&mcs_ops, LOCK_ARGS(l), node, G_IRQ, flags, false, site),
+      struct kk_mcs *l, struct kk_mcs_node *node, unsigned long *flags)
 
-int kk_mcs_unlock_irqrestore(struct kk_mcs *l, struct kk_mcs_node *node, unsigned long flags)
-{
-    if (!node)
-        return KK_EINVAL;
-    return release(&mcs_ops, LOCK_ARGS(l), node, G_IRQ, flags, SITE());
-}
+SITED(kk_mcs_unlock_irqrestore,
+      !node ? KK_EINVAL : release(&mcs_ops, LOCK_ARGS(l), node, G_IRQ, flags, site),
+      struct kk_mcs *l, struct kk_mcs_node *node, unsigned long flags)
 
 /* ---- reader-writer ---- */
 
@@ -490,7 +452,7 @@ static bool rd_try(void *lv, struct kk_mcs_node *n)
     return false;
 }
 
-static SLOW void rd_get(void *lv, struct kk_mcs_node *n, void *site)
+static SLOW void rd_get(void *lv, struct kk_mcs_node *n, site_t site)
 {
     struct kk_rwspin *l = lv;
     uint32_t spins = 0;
@@ -529,7 +491,7 @@ static bool wr_try(void *lv, struct kk_mcs_node *n)
     return false;
 }
 
-static SLOW void wr_get(void *lv, struct kk_mcs_node *n, void *site)
+static SLOW void wr_get(void *lv, struct kk_mcs_node *n, site_t site)
 {
     struct kk_rwspin *l = lv;
     uint32_t spins = 0;
@@ -622,52 +584,34 @@ int kk_rwspin_init(struct kk_rwspin *l, const struct kk_sync_platform *plat)
     return 0;
 }
 
-int kk_rwspin_read_lock(struct kk_rwspin *l)
-{
-    return acquire(&rd_ops, LOCK_ARGS(l), NULL, G_PREEMPT, NULL, false, SITE());
-}
+SITED(kk_rwspin_read_lock, acquire(&rd_ops, LOCK_ARGS(l), NULL, G_PREEMPT, NULL, false, site),
+      struct kk_rwspin *l)
 
-int kk_rwspin_read_trylock(struct kk_rwspin *l)
-{
-    return acquire(&rd_ops, LOCK_ARGS(l), NULL, G_PREEMPT, NULL, true, SITE());
-}
+SITED(kk_rwspin_read_trylock, acquire(&rd_ops, LOCK_ARGS(l), NULL, G_PREEMPT, NULL, true, site),
+      struct kk_rwspin *l)
 
-int kk_rwspin_read_unlock(struct kk_rwspin *l)
-{
-    return release(&rd_put_ops, LOCK_ARGS(l), NULL, G_PREEMPT, 0, SITE());
-}
+SITED(kk_rwspin_read_unlock, release(&rd_put_ops, LOCK_ARGS(l), NULL, G_PREEMPT, 0, site),
+      struct kk_rwspin *l)
 
-int kk_rwspin_write_lock(struct kk_rwspin *l)
-{
-    return acquire(&wr_ops, LOCK_ARGS(l), NULL, G_PREEMPT, NULL, false, SITE());
-}
+SITED(kk_rwspin_write_lock, acquire(&wr_ops, LOCK_ARGS(l), NULL, G_PREEMPT, NULL, false, site),
+      struct kk_rwspin *l)
 
-int kk_rwspin_write_trylock(struct kk_rwspin *l)
-{
-    return acquire(&wr_ops, LOCK_ARGS(l), NULL, G_PREEMPT, NULL, true, SITE());
-}
+SITED(kk_rwspin_write_trylock, acquire(&wr_ops, LOCK_ARGS(l), NULL, G_PREEMPT, NULL, true, site),
+      struct kk_rwspin *l)
 
-int kk_rwspin_write_unlock(struct kk_rwspin *l)
-{
-    return release(&wr_put_ops, LOCK_ARGS(l), NULL, G_PREEMPT, 0, SITE());
-}
+SITED(kk_rwspin_write_unlock, release(&wr_put_ops, LOCK_ARGS(l), NULL, G_PREEMPT, 0, site),
+      struct kk_rwspin *l)
 
-int kk_rwspin_read_lock_irqsave(struct kk_rwspin *l, unsigned long *flags)
-{
-    return acquire(&rd_ops, LOCK_ARGS(l), NULL, G_IRQ, flags, false, SITE());
-}
+SITED(kk_rwspin_read_lock_irqsave, acquire(&rd_ops, LOCK_ARGS(l), NULL, G_IRQ, flags, false, site),
+      struct kk_rwspin *l, unsigned long *flags)
 
-int kk_rwspin_read_unlock_irqrestore(struct kk_rwspin *l, unsigned long flags)
-{
-    return release(&rd_put_ops, LOCK_ARGS(l), NULL, G_IRQ, flags, SITE());
-}
+SITED(kk_rwspin_read_unlock_irqrestore,
+      release(&rd_put_ops, LOCK_ARGS(l), NULL, G_IRQ, flags, site), struct kk_rwspin *l,
+      unsigned long flags)
 
-int kk_rwspin_write_lock_irqsave(struct kk_rwspin *l, unsigned long *flags)
-{
-    return acquire(&wr_ops, LOCK_ARGS(l), NULL, G_IRQ, flags, false, SITE());
-}
+SITED(kk_rwspin_write_lock_irqsave, acquire(&wr_ops, LOCK_ARGS(l), NULL, G_IRQ, flags, false, site),
+      struct kk_rwspin *l, unsigned long *flags)
 
-int kk_rwspin_write_unlock_irqrestore(struct kk_rwspin *l, unsigned long flags)
-{
-    return release(&wr_put_ops, LOCK_ARGS(l), NULL, G_IRQ, flags, SITE());
-}
+SITED(kk_rwspin_write_unlock_irqrestore,
+      release(&wr_put_ops, LOCK_ARGS(l), NULL, G_IRQ, flags, site), struct kk_rwspin *l,
+      unsigned long flags)

@@ -5,6 +5,10 @@
  * uncontended.<lock>.median  ns per lock+unlock pair (batches of 1000)
  * contended2.<lock>.throughput  acquisitions/s, 2 threads, tiny critical section
  * contended2.<lock>.fairness_dev  std deviation of per-thread acquisitions, % of mean
+ * contended2.<lock>.sleeps_per_1k  block() calls per 1000 acquisitions (sleeping locks)
+ * contended2_cs.<lock>.*  the same for the mutexes with ~CS_WORK loop steps of
+ *                          work inside and outside the critical section (where
+ *                          a plain mutex sleeps and KK_MUTEX_ADAPTIVE spins)
  * ...vs_pthread_spin / vs_pthread_mutex  ratios (time ratio for uncontended,
  *                                        throughput ratio for contended)
  *
@@ -24,9 +28,10 @@
 #include "bench.h"
 #include "host_platform.h"
 
-enum kind { PSPIN, PMUTEX, TAS, TICKET, MCS, RWSPIN, MUTEX, MUTEX_FIFO, NKINDS };
-static const char *const names[NKINDS] = {"pthread_spin", "pthread_mutex", "tas",   "ticket",
-                                          "mcs",          "rwspin_write",  "mutex", "mutex_fifo"};
+enum kind { PSPIN, PMUTEX, TAS, TICKET, MCS, RWSPIN, MUTEX, MUTEX_FIFO, MUTEX_ADAPTIVE, NKINDS };
+static const char *const names[NKINDS] = {"pthread_spin", "pthread_mutex", "tas",
+                                          "ticket",       "mcs",           "rwspin_write",
+                                          "mutex",        "mutex_fifo",    "mutex_adaptive"};
 
 static struct host_plat hp;
 
@@ -37,7 +42,7 @@ struct locks {
     struct kk_ticket ticket;
     struct kk_mcs mcs;
     struct kk_rwspin rw;
-    struct kk_mutex mutex, mutex_fifo;
+    struct kk_mutex mutex, mutex_fifo, mutex_adaptive;
 };
 
 static struct locks L;
@@ -65,6 +70,9 @@ static inline void lock(enum kind k, struct kk_mcs_node *n)
         break;
     case MUTEX:
         kk_mutex_lock(&L.mutex);
+        break;
+    case MUTEX_ADAPTIVE:
+        kk_mutex_lock(&L.mutex_adaptive);
         break;
     default:
         kk_mutex_lock(&L.mutex_fifo);
@@ -95,6 +103,9 @@ static inline void unlock(enum kind k, struct kk_mcs_node *n)
     case MUTEX:
         kk_mutex_unlock(&L.mutex);
         break;
+    case MUTEX_ADAPTIVE:
+        kk_mutex_unlock(&L.mutex_adaptive);
+        break;
     default:
         kk_mutex_unlock(&L.mutex_fifo);
     }
@@ -124,8 +135,17 @@ static double uncontended(enum kind k)
     return med;
 }
 
+#define CS_WORK 200
+
+static void work(unsigned n)
+{
+    for (volatile unsigned i = 0; i < n; i++)
+        ;
+}
+
 struct worker {
     pthread_barrier_t *start;
+    unsigned cs; /* work steps inside and outside the critical section */
     enum kind k;
     unsigned long count;
     volatile unsigned long *shared;
@@ -143,14 +163,16 @@ static void *contender(void *arg)
     while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
         lock(w->k, &n);
         (*w->shared)++; /* the critical section */
+        work(w->cs);
         unlock(w->k, &n);
+        work(w->cs);
         c++;
     }
     w->count = c;
     return NULL;
 }
 
-static double contended(enum kind k, unsigned ms)
+static double contended(enum kind k, unsigned ms, unsigned cs)
 {
     static volatile unsigned long shared;
     struct worker w[2];
@@ -158,12 +180,13 @@ static double contended(enum kind k, unsigned ms)
     char name[64];
     double mean, dev, tput;
     pthread_barrier_t start;
+    unsigned blocks0 = __atomic_load_n(&hp.blocks, __ATOMIC_RELAXED), nblocks;
 
     stop = 0;
     shared = 0;
     pthread_barrier_init(&start, NULL, 3);
     for (int i = 0; i < 2; i++) {
-        w[i] = (struct worker){&start, k, 0, &shared};
+        w[i] = (struct worker){&start, cs, k, 0, &shared};
         pthread_create(&t[i], NULL, contender, &w[i]);
     }
     pthread_barrier_wait(&start);
@@ -172,14 +195,18 @@ static double contended(enum kind k, unsigned ms)
     for (int i = 0; i < 2; i++)
         pthread_join(t[i], NULL);
     pthread_barrier_destroy(&start);
+    nblocks = __atomic_load_n(&hp.blocks, __ATOMIC_RELAXED) - blocks0;
     if (shared != w[0].count + w[1].count)
         fprintf(stderr, "bench-sync: %s lost updates!\n", names[k]);
     mean = (double)(w[0].count + w[1].count) / 2.0;
     dev = fabs((double)w[0].count - mean); /* population std deviation of 2 values */
     tput = (double)(w[0].count + w[1].count) * 1000.0 / ms;
-    snprintf(name, sizeof(name), "contended2.%s", names[k]);
+    snprintf(name, sizeof(name), "%s.%s", cs ? "contended2_cs" : "contended2", names[k]);
     kk_bench_print(name, "throughput", tput, "acq/s");
     kk_bench_print(name, "fairness_dev", mean > 0 ? 100.0 * dev / mean : 0.0, "%");
+    if (k >= MUTEX)
+        kk_bench_print(name, "sleeps_per_1k", shared ? 1000.0 * nblocks / (double)shared : 0.0,
+                       "sleeps");
     return tput;
 }
 
@@ -209,7 +236,8 @@ static void setup(void)
     if (kk_spin_init(&L.tas, &hp.plat) || kk_ticket_init(&L.ticket, &hp.plat) ||
         kk_mcs_init(&L.mcs, &hp.plat) || kk_rwspin_init(&L.rw, &hp.plat) ||
         kk_mutex_init(&L.mutex, &hp.plat, 0) ||
-        kk_mutex_init(&L.mutex_fifo, &hp.plat, KK_MUTEX_FIFO)) {
+        kk_mutex_init(&L.mutex_fifo, &hp.plat, KK_MUTEX_FIFO) ||
+        kk_mutex_init(&L.mutex_adaptive, &hp.plat, KK_MUTEX_ADAPTIVE)) {
         fprintf(stderr, "bench-sync: init failed\n");
         exit(1);
     }
@@ -238,10 +266,16 @@ int main(void)
         ratio(w, "pthread_mutex", unc[k], unc[PMUTEX]);
     }
     for (int k = 0; k < NKINDS; k++)
-        tput[k] = contended((enum kind)k, ms);
+        tput[k] = contended((enum kind)k, ms, 0);
     for (int k = TAS; k < NKINDS; k++) {
         snprintf(w, sizeof(w), "contended2.%s", names[k]);
         ratio(w, "pthread_spin", tput[k], tput[PSPIN]);
+        ratio(w, "pthread_mutex", tput[k], tput[PMUTEX]);
+    }
+    tput[PMUTEX] = contended(PMUTEX, ms, CS_WORK);
+    for (int k = MUTEX; k < NKINDS; k++) {
+        tput[k] = contended((enum kind)k, ms, CS_WORK);
+        snprintf(w, sizeof(w), "contended2_cs.%s", names[k]);
         ratio(w, "pthread_mutex", tput[k], tput[PMUTEX]);
     }
     host_plat_destroy(&hp);

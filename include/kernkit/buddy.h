@@ -441,8 +441,8 @@ KK_API int kk_heap_add_region(struct kk_heap *h, void *mem, size_t size);
 /**
  * @brief Allocate @p size bytes, aligned to the block size (at least the minimum block).
  *
- * O(1) in the last region used (plus splits), O(regions) when that has no
- * fitting block. When nothing fits, the OOM callback may add a
+ * O(1) in the last region used (plus splits), O(log regions) to find
+ * another region when that has no fitting block. When nothing fits, the OOM callback may add a
  * region and have the call retried.
  * @param h the heap.
  * @param size bytes wanted.

@@ -128,6 +128,17 @@ struct kk_sync_platform {
     void (*report)(void *ctx, const struct kk_sync_report *r);
     /** Debug builds: spin iterations before the watchdog reports a lockup (0 = 1<<24). */
     uint32_t spin_limit;
+    /**
+     * Optional: is @p thread running on a CPU right now? A KK_MUTEX_ADAPTIVE
+     * mutex stops spinning (and sleeps) as soon as this returns false for
+     * the owner. @p thread held the mutex a moment ago but may have exited
+     * since: the host must make the call safe for such a handle (e.g. free
+     * thread control blocks only after a grace period, or look the handle
+     * up in a table of live threads). NULL: spin for @c mutex_spin only.
+     */
+    bool (*owner_running)(void *ctx, void *thread);
+    /** Relax steps a KK_MUTEX_ADAPTIVE mutex spins before sleeping (0 = 1000). */
+    uint32_t mutex_spin;
 };
 
 /**
@@ -152,13 +163,24 @@ struct kk_lock_class {
 };
 
 /**
+ * @brief Where a lock call was made (debug builds). Through the site macros
+ * (see @ref kk_sync_sites) both the source position and the return address
+ * are known; through a plain function call only the return address.
+ */
+struct kk_sync_site {
+    const char *file; /**< __FILE__ of the call, or NULL if unknown. */
+    void *addr;       /**< Return address of the kernkit call, or NULL if unknown. */
+    uint32_t line;    /**< __LINE__ of the call (0 when @c file is NULL). */
+};
+
+/**
  * @brief Per-lock debug state, present in every lock of a KK_SYNC_DEBUG build.
  * Maintained by the library; read it only for diagnostics.
  */
 struct kk_lockdep_map {
     const struct kk_lock_class *cls; /**< Class set by KK_SYNC_SET_CLASS(), or NULL. */
     void *owner;                     /**< Holder's thread handle (writer for rw locks). */
-    void *site;                      /**< Return address of the holder's lock call. */
+    struct kk_sync_site site;        /**< Where the holder's lock call was made. */
     uint32_t cpu;                    /**< CPU the holder locked on. */
     uint32_t magic;                  /**< KK_LOCKDEP_MAGIC while initialised. */
 };
@@ -181,25 +203,33 @@ enum kk_sync_report_kind {
 
 /**
  * @brief One debug report, passed to kk_sync_platform::report.
- * Only valid during the call. Sites are return addresses of kernkit calls.
+ * Only valid during the call (copy what you keep; the file names are string
+ * literals and stay valid). kk_sync_report_format() turns it into one line.
  */
 struct kk_sync_report {
     enum kk_sync_report_kind kind; /**< What happened. */
     int err;                       /**< The code the call returns (0 if it proceeds). */
     const void *lock;              /**< The lock being operated on. */
     const char *name;              /**< Its class name, or NULL. */
-    void *site;                    /**< Where the offending call was made. */
+    struct kk_sync_site site;      /**< Where the offending call was made. */
     void *thread;                  /**< Thread handle of the caller (NULL if unknown). */
     uint32_t cpu;                  /**< CPU of the caller. */
     /** SELF_DEADLOCK/NOT_OWNER/SPIN_LOCKUP/BUSY: current holder; ORDER: the held lock. */
     const void *other;
     const char *other_name; /**< Class name of @c other, or NULL. */
-    void *other_site;       /**< Where @c other was acquired (by its holder / by the caller). */
-    void *other_thread;     /**< Holder of the lock (SELF_DEADLOCK/NOT_OWNER/SPIN_LOCKUP). */
+    struct kk_sync_site
+        other_site;     /**< Where @c other was acquired (by its holder / the caller). */
+    void *other_thread; /**< Holder of the lock (SELF_DEADLOCK/NOT_OWNER/SPIN_LOCKUP). */
     /** ORDER only: where @c lock was taken when the opposite order was first seen. */
-    void *prior_site;
+    struct kk_sync_site prior_site;
     /** ORDER only: where @c other was then taken while @c lock was held. */
-    void *prior_other_site;
+    struct kk_sync_site prior_other_site;
+    /**
+     * ORDER only: class name of the lock taken at @c prior_other_site: that
+     * of @c other, or, when the opposite order is a chain (A -> X -> ... ->
+     * B), of its first step X. NULL if unnamed.
+     */
+    const char *prior_other_name;
 };
 
 /** @} */
@@ -351,10 +381,16 @@ struct kk_mcs_node {
     uint32_t state;           /**< Waiting, granted, held or idle (library-private values). */
 };
 
-/** @brief MCS queue spinlock: each waiter spins on its own node. */
+/**
+ * @brief MCS queue spinlock: waiters queue their nodes and each spins on its
+ * own node; only the queue head spins on the lock word, which passes in FIFO
+ * order. Uncontended, lock is one exchange and unlock one store (a
+ * test-and-set fast path, as in Linux's qspinlock).
+ */
 struct kk_mcs {
-    struct kk_mcs_node *tail;            /**< Last node in the queue, NULL when free. */
+    struct kk_mcs_node *tail; /**< Last queued node, NULL when nobody waits (UP: holder). */
     const struct kk_sync_platform *plat; /**< Platform. */
+    uint32_t locked;                     /**< 1 while held (SMP builds). */
     KK_SYNC_DEP_FIELD_
 };
 
@@ -522,11 +558,21 @@ KK_API int kk_waitq_wake_all(struct kk_waitq *wq);
 
 /** kk_mutex_init() flag: hand the mutex to the oldest waiter on unlock (no barging). */
 #define KK_MUTEX_FIFO 1u
+/**
+ * kk_mutex_init() flag: spin-then-sleep. A locker that finds the mutex held
+ * first spins (cpu_relax) for up to kk_sync_platform::mutex_spin steps while
+ * the owner runs (kk_sync_platform::owner_running, if given) and takes the
+ * mutex if it is freed meanwhile; then it sleeps as usual. Pays off when
+ * critical sections are shorter than a sleep/wake-up. Never spins for
+ * trylock or a deadline already past. With KK_MUTEX_FIFO a spinner only takes
+ * a mutex nobody sleeps on.
+ */
+#define KK_MUTEX_ADAPTIVE 2u
 
 /** @brief A sleeping mutex. Initialise with kk_mutex_init(). */
 struct kk_mutex {
     uintptr_t owner;    /**< Owner thread handle | 1 when threads wait; 0 when free. */
-    uint32_t flags;     /**< KK_MUTEX_FIFO or 0. */
+    uint32_t flags;     /**< KK_MUTEX_FIFO and/or KK_MUTEX_ADAPTIVE, or 0. */
     struct kk_waitq wq; /**< Sleeping lockers. */
     KK_SYNC_DEP_FIELD_
 };
@@ -536,7 +582,8 @@ struct kk_mutex {
  * @param m the mutex (caller-owned).
  * @param plat the platform; must outlive the mutex.
  * @param flags 0 (waiters woken on unlock compete with new lockers: fastest)
- *        or KK_MUTEX_FIFO (ownership handed to the oldest waiter: fair).
+ *        or KK_MUTEX_FIFO (ownership handed to the oldest waiter: fair),
+ *        optionally or-ed with KK_MUTEX_ADAPTIVE (spin before sleeping).
  * @return 0; KK_EINVAL (NULL, bad platform, unknown flags); KK_ENOTSUP (see kk_waitq_init()).
  */
 KK_API int kk_mutex_init(struct kk_mutex *m, const struct kk_sync_platform *plat, uint32_t flags);
@@ -972,10 +1019,10 @@ KK_API int kk_once_call(struct kk_once *o, int (*fn)(void *arg), void *arg);
 
 /** @brief One lock a thread holds (checker-private). */
 struct kk_lockdep_held {
-    const void *lock; /**< The lock. */
-    void *site;       /**< Where it was taken. */
-    uint32_t cls;     /**< Class index. */
-    uint32_t flags;   /**< Shared/try flags. */
+    const void *lock;         /**< The lock. */
+    struct kk_sync_site site; /**< Where it was taken. */
+    uint32_t cls;             /**< Class index. */
+    uint32_t flags;           /**< Shared/try flags. */
 };
 
 /** @brief The locks one thread holds (checker-private). */
@@ -987,10 +1034,10 @@ struct kk_lockdep_thread {
 
 /** @brief A recorded order: class @c from was held when @c to was taken. */
 struct kk_lockdep_edge {
-    uint32_t from;   /**< Class index held. */
-    uint32_t to;     /**< Class index taken. */
-    void *from_site; /**< Where @c from had been taken. */
-    void *to_site;   /**< Where @c to was taken. */
+    uint32_t from;                 /**< Class index held. */
+    uint32_t to;                   /**< Class index taken. */
+    struct kk_sync_site from_site; /**< Where @c from had been taken. */
+    struct kk_sync_site to_site;   /**< Where @c to was taken. */
 };
 
 /** @brief A lock class known to the checker (checker-private). */
@@ -1000,7 +1047,7 @@ struct kk_lockdep_class {
 };
 
 /**
- * @brief Lock-order checker state. Caller-allocated (about 20 KiB), pointed
+ * @brief Lock-order checker state. Caller-allocated (about 37 KiB on 64-bit), pointed
  * to by kk_sync_platform::lockdep; one per platform.
  */
 struct kk_lockdep {
@@ -1030,6 +1077,122 @@ KK_API int kk_lockdep_init(struct kk_lockdep *ld);
 KK_API uint32_t kk_lockdep_inversions(const struct kk_lockdep *ld);
 
 /** @} */
+
+/**
+ * @brief Format @p r as one line of text, e.g. "lock-order inversion: A@0x...
+ *        taken at foo.c:12 while holding B@0x... taken at foo.c:11; the
+ *        opposite order was seen before: B taken at bar.c:40 while holding
+ *        A taken at bar.c:39". Sites print as file:line when known, else as
+ *        the return address. Works in every build (for reports passed on).
+ * @param r the report.
+ * @param buf receives the text, always NUL-terminated if @p size > 0
+ *        (truncated to fit).
+ * @param size bytes available at @p buf.
+ * @return the length of the full text (excluding the NUL; >= @p size means
+ *         it was truncated), or KK_EINVAL if @p r is NULL or @p buf is NULL
+ *         with a non-zero @p size.
+ */
+KK_API int kk_sync_report_format(const struct kk_sync_report *r, char *buf, size_t size);
+
+/** @defgroup kk_sync_sites Call sites as file:line (debug builds)
+ * In KK_SYNC_DEBUG builds every lock/unlock function F of the spinlocks and
+ * the mutex also exists as F_at(<F's arguments>, const char *file, uint32_t
+ * line), and F is a function-like macro calling F_at with __FILE__ and
+ * __LINE__, so reports name the caller's source line. F itself remains a
+ * function (its address, or a call written (F)(...), reports the return
+ * address instead). Define KK_SYNC_NO_SITE_MACROS before including this
+ * header to keep plain calls. Release builds have neither the _at functions
+ * nor the macros.
+ * @{
+ */
+/** @} */
+
+/** @cond KK_INTERNAL */
+#ifdef KK_SYNC_DEBUG
+KK_API int kk_spin_lock_at(struct kk_spin *l, const char *file, uint32_t line);
+KK_API int kk_spin_trylock_at(struct kk_spin *l, const char *file, uint32_t line);
+KK_API int kk_spin_unlock_at(struct kk_spin *l, const char *file, uint32_t line);
+KK_API int kk_spin_lock_irqsave_at(struct kk_spin *l, unsigned long *flags, const char *file,
+                                   uint32_t line);
+KK_API int kk_spin_trylock_irqsave_at(struct kk_spin *l, unsigned long *flags, const char *file,
+                                      uint32_t line);
+KK_API int kk_spin_unlock_irqrestore_at(struct kk_spin *l, unsigned long flags, const char *file,
+                                        uint32_t line);
+KK_API int kk_ticket_lock_at(struct kk_ticket *l, const char *file, uint32_t line);
+KK_API int kk_ticket_trylock_at(struct kk_ticket *l, const char *file, uint32_t line);
+KK_API int kk_ticket_unlock_at(struct kk_ticket *l, const char *file, uint32_t line);
+KK_API int kk_ticket_lock_irqsave_at(struct kk_ticket *l, unsigned long *flags, const char *file,
+                                     uint32_t line);
+KK_API int kk_ticket_unlock_irqrestore_at(struct kk_ticket *l, unsigned long flags,
+                                          const char *file, uint32_t line);
+KK_API int kk_mcs_lock_at(struct kk_mcs *l, struct kk_mcs_node *node, const char *file,
+                          uint32_t line);
+KK_API int kk_mcs_trylock_at(struct kk_mcs *l, struct kk_mcs_node *node, const char *file,
+                             uint32_t line);
+KK_API int kk_mcs_unlock_at(struct kk_mcs *l, struct kk_mcs_node *node, const char *file,
+                            uint32_t line);
+KK_API int kk_mcs_lock_irqsave_at(struct kk_mcs *l, struct kk_mcs_node *node, unsigned long *flags,
+                                  const char *file, uint32_t line);
+KK_API int kk_mcs_unlock_irqrestore_at(struct kk_mcs *l, struct kk_mcs_node *node,
+                                       unsigned long flags, const char *file, uint32_t line);
+KK_API int kk_rwspin_read_lock_at(struct kk_rwspin *l, const char *file, uint32_t line);
+KK_API int kk_rwspin_read_trylock_at(struct kk_rwspin *l, const char *file, uint32_t line);
+KK_API int kk_rwspin_read_unlock_at(struct kk_rwspin *l, const char *file, uint32_t line);
+KK_API int kk_rwspin_write_lock_at(struct kk_rwspin *l, const char *file, uint32_t line);
+KK_API int kk_rwspin_write_trylock_at(struct kk_rwspin *l, const char *file, uint32_t line);
+KK_API int kk_rwspin_write_unlock_at(struct kk_rwspin *l, const char *file, uint32_t line);
+KK_API int kk_rwspin_read_lock_irqsave_at(struct kk_rwspin *l, unsigned long *flags,
+                                          const char *file, uint32_t line);
+KK_API int kk_rwspin_read_unlock_irqrestore_at(struct kk_rwspin *l, unsigned long flags,
+                                               const char *file, uint32_t line);
+KK_API int kk_rwspin_write_lock_irqsave_at(struct kk_rwspin *l, unsigned long *flags,
+                                           const char *file, uint32_t line);
+KK_API int kk_rwspin_write_unlock_irqrestore_at(struct kk_rwspin *l, unsigned long flags,
+                                                const char *file, uint32_t line);
+KK_API int kk_mutex_lock_at(struct kk_mutex *m, const char *file, uint32_t line);
+KK_API int kk_mutex_lock_timeout_at(struct kk_mutex *m, uint64_t deadline, const char *file,
+                                    uint32_t line);
+KK_API int kk_mutex_trylock_at(struct kk_mutex *m, const char *file, uint32_t line);
+KK_API int kk_mutex_unlock_at(struct kk_mutex *m, const char *file, uint32_t line);
+#ifndef KK_SYNC_NO_SITE_MACROS
+#define kk_spin_lock(...)              kk_spin_lock_at(__VA_ARGS__, __FILE__, __LINE__)
+#define kk_spin_trylock(...)           kk_spin_trylock_at(__VA_ARGS__, __FILE__, __LINE__)
+#define kk_spin_unlock(...)            kk_spin_unlock_at(__VA_ARGS__, __FILE__, __LINE__)
+#define kk_spin_lock_irqsave(...)      kk_spin_lock_irqsave_at(__VA_ARGS__, __FILE__, __LINE__)
+#define kk_spin_trylock_irqsave(...)   kk_spin_trylock_irqsave_at(__VA_ARGS__, __FILE__, __LINE__)
+#define kk_spin_unlock_irqrestore(...) kk_spin_unlock_irqrestore_at(__VA_ARGS__, __FILE__, __LINE__)
+#define kk_ticket_lock(...)            kk_ticket_lock_at(__VA_ARGS__, __FILE__, __LINE__)
+#define kk_ticket_trylock(...)         kk_ticket_trylock_at(__VA_ARGS__, __FILE__, __LINE__)
+#define kk_ticket_unlock(...)          kk_ticket_unlock_at(__VA_ARGS__, __FILE__, __LINE__)
+#define kk_ticket_lock_irqsave(...)    kk_ticket_lock_irqsave_at(__VA_ARGS__, __FILE__, __LINE__)
+#define kk_ticket_unlock_irqrestore(...)                                                           \
+    kk_ticket_unlock_irqrestore_at(__VA_ARGS__, __FILE__, __LINE__)
+#define kk_mcs_lock(...)              kk_mcs_lock_at(__VA_ARGS__, __FILE__, __LINE__)
+#define kk_mcs_trylock(...)           kk_mcs_trylock_at(__VA_ARGS__, __FILE__, __LINE__)
+#define kk_mcs_unlock(...)            kk_mcs_unlock_at(__VA_ARGS__, __FILE__, __LINE__)
+#define kk_mcs_lock_irqsave(...)      kk_mcs_lock_irqsave_at(__VA_ARGS__, __FILE__, __LINE__)
+#define kk_mcs_unlock_irqrestore(...) kk_mcs_unlock_irqrestore_at(__VA_ARGS__, __FILE__, __LINE__)
+#define kk_rwspin_read_lock(...)      kk_rwspin_read_lock_at(__VA_ARGS__, __FILE__, __LINE__)
+#define kk_rwspin_read_trylock(...)   kk_rwspin_read_trylock_at(__VA_ARGS__, __FILE__, __LINE__)
+#define kk_rwspin_read_unlock(...)    kk_rwspin_read_unlock_at(__VA_ARGS__, __FILE__, __LINE__)
+#define kk_rwspin_write_lock(...)     kk_rwspin_write_lock_at(__VA_ARGS__, __FILE__, __LINE__)
+#define kk_rwspin_write_trylock(...)  kk_rwspin_write_trylock_at(__VA_ARGS__, __FILE__, __LINE__)
+#define kk_rwspin_write_unlock(...)   kk_rwspin_write_unlock_at(__VA_ARGS__, __FILE__, __LINE__)
+#define kk_rwspin_read_lock_irqsave(...)                                                           \
+    kk_rwspin_read_lock_irqsave_at(__VA_ARGS__, __FILE__, __LINE__)
+#define kk_rwspin_read_unlock_irqrestore(...)                                                      \
+    kk_rwspin_read_unlock_irqrestore_at(__VA_ARGS__, __FILE__, __LINE__)
+#define kk_rwspin_write_lock_irqsave(...)                                                          \
+    kk_rwspin_write_lock_irqsave_at(__VA_ARGS__, __FILE__, __LINE__)
+#define kk_rwspin_write_unlock_irqrestore(...)                                                     \
+    kk_rwspin_write_unlock_irqrestore_at(__VA_ARGS__, __FILE__, __LINE__)
+#define kk_mutex_lock(...)         kk_mutex_lock_at(__VA_ARGS__, __FILE__, __LINE__)
+#define kk_mutex_lock_timeout(...) kk_mutex_lock_timeout_at(__VA_ARGS__, __FILE__, __LINE__)
+#define kk_mutex_trylock(...)      kk_mutex_trylock_at(__VA_ARGS__, __FILE__, __LINE__)
+#define kk_mutex_unlock(...)       kk_mutex_unlock_at(__VA_ARGS__, __FILE__, __LINE__)
+#endif
+#endif
+/** @endcond */
 
 #ifdef __cplusplus
 }

@@ -313,8 +313,9 @@ KK_API int kk_vfs_seek(struct kk_vfs_file *f, int64_t off, int whence, uint64_t 
  *
  * A directory's file position is a readdir cookie: 0 is the start, and the
  * position after an entry is the cookie of the next one. Cookies are opaque
- * (for SFS, a slot number) but stable while the directory is open, so
- * kk_vfs_seek(f, cookie, KK_SEEK_SET) returns to a saved position. To fill a
+ * and defined by the file system (SFS: slot numbers, which stay valid across
+ * creates and unlinks), so kk_vfs_seek(f, cookie, KK_SEEK_SET) returns to a
+ * saved position. To fill a
  * bounded buffer (getdents) without losing an entry that does not fit, use
  * kk_vfs_readdir_peek() and advance only after the entry was copied.
  * @param f the directory.

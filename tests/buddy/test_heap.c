@@ -304,6 +304,45 @@ static void many_regions(void **state)
     assert_int_equal(kk_heap_check(&h), 0);
 }
 
+/* With every region full, the one block freed anywhere is what the next allocation gets. */
+static void alloc_finds_space_among_regions(void **state)
+{
+    enum { NREG = 150, RSZ = 4096, MAXP = NREG * 16 };
+    static void *ptrs[MAXP];
+    struct kk_heap h;
+    struct kk_heap_config c = {.size = sizeof c};
+    (void)state;
+    assert_int_equal(kk_heap_init(&h, &c), 0);
+    for (unsigned k = 0; k < NREG; k++)
+        assert_int_equal(kk_heap_add_region(&h, pool + (size_t)((k * 61) % NREG) * RSZ, RSZ), 0);
+    size_t n = 0;
+    while (n < MAXP && (ptrs[n] = kk_heap_alloc(&h, 200)) != NULL)
+        n++;
+    assert_true(n >= NREG && n < MAXP);
+    assert_int_equal(kk_heap_check(&h), 0);
+    for (size_t k = 0; k < n; k += 97) { /* free one block, get the same one back */
+        void *p = ptrs[k];
+        assert_int_equal(kk_heap_free(&h, p), 0);
+        assert_ptr_equal(kk_heap_alloc(&h, 150), p);
+        assert_null(kk_heap_alloc(&h, 150));
+        assert_int_equal(kk_heap_check(&h), 0);
+    }
+    bool merged = false;
+    /* two adjacent 256-byte buddies freed far from the last-used region make one 512 block */
+    for (size_t k = 0; k + 1 < n; k++) {
+        if ((uintptr_t)ptrs[k] % 512 == 0 && (char *)ptrs[k + 1] == (char *)ptrs[k] + 256) {
+            assert_int_equal(kk_heap_free(&h, ptrs[k]), 0);
+            assert_null(kk_heap_alloc(&h, 300)); /* only 256 bytes free so far */
+            assert_int_equal(kk_heap_free(&h, ptrs[k + 1]), 0);
+            assert_ptr_equal(kk_heap_alloc(&h, 300), ptrs[k]);
+            merged = true;
+            break;
+        }
+    }
+    assert_true(merged);
+    assert_int_equal(kk_heap_check(&h), 0);
+}
+
 struct rescue {
     int calls, fail;
     size_t next;
@@ -427,6 +466,7 @@ int main(void)
         cmocka_unit_test(check_detects_corruption),
         cmocka_unit_test(realloc_grows_in_place),
         cmocka_unit_test(many_regions),
+        cmocka_unit_test(alloc_finds_space_among_regions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,3 +4,12 @@ if(TARGET kk_sfs_testutil)
                    LIBS kernkit::sfs kk_sfs_testutil
                    CORPUS ${CMAKE_CURRENT_LIST_DIR}/corpus/sfs)
 endif()
+
+# The committed corpus is regenerated deterministically by gen-sfs-corpus
+# (`gen-sfs-corpus write tests/fuzz/corpus/sfs`); this test checks it is current.
+if(TARGET kk_sfs_testutil)
+  add_executable(gen-sfs-corpus ${CMAKE_CURRENT_LIST_DIR}/gen-sfs-corpus.c)
+  target_link_libraries(gen-sfs-corpus PRIVATE kernkit::sfs kk_sfs_testutil)
+  target_compile_options(gen-sfs-corpus PRIVATE -Wall -Wextra -Werror)
+  add_test(NAME sfs-corpus-gen COMMAND gen-sfs-corpus check ${CMAKE_CURRENT_LIST_DIR}/corpus/sfs)
+endif()

@@ -753,10 +753,35 @@ static void test_fsck_lost_found(void **state)
     kk_sfs_put(lf);
 }
 
+/* "lost+found" taken by a file, or no space for it: orphans are freed instead. */
+static void test_fsck_lost_found_unusable(void **state)
+{
+    struct env *e = *state;
+    struct kk_sfs_inode *ip;
+    struct kk_sfs_stat st;
+    char log[4096];
+    make_file(e->root, "lost+found", "not a directory");
+    uint32_t g = make_file(e->root, "g", "orphan");
+    uint32_t before = free_blocks(e);
+    env_umount(e);
+    kk_sfs_put32(raw_entry(e, g, "g"), 0);
+    assert_int_equal(fsck_log(e, 1, log), KK_SFS_FSCK_REPAIRED);
+    assert_non_null(strstr(log, "freed (fixed)"));
+    assert_null(strstr(log, "reconnect"));
+    assert_int_equal(fsck(e, 0), KK_SFS_FSCK_CLEAN);
+    env_mount(e);
+    assert_int_equal(kk_sfs_lookup(e->root, "lost+found", &ip), 0);
+    assert_int_equal(kk_sfs_stat(ip, &st), 0);
+    assert_int_equal(st.type, KK_SFS_TYPE_FILE);
+    kk_sfs_put(ip);
+    assert_int_equal(free_blocks(e), before + 2); /* the orphan's inode and data block */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_fsck_duplicate_names, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fsck_lost_found_unusable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dir_index, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fsck_lost_found, setup, teardown),
         cmocka_unit_test_setup_teardown(test_format_layout, setup, teardown),

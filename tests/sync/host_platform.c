@@ -202,13 +202,11 @@ static void h_report(void *ctx, const struct kk_sync_report *r)
         hp->reports[hp->nreports] = *r;
     hp->nreports++;
     pthread_mutex_unlock(&hp->rlock);
-    if (getenv("KK_TEST_VERBOSE"))
-        fprintf(stderr,
-                "kk_sync report kind=%d err=%d lock=%p (%s) site=%p other=%p (%s) other_site=%p "
-                "prior=%p/%p\n",
-                (int)r->kind, r->err, r->lock, r->name ? r->name : "-", r->site, r->other,
-                r->other_name ? r->other_name : "-", r->other_site, r->prior_site,
-                r->prior_other_site);
+    if (getenv("KK_TEST_VERBOSE")) {
+        char line[512];
+        kk_sync_report_format(r, line, sizeof(line));
+        fprintf(stderr, "kk_sync report: %s\n", line);
+    }
 }
 
 void host_plat_init(struct host_plat *hp, bool up)

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <pthread.h>
@@ -35,22 +36,34 @@ static const struct kk_lock_class class_a = {"A"}, class_b = {"B"}, class_c = {"
 struct ab {
     struct kk_mutex a;
     struct kk_spin b;
+    int line_a, line_b; /* source lines of the A -> B acquisitions */
 };
 
 static void *lock_a_then_b(void *arg)
 {
     struct ab *x = arg;
+    x->line_a = __LINE__ + 1;
     kk_mutex_lock(&x->a);
+    x->line_b = __LINE__ + 1;
     kk_spin_lock(&x->b);
     kk_spin_unlock(&x->b);
     kk_mutex_unlock(&x->a);
     return NULL;
 }
 
+/* Does @site name this file at @line? */
+static bool at_line(const struct kk_sync_site *site, int line)
+{
+    return site->file && strstr(site->file, "test_debug.c") && site->line == (uint32_t)line &&
+           site->addr;
+}
+
 static void ab_ba_inversion_reported_with_both_sites(void **state)
 {
     struct ab x;
     struct kk_sync_report r;
+    char msg[1024], want[256];
+    int line_b, line_a;
     (void)state;
 
     assert_int_equal(kk_mutex_init(&x.a, &hp.plat, 0), 0);
@@ -72,9 +85,11 @@ static void ab_ba_inversion_reported_with_both_sites(void **state)
     assert_int_equal(host_reports(&hp, 0, NULL), 0);
     assert_int_equal(kk_spin_unlock(&x.b), 0);
 
+    line_b = __LINE__ + 1;
     assert_int_equal(kk_spin_lock(&x.b), 0);
     /* (taking a sleeping lock under a spinlock is wrong in a kernel; the
      * host tolerates it and it keeps this test short) */
+    line_a = __LINE__ + 1;
     assert_int_equal(kk_mutex_lock(&x.a), 0); /* still acquired */
     assert_int_equal(host_reports(&hp, KK_SYNC_R_ORDER, &r), 1);
     assert_int_equal(kk_lockdep_inversions(&ld), 1);
@@ -82,12 +97,34 @@ static void ab_ba_inversion_reported_with_both_sites(void **state)
     assert_string_equal(r.name, "A");
     assert_ptr_equal(r.other, &x.b);
     assert_string_equal(r.other_name, "B");
-    assert_non_null(r.site);       /* where A is taken now */
-    assert_non_null(r.other_site); /* where B was taken now */
-    assert_non_null(r.prior_site); /* where A was taken in the A -> B order */
-    assert_non_null(r.prior_other_site);
-    assert_ptr_not_equal(r.site, r.prior_site);
+    /* Sites as file:line, through the debug build's macro wrappers. */
+    assert_true(at_line(&r.site, line_a));               /* A taken now */
+    assert_true(at_line(&r.other_site, line_b));         /* B held now */
+    assert_true(at_line(&r.prior_site, x.line_a));       /* A before, in A -> B */
+    assert_true(at_line(&r.prior_other_site, x.line_b)); /* then B */
     assert_ptr_equal(r.thread, host_self());
+    /* The formatted message names both locks with all four sites, in order. */
+    assert_true(kk_sync_report_format(&r, msg, sizeof(msg)) < (int)sizeof(msg));
+    snprintf(want, sizeof(want), "A@%p taken at ", (void *)&x.a);
+    assert_non_null(strstr(msg, "lock-order inversion: "));
+    assert_non_null(strstr(msg, want));
+    snprintf(want, sizeof(want), "test_debug.c:%d while holding B@%p taken at ", line_a,
+             (void *)&x.b);
+    assert_non_null(strstr(msg, want));
+    snprintf(want, sizeof(want), "test_debug.c:%d; the opposite order was seen before: B taken at ",
+             line_b);
+    assert_non_null(strstr(msg, want));
+    snprintf(want, sizeof(want), "test_debug.c:%d while holding A taken at ", x.line_b);
+    assert_non_null(strstr(msg, want));
+    snprintf(want, sizeof(want), "test_debug.c:%d", x.line_a);
+    assert_non_null(strstr(msg, want));
+    /* Truncation: NUL-terminated, full length still returned. */
+    int full = kk_sync_report_format(&r, msg, 16);
+    assert_int_equal(strlen(msg), 15);
+    assert_true(full > 16);
+    assert_int_equal(kk_sync_report_format(&r, NULL, 0), full);
+    assert_int_equal(kk_sync_report_format(NULL, msg, sizeof(msg)), KK_EINVAL);
+    assert_int_equal(kk_sync_report_format(&r, NULL, 8), KK_EINVAL);
     assert_int_equal(kk_mutex_unlock(&x.a), 0);
     assert_int_equal(kk_spin_unlock(&x.b), 0);
 
@@ -126,7 +163,8 @@ static void transitive_inversion_found(void **state)
     assert_int_equal(host_reports(&hp, KK_SYNC_R_ORDER, &r), 1);
     assert_string_equal(r.name, "A");
     assert_string_equal(r.other_name, "C");
-    assert_non_null(r.prior_site);
+    assert_non_null(r.prior_site.file);
+    assert_string_equal(r.prior_other_name, "B"); /* the chain A -> B -> C starts with B */
     kk_spin_unlock(&a);
     kk_spin_unlock(&c);
 }
@@ -168,15 +206,20 @@ static void self_deadlock_reported(void **state)
     assert_ptr_equal(r.lock, &s);
     assert_string_equal(r.name, "A");
     assert_ptr_equal(r.other_thread, host_self());
-    assert_non_null(r.other_site); /* where it was first taken */
-    assert_ptr_not_equal(r.other_site, r.site);
+    assert_non_null(r.other_site.file); /* where it was first taken */
+    assert_int_not_equal(r.other_site.line, r.site.line);
+    /* The function itself (no macro) still works and reports its return address. */
+    assert_int_equal((kk_spin_lock)(&s), KK_EDEADLK);
+    assert_int_equal(host_reports(&hp, KK_SYNC_R_SELF_DEADLOCK, &r), 2);
+    assert_null(r.site.file);
+    assert_non_null(r.site.addr);
     assert_int_equal(kk_spin_unlock(&s), 0);
     assert_int_equal(host_preempt_depth(), 0);
 
     kk_mutex_init(&m, &hp.plat, 0);
     assert_int_equal(kk_mutex_lock(&m), 0);
     assert_int_equal(kk_mutex_lock_timeout(&m, KK_SYNC_FOREVER), KK_EDEADLK);
-    assert_int_equal(host_reports(&hp, KK_SYNC_R_SELF_DEADLOCK, NULL), 2);
+    assert_int_equal(host_reports(&hp, KK_SYNC_R_SELF_DEADLOCK, NULL), 3);
     assert_int_equal(kk_mutex_unlock(&m), 0);
 
     /* Read then write by the same thread: caught by the held-lock stack. */
@@ -184,7 +227,7 @@ static void self_deadlock_reported(void **state)
     assert_int_equal(kk_rwspin_read_lock(&rw), 0);
     assert_int_equal(kk_rwspin_read_lock(&rw), 0); /* shared: allowed */
     assert_int_equal(kk_rwspin_write_lock(&rw), KK_EDEADLK);
-    assert_int_equal(host_reports(&hp, KK_SYNC_R_SELF_DEADLOCK, NULL), 3);
+    assert_int_equal(host_reports(&hp, KK_SYNC_R_SELF_DEADLOCK, NULL), 4);
     assert_int_equal(kk_rwspin_read_unlock(&rw), 0);
     assert_int_equal(kk_rwspin_read_unlock(&rw), 0);
     assert_int_equal(rw.word, 0);

@@ -234,6 +234,90 @@ struct mshared {
     unsigned errors;
 };
 
+/* ---- KK_MUTEX_ADAPTIVE ---- */
+
+struct adaptive {
+    struct kk_mutex m;
+    unsigned running; /* what the owner_running hook answers */
+    unsigned calls;   /* hook calls (atomic) */
+    unsigned locked;  /* the holder has the mutex */
+    unsigned release; /* 1: once the hook ran; 2: once the locker sleeps */
+    unsigned block_base;
+};
+
+static struct adaptive ad;
+
+static bool ad_owner_running(void *ctx, void *thread)
+{
+    (void)ctx;
+    (void)thread; /* the holder is joined after the test: always alive */
+    __atomic_fetch_add(&ad.calls, 1, __ATOMIC_RELAXED);
+    return __atomic_load_n(&ad.running, __ATOMIC_RELAXED);
+}
+
+static void *adaptive_holder(void *arg)
+{
+    (void)arg;
+    kk_mutex_lock(&ad.m);
+    __atomic_store_n(&ad.locked, 1, __ATOMIC_RELEASE);
+    if (ad.release == 1) {
+        while (__atomic_load_n(&ad.calls, __ATOMIC_ACQUIRE) == 0)
+            sched_yield(); /* the locker is spinning on us */
+    } else {
+        wait_blocks(ad.block_base, 1); /* the locker went to sleep */
+    }
+    kk_mutex_unlock(&ad.m);
+    return NULL;
+}
+
+/* Lock while another thread holds it; returns the block() calls it took. */
+static unsigned adaptive_round(unsigned running, unsigned release)
+{
+    pthread_t t;
+    ad.running = running;
+    ad.calls = 0;
+    ad.locked = 0;
+    ad.release = release;
+    ad.block_base = blocks();
+    assert_int_equal(pthread_create(&t, NULL, adaptive_holder, NULL), 0);
+    while (!__atomic_load_n(&ad.locked, __ATOMIC_ACQUIRE))
+        sched_yield();
+    unsigned base = blocks();
+    assert_int_equal(kk_mutex_lock(&ad.m), 0);
+    unsigned slept = blocks() - base;
+    assert_ptr_equal(kk_mutex_owner(&ad.m), host_self());
+    assert_int_equal(kk_mutex_unlock(&ad.m), 0);
+    pthread_join(t, NULL);
+    return slept;
+}
+
+static void mutex_adaptive_spins_then_sleeps(void **state)
+{
+    (void)state;
+    assert_int_equal(kk_mutex_init(&ad.m, &hp.plat, 8), KK_EINVAL); /* unknown flag */
+    assert_int_equal(kk_mutex_init(&ad.m, &hp.plat, KK_MUTEX_ADAPTIVE), 0);
+    hp.plat.owner_running = ad_owner_running;
+    hp.plat.mutex_spin = 0xffffffffu; /* only the hook or the release ends a spin */
+
+    /* Owner running and releasing while we spin: taken without sleeping. */
+    assert_int_equal(adaptive_round(1, 1), 0);
+    assert_true(ad.calls > 0);
+    /* Owner not running: the first check sends us to sleep. */
+    assert_true(adaptive_round(0, 2) >= 1);
+    assert_int_equal(ad.calls, 1);
+    /* Spin bound without a hook: sleeps after mutex_spin steps. */
+    hp.plat.owner_running = NULL;
+    hp.plat.mutex_spin = 10;
+    assert_true(adaptive_round(1, 2) >= 1);
+    /* Never spins for trylock / a past deadline; self-deadlock still caught. */
+    assert_int_equal(kk_mutex_lock(&ad.m), 0);
+    assert_int_equal(kk_mutex_lock(&ad.m), KK_EDEADLK);
+    assert_int_equal(kk_mutex_lock_timeout(&ad.m, 0), KK_EDEADLK);
+    assert_int_equal(kk_mutex_unlock(&ad.m), 0);
+    hp.plat.mutex_spin = 0;
+    assert_int_equal(kk_mutex_destroy(&ad.m), 0);
+}
+
 static void *mutex_worker(void *arg)
 {
     struct mshared *sh = arg;
@@ -289,6 +373,12 @@ static void validate_mutex(void **state)
 {
     (void)state;
     run_mutex_validate(0, false);
+}
+
+static void validate_mutex_adaptive(void **state)
+{
+    (void)state;
+    run_mutex_validate(KK_MUTEX_ADAPTIVE, false);
 }
 
 static void validate_mutex_fifo(void **state)
@@ -540,6 +630,8 @@ int main(void)
         cmocka_unit_test(mutex_fifo_hands_off_in_order),
         cmocka_unit_test(validate_mutex),
         cmocka_unit_test(validate_mutex_fifo),
+        cmocka_unit_test(validate_mutex_adaptive),
+        cmocka_unit_test(mutex_adaptive_spins_then_sleeps),
         cmocka_unit_test(validate_semaphore_as_lock),
         cmocka_unit_test(semaphore_counts_units),
         cmocka_unit_test(cond_token_ring_loses_no_wakeup),

@@ -390,6 +390,47 @@ static void test_readdir_peek(void **state)
     }
 }
 
+/* SFS cookies are slot numbers: a saved position survives creates and unlinks. */
+static void test_readdir_cookie_stable(void **state)
+{
+    struct env *e = *state;
+    struct kk_vfs_file *f;
+    struct kk_vfs_dirent d;
+    char path[64], seen[16][KK_VFS_NAME_MAX + 1];
+    uint64_t cookie = 0;
+    int n = 0, rc;
+    assert_int_equal(kk_vfs_mkdir(e->v, NULL, "/mnt/cs"), 0);
+    for (int i = 0; i < 6; i++) {
+        snprintf(path, sizeof(path), "/mnt/cs/f%d", i);
+        put_file(e, path, "x");
+    }
+    assert_int_equal(kk_vfs_open(e->v, NULL, "/mnt/cs", KK_O_RDONLY, &f), 0);
+    for (int i = 0; i < 4; i++) { /* ".", "..", f0, f1 */
+        assert_int_equal(kk_vfs_readdir_at(f, &cookie, &d), 1);
+        strcpy(seen[n++], d.name);
+    }
+    assert_string_equal(seen[3], "f1");
+    assert_int_equal(kk_vfs_unlink(e->v, NULL, "/mnt/cs/f0"), 0); /* before the cookie */
+    assert_int_equal(kk_vfs_unlink(e->v, NULL, "/mnt/cs/f3"), 0); /* after it */
+    put_file(e, "/mnt/cs/new", "y");                              /* reuses f0's slot */
+    while ((rc = kk_vfs_readdir_at(f, &cookie, &d)) == 1) {
+        for (int i = 0; i < n; i++)
+            assert_string_not_equal(seen[i], d.name);
+        assert_string_not_equal(d.name, "f3");
+        assert_string_not_equal(d.name, "new"); /* landed before the cookie */
+        strcpy(seen[n++], d.name);
+    }
+    assert_int_equal(rc, 0);
+    assert_int_equal(n, 4 + 3); /* f2, f4, f5 */
+    kk_vfs_close(f);
+    const char *left[] = {"f1", "f2", "f4", "f5", "new"};
+    for (int i = 0; i < 5; i++) {
+        snprintf(path, sizeof(path), "/mnt/cs/%s", left[i]);
+        assert_int_equal(kk_vfs_unlink(e->v, NULL, path), 0);
+    }
+    assert_int_equal(kk_vfs_rmdir(e->v, NULL, "/mnt/cs"), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -400,6 +441,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rename_link, setup, teardown),
         cmocka_unit_test_setup_teardown(test_node_get, setup, teardown),
         cmocka_unit_test_setup_teardown(test_readdir_peek, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_readdir_cookie_stable, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
