@@ -33,6 +33,8 @@ enum {
     SYS_uptime,
     SYS_getcwd,
     SYS_sysinfo,
+    SYS_kill, /* kill(pid): the process exits (status -1) at its next trap or wake-up */
+    SYS_ps,   /* ps(struct procinfo *buf, int max): live processes, returns the count */
     SYS_count
 };
 
@@ -79,6 +81,19 @@ struct sysinfo {
     uint32_t ncpu, nproc;
     char sched[32];
 };
+
+/* ps(): one live process. */
+struct procinfo {
+    int32_t pid, ppid;
+    uint32_t state; /* PS_* */
+    uint32_t priority;
+    uint64_t run_ticks; /* timer ticks it was running at */
+    char name[32];
+};
+#define PS_SLEEPING 1
+#define PS_RUNNABLE 2
+#define PS_RUNNING  3
+#define PS_ZOMBIE   4
 
 #define EPERM        1
 #define ENOENT       2

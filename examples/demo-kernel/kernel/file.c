@@ -56,7 +56,8 @@ static void pipe_close(struct pipe *pi, bool writer)
         pi->readopen = false;
     bool last = !pi->readopen && !pi->writeopen;
     spin_unlock(&pi->lock);
-    wakeup(writer ? (void *)&pi->nread : (void *)&pi->nwrite);
+    /* readers sleep on nwrite, writers on nread: wake the other side */
+    wakeup(writer ? (void *)&pi->nwrite : (void *)&pi->nread);
     if (last)
         kfree(pi);
 }
@@ -89,7 +90,7 @@ static int pipe_read(struct pipe *pi, char *buf, size_t n)
     for (; i < n && pi->nread != pi->nwrite; i++)
         buf[i] = pi->data[pi->nread++ % PIPESIZE];
     spin_unlock(&pi->lock);
-    wakeup(&pi->nread);
+    wakeup_sync(&pi->nread);
     return (int)i;
 }
 
@@ -110,7 +111,7 @@ static int pipe_write(struct pipe *pi, const char *buf, size_t n)
         pi->data[pi->nwrite++ % PIPESIZE] = buf[i++];
     }
     spin_unlock(&pi->lock);
-    wakeup(&pi->nwrite);
+    wakeup_sync(&pi->nwrite);
     return (int)i;
 }
 

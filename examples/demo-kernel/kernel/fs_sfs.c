@@ -3,7 +3,7 @@
  * mounted at "/" of a kernkit::vfs instance. This file is glue only: the
  * kk_blockdev over the driver, the kk_fs_platform (heap + sleeping locks),
  * per-process current directories, and getdents() records packed from
- * kk_vfs_readdir() entries.
+ * kk_vfs_readdir_peek() entries (consumed once copied: none is lost).
  */
 #include <kernkit/blockdev.h>
 #include <kernkit/sfs.h>
@@ -24,7 +24,6 @@ static struct kk_sfs *sfs;
 
 struct fsh {
     struct kk_vfs_file *f;
-    struct kk_vfs_dirent *pending; /* a readdir entry that did not fit last time */
 };
 
 static int bd_read(void *ctx, uint64_t blk, uint32_t n, void *buf)
@@ -145,8 +144,7 @@ int fs_proc_init(struct proc *p)
 void fs_proc_fork(struct proc *c, struct proc *p)
 {
     struct kk_vfs_node *n = NULL;
-    /* kk_vfs has no node_ref(): a lookup of "." takes the extra reference */
-    if (kk_vfs_lookup(vfs, p->cwd, ".", 1, &n) == 0)
+    if (p->cwd && kk_vfs_node_get(p->cwd, &n) == 0)
         c->cwd = n;
     memcpy(c->cwd_path, p->cwd_path, sizeof c->cwd_path);
 }
@@ -213,42 +211,41 @@ int fs_fstat(void *hv, struct stat *st)
     return 0;
 }
 
+/* Pack entries into buf: peek at each, consume it only once it was copied. */
 int fs_getdents(void *hv, void *buf, size_t n)
 {
     struct fsh *h = hv;
+    struct kk_vfs_dirent *ent = kmalloc(sizeof *ent);
+    if (!ent)
+        return KK_ENOMEM;
     size_t used = 0;
-    for (;;) {
-        if (!h->pending) {
-            h->pending = kmalloc(sizeof *h->pending);
-            if (!h->pending)
-                return used ? (int)used : KK_ENOMEM;
-            int rc = kk_vfs_readdir(h->f, h->pending);
-            if (rc <= 0) {
-                kfree(h->pending);
-                h->pending = NULL;
-                return used ? (int)used : rc;
-            }
-        }
-        size_t len = strlen(h->pending->name) + 1;
+    int rc;
+    uint64_t next;
+    while ((rc = kk_vfs_readdir_peek(h->f, ent, &next)) > 0) {
+        size_t len = strlen(ent->name) + 1;
         size_t rec = (sizeof(struct dirent) + len + 7) & ~7ul;
-        if (used + rec > n)
-            return used ? (int)used : KK_EINVAL;
+        if (used + rec > n) {
+            rc = used ? 0 : KK_EINVAL;
+            break;
+        }
         struct dirent *d = (struct dirent *)((char *)buf + used);
-        d->ino = (uint32_t)h->pending->ino;
+        d->ino = (uint32_t)ent->ino;
         d->reclen = (uint16_t)rec;
         d->type = 0;
-        memcpy(d->name, h->pending->name, len);
+        memcpy(d->name, ent->name, len);
         used += rec;
-        kfree(h->pending);
-        h->pending = NULL;
+        rc = kk_vfs_seek(h->f, (int64_t)next, KK_SEEK_SET, NULL);
+        if (rc < 0)
+            break;
     }
+    kfree(ent);
+    return used ? (int)used : rc;
 }
 
 void fs_close(void *hv)
 {
     struct fsh *h = hv;
     kk_vfs_close(h->f);
-    kfree(h->pending);
     kfree(h);
 }
 

@@ -64,8 +64,9 @@ void secondary_main(unsigned long hartid);
 void secondary_main(unsigned long hartid)
 {
     struct cpu *c = NULL;
-    for (int i = 0; i < MAXCPU; i++)
-        if (cpus[i].hartid == hartid && i > 0)
+    /* the first match: unused slots have hartid 0 too (boot on hart 1) */
+    for (int i = 1; i < MAXCPU && !c; i++)
+        if (cpus[i].hartid == hartid)
             c = &cpus[i];
     if (!c)
         for (;;)

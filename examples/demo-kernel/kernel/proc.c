@@ -2,21 +2,23 @@
  * proc.c: processes and the per-hart scheduler loop.
  *
  * Locks: ptable_lock guards the process table, pids and parent links;
- * sched_lock guards every state/chan field and the run queues, and is held
- * across context_switch() (taken by the thread switching out, released by
- * the side switched in), so no hart can run a process whose registers are
- * not saved yet. Order: any lock -> ptable_lock -> sched_lock.
+ * each process's lock guards its state and chan and is held across
+ * context_switch() (taken by the thread switching out, released by the side
+ * switched in), so no hart runs a process whose registers are not saved yet
+ * and no waker sees it asleep before it is. The run queues have their own
+ * per-hart locks inside rq_sched.c. Order: any lock -> ptable_lock ->
+ * process lock -> run-queue locks (lower CPU first).
  */
 #include "file.h"
 #include "fs.h"
 #include "mem.h"
 #include "proc.h"
 #include "sched.h"
+#include "virtio.h"
 #include "vm.h"
 
 struct cpu cpus[MAXCPU];
 int ncpu;
-struct spinlock sched_lock;
 static struct spinlock ptable_lock;
 static struct proc ptable[NPROC];
 static struct proc *initproc;
@@ -33,17 +35,18 @@ struct proc *myproc(void)
 
 void proc_init(void)
 {
-    spin_init(&sched_lock, "sched");
+    for (struct proc *p = ptable; p < &ptable[NPROC]; p++)
+        spin_init(&p->lock, "proc");
     spin_init(&ptable_lock, "ptable");
     spin_init(&ticks_lock, "ticks");
 }
 
-/* Called with sched_lock held and nothing else; returns with it held. */
+/* Called with p->lock held and nothing else; returns with it held. */
 static void sched(void)
 {
     struct proc *p = myproc();
     struct cpu *c = mycpu();
-    KASSERT(spin_holding(&sched_lock) && c->noff == 1 && p->state != P_RUNNING);
+    KASSERT(spin_holding(&p->lock) && c->noff == 1 && p->state != P_RUNNING);
     int intena = c->intena;
     context_switch(&p->ctx, &c->sched);
     mycpu()->intena = intena;
@@ -54,9 +57,9 @@ void scheduler(void)
     struct cpu *c = mycpu();
     for (;;) {
         intr_on();
-        spin_lock(&sched_lock);
-        struct proc *p = rq_pick(c);
+        struct proc *p = rq_pick(c); /* now its queue's current entity: no one else picks it */
         if (p) {
+            spin_lock(&p->lock);
             KASSERT(p->state == P_RUNNABLE);
             p->state = P_RUNNING;
             c->proc = p;
@@ -64,9 +67,14 @@ void scheduler(void)
             context_switch(&c->sched, &p->ctx);
             c->proc = NULL;
             as_activate(NULL);
+            spin_unlock(&p->lock);
+            continue;
         }
-        spin_unlock(&sched_lock);
-        if (!p)
+        /* Idle: wfi with interrupts masked, so a wake-up IPI that arrives
+         * after the check still ends the wfi (it stays pending in sip) and is
+         * taken at intr_on() at the top of the loop. */
+        intr_off();
+        if (rq_idle_empty(c))
             __asm__ volatile("wfi");
     }
 }
@@ -75,12 +83,12 @@ void scheduler(void)
 static void resched(bool voluntary)
 {
     struct proc *p = myproc();
-    spin_lock(&sched_lock);
+    spin_lock(&p->lock);
     p->state = P_RUNNABLE;
     if (voluntary)
         rq_yield(p, mycpu());
     sched();
-    spin_unlock(&sched_lock);
+    spin_unlock(&p->lock);
 }
 
 void sched_yield(void)
@@ -93,44 +101,38 @@ void sched_preempt(void)
     resched(false);
 }
 
-/* Make a process runnable; a no-op for one that never left its queue. */
-static void make_runnable_locked(struct proc *p)
+/* Make a process runnable (p->lock held); a no-op for one that never left its queue. */
+static void make_runnable_locked(struct proc *p, bool sync)
 {
     p->state = P_RUNNABLE;
     if (!rq_queued(p))
-        rq_wake(p);
+        rq_wake(p, sync);
 }
 
+/*
+ * Sleep on chan, releasing lk meanwhile. The state is set before lk is
+ * released, so a waker that changed the condition under lk sees the sleeper
+ * asleep (wakeup()'s unlocked check), and waits on p->lock until it is off
+ * its hart.
+ */
 void sleep_on(void *chan, struct spinlock *lk)
 {
     struct proc *p = myproc();
-    if (lk != &sched_lock) {
-        spin_lock(&sched_lock);
-        spin_unlock(lk);
-    }
+    spin_lock(&p->lock);
     p->chan = chan;
-    p->state = P_SLEEPING;
+    __atomic_store_n(&p->state, P_SLEEPING, __ATOMIC_RELEASE);
+    spin_unlock(lk);
     rq_block(p, mycpu(), false);
     sched();
     p->chan = NULL;
-    if (lk != &sched_lock) {
-        spin_unlock(&sched_lock);
-        spin_lock(lk);
-    }
-}
-
-static void wakeup_locked(void *chan)
-{
-    for (struct proc *p = ptable; p < &ptable[NPROC]; p++) {
-        if (p->state == P_SLEEPING && p->chan == chan)
-            make_runnable_locked(p);
-    }
+    spin_unlock(&p->lock);
+    spin_lock(lk);
 }
 
 /*
  * Sleep for the kernkit::sync platform: the process is marked asleep before
- * unlock(arg) releases the caller's wait-queue lock, and switches out only
- * if no wake-up came in between (then it simply returns).
+ * unlock(arg) releases the caller's wait-queue lock; a waker then waits on
+ * p->lock until it has switched out.
  */
 void proc_block(void (*unlock)(void *), void *arg)
 {
@@ -139,32 +141,46 @@ void proc_block(void (*unlock)(void *), void *arg)
         unlock(arg);
         return;
     }
-    spin_lock(&sched_lock);
-    p->state = P_SLEEPING;
+    spin_lock(&p->lock);
     p->chan = NULL;
-    spin_unlock(&sched_lock);
+    p->state = P_SLEEPING;
     unlock(arg);
-    spin_lock(&sched_lock);
-    if (p->state == P_SLEEPING) {
-        rq_block(p, mycpu(), false);
-        sched();
-    }
-    spin_unlock(&sched_lock);
+    rq_block(p, mycpu(), false);
+    sched();
+    spin_unlock(&p->lock);
 }
 
 void proc_wake(struct proc *p)
 {
-    spin_lock(&sched_lock);
+    spin_lock(&p->lock);
     if (p->state == P_SLEEPING)
-        make_runnable_locked(p);
-    spin_unlock(&sched_lock);
+        make_runnable_locked(p, false);
+    spin_unlock(&p->lock);
+}
+
+static void wake_chan(void *chan, bool sync)
+{
+    for (struct proc *p = ptable; p < &ptable[NPROC]; p++) {
+        /* unlocked first look: a sleeper on chan set its state before the
+         * waker could change the condition it sleeps for (see sleep_on) */
+        if (__atomic_load_n(&p->state, __ATOMIC_ACQUIRE) != P_SLEEPING ||
+            __atomic_load_n(&p->chan, __ATOMIC_RELAXED) != chan)
+            continue;
+        spin_lock(&p->lock);
+        if (p->state == P_SLEEPING && p->chan == chan)
+            make_runnable_locked(p, sync);
+        spin_unlock(&p->lock);
+    }
 }
 
 void wakeup(void *chan)
 {
-    spin_lock(&sched_lock);
-    wakeup_locked(chan);
-    spin_unlock(&sched_lock);
+    wake_chan(chan, false);
+}
+
+void wakeup_sync(void *chan)
+{
+    wake_chan(chan, true);
 }
 
 /* ---- ticks and sleeping ---- */
@@ -177,9 +193,7 @@ bool timer_tick(void)
     c->ticks++;
     if (c->proc) {
         c->proc->run_ticks++;
-        spin_lock(&sched_lock);
         resched = rq_tick(c);
-        spin_unlock(&sched_lock);
     }
     if (c->id == 0) {
         spin_lock(&ticks_lock);
@@ -203,7 +217,7 @@ void proc_sleep_ticks(uint64_t n)
 static void first_run(void *arg)
 {
     (void)arg;
-    spin_unlock(&sched_lock); /* taken by the scheduler that switched to us */
+    spin_unlock(&myproc()->lock); /* taken by the scheduler that switched to us */
     user_loop();
 }
 
@@ -218,7 +232,7 @@ static struct proc *proc_alloc(void)
         }
     }
     if (p) {
-        memset(p, 0, sizeof *p);
+        memset(p, 0, offsetof(struct proc, lock)); /* the lock is last: kept */
         p->state = P_EMBRYO;
         p->pid = nextpid++;
     }
@@ -245,9 +259,9 @@ static void proc_free(struct proc *p)
 
 static void make_runnable(struct proc *p)
 {
-    spin_lock(&sched_lock);
-    make_runnable_locked(p);
-    spin_unlock(&sched_lock);
+    spin_lock(&p->lock);
+    make_runnable_locked(p, false);
+    spin_unlock(&p->lock);
 }
 
 int proc_spawn_init(const char *path, char *const argv[])
@@ -255,9 +269,7 @@ int proc_spawn_init(const char *path, char *const argv[])
     struct proc *p = proc_alloc();
     if (!p)
         return KK_ENOMEM;
-    spin_lock(&sched_lock);
-    rq_proc_init(p, NULL);
-    spin_unlock(&sched_lock);
+    rq_proc_init(p, NULL); /* not on any queue yet: no lock */
     p->as = as_create();
     if (!p->as)
         return KK_ENOMEM;
@@ -295,9 +307,7 @@ int proc_fork(void)
     p->uctx.x[UCTX_A0] = 0;
     p->brk = parent->brk;
     p->heap_start = parent->heap_start;
-    spin_lock(&sched_lock);
     rq_proc_init(p, parent);
-    spin_unlock(&sched_lock);
     for (int fd = 0; fd < NOFILE; fd++)
         if (parent->ofile[fd])
             p->ofile[fd] = file_dup(parent->ofile[fd]);
@@ -324,6 +334,8 @@ void proc_exit(int status)
     if (p == initproc) {
         kprintf("init exited with status %d; syncing the disk\n", status);
         fs_sync();
+        kprintf("virtio-blk: %lu requests, at most %u in flight\n", (unsigned long)vblk_requests,
+                vblk_max_inflight);
         power_off(status);
     }
     as_activate(NULL);
@@ -338,13 +350,13 @@ void proc_exit(int status)
             zombies |= c->state == P_ZOMBIE;
         }
     }
-    spin_lock(&sched_lock);
     p->xstatus = status;
-    p->state = P_ZOMBIE;
-    rq_block(p, mycpu(), true);
-    wakeup_locked(p->parent);
+    wakeup_sync(p->parent); /* this hart is about to be free: run the parent here */
     if (zombies)
-        wakeup_locked(initproc);
+        wakeup(initproc);
+    spin_lock(&p->lock);
+    p->state = P_ZOMBIE; /* under ptable_lock too: wait() looks for it */
+    rq_block(p, mycpu(), true);
     spin_unlock(&ptable_lock);
     sched();
     panic("zombie ran");
@@ -364,9 +376,9 @@ int proc_wait(uintptr_t ustatus)
             have = true;
             if (c->state != P_ZOMBIE)
                 continue;
-            /* the zombie holds sched_lock until it has left its stack */
-            spin_lock(&sched_lock);
-            spin_unlock(&sched_lock);
+            /* the zombie holds its lock until it has left its stack */
+            spin_lock(&c->lock);
+            spin_unlock(&c->lock);
             int pid = c->pid, st = c->xstatus;
             c->parent = NULL;
             proc_free(c);
@@ -383,12 +395,55 @@ int proc_wait(uintptr_t ustatus)
     }
 }
 
+/* Mark pid killed; a sleeper is woken so that its wait loop sees it. */
+int proc_kill(int pid)
+{
+    if (pid == 1)
+        return KK_EPERM; /* init's exit powers the machine off */
+    int rc = KK_ESRCH;
+    spin_lock(&ptable_lock);
+    for (struct proc *p = ptable; p < &ptable[NPROC]; p++) {
+        if (p->pid != pid || p->state == P_UNUSED || p->state == P_EMBRYO)
+            continue;
+        rc = 0;
+        p->killed = 1;
+        spin_lock(&p->lock);
+        if (p->state == P_SLEEPING)
+            make_runnable_locked(p, false);
+        spin_unlock(&p->lock);
+        break;
+    }
+    spin_unlock(&ptable_lock);
+    return rc;
+}
+
+/* Snapshot of the live processes (for ps). */
+int proc_list(struct procinfo *out, int max)
+{
+    static const uint32_t ps_state[] = {[P_SLEEPING] = PS_SLEEPING,
+                                        [P_RUNNABLE] = PS_RUNNABLE,
+                                        [P_RUNNING] = PS_RUNNING,
+                                        [P_ZOMBIE] = PS_ZOMBIE};
+    int n = 0;
+    spin_lock(&ptable_lock);
+    for (struct proc *p = ptable; p < &ptable[NPROC] && n < max; p++) {
+        if (p->state == P_UNUSED || p->state == P_EMBRYO)
+            continue;
+        struct procinfo *pi = &out[n++];
+        pi->pid = p->pid;
+        pi->ppid = p->parent ? p->parent->pid : 0;
+        pi->state = ps_state[p->state];
+        pi->priority = (uint32_t)p->priority;
+        pi->run_ticks = p->run_ticks;
+        memcpy(pi->name, p->name, sizeof pi->name);
+    }
+    spin_unlock(&ptable_lock);
+    return n;
+}
+
 int proc_setpriority(int prio)
 {
     if (prio < 1 || prio > 1000)
         return KK_EINVAL;
-    spin_lock(&sched_lock);
-    int rc = rq_set_priority(myproc(), prio);
-    spin_unlock(&sched_lock);
-    return rc;
+    return rq_set_priority(myproc(), prio);
 }

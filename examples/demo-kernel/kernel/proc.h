@@ -61,6 +61,7 @@ struct proc {
     char cwd_path[128];
     char name[32];
     uint64_t run_ticks;
+    struct spinlock lock; /* state, chan; held across a switch (last: proc_alloc keeps it) */
 };
 
 struct proc *myproc(void);
@@ -70,6 +71,7 @@ void sched_yield(void);   /* the yield() system call */
 void sched_preempt(void); /* the tick says: let another process run */
 void sleep_on(void *chan, struct spinlock *lk);
 void wakeup(void *chan);
+void wakeup_sync(void *chan); /* the caller will soon wait for the woken (pipes) */
 void proc_block(void (*unlock)(void *), void *arg);
 void proc_wake(struct proc *p);
 bool timer_tick(void); /* true: the running process should give up its hart */
@@ -78,9 +80,10 @@ int proc_fork(void);
 __attribute__((noreturn)) void proc_exit(int status);
 int proc_wait(uintptr_t ustatus);
 int proc_kill(int pid);
+struct procinfo;
+int proc_list(struct procinfo *out, int max);
 void proc_sleep_ticks(uint64_t ticks);
 int proc_setpriority(int prio);
 void user_loop(void) __attribute__((noreturn));
-extern struct spinlock sched_lock;
 
 #endif

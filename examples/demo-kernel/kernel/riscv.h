@@ -9,6 +9,7 @@
 #define SSTATUS_SPP  (1ul << 8)
 #define SSTATUS_SUM  (1ul << 18)
 #define SIE_SSIE     (1ul << 1)
+#define SIP_SSIP     (1ul << 1)
 #define SIE_STIE     (1ul << 5)
 #define SIE_SEIE     (1ul << 9)
 
@@ -83,6 +84,11 @@ static inline struct sbiret sbi_call(long ext, long fid, unsigned long a0, unsig
 static inline void sbi_set_timer(uint64_t when)
 {
     sbi_call(SBI_EXT_TIME, 0, when, 0, 0);
+}
+/* Raise a supervisor software interrupt on one hart (SBI IPI extension). */
+static inline void sbi_send_ipi(unsigned long hartid)
+{
+    sbi_call(SBI_EXT_IPI, 0, 1, hartid, 0); /* hart_mask bit 0, hart_mask_base = hartid */
 }
 static inline long sbi_hart_start(unsigned long hartid, unsigned long start, unsigned long opaque)
 {

@@ -234,6 +234,18 @@ static long sys_sysinfo(struct proc *p)
     return copyout(p->as, ARG(0), &si, sizeof si);
 }
 
+static long sys_ps(struct proc *p)
+{
+    int max = ARG(1) > NPROC ? NPROC : (int)ARG(1);
+    struct procinfo *buf = kmalloc(sizeof *buf * NPROC);
+    if (!buf)
+        return KK_ENOMEM;
+    int n = proc_list(buf, max);
+    long rc = copyout(p->as, ARG(0), buf, sizeof *buf * (size_t)n);
+    kfree(buf);
+    return rc < 0 ? rc : n;
+}
+
 long syscall_dispatch(struct proc *p)
 {
     struct file *f;
@@ -304,6 +316,10 @@ long syscall_dispatch(struct proc *p)
     }
     case SYS_sysinfo:
         return sys_sysinfo(p);
+    case SYS_kill:
+        return proc_kill((int)ARG(0));
+    case SYS_ps:
+        return sys_ps(p);
     default:
         return KK_ENOSYS;
     }

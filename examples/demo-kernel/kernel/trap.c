@@ -3,6 +3,7 @@
  * process's kernel thread runs: enter user mode, handle what brought it back.
  */
 #include "proc.h"
+#include "sched.h"
 #include "syscall.h"
 #include "virtio.h"
 
@@ -83,9 +84,9 @@ static bool interrupt(uint64_t cause)
     case IRQ_S_EXT:
         plic_dispatch();
         return false;
-    case IRQ_S_SOFT:
-        csr_clear(sip, 2);
-        return false;
+    case IRQ_S_SOFT: /* a kick from rq_wake(): work arrived, or preempt for a waker */
+        csr_clear(sip, SIP_SSIP);
+        return rq_need_resched(mycpu());
     default:
         panic("unexpected interrupt %lx", (unsigned long)cause);
     }
@@ -155,6 +156,8 @@ void user_loop(void)
         if (cause == EXC_ECALL_U) { /* sepc is already past the ecall */
             long r = syscall_dispatch(p);
             p->uctx.x[UCTX_A0] = (uint64_t)r;
+            if (rq_need_resched(mycpu())) /* it woke a process that should run first */
+                sched_preempt();
             continue;
         }
         kprintf("pid %d (%s): %s at pc %lx, address %lx: killed\n", p->pid, p->name,

@@ -14,5 +14,6 @@ int vblk_flush(void);
 uint64_t vblk_nblocks(void);
 void virtio_intr(uint32_t irq);
 extern uint64_t vblk_bytes_read, vblk_bytes_written, vblk_requests;
+extern uint32_t vblk_max_inflight; /* most requests in flight at once so far */
 
 #endif

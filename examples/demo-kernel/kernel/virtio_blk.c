@@ -1,10 +1,12 @@
 /*
  * virtio_blk.c: virtio-blk over virtio-mmio, legacy (version 1) and modern
- * (version 2) register layouts, one virtqueue of 8 descriptors.
+ * (version 2) register layouts, one virtqueue of QN descriptors.
  *
- * One request is in flight at a time (req_lock serialises callers); each is a
- * chain header -> data -> status. A caller sleeps on the request until the
- * completion interrupt; before any process runs (boot) it polls the used ring.
+ * Up to NREQ requests are in flight at once, each in its own slot: a chain
+ * of descriptors 3i (header) -> 3i+1 (data) -> 3i+2 (status) and its own
+ * completion. A semaphore counts free slots; the interrupt handler takes
+ * every finished chain off the used ring and completes its slot's waiter.
+ * Before any process runs (boot) a caller polls the used ring instead.
  */
 #include "mem.h"
 #include "proc.h"
@@ -40,7 +42,8 @@
 #define S_FEAT_OK   8
 
 #define F_FLUSH     (1u << 9)
-#define QN          8
+#define QN          32
+#define NREQ        (QN / 3)
 #define D_NEXT      1
 #define D_WRITE     2
 #define BLK_T_IN    0
@@ -75,14 +78,21 @@ static struct {
     struct vavail *avail;
     volatile struct vused *used;
     uint16_t last_used;
-    struct blk_hdr hdr;
-    volatile uint8_t status;
-    struct spinlock lock;    /* registers and rings */
-    struct ksem slots;       /* requests the queue may hold: one at a time */
-    struct kcompletion done; /* completed by the interrupt (or by polling at boot) */
+    uint32_t busy;        /* bit i: slot i holds a request */
+    int next;             /* slot to try first */
+    struct spinlock lock; /* registers, rings, busy */
+    struct ksem slots;    /* free slots */
+    struct req {
+        struct blk_hdr hdr;
+        volatile uint8_t status;
+        struct kcompletion done; /* completed by the interrupt (or by polling at boot) */
+    } req[NREQ];
 } vb;
+_Static_assert(NREQ <= 32 && sizeof(struct vavail) + QN * sizeof(struct vdesc) <= PGSIZE,
+               "slots fit the busy mask, rings fit their pages");
 
 uint64_t vblk_bytes_read, vblk_bytes_written, vblk_requests;
+uint32_t vblk_max_inflight;
 
 static uint32_t rd(uint32_t off)
 {
@@ -156,8 +166,9 @@ static int probe(volatile uint32_t *regs, uint32_t irq)
 int virtio_blk_init(void)
 {
     spin_init(&vb.lock, "virtio-blk");
-    ksem_init(&vb.slots, 1);
-    kcompletion_init(&vb.done);
+    ksem_init(&vb.slots, NREQ);
+    for (int i = 0; i < NREQ; i++)
+        kcompletion_init(&vb.req[i].done);
     for (uint32_t i = 0; i < boot_info.nvirtio; i++) {
         volatile uint32_t *regs = P2V(boot_info.virtio_base[i]);
         uint32_t ver = regs[R_VERSION / 4];
@@ -179,20 +190,23 @@ uint64_t vblk_nblocks(void)
     return vb.nblocks;
 }
 
-/* Take completions off the used ring. */
+/* Take completions off the used ring and wake each request's waiter. */
 static void reap(void)
 {
-    bool done = false;
+    uint32_t done = 0;
     spin_lock(&vb.lock);
     wr(R_ACK, rd(R_ISR) & 3);
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     while (vb.last_used != vb.used->idx) {
+        uint32_t id = vb.used->ring[vb.last_used % QN].id;
+        if (id % 3 == 0 && id / 3 < NREQ)
+            done |= 1u << (id / 3);
         vb.last_used++;
-        done = true;
     }
     spin_unlock(&vb.lock);
-    if (done)
-        kcompletion_complete(&vb.done);
+    for (int i = 0; i < NREQ; i++)
+        if (done & (1u << i))
+            kcompletion_complete(&vb.req[i].done);
 }
 
 void virtio_intr(uint32_t irq)
@@ -201,38 +215,59 @@ void virtio_intr(uint32_t irq)
         reap();
 }
 
-static int submit(uint32_t type, uint64_t blkno, void *buf, uint32_t len)
+/* Fill slot i's chain and make it available to the device (vb.lock held). */
+static void post(int i, uint32_t type, uint64_t blkno, void *buf, uint32_t len)
 {
-    bool sleeping = myproc() != NULL; /* at boot (no process yet) we poll */
-    ksem_down(&vb.slots);
-    kcompletion_reinit(&vb.done);
-    spin_lock(&vb.lock);
-    vb.hdr = (struct blk_hdr){type, 0, blkno * (VBLK_BLOCK / 512)};
-    vb.status = 0xff;
-    vb.desc[0] = (struct vdesc){V2P(&vb.hdr), sizeof vb.hdr, D_NEXT, 1};
-    int st = 1;
+    struct req *r = &vb.req[i];
+    struct vdesc *d = &vb.desc[3 * i];
+    uint16_t head = (uint16_t)(3 * i);
+    r->hdr = (struct blk_hdr){type, 0, blkno * (VBLK_BLOCK / 512)};
+    r->status = 0xff;
+    d[0] = (struct vdesc){V2P(&r->hdr), sizeof r->hdr, D_NEXT, (uint16_t)(head + 1)};
     if (len) {
         uint16_t f = (uint16_t)(D_NEXT | (type == BLK_T_IN ? D_WRITE : 0));
-        vb.desc[1] = (struct vdesc){V2P(buf), len, f, 2};
-        st = 2;
+        d[1] = (struct vdesc){V2P(buf), len, f, (uint16_t)(head + 2)};
     } else {
-        vb.desc[0].next = 2;
+        d[0].next = (uint16_t)(head + 2);
     }
-    vb.desc[st] = (struct vdesc){V2P(&vb.status), 1, D_WRITE, 0};
-    vb.avail->ring[vb.avail->idx % QN] = 0;
+    d[2] = (struct vdesc){V2P(&r->status), 1, D_WRITE, 0};
+    vb.avail->ring[vb.avail->idx % QN] = head;
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     vb.avail->idx++;
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     wr(R_NOTIFY, 0);
+}
+
+static int submit(uint32_t type, uint64_t blkno, void *buf, uint32_t len)
+{
+    bool sleeping = myproc() != NULL; /* at boot (no process yet) we poll */
+    ksem_down(&vb.slots);
+    spin_lock(&vb.lock);
+    /* the semaphore guarantees a free slot; take them round robin, so that
+     * every slot's descriptors and completion routing are in use even while
+     * the file system issues one request at a time */
+    int i = vb.next;
+    while (vb.busy & (1u << i))
+        i = (i + 1) % NREQ;
+    vb.next = (i + 1) % NREQ;
+    vb.busy |= 1u << i;
+    uint32_t inflight = (uint32_t)__builtin_popcount(vb.busy);
+    if (inflight > vblk_max_inflight)
+        vblk_max_inflight = inflight;
+    kcompletion_reinit(&vb.req[i].done);
+    post(i, type, blkno, buf, len);
     spin_unlock(&vb.lock);
     if (sleeping) {
-        kcompletion_wait(&vb.done); /* until the completion interrupt */
+        kcompletion_wait(&vb.req[i].done); /* until the completion interrupt */
     } else {
-        while (!kcompletion_done(&vb.done))
+        while (!kcompletion_done(&vb.req[i].done))
             reap();
     }
-    int rc = vb.status == 0 ? 0 : KK_EIO;
+    int rc = vb.req[i].status == 0 ? 0 : KK_EIO;
+    spin_lock(&vb.lock);
+    vb.busy &= ~(1u << i);
     vblk_requests++;
+    spin_unlock(&vb.lock);
     ksem_up(&vb.slots);
     return rc;
 }
@@ -244,7 +279,7 @@ int vblk_rw(uint64_t blkno, uint32_t count, void *buf, bool write)
     if (blkno >= vb.nblocks || count > vb.nblocks - blkno)
         return KK_EINVAL;
     int rc = submit(write ? BLK_T_OUT : BLK_T_IN, blkno, buf, count * VBLK_BLOCK);
-    if (rc == 0) {
+    if (rc == 0) { /* informational counters: races only blur the figures */
         if (write)
             vblk_bytes_written += (uint64_t)count * VBLK_BLOCK;
         else

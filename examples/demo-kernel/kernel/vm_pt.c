@@ -2,8 +2,9 @@
  * vm_pt.c: address spaces on kernkit::pagetable (Sv39). The kernel table maps
  * the kernel image W^X (text RX, rodata R, data RW), the rest of RAM RW (the
  * direct map, huge pages where they fit) and the devices found in the device
- * tree. Each process table borrows the kernel half's root slots through
- * kk_pt_share_kernel(), so kernel mappings are shared, never copied.
+ * tree. Each process table borrows the whole kernel half's root slots
+ * through kk_pt_share_kernel() (empty slots cost nothing), so kernel
+ * mappings are shared, never copied.
  * User pointers are checked with kk_pt_query() before every copy.
  */
 #include <kernkit/pagetable.h>
@@ -12,15 +13,12 @@
 #include "proc.h"
 #include "vm.h"
 
-#define GIB (1ul << 30)
-
 struct aspace {
     struct kk_pt pt;
     struct spinlock lock;
 };
 
 static struct aspace kernel_as;
-static uint64_t kshare_len; /* bytes of the kernel half shared with processes */
 
 static int pt_alloc(void *ctx, uint64_t *pa)
 {
@@ -100,7 +98,6 @@ void vm_init(void)
     kmap(bi->test_base, bi->test_base + PGSIZE, VM_R | VM_W);
     for (uint32_t i = 0; i < bi->nvirtio; i++)
         kmap(bi->virtio_base[i], bi->virtio_base[i] + PGSIZE, VM_R | VM_W);
-    kshare_len = (ram_end + GIB - 1) & ~(GIB - 1);
     vm_init_hart();
 }
 
@@ -125,7 +122,8 @@ struct aspace *as_create(void)
         kfree(as);
         return NULL;
     }
-    int rc = kk_pt_share_kernel(&as->pt, &kernel_as.pt, KVA_OFFSET, kshare_len);
+    /* the whole kernel half: its empty root slots cost nothing */
+    int rc = kk_pt_share_kernel(&as->pt, &kernel_as.pt, KVA_OFFSET, 0 - KVA_OFFSET);
     if (rc < 0) {
         kk_pt_destroy(&as->pt);
         kfree(as);

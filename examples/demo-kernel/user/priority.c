@@ -37,9 +37,12 @@ int main(int argc, char **argv)
         }
     }
     close(go[0]);
-    uint64_t end = rdtime() + (uint64_t)secs * si.timebase;
+    uint64_t ends[NCHILD];
     for (int i = 0; i < NCHILD; i++)
-        CHECK_EQ(write(go[1], &end, sizeof end), sizeof end);
+        ends[i] = rdtime() + (uint64_t)secs * si.timebase;
+    /* one write: a wake-up may preempt the parent, and no child must wait
+     * for the parent's next turn to learn the end time */
+    CHECK_EQ(write(go[1], ends, sizeof ends), sizeof ends);
     close(go[1]);
     close(p[1]);
     unsigned long counts[NCHILD] = {0}, total = 0;

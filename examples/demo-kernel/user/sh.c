@@ -2,8 +2,9 @@
  * sh: the demo shell. Runs commands from the console (interactive, with a
  * prompt) or from a script file given as its argument. Syntax: commands
  * separated by ';', pipelines with '|', redirection '<', '>' and '>>',
- * '#' comments; builtins cd, exit, help. A script stops at the first command
- * that fails and exits with its status.
+ * '#' comments, quoting ('...' literal, "..." literal but for \" and \\);
+ * builtins cd, exit, help. A script stops at the first command that fails
+ * and exits with its status.
  */
 #include "ulib.h"
 
@@ -18,29 +19,52 @@ struct cmd {
 
 static int interactive;
 
-static int tokenize(char *s, char **tok, int max)
+/* Operator tokens are these very strings (compared by address, so a quoted
+ * "|" stays a word). */
+static char OP_GT[] = ">", OP_GTGT[] = ">>", OP_LT[] = "<", OP_BAR[] = "|", OP_SEMI[] = ";";
+
+/*
+ * Split a line into words and operators. Words are copied to words[] (at
+ * least twice the line's size) with their quotes removed; a word may join
+ * quoted and plain parts (a"b c"d). '#' at the start of a word starts a
+ * comment. Returns the number of tokens, -1 (too many) or -2 (open quote).
+ */
+static int tokenize(const char *s, char **tok, int max, char *words)
 {
     int n = 0;
-    while (*s) {
+    for (;;) {
         while (*s == ' ' || *s == '\t')
-            *s++ = 0;
-        if (!*s)
-            break;
+            s++;
+        if (!*s || *s == '#')
+            return n;
         if (n == max)
             return -1;
-        if (*s == '>' || *s == '<' || *s == '|') {
-            static char gt[] = ">", gtgt[] = ">>", lt[] = "<", bar[] = "|";
+        if (strchr("<>|;", *s)) {
             if (s[0] == '>' && s[1] == '>')
-                tok[n++] = gtgt, *s++ = 0, *s++ = 0;
+                tok[n++] = OP_GTGT, s++;
             else
-                tok[n++] = *s == '>' ? gt : *s == '<' ? lt : bar, *s++ = 0;
+                tok[n++] = *s == '>' ? OP_GT : *s == '<' ? OP_LT : *s == '|' ? OP_BAR : OP_SEMI;
+            s++;
             continue;
         }
-        tok[n++] = s;
-        while (*s && *s != ' ' && *s != '\t' && *s != '>' && *s != '<' && *s != '|')
+        tok[n++] = words;
+        while (*s && !strchr(" \t<>|;", *s)) {
+            if (*s != '\'' && *s != '"') {
+                *words++ = *s++;
+                continue;
+            }
+            char q = *s++;
+            for (; *s && *s != q; s++) {
+                if (q == '"' && *s == '\\' && (s[1] == '"' || s[1] == '\\'))
+                    s++;
+                *words++ = *s;
+            }
+            if (!*s)
+                return -2;
             s++;
+        }
+        *words++ = 0;
     }
-    return n;
 }
 
 /* Split tokens into pipeline stages. Returns the number of stages or -1. */
@@ -50,17 +74,18 @@ static int parse(char **tok, int n, struct cmd *cmds)
     memset(cmds, 0, sizeof(struct cmd) * MAXCMD);
     for (int i = 0; i < n; i++) {
         struct cmd *c = &cmds[nc];
-        if (!strcmp(tok[i], "|")) {
+        if (tok[i] == OP_BAR) {
             if (ac == 0 || ++nc == MAXCMD)
                 return -1;
             ac = 0;
-        } else if (!strcmp(tok[i], ">") || !strcmp(tok[i], ">>") || !strcmp(tok[i], "<")) {
-            if (i + 1 >= n)
+        } else if (tok[i] == OP_GT || tok[i] == OP_GTGT || tok[i] == OP_LT) {
+            if (i + 1 >= n || tok[i + 1] == OP_BAR || tok[i + 1] == OP_GT ||
+                tok[i + 1] == OP_GTGT || tok[i + 1] == OP_LT)
                 return -1;
-            if (tok[i][0] == '<')
+            if (tok[i] == OP_LT)
                 c->in = tok[++i];
             else
-                c->append = tok[i][1] == '>', c->out = tok[++i];
+                c->append = tok[i] == OP_GTGT, c->out = tok[++i];
         } else {
             if (ac == MAXARG)
                 return -1;
@@ -110,8 +135,10 @@ static int builtin(struct cmd *c, int *status)
     if (!strcmp(c->argv[0], "exit"))
         exit(c->argv[1] ? (int)atol(c->argv[1]) : 0);
     if (!strcmp(c->argv[0], "help")) {
-        printf("commands: ls cat echo mkdir rm forktest priority filetest badptr faulttest bench\n"
-               "builtins: cd exit help;  syntax: a ; b   a | b   a > f   a >> f   a < f\n"
+        printf("commands: ls cat echo mkdir rm kill ps forktest priority filetest badptr "
+               "faulttest bench\n"
+               "builtins: cd exit help;  syntax: a ; b   a | b   a > f   a >> f   a < f   "
+               "'...' \"...\"\n"
                "exit powers the machine off (files are synced first)\n");
         *status = 0;
         return 1;
@@ -172,19 +199,21 @@ static int run_pipeline(struct cmd *cmds, int nc)
 }
 
 /* Run one line; returns the status of its last command. */
-static int run_line(char *line)
+static int run_line(const char *line)
 {
-    char *hash = strchr(line, '#');
-    if (hash)
-        *hash = 0;
-    int status = 0;
-    for (char *s = line, *next; s; s = next) {
-        next = strchr(s, ';');
-        if (next)
-            *next++ = 0;
-        char *tok[MAXTOK];
-        struct cmd cmds[MAXCMD];
-        int n = tokenize(s, tok, MAXTOK), nc = n < 0 ? -1 : parse(tok, n, cmds);
+    static char words[2 * 256 + 2];
+    char *tok[MAXTOK];
+    struct cmd cmds[MAXCMD];
+    int n = tokenize(line, tok, MAXTOK, words), status = 0;
+    if (n < 0) {
+        fprintf(2, "sh: %s\n", n == -2 ? "unterminated quote" : "too many words");
+        return 2;
+    }
+    for (int start = 0, i = 0; i <= n; i++) {
+        if (i < n && tok[i] != OP_SEMI)
+            continue;
+        int nc = parse(tok + start, i - start, cmds);
+        start = i + 1;
         if (nc < 0) {
             fprintf(2, "sh: syntax error\n");
             return 2;
@@ -239,13 +268,11 @@ int main(int argc, char **argv)
         }
         if (!get_line(fd, line, sizeof line))
             break;
-        char copy[256];
-        strcpy(copy, line);
         if (!interactive && line[0] && line[0] != '#')
             printf("+ %s\n", line);
         int st = run_line(line);
         if (st && !interactive) {
-            printf("sh: '%s' failed with status %d\n", copy, st);
+            printf("sh: '%s' failed with status %d\n", line, st);
             return st;
         }
     }

@@ -115,6 +115,14 @@ int sysinfo(struct sysinfo *si)
 {
     return (int)SC1(SYS_sysinfo, si);
 }
+int kill(int pid)
+{
+    return (int)SC1(SYS_kill, pid);
+}
+int ps(struct procinfo *buf, int max)
+{
+    return (int)SC2(SYS_ps, buf, max);
+}
 
 void *sbrk(long n)
 {
@@ -208,6 +216,7 @@ const char *strerror(int err)
         int e;
         const char *s;
     } tab[] = {{EPERM, "operation not permitted"},
+               {ESRCH, "no such process"},
                {ENOENT, "no such file or directory"},
                {EINTR, "interrupted"},
                {EIO, "I/O error"},

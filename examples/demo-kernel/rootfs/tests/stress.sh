@@ -1,0 +1,32 @@
+# stress: pipes and fork across harts
+ls / | cat | cat
+forktest
+ls / | cat | cat
+forktest
+ls / | cat | cat
+forktest
+ls / | cat | cat
+forktest
+ls / | cat | cat
+forktest
+ls / | cat | cat
+forktest
+ls / | cat | cat
+forktest
+ls / | cat | cat
+forktest
+ls / | cat | cat
+forktest
+ls / | cat | cat
+forktest
+ls / | cat | cat
+forktest
+ls / | cat | cat
+forktest
+ls / | cat | cat
+forktest
+ls / | cat | cat
+forktest
+ls / | cat | cat
+forktest
+bench
