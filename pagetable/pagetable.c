@@ -151,8 +151,10 @@ static void destroy_level(struct kk_pt *pt, uint64_t tpa, unsigned l)
         uint64_t e = pt_rd(d, t, i);
         if (!pt_valid(e) || !pt_is_table(d, e, l))
             continue;
-        if (pt_borrowed(pt, l, i))
+        if (pt_borrowed(pt, l, i)) {
+            pt_wr(d, t, i, 0); /* the lender's table: only forget it */
             continue;
+        }
         if (l > 1)
             destroy_level(pt, pt_addr(d, e), l - 1);
         pt_wr(d, t, i, 0);
