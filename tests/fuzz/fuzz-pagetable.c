@@ -7,7 +7,8 @@
  * the upper half. Every further 8-byte group is one operation: map_range,
  * map, unmap_range, unmap, protect_range, protect, write-protect, clear A/D,
  * a simulated hardware A/D update, query, dump or (when byte 1 asks for a
- * second table borrowing the window's root slots) a share re-sync, with an address in the
+ * second table borrowing the window's root slots) a share re-sync, or bad
+ * arguments (misaligned, non-canonical, off the half), with an address in the
  * window, a length, flags (invalid ones too), the physical address, huge
  * pages or not, a flush batch or not, and which table allocation fails.
  *
@@ -377,12 +378,58 @@ static void do_resync(struct op *o)
         ref_check_page(&S.user, p);
 }
 
+/* Bad arguments: misaligned address or length, non-canonical address, a
+ * range running off its half. The right error, and nothing changes. */
+static void do_bad_args(struct op *o, const uint8_t *b)
+{
+    unsigned mode = b[1] % 4, fn = b[2] % 5, vb = S.f == KK_PT_I386 ? 32 : S.vb;
+    uint64_t va = o->va, len = o->len;
+    int want = KK_EFAULT, rc = 0;
+    if (mode == 0) {
+        va += 1 + b[5] % (K4 - 1);
+        want = KK_EINVAL;
+    } else if (mode == 1) {
+        va ^= 1ull << (vb + b[5] % (64 - vb)); /* a bit the format cannot hold */
+    } else if (mode == 2) {
+        len += 1 + b[5] % (K4 - 1);
+        want = KK_EINVAL;
+    } else {
+        va = (1ull << (S.f == KK_PT_I386 ? 32 : vb - 1)) - K4; /* top page of the half */
+        len = 2 * K4;
+    }
+    struct arena_snap sn;
+    arena_snap_take(&S.a, &sn);
+    struct kk_pt_mapping m;
+    switch (fn) {
+    case 0:
+        rc = kk_pt_map_range(&S.pt, va, o->pa, len, KK_PT_R, o->allow_huge, NULL);
+        break;
+    case 1:
+        rc = kk_pt_unmap_range(&S.pt, va, len, NULL, NULL, NULL);
+        break;
+    case 2:
+        rc = kk_pt_protect_range(&S.pt, va, len, KK_PT_R, NULL);
+        break;
+    case 3:
+        rc = kk_pt_clear_ad(&S.pt, va, len, KK_PT_A, NULL, NULL, NULL);
+        break;
+    default:
+        if (mode != 1)
+            break;
+        rc = kk_pt_query(&S.pt, va, &m);
+        break;
+    }
+    REQUIRE(rc == (fn == 4 && mode != 1 ? 0 : want));
+    REQUIRE(arena_snap_same(&S.a, &sn));
+    arena_snap_free(&sn);
+}
+
 /* ---- decoding ------------------------------------------------------------------ */
 
 static void decode(const uint8_t *b, struct op *o)
 {
     memset(o, 0, sizeof(*o));
-    o->kind = b[0] % 14;
+    o->kind = b[0] % 15;
     o->p0 = (unsigned)(b[1] | b[2] << 8) % WPAGES;
     unsigned n;
     if (b[3] < 128)
@@ -448,7 +495,7 @@ static void setup(uint8_t h0, uint8_t h1)
     }
 }
 
-static void run_op(struct op *o)
+static void run_op(struct op *o, const uint8_t *raw)
 {
     struct kk_pt_flush fb, *fbp = NULL;
     if (o->batch) {
@@ -503,6 +550,9 @@ static void run_op(struct op *o)
     case 13:
         do_resync(o);
         break;
+    case 14:
+        do_bad_args(o, raw);
+        break;
     default: /* the whole window at once */
         o->p0 = 0;
         o->n = WPAGES;
@@ -528,7 +578,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (S.op = 0; S.op < nops && S.op < MAXOPS; S.op++) {
         struct op o;
         decode(data + 2 + (size_t)S.op * OPSIZE, &o);
-        run_op(&o);
+        run_op(&o, data + 2 + (size_t)S.op * OPSIZE);
     }
     struct op all = {.p0 = 0, .n = WPAGES};
     S.op = 15;
