@@ -12,6 +12,11 @@
  *    batch, and the frame freed only by kk_pt_flush_finish() after flush_tlb;
  *  - range operations split straddling huge pages first, so a failing split
  *    (KK_ENOMEM) leaves every translation unchanged;
+ *  - kernel sharing allocates nothing: it copies the lender's present root
+ *    entries into the borrower (again on each re-sync); root slots lent out
+ *    (pinned) never lose their table to an unmap and never hold a leaf, so
+ *    copied entries never dangle; a failed map frees a pinned-slot table it
+ *    allocated itself (nobody can have copied it yet);
  *  - invariant: every owned table except the root and pinned kernel tables
  *    holds at least one valid entry (kk_pt_check() verifies it).
  * The caller must not run two operations on one table at a time.
@@ -151,8 +156,10 @@ static void destroy_level(struct kk_pt *pt, uint64_t tpa, unsigned l)
         uint64_t e = pt_rd(d, t, i);
         if (!pt_valid(e) || !pt_is_table(d, e, l))
             continue;
-        if (pt_borrowed(pt, l, i))
+        if (pt_borrowed(pt, l, i)) {
+            pt_wr(d, t, i, 0); /* the lender's table: only forget it */
             continue;
+        }
         if (l > 1)
             destroy_level(pt, pt_addr(d, e), l - 1);
         pt_wr(d, t, i, 0);

@@ -8,7 +8,11 @@
  *   map-range-huge the same 1 GiB with allow_huge, 1 GiB- and 2 MiB-aligned (total)
  *   query          kk_pt_query at random addresses of the 4 KiB mapping (ns)
  *   unmap-range    unmapping the 1 GiB of 4 KiB pages, tables freed (ns per PTE)
- *   protect-range  changing the flags of the 1 GiB of 4 KiB pages (ns per PTE)
+ *   protect-range  changing the flags of the 1 GiB of 4 KiB pages mapped with A and
+ *                  D (the MMU never writes them: one plain store each) (ns per PTE)
+ *   protect-range-cas  the same over pages mapped without A/D, which the MMU may
+ *                  update meanwhile: one compare-and-swap each (ns per PTE), and
+ *                  protect-range.speedup-vs-cas, CAS time / plain time
  *   map-single     kk_pt_map of one 4 KiB page, tables present (ns)
  * plus map-range-4k.vs-single: single-page maps per PTE / map_range per PTE.
  * Targets (issue #4): map_range <= 5 ns/PTE, query <= 15 ns, map-single <= 30 ns.
@@ -98,7 +102,8 @@ static void run(enum kk_pt_format fmt, const char *prefix)
         die("init", rc);
     const unsigned fl = KK_PT_R | KK_PT_W | KK_PT_A | KK_PT_D;
     const uint64_t npte = G1 / K4;
-    double map4k[ROUNDS], unmap[ROUNDS], prot[ROUNDS], huge1g[ROUNDS], huge2m[ROUNDS];
+    double map4k[ROUNDS], unmap[ROUNDS], prot[ROUNDS], protcas[ROUNDS], huge1g[ROUNDS],
+        huge2m[ROUNDS];
     char w[64];
     for (int r = 0; r < ROUNDS; r++) {
         uint64_t t0 = kk_bench_now_ns();
@@ -129,6 +134,14 @@ static void run(enum kk_pt_format fmt, const char *prefix)
         kk_pt_unmap_range(&pt, VA + (2u << 20), G1, NULL, NULL, NULL);
         huge1g[r] = (double)(t1 - t0);
         huge2m[r] = (double)(t3 - t2);
+        if ((rc = kk_pt_map_range(&pt, VA, PA, G1, KK_PT_R | KK_PT_W, false, NULL)))
+            die("map_range clean", rc);
+        t0 = kk_bench_now_ns();
+        if ((rc = kk_pt_protect_range(&pt, VA, G1, KK_PT_R, NULL)) < 0)
+            die("protect_range clean", rc);
+        t1 = kk_bench_now_ns();
+        kk_pt_unmap_range(&pt, VA, G1, NULL, NULL, NULL);
+        protcas[r] = (double)(t1 - t0) / (double)npte;
     }
     double m4k = median_of(map4k, ROUNDS);
     name(w, sizeof(w), prefix, "map-range-4k");
@@ -140,6 +153,9 @@ static void run(enum kk_pt_format fmt, const char *prefix)
     kk_bench_print(w, "ns-per-pte", median_of(unmap, ROUNDS), "ns");
     name(w, sizeof(w), prefix, "protect-range");
     kk_bench_print(w, "ns-per-pte", median_of(prot, ROUNDS), "ns");
+    kk_bench_print(w, "speedup-vs-cas", median_of(protcas, ROUNDS) / median_of(prot, ROUNDS), "x");
+    name(w, sizeof(w), prefix, "protect-range-cas");
+    kk_bench_print(w, "ns-per-pte", median_of(protcas, ROUNDS), "ns");
 
     /* query: random addresses of a 1 GiB 4K mapping */
     if ((rc = kk_pt_map_range(&pt, VA, PA, G1, fl, false, NULL)))

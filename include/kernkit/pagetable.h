@@ -13,7 +13,9 @@
  * Concurrency: one writer per kk_pt (the caller holds its page-table lock).
  * Hardware walkers may read and set accessed/dirty bits concurrently; entries
  * are written with single stores and read-modify-writes of valid leaves use
- * atomic compare-and-swap, so hardware-set A/D bits are never lost.
+ * atomic compare-and-swap (a plain store where the old leaf is one the MMU
+ * never writes: A and D already set, per format in docs/pagetable.md), so
+ * hardware-set A/D bits are never lost.
  *
  * See docs/pagetable.md for the full contract.
  */

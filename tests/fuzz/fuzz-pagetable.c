@@ -6,7 +6,9 @@
  * pages (16 MiB) straddling a 1 GiB or a root-slot boundary, in the lower or
  * the upper half. Every further 8-byte group is one operation: map_range,
  * map, unmap_range, unmap, protect_range, protect, write-protect, clear A/D,
- * a simulated hardware A/D update, query or dump, with an address in the
+ * a simulated hardware A/D update, query, dump or (when byte 1 asks for a
+ * second table borrowing the window's root slots) a share re-sync, or bad
+ * arguments (misaligned, non-canonical, off the half), with an address in the
  * window, a length, flags (invalid ones too), the physical address, huge
  * pages or not, a flush batch or not, and which table allocation fails.
  *
@@ -54,6 +56,9 @@ struct state {
     bool arena_ready;
     enum kk_pt_format f;
     struct kk_pt pt;
+    struct kk_pt user; /* borrows the window's root slots when sharing */
+    bool sharing;
+    uint64_t share_va, share_len, slot;
     unsigned levels, vb, op;
     uint64_t huge, base, pa_base;
     uint64_t pa[WPAGES];
@@ -121,10 +126,10 @@ static int cmp_mapping(void *arg, const struct kk_pt_mapping *m)
     return 0;
 }
 
-static void ref_check_page(unsigned p)
+static void ref_check_page(const struct kk_pt *pt, unsigned p)
 {
     struct ref_result r;
-    int rc = ref_walk(&S.a, S.f, kk_pt_root(&S.pt), page_va(p), &r);
+    int rc = ref_walk(&S.a, S.f, kk_pt_root(pt), page_va(p), &r);
     if (!S.mapped[p]) {
         REQUIRE(rc == REF_FAULT);
         return;
@@ -137,7 +142,13 @@ static void ref_check_page(unsigned p)
 static void check_all(const struct op *o)
 {
     REQUIRE(kk_pt_check(&S.pt) == 0);
-    REQUIRE(kk_pt_table_count(&S.pt) == S.a.nused);
+    uint64_t tables = kk_pt_table_count(&S.pt);
+    if (S.sharing) {
+        REQUIRE(kk_pt_check(&S.user) == 0);
+        REQUIRE(kk_pt_table_count(&S.user) == 1);
+        tables++;
+    }
+    REQUIRE(tables == S.a.nused);
     REQUIRE(S.a.bad_frees == 0 && S.a.dirty_frees == 0);
     /* The library's walk equals the model: over the whole window every 16th
      * operation, else over the range the operation touched (whole huge pages). */
@@ -152,7 +163,7 @@ static void check_all(const struct op *o)
     REQUIRE(w.pages == count_mapped(wlo, whi - wlo));
     unsigned lo = o->p0 ? o->p0 - 1 : 0, hi = MIN(o->p0 + o->n + 1, WPAGES);
     for (unsigned p = lo; p < hi; p++)
-        ref_check_page(p);
+        ref_check_page(&S.pt, p);
 }
 
 /* ---- operations ---------------------------------------------------------------- */
@@ -199,6 +210,8 @@ static void do_map(struct op *o, struct kk_pt_flush *fb)
         kk_pt_flush_finish(fb);
     if (!flags_ok(o->flags))
         REQUIRE(rc == KK_EINVAL);
+    else if (o->big && S.sharing && S.huge == S.slot)
+        REQUIRE(rc == KK_EPERM); /* i386: a 4 MiB page is a root-level leaf */
     else if (mapped)
         REQUIRE(rc == KK_EEXIST || (rc == KK_ENOMEM && o->fail_at >= 0));
     else if (rc == KK_EEXIST)
@@ -352,12 +365,71 @@ static void do_dump(struct op *o)
     REQUIRE((lines == 0) == (count_mapped(o->p0, o->n) == 0));
 }
 
+/* Re-sync the borrower; then it translates the range exactly like the model. */
+static void do_resync(struct op *o)
+{
+    if (!S.sharing)
+        return;
+    int rc = kk_pt_share_kernel(&S.user, &S.pt, S.share_va, S.share_len);
+    REQUIRE(rc >= 0);
+    REQUIRE(kk_pt_share_kernel(&S.user, &S.pt, S.share_va, S.share_len) == 0);
+    REQUIRE(kk_pt_map(&S.user, o->va, o->pa, K4, KK_PT_R) == KK_EPERM);
+    for (unsigned p = o->p0; p < o->p0 + o->n; p++)
+        ref_check_page(&S.user, p);
+}
+
+/* Bad arguments: misaligned address or length, non-canonical address, a
+ * range running off its half. The right error, and nothing changes. */
+static void do_bad_args(struct op *o, const uint8_t *b)
+{
+    unsigned mode = b[1] % 4, fn = b[2] % 5, vb = S.f == KK_PT_I386 ? 32 : S.vb;
+    uint64_t va = o->va, len = o->len;
+    int want = KK_EFAULT, rc = 0;
+    if (mode == 0) {
+        va += 1 + b[5] % (K4 - 1);
+        want = KK_EINVAL;
+    } else if (mode == 1) {
+        va ^= 1ull << (vb + b[5] % (64 - vb)); /* a bit the format cannot hold */
+    } else if (mode == 2) {
+        len += 1 + b[5] % (K4 - 1);
+        want = KK_EINVAL;
+    } else {
+        va = (1ull << (S.f == KK_PT_I386 ? 32 : vb - 1)) - K4; /* top page of the half */
+        len = 2 * K4;
+    }
+    struct arena_snap sn;
+    arena_snap_take(&S.a, &sn);
+    struct kk_pt_mapping m;
+    switch (fn) {
+    case 0:
+        rc = kk_pt_map_range(&S.pt, va, o->pa, len, KK_PT_R, o->allow_huge, NULL);
+        break;
+    case 1:
+        rc = kk_pt_unmap_range(&S.pt, va, len, NULL, NULL, NULL);
+        break;
+    case 2:
+        rc = kk_pt_protect_range(&S.pt, va, len, KK_PT_R, NULL);
+        break;
+    case 3:
+        rc = kk_pt_clear_ad(&S.pt, va, len, KK_PT_A, NULL, NULL, NULL);
+        break;
+    default:
+        if (mode != 1)
+            break;
+        rc = kk_pt_query(&S.pt, va, &m);
+        break;
+    }
+    REQUIRE(rc == (fn == 4 && mode != 1 ? 0 : want));
+    REQUIRE(arena_snap_same(&S.a, &sn));
+    arena_snap_free(&sn);
+}
+
 /* ---- decoding ------------------------------------------------------------------ */
 
 static void decode(const uint8_t *b, struct op *o)
 {
     memset(o, 0, sizeof(*o));
-    o->kind = b[0] % 13;
+    o->kind = b[0] % 15;
     o->p0 = (unsigned)(b[1] | b[2] << 8) % WPAGES;
     unsigned n;
     if (b[3] < 128)
@@ -404,15 +476,26 @@ static void setup(uint8_t h0, uint8_t h1)
     S.huge = (sizes & (2ull << 20)) ? (2ull << 20) : (4ull << 20);
     /* The boundary the window straddles: 1 GiB, or between two root slots. */
     uint64_t slot = 1ull << (12 + (S.levels - 1) * (S.f == KK_PT_I386 ? 10 : 9));
+    S.slot = slot;
     uint64_t b = (h1 & 2) ? slot * (slot < (1ull << 30) ? 64 : 1) : 3ull << 30;
     if (h1 & 1) /* upper half */
         b += S.f == KK_PT_I386 ? 0x20000000ull : (~0ull << (S.vb - 1));
     S.base = b - WPAGES * K4 / 2;
     S.pa_base = S.f == KK_PT_I386 ? 0x40000000ull : 0x4000000000ull;
     memset(S.mapped, 0, sizeof(S.mapped));
+    /* Optionally a second table borrows the window's root slots (empty yet). */
+    S.sharing = h1 & 8;
+    if (S.sharing) {
+        uint64_t lo = S.base & ~(slot - 1), hi = (S.base + WPAGES * K4 + slot - 1) & ~(slot - 1);
+        cfg.asid = 4;
+        REQUIRE(kk_pt_init(&S.user, &cfg) == 0);
+        S.share_va = lo;
+        S.share_len = hi - lo;
+        REQUIRE(kk_pt_share_kernel(&S.user, &S.pt, lo, hi - lo) == 0);
+    }
 }
 
-static void run_op(struct op *o)
+static void run_op(struct op *o, const uint8_t *raw)
 {
     struct kk_pt_flush fb, *fbp = NULL;
     if (o->batch) {
@@ -464,6 +547,12 @@ static void run_op(struct op *o)
     case 11:
         do_dump(o);
         break;
+    case 13:
+        do_resync(o);
+        break;
+    case 14:
+        do_bad_args(o, raw);
+        break;
     default: /* the whole window at once */
         o->p0 = 0;
         o->n = WPAGES;
@@ -489,15 +578,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (S.op = 0; S.op < nops && S.op < MAXOPS; S.op++) {
         struct op o;
         decode(data + 2 + (size_t)S.op * OPSIZE, &o);
-        run_op(&o);
+        run_op(&o, data + 2 + (size_t)S.op * OPSIZE);
     }
     struct op all = {.p0 = 0, .n = WPAGES};
     S.op = 15;
     check_all(&all);
     /* Frame-leak check: unmapping the window leaves the root alone. */
     kk_pt_unmap_range(&S.pt, S.base, WPAGES * K4, NULL, NULL, NULL);
-    REQUIRE(kk_pt_table_count(&S.pt) == 1 && S.a.nused == 1);
+    if (S.sharing) {
+        /* lent-out root tables stay (at most one per slot of the range) */
+        REQUIRE(kk_pt_table_count(&S.pt) <= 1 + S.share_len / S.slot);
+        REQUIRE(kk_pt_check(&S.pt) == 0 && kk_pt_check(&S.user) == 0);
+        REQUIRE(S.a.nused == kk_pt_table_count(&S.pt) + 1);
+        kk_pt_destroy(&S.user);
+    }
+    REQUIRE(kk_pt_table_count(&S.pt) == S.a.nused);
+    REQUIRE(S.sharing || S.a.nused == 1);
     kk_pt_destroy(&S.pt);
+    if (S.a.nused || S.a.bad_frees || S.a.dirty_frees)
+        fprintf(stderr, "nused %zu bad %ld dirty %ld sharing %d\n", S.a.nused, S.a.bad_frees,
+                S.a.dirty_frees, S.sharing);
     REQUIRE(S.a.nused == 0 && S.a.bad_frees == 0 && S.a.dirty_frees == 0);
     return 0;
 }

@@ -8,7 +8,8 @@
  * an upper-half alias, a 2 MiB and a 1 GiB page, a read-only page whose store
  * faults (scause 15, stval = the address), an unmapped page whose load
  * faults (scause 13), protect, huge-page split, write-protect, accessed/dirty
- * bits, and that tearing the table down returns every frame.
+ * bits, a second table sharing the upper half (a slot the kernel fills
+ * later faults until a re-sync), and that tearing down returns every frame.
  */
 #include "qemu_rt.h"
 
@@ -232,6 +233,43 @@ static void checks(struct kk_pt *pt, uint64_t high)
     KK_QEMU_CHECK(kk_pt_check(pt) == 0);
 }
 
+/* A process-style table borrowing the upper half of @pt (@high is its first
+ * address): only the present root slot is copied, kernel mappings show
+ * through it, and a root slot the kernel fills later shows after a re-sync. */
+static void share_checks(struct kk_pt *pt, enum kk_pt_format f, uint64_t mode, uint64_t high)
+{
+    unsigned levels, vb;
+    KK_QEMU_CHECK(kk_pt_format_info(f, &levels, &vb, NULL) != NULL);
+    uint64_t slot = 1ull << (12 + 9 * (levels - 1)), half_len = 1ull << (vb - 1);
+    struct kk_pt u;
+    struct kk_pt_config cfg = {sizeof(cfg), f, &plat, 1, 0};
+    KK_QEMU_CHECK(kk_pt_init(&u, &cfg) == 0);
+    KK_QEMU_CHECK(kk_pt_map_range(&u, RAM, RAM, KK_QEMU_RAM_END - RAM, RWXG, true, NULL) == 0);
+    KK_QEMU_CHECK(kk_pt_map(&u, UART, UART, K4, RW) == 0);
+    KK_QEMU_CHECK(kk_pt_map(&u, TDEV, TDEV, K4, RW) == 0);
+    long before = tables_out;
+    KK_QEMU_CHECK(kk_pt_share_kernel(&u, pt, high, half_len) == 1);
+    KK_QEMU_CHECK(tables_out == before); /* sharing allocates nothing */
+    uint64_t ksatp = satp_read();
+    satp_write((mode << 60) | (kk_pt_root(&u) >> 12));
+    volatile uint64_t *alias = (volatile uint64_t *)(uintptr_t)high;
+    KK_QEMU_CHECK(alias[1] == 0xb0b);
+    /* the kernel maps into an empty slot: the borrower faults until a re-sync */
+    volatile uint64_t *late = (volatile uint64_t *)(uintptr_t)(high + 5 * slot);
+    uint32_t gen = kk_pt_share_gen(pt);
+    KK_QEMU_CHECK(kk_pt_map(pt, (uintptr_t)late, DATA_BASE + M2, K4, RW) == 0);
+    KK_QEMU_CHECK(kk_pt_share_gen(pt) != gen);
+    expect_load_fault(&late[1]);
+    KK_QEMU_CHECK(kk_pt_share_kernel(&u, pt, high, half_len) == 1);
+    __asm__ volatile("sfence.vma" ::: "memory");
+    KK_QEMU_CHECK(late[1] == 0xb0b);
+    KK_QEMU_CHECK(kk_pt_map(&u, (uintptr_t)late + K4, DATA_BASE, K4, RW) == KK_EPERM);
+    satp_write(ksatp);
+    kk_pt_destroy(&u);
+    KK_QEMU_CHECK(kk_pt_unmap(pt, (uintptr_t)late, NULL, NULL) == 0);
+    KK_QEMU_CHECK(kk_pt_check(pt) == 0);
+}
+
 static void run(enum kk_pt_format f, uint64_t mode, const char *name, uint64_t high)
 {
     struct kk_pt pt;
@@ -249,6 +287,7 @@ static void run(enum kk_pt_format f, uint64_t mode, const char *name, uint64_t h
         return;
     }
     checks(&pt, high);
+    share_checks(&pt, f, mode, high);
     satp_write(0);
     unsigned long used = (unsigned long)tables_out;
     kk_pt_destroy(&pt);
