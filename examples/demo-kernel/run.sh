@@ -72,7 +72,8 @@ if [ "$KEEP" = 0 ] || [ ! -f "$IMAGE" ]; then
   rm -rf "$STAGE"
   mkdir -p "$STAGE/bin"
   mkdir -p "$(dirname "$IMAGE")"
-  for p in "$KBUILD/user/"*; do [ -f "$p" ] && cp "$p" "$STAGE/bin/"; done
+  # Only the user programs (executables), not the build files beside them.
+  for p in "$KBUILD/user/"*; do [ -f "$p" ] && [ -x "$p" ] && cp "$p" "$STAGE/bin/"; done
   cp -r "$HERE/rootfs/." "$STAGE/"
   rm -f "$IMAGE"
   "$MKSFS" -s 32M -i "kernkit demo" "$IMAGE" "$STAGE" >/dev/null
