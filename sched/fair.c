@@ -24,7 +24,9 @@
  * go left while the left subtree holds an eligible entity (its min vruntime
  * is eligible), else take the node if eligible, else go right, O(log n). The
  * smallest runnable vruntime is the root's augmented value, O(1). The running
- * entity is out of the tree but counted in S and W.
+ * entity stays in the tree (a switch then costs no tree update): charging it
+ * refreshes the augmentation above its node (stopping where a minimum is
+ * unchanged), and a new deadline (request served, yield) re-inserts it.
  */
 #include "internal.h"
 
@@ -184,28 +186,36 @@ static void avg_sub(struct kk_sched_fair_rq *f, const struct kk_sched_entity *se
     f->sum_w -= FS(se)->weight;
 }
 
-/* Move zero_v up to the smallest runnable vruntime (never down), keeping S exact. */
-static void update_zero(struct kk_sched_rq *rq, struct kk_sched_fair_rq *f,
-                        const struct kk_sched_entity *gone)
+/* Move zero_v up to the smallest runnable vruntime (never down), keeping S exact. Every runnable
+ * entity, the running one included, is in the tree: its root holds the smallest vruntime. */
+static void update_zero(struct kk_sched_fair_rq *f)
 {
-    const struct kk_sched_entity *curr = rq->curr;
-    const struct kk_rb_node *root = f->tree.node;
-    uint64_t v = 0, d;
-    bool have = false;
+    uint64_t d;
 
-    if (curr != NULL && curr != gone && curr->cls == &kk_sched_eevdf_class) {
-        v = FS(curr)->vruntime;
-        have = true;
-    }
-    if (root != NULL && (!have || before64(min_v(root), v))) {
-        v = min_v(root);
-        have = true;
-    }
-    if (!have || !before64(f->zero_v, v))
+    if (f->tree.node == NULL || !before64(f->zero_v, min_v(f->tree.node)))
         return;
-    d = v - f->zero_v;
+    d = min_v(f->tree.node) - f->zero_v;
     f->sum_wkey -= (int64_t)(f->sum_w * d);
-    f->zero_v = v;
+    f->zero_v += d;
+}
+
+/* Refresh the augmentation above @se after its vruntime grew: stops where a minimum is unchanged.
+ */
+static void vruntime_grew(struct kk_sched_entity *se)
+{
+    struct kk_rb_node *n = &se->node.rb;
+
+    while (n != NULL && min_vruntime_update(n))
+        n = kk_rb_parent(n);
+}
+
+/* Move @se (queued) to the place of its new @deadline. */
+static void set_deadline(struct kk_sched_fair_rq *f, struct kk_sched_entity *se, uint64_t deadline)
+{
+    kk_rb_erase(&f->tree, &se->node.rb, min_vruntime_update);
+    FS(se)->deadline = deadline;
+    FS(se)->min_vruntime = FS(se)->vruntime;
+    rb_insert_key(&f->tree, se, DEADLINE_OFF, min_vruntime_update);
 }
 
 static uint64_t fair_slice(const struct kk_sched_rq *rq, const struct kk_sched_entity *se)
@@ -252,12 +262,12 @@ static void fair_enqueue(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
         fs->vlag = mul_div_s64(fs->vlag, fs->weight, w);
         set_weight(fs, se->prio);
     }
+    (void)flags; /* the running entity is in the tree too */
     f->hint = NULL;
     place(rq, f, se);
-    if ((flags & KK_SCHED_ENQ_CURR) == 0)
-        rb_insert_key(&f->tree, se, DEADLINE_OFF, min_vruntime_update);
+    rb_insert_key(&f->tree, se, DEADLINE_OFF, min_vruntime_update);
     avg_add(f, se);
-    update_zero(rq, f, NULL);
+    update_zero(f);
 }
 
 static void fair_dequeue(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
@@ -269,11 +279,11 @@ static void fair_dequeue(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
     int64_t limit = (int64_t)vdelta(2 * fair_slice(rq, se), fs);
 
     fs->vlag = lag > limit ? limit : lag < -limit ? -limit : lag;
+    (void)flags;
     f->hint = NULL;
-    if ((flags & KK_SCHED_DEQ_CURR) == 0)
-        kk_rb_erase(&f->tree, &se->node.rb, min_vruntime_update);
+    kk_rb_erase(&f->tree, &se->node.rb, min_vruntime_update);
     avg_sub(f, se);
-    update_zero(rq, f, se);
+    update_zero(f);
 }
 
 /* Is some entity of the subtree @n eligible? */
@@ -293,14 +303,17 @@ static struct kk_rb_node *find_min_vruntime(struct kk_rb_node *n)
     return n;
 }
 
-/* Earliest virtual deadline among the eligible queued entities: O(1) when it is the leftmost,
- * else one descent, O(log n); @ekey = eligible_key(). With no eligible entity (possible: the
- * running one counts in V), the smallest vruntime. */
+/* Earliest virtual deadline among the eligible queued entities: O(1) when it is the leftmost or
+ * the next one, else one descent, O(log n); @ekey = eligible_key(). With no eligible entity
+ * (possible: the running one counts in V), the smallest vruntime. */
 static struct kk_rb_node *pick_eevdf(struct kk_sched_fair_rq *f, int64_t ekey)
 {
     struct kk_rb_node *n = kk_rb_first(&f->tree);
 
     if (n == NULL || eligible(f, SE_OF_RB(n), ekey))
+        return n;
+    n = kk_rb_next(n); /* often the leftmost is the running entity, just made ineligible */
+    if (n != NULL && eligible(f, SE_OF_RB(n), ekey))
         return n;
     for (n = f->tree.node; n != NULL;) {
         if (n->left != NULL && subtree_eligible(f, n->left, ekey))
@@ -322,12 +335,11 @@ static struct kk_sched_entity *fair_pick(struct kk_sched_rq *rq, union kk_sched_
     crq->fair.hint = NULL;
     if (n == NULL)
         return NULL;
-    kk_rb_erase(&crq->fair.tree, n, min_vruntime_update);
     SE_OF_RB(n)->flags &= ~SE_SLICE_DONE;
     return SE_OF_RB(n);
 }
 
-/* The running entity is eligible and its deadline beats every queued eligible one. */
+/* The running entity (in the tree) is the earliest eligible deadline. */
 static bool fair_keep(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
                       struct kk_sched_entity *se)
 {
@@ -336,12 +348,11 @@ static bool fair_keep(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
     struct kk_rb_node *best = pick_eevdf(f, ekey);
 
     (void)rq;
-    if (best == NULL ||
-        (eligible(f, se, ekey) && before64(FS(se)->deadline, FS(SE_OF_RB(best))->deadline))) {
+    if (best == NULL || best == &se->node.rb) {
         se->flags &= ~SE_SLICE_DONE;
         return true;
     }
-    f->hint = best; /* putting @se back does not change the answer: save the next descent */
+    f->hint = best; /* put_prev does not change the answer: save the next descent */
     return false;
 }
 
@@ -349,8 +360,8 @@ static void fair_put_prev(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
                           struct kk_sched_entity *se)
 {
     (void)rq;
-    FS(se)->min_vruntime = FS(se)->vruntime;
-    rb_insert_key(&crq->fair.tree, se, DEADLINE_OFF, min_vruntime_update);
+    (void)crq;
+    (void)se; /* it never left the tree */
 }
 
 static void fair_charge(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
@@ -361,19 +372,25 @@ static void fair_charge(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
     uint64_t dv = vdelta(delta, fs);
 
     fs->vruntime += dv;
-    f->sum_wkey += (int64_t)(fs->weight * dv);   /* ~ delta * 1024 <= 2^50 */
+    f->sum_wkey += (int64_t)(fs->weight * dv); /* ~ delta * 1024 <= 2^50 */
+    f->hint = NULL;
     if (!before64(fs->vruntime, fs->deadline)) { /* request served: new deadline */
-        fs->deadline = fs->vruntime + vdelta(fair_slice(rq, se), fs);
+        set_deadline(f, se, fs->vruntime + vdelta(fair_slice(rq, se), fs));
         se->flags |= SE_SLICE_DONE;
+    } else {
+        vruntime_grew(se);
     }
-    update_zero(rq, f, NULL);
+    update_zero(f);
 }
 
 static bool fair_tick(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
                       struct kk_sched_entity *se)
 {
+    const struct kk_rb_node *root = crq->fair.tree.node; /* holds @se: others queued? */
+
     (void)rq;
-    return (se->flags & SE_SLICE_DONE) != 0 && !kk_rb_empty(&crq->fair.tree);
+    return (se->flags & SE_SLICE_DONE) != 0 && root != NULL &&
+           (root->left != NULL || root->right != NULL);
 }
 
 /* Service time until the running entity's vruntime reaches its deadline. */
@@ -395,8 +412,7 @@ static uint64_t fair_time_left(struct kk_sched_rq *rq, union kk_sched_class_rq *
 static void fair_yield(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
                        struct kk_sched_entity *se)
 {
-    (void)crq;
-    FS(se)->deadline += vdelta(fair_slice(rq, se), FS(se));
+    set_deadline(&crq->fair, se, FS(se)->deadline + vdelta(fair_slice(rq, se), FS(se)));
 }
 
 static bool fair_wakeup_preempt(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
@@ -417,7 +433,8 @@ static struct kk_sched_entity *fair_migrate_next(struct kk_sched_rq *rq,
 {
     struct kk_rb_node *n = prev != NULL ? kk_rb_prev(&prev->node.rb) : kk_rb_last(&crq->fair.tree);
 
-    (void)rq;
+    if (n != NULL && SE_OF_RB(n) == rq->curr) /* the running entity stays */
+        n = kk_rb_prev(n);
     return n != NULL ? SE_OF_RB(n) : NULL;
 }
 
@@ -434,6 +451,7 @@ static long fair_check(struct kk_sched_rq *rq, union kk_sched_class_rq *crq)
     const struct kk_rb_node *pos;
     const struct kk_sched_entity *curr = rq->curr;
     long n = kk_rb_check(&f->tree, deadline_less, min_vruntime_update);
+    bool has_curr = curr == NULL || curr->cls != &kk_sched_eevdf_class;
     int64_t s = 0;
     uint64_t w = 0;
 
@@ -441,18 +459,16 @@ static long fair_check(struct kk_sched_rq *rq, union kk_sched_class_rq *crq)
         return KK_ECORRUPT;
     for (pos = kk_rb_first(&f->tree); pos != NULL; pos = kk_rb_next(pos)) {
         const struct kk_sched_entity *se = SE_OF_RB(pos);
-        if (!se_consistent(rq, se) || se == curr)
+        if (!se_consistent(rq, se))
             return KK_ECORRUPT;
+        if (se == curr)
+            has_curr = true;
         s += (int64_t)FS(se)->weight * key_of(f, se);
         w += FS(se)->weight;
     }
-    if (curr != NULL && curr->cls == &kk_sched_eevdf_class) {
-        if (!se_consistent(rq, curr))
-            return KK_ECORRUPT;
-        s += (int64_t)FS(curr)->weight * key_of(f, curr);
-        w += FS(curr)->weight;
-    }
-    return s == f->sum_wkey && w == f->sum_w ? n : KK_ECORRUPT;
+    if (!has_curr || s != f->sum_wkey || w != f->sum_w)
+        return KK_ECORRUPT;
+    return curr != NULL && curr->cls == &kk_sched_eevdf_class ? n - 1 : n; /* queued, not running */
 }
 
 int64_t kk_sched_fair_lag_ns(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
