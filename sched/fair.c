@@ -20,7 +20,9 @@
  * Queued entities sit in a balanced tree ordered by virtual deadline (equal
  * deadlines in arrival order) and augmented with the minimum vruntime of each
  * subtree (as Linux since 6.8). The pick takes the cached leftmost node when it
- * is eligible, O(1); otherwise one descent finds the leftmost eligible node:
+ * is eligible, O(1), else the entity at or after the last pick when nothing
+ * before it can be eligible (a kept lower bound says so), O(1); otherwise one
+ * descent finds the leftmost eligible node:
  * go left while the left subtree holds an eligible entity (its min vruntime
  * is eligible), else take the node if eligible, else go right, O(log n). The
  * smallest runnable vruntime is the root's augmented value, O(1). The running
@@ -209,13 +211,44 @@ static void vruntime_grew(struct kk_sched_entity *se)
         n = kk_rb_parent(n);
 }
 
+/* The finger is the last pick; before_min bounds from below the vruntimes of the entities before it
+ * in the tree (they were all ineligible then). Vruntimes only grow in the tree and erasing keeps a
+ * lower bound, so only an insert before the finger (earlier deadline) lowers it. */
+static void finger_set(struct kk_sched_fair_rq *f, struct kk_rb_node *n, bool any, uint64_t min)
+{
+    f->finger = n;
+    f->before_any = any;
+    f->before_min = min;
+}
+
+static void finger_add(struct kk_sched_fair_rq *f, uint64_t v)
+{
+    if (!f->before_any || before64(v, f->before_min))
+        f->before_min = v;
+    f->before_any = true;
+}
+
+static void tree_insert(struct kk_sched_fair_rq *f, struct kk_sched_entity *se)
+{
+    FS(se)->min_vruntime = FS(se)->vruntime;
+    if (f->finger != NULL && before64(FS(se)->deadline, FS(SE_OF_RB(f->finger))->deadline))
+        finger_add(f, FS(se)->vruntime);
+    rb_insert_key(&f->tree, se, DEADLINE_OFF, min_vruntime_update);
+}
+
+static void tree_erase(struct kk_sched_fair_rq *f, struct kk_sched_entity *se)
+{
+    if (f->finger == &se->node.rb)
+        f->finger = NULL;
+    kk_rb_erase(&f->tree, &se->node.rb, min_vruntime_update);
+}
+
 /* Move @se (queued) to the place of its new @deadline. */
 static void set_deadline(struct kk_sched_fair_rq *f, struct kk_sched_entity *se, uint64_t deadline)
 {
-    kk_rb_erase(&f->tree, &se->node.rb, min_vruntime_update);
+    tree_erase(f, se);
     FS(se)->deadline = deadline;
-    FS(se)->min_vruntime = FS(se)->vruntime;
-    rb_insert_key(&f->tree, se, DEADLINE_OFF, min_vruntime_update);
+    tree_insert(f, se);
 }
 
 static uint64_t fair_slice(const struct kk_sched_rq *rq, const struct kk_sched_entity *se)
@@ -248,7 +281,6 @@ static void place(struct kk_sched_rq *rq, struct kk_sched_fair_rq *f, struct kk_
         lag = mul_div_s64(lag, f->sum_w + fs->weight, f->sum_w);
     fs->vruntime = avg_vruntime(f) - (uint64_t)lag;
     fs->deadline = fs->vruntime + vdelta(fair_slice(rq, se), fs);
-    fs->min_vruntime = fs->vruntime;
 }
 
 static void fair_enqueue(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
@@ -265,7 +297,7 @@ static void fair_enqueue(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
     (void)flags; /* the running entity is in the tree too */
     f->hint = NULL;
     place(rq, f, se);
-    rb_insert_key(&f->tree, se, DEADLINE_OFF, min_vruntime_update);
+    tree_insert(f, se);
     avg_add(f, se);
     update_zero(f);
 }
@@ -281,16 +313,9 @@ static void fair_dequeue(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
     fs->vlag = lag > limit ? limit : lag < -limit ? -limit : lag;
     (void)flags;
     f->hint = NULL;
-    kk_rb_erase(&f->tree, &se->node.rb, min_vruntime_update);
+    tree_erase(f, se);
     avg_sub(f, se);
     update_zero(f);
-}
-
-/* Is some entity of the subtree @n eligible? */
-static inline bool subtree_eligible(const struct kk_sched_fair_rq *f, const struct kk_rb_node *n,
-                                    int64_t ekey)
-{
-    return (int64_t)(min_v(n) - f->zero_v) <= ekey;
 }
 
 /* Node of the smallest vruntime (when none is eligible), following the augmentation. */
@@ -303,26 +328,74 @@ static struct kk_rb_node *find_min_vruntime(struct kk_rb_node *n)
     return n;
 }
 
-/* Earliest virtual deadline among the eligible queued entities: O(1) when it is the leftmost or
- * the next one, else one descent, O(log n); @ekey = eligible_key(). With no eligible entity
- * (possible: the running one counts in V), the smallest vruntime. */
+/* The finger's answer, or NULL: if nothing before the finger is eligible, the finger itself if
+ * eligible, else its successor if eligible (the usual case: the last pick ran and is no longer
+ * eligible, the next one in deadline order is). O(1). */
+static struct kk_rb_node *pick_at_finger(struct kk_sched_fair_rq *f, int64_t ekey)
+{
+    struct kk_rb_node *n = f->finger, *next;
+
+    if (n == NULL || (f->before_any && (int64_t)(f->before_min - f->zero_v) <= ekey))
+        return NULL;
+    if (eligible(f, SE_OF_RB(n), ekey))
+        return n;
+    next = kk_rb_next(n);
+    if (next == NULL || !eligible(f, SE_OF_RB(next), ekey))
+        return NULL;
+    finger_add(f, FS(SE_OF_RB(n))->vruntime);
+    f->finger = next;
+    return next;
+}
+
+/* Leftmost eligible node by one descent, O(log n): go left while the left subtree holds an
+ * eligible entity, else take the node if eligible, else go right. Every left subtree not taken and
+ * every node passed to the right precede the answer and are ineligible: their minimum is the
+ * finger's lower bound. */
+static struct kk_rb_node *descend(struct kk_sched_fair_rq *f, int64_t ekey)
+{
+    struct kk_rb_node *n = f->tree.node;
+    uint64_t before = 0;
+    bool any = false;
+
+    while (n != NULL) {
+        if (n->left != NULL) {
+            uint64_t lm = min_v(n->left);
+            if ((int64_t)(lm - f->zero_v) <= ekey) {
+                n = n->left;
+                continue;
+            }
+            if (!any || before64(lm, before))
+                before = lm;
+            any = true;
+        }
+        if (eligible(f, SE_OF_RB(n), ekey)) {
+            finger_set(f, n, any, before);
+            return n;
+        }
+        if (!any || before64(FS(SE_OF_RB(n))->vruntime, before))
+            before = FS(SE_OF_RB(n))->vruntime;
+        any = true;
+        n = n->right;
+    }
+    return NULL;
+}
+
+/* Earliest virtual deadline among the eligible entities: O(1) when it is the leftmost or next to
+ * the last pick, else one descent, O(log n); @ekey = eligible_key(). With no eligible entity (not
+ * expected: the smallest vruntime is never above the average), the smallest vruntime. */
 static struct kk_rb_node *pick_eevdf(struct kk_sched_fair_rq *f, int64_t ekey)
 {
     struct kk_rb_node *n = kk_rb_first(&f->tree);
 
-    if (n == NULL || eligible(f, SE_OF_RB(n), ekey))
+    if (n == NULL)
+        return NULL;
+    if (eligible(f, SE_OF_RB(n), ekey)) {
+        finger_set(f, n, false, 0);
         return n;
-    n = kk_rb_next(n); /* often the leftmost is the running entity, just made ineligible */
-    if (n != NULL && eligible(f, SE_OF_RB(n), ekey))
-        return n;
-    for (n = f->tree.node; n != NULL;) {
-        if (n->left != NULL && subtree_eligible(f, n->left, ekey))
-            n = n->left;
-        else if (eligible(f, SE_OF_RB(n), ekey))
-            return n;
-        else
-            n = n->right;
     }
+    if ((n = pick_at_finger(f, ekey)) != NULL || (n = descend(f, ekey)) != NULL)
+        return n;
+    f->finger = NULL;
     return find_min_vruntime(f->tree.node);
 }
 
@@ -452,6 +525,8 @@ static long fair_check(struct kk_sched_rq *rq, union kk_sched_class_rq *crq)
     const struct kk_sched_entity *curr = rq->curr;
     long n = kk_rb_check(&f->tree, deadline_less, min_vruntime_update);
     bool has_curr = curr == NULL || curr->cls != &kk_sched_eevdf_class;
+    bool seen_finger = false, before = false; /* before: some node precedes the finger */
+    uint64_t before_min = 0;
     int64_t s = 0;
     uint64_t w = 0;
 
@@ -463,11 +538,19 @@ static long fair_check(struct kk_sched_rq *rq, union kk_sched_class_rq *crq)
             return KK_ECORRUPT;
         if (se == curr)
             has_curr = true;
+        if (pos == f->finger)
+            seen_finger = true;
+        if (!seen_finger && (!before || before64(FS(se)->vruntime, before_min)))
+            before_min = FS(se)->vruntime;
+        before |= !seen_finger;
         s += (int64_t)FS(se)->weight * key_of(f, se);
         w += FS(se)->weight;
     }
     if (!has_curr || s != f->sum_wkey || w != f->sum_w)
         return KK_ECORRUPT;
+    if (f->finger != NULL &&
+        (!seen_finger || (before && (!f->before_any || before64(before_min, f->before_min)))))
+        return KK_ECORRUPT; /* the finger's lower bound must hold */
     return curr != NULL && curr->cls == &kk_sched_eevdf_class ? n - 1 : n; /* queued, not running */
 }
 

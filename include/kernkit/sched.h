@@ -168,11 +168,14 @@ struct kk_sched_stride_rq {
 
 /** Per-run-queue state of the fair (EEVDF) class. */
 struct kk_sched_fair_rq {
-    struct kk_rb_root tree;  /**< Queued entities (not the running one) by virtual deadline. */
-    uint64_t zero_v;         /**< Reference virtual time: keys are vruntime - zero_v. */
-    int64_t sum_wkey;        /**< Sum of weight * key over runnable entities (incl. running). */
-    uint64_t sum_w;          /**< Sum of weights over runnable entities (incl. running). */
-    struct kk_rb_node *hint; /**< Internal: next pick found by keep_running, or NULL. */
+    struct kk_rb_root tree;    /**< Runnable entities (the running one too) by virtual deadline. */
+    uint64_t zero_v;           /**< Reference virtual time: keys are vruntime - zero_v. */
+    int64_t sum_wkey;          /**< Sum of weight * key over runnable entities (incl. running). */
+    uint64_t sum_w;            /**< Sum of weights over runnable entities (incl. running). */
+    struct kk_rb_node *hint;   /**< Internal: next pick found by keep_running, or NULL. */
+    struct kk_rb_node *finger; /**< Internal: last pick (node in the tree), or NULL. */
+    uint64_t before_min;       /**< Internal: <= every vruntime before finger (if before_any). */
+    bool before_any;           /**< Internal: some entity may precede finger in the tree. */
 };
 
 /** Per-run-queue state of the EDF class. */
