@@ -27,8 +27,9 @@
  * is eligible), else take the node if eligible, else go right, O(log n). The
  * smallest runnable vruntime is the root's augmented value, O(1). The running
  * entity stays in the tree (a switch then costs no tree update): charging it
- * refreshes the augmentation above its node (stopping where a minimum is
- * unchanged), and a new deadline (request served, yield) re-inserts it.
+ * leaves the augmentation's copy of its vruntime behind until the next switch
+ * or descent (the minima stay lower bounds), and a new deadline (request
+ * served, yield) re-inserts it.
  */
 #include "internal.h"
 
@@ -160,11 +161,13 @@ static inline uint64_t min_v(const struct kk_rb_node *n)
     return FS(SE_OF_RB(n))->min_vruntime;
 }
 
-/* Augmentation: min_vruntime = smallest vruntime in the subtree. */
+/* Augmentation: min_vruntime = smallest tree_v in the subtree. tree_v is the vruntime, except that
+ * charging the running entity leaves its tree_v behind until sync_tree(): the minima are then lower
+ * bounds (enough for zero_v and the finger), made exact before a descent reads them. */
 static bool min_vruntime_update(struct kk_rb_node *n)
 {
     struct kk_sched_fair_se *fs = FS(SE_OF_RB(n));
-    uint64_t m = fs->vruntime;
+    uint64_t m = fs->tree_v;
 
     if (n->left != NULL && before64(min_v(n->left), m))
         m = min_v(n->left);
@@ -201,13 +204,18 @@ static void update_zero(struct kk_sched_fair_rq *f)
     f->zero_v += d;
 }
 
-/* Refresh the augmentation above @se after its vruntime grew: stops where a minimum is unchanged.
- */
-static void vruntime_grew(struct kk_sched_entity *se)
+/* Make the augmentation exact: the stale entity's vruntime only grew, so refresh the minima above
+ * its node, stopping where one is unchanged. Once per switch or descent, not once per charge. */
+static void sync_tree(struct kk_sched_fair_rq *f)
 {
-    struct kk_rb_node *n = &se->node.rb;
+    struct kk_sched_entity *se = f->stale;
+    struct kk_rb_node *n;
 
-    while (n != NULL && min_vruntime_update(n))
+    if (se == NULL)
+        return;
+    f->stale = NULL;
+    FS(se)->tree_v = FS(se)->vruntime;
+    for (n = &se->node.rb; n != NULL && min_vruntime_update(n);)
         n = kk_rb_parent(n);
 }
 
@@ -230,6 +238,7 @@ static void finger_add(struct kk_sched_fair_rq *f, uint64_t v)
 
 static void tree_insert(struct kk_sched_fair_rq *f, struct kk_sched_entity *se)
 {
+    FS(se)->tree_v = FS(se)->vruntime;
     FS(se)->min_vruntime = FS(se)->vruntime;
     if (f->finger != NULL && before64(FS(se)->deadline, FS(SE_OF_RB(f->finger))->deadline))
         finger_add(f, FS(se)->vruntime);
@@ -240,6 +249,8 @@ static void tree_erase(struct kk_sched_fair_rq *f, struct kk_sched_entity *se)
 {
     if (f->finger == &se->node.rb)
         f->finger = NULL;
+    if (f->stale == se)
+        f->stale = NULL;
     kk_rb_erase(&f->tree, &se->node.rb, min_vruntime_update);
 }
 
@@ -323,7 +334,7 @@ static struct kk_rb_node *find_min_vruntime(struct kk_rb_node *n)
 {
     uint64_t m = min_v(n);
 
-    while (FS(SE_OF_RB(n))->vruntime != m)
+    while (FS(SE_OF_RB(n))->tree_v != m)
         n = n->left != NULL && min_v(n->left) == m ? n->left : n->right;
     return n;
 }
@@ -393,7 +404,10 @@ static struct kk_rb_node *pick_eevdf(struct kk_sched_fair_rq *f, int64_t ekey)
         finger_set(f, n, false, 0);
         return n;
     }
-    if ((n = pick_at_finger(f, ekey)) != NULL || (n = descend(f, ekey)) != NULL)
+    if ((n = pick_at_finger(f, ekey)) != NULL)
+        return n;
+    sync_tree(f);
+    if ((n = descend(f, ekey)) != NULL)
         return n;
     f->finger = NULL;
     return find_min_vruntime(f->tree.node);
@@ -450,8 +464,9 @@ static void fair_charge(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
     if (!before64(fs->vruntime, fs->deadline)) { /* request served: new deadline */
         set_deadline(f, se, fs->vruntime + vdelta(fair_slice(rq, se), fs));
         se->flags |= SE_SLICE_DONE;
-    } else {
-        vruntime_grew(se);
+    } else if (f->stale != se) {
+        sync_tree(f); /* the previous running entity's */
+        f->stale = se;
     }
     update_zero(f);
 }
@@ -534,7 +549,7 @@ static long fair_check(struct kk_sched_rq *rq, union kk_sched_class_rq *crq)
         return KK_ECORRUPT;
     for (pos = kk_rb_first(&f->tree); pos != NULL; pos = kk_rb_next(pos)) {
         const struct kk_sched_entity *se = SE_OF_RB(pos);
-        if (!se_consistent(rq, se))
+        if (!se_consistent(rq, se) || (FS(se)->tree_v != FS(se)->vruntime && se != f->stale))
             return KK_ECORRUPT;
         if (se == curr)
             has_curr = true;

@@ -102,7 +102,8 @@ struct kk_sched_stride_se {
 struct kk_sched_fair_se {
     uint64_t vruntime;     /**< Virtual runtime (ns * 1024 / weight). */
     uint64_t deadline;     /**< Virtual deadline = eligible time + request / weight. */
-    uint64_t min_vruntime; /**< Smallest vruntime in its subtree (tree augmentation). */
+    uint64_t min_vruntime; /**< Smallest tree_v in its subtree (tree augmentation). */
+    uint64_t tree_v;       /**< vruntime as the augmentation saw it (may trail while running). */
     int64_t vlag;          /**< Virtual lag saved at dequeue, restored at enqueue. */
     uint32_t weight;       /**< Weight from the nice value (nice 0 = 1024). */
     uint32_t inv_weight;   /**< ceil(2^32 / weight): turns divisions by the weight into products. */
@@ -176,6 +177,7 @@ struct kk_sched_fair_rq {
     struct kk_rb_node *finger; /**< Internal: last pick (node in the tree), or NULL. */
     uint64_t before_min;       /**< Internal: <= every vruntime before finger (if before_any). */
     bool before_any;           /**< Internal: some entity may precede finger in the tree. */
+    struct kk_sched_entity *stale; /**< Internal: entity whose tree_v trails its vruntime. */
 };
 
 /** Per-run-queue state of the EDF class. */
