@@ -477,6 +477,14 @@ static void eevdf_weights_and_ranges(void **state)
     assert_int_equal(fx.e[0].u.fair.weight, 88761);
 }
 
+/* @dflt times KK_TEST_ITERS (default 1). */
+static unsigned test_iters(unsigned dflt)
+{
+    const char *e = getenv("KK_TEST_ITERS");
+    unsigned long m = e != NULL ? strtoul(e, NULL, 0) : 1;
+    return dflt * (unsigned)(m == 0 ? 1 : m);
+}
+
 /* floor(a / b), b > 0 */
 static int64_t floor_div(int64_t a, uint64_t b)
 {
@@ -493,7 +501,7 @@ static void eevdf_pick_is_earliest_eligible_deadline(void **state)
     const struct kk_sched_class *const stack[] = {&kk_sched_eevdf_class};
     struct kk_sched_rq *rq = &fx.rqs[0];
     const struct kk_sched_fair_rq *f = &rq->crq[0].fair;
-    uint32_t rnd = 12345, step, i;
+    uint32_t rnd = 12345, step, steps = test_iters(4000), i;
     (void)state;
 
     assert_int_equal(setup_classes(stack, 1, 1), 0);
@@ -503,7 +511,7 @@ static void eevdf_pick_is_earliest_eligible_deadline(void **state)
         e[i].slice_ns = i % 3 == 0 ? MS / 2 : 0;
         assert_int_equal(kk_sched_enqueue(rq, &e[i], KK_SCHED_ENQ_WAKEUP), 0);
     }
-    for (step = 0; step < 4000; step++) {
+    for (step = 0; step < steps; step++) {
         const struct kk_sched_entity *se;
         uint64_t best = 0;
         int64_t ekey;
@@ -642,13 +650,6 @@ static uint64_t rnd(uint64_t *st)
     x ^= x >> 27;
     *st = x;
     return x * 0x2545F4914F6CDD1DULL;
-}
-
-static unsigned test_iters(unsigned dflt)
-{
-    const char *e = getenv("KK_TEST_ITERS");
-    unsigned long m = e != NULL ? strtoul(e, NULL, 0) : 1;
-    return dflt * (unsigned)(m == 0 ? 1 : m);
 }
 
 static const struct kk_sched_class *const all_classes[] = {
