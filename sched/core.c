@@ -7,7 +7,8 @@
  *
  * Promises: every call validates its arguments and leaves the queues
  * unchanged on error; nothing here walks a whole queue except
- * kk_sched_check(); the running entity is never in its class's structure.
+ * kk_sched_check(); the running entity is out of its class's structure,
+ * except where the class keeps it there (fair: every runnable entity is in its tree).
  * Caller: lock each run queue around calls on it, both for migrate/pull.
  */
 #include "internal.h"

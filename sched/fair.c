@@ -20,11 +20,16 @@
  * Queued entities sit in a balanced tree ordered by virtual deadline (equal
  * deadlines in arrival order) and augmented with the minimum vruntime of each
  * subtree (as Linux since 6.8). The pick takes the cached leftmost node when it
- * is eligible, O(1); otherwise one descent finds the leftmost eligible node:
+ * is eligible, O(1), else the entity at or after the last pick when nothing
+ * before it can be eligible (a kept lower bound says so), O(1); otherwise one
+ * descent finds the leftmost eligible node:
  * go left while the left subtree holds an eligible entity (its min vruntime
  * is eligible), else take the node if eligible, else go right, O(log n). The
  * smallest runnable vruntime is the root's augmented value, O(1). The running
- * entity is out of the tree but counted in S and W.
+ * entity stays in the tree (a switch then costs no tree update): charging it
+ * leaves the augmentation's copy of its vruntime behind until the next switch
+ * or descent (the minima stay lower bounds), and a new deadline (request
+ * served, yield) re-inserts it.
  */
 #include "internal.h"
 
@@ -156,11 +161,13 @@ static inline uint64_t min_v(const struct kk_rb_node *n)
     return FS(SE_OF_RB(n))->min_vruntime;
 }
 
-/* Augmentation: min_vruntime = smallest vruntime in the subtree. */
+/* Augmentation: min_vruntime = smallest tree_v in the subtree. tree_v is the vruntime, except that
+ * charging the running entity leaves its tree_v behind until sync_tree(): the minima are then lower
+ * bounds (enough for zero_v and the finger), made exact before a descent reads them. */
 static bool min_vruntime_update(struct kk_rb_node *n)
 {
     struct kk_sched_fair_se *fs = FS(SE_OF_RB(n));
-    uint64_t m = fs->vruntime;
+    uint64_t m = fs->tree_v;
 
     if (n->left != NULL && before64(min_v(n->left), m))
         m = min_v(n->left);
@@ -184,28 +191,75 @@ static void avg_sub(struct kk_sched_fair_rq *f, const struct kk_sched_entity *se
     f->sum_w -= FS(se)->weight;
 }
 
-/* Move zero_v up to the smallest runnable vruntime (never down), keeping S exact. */
-static void update_zero(struct kk_sched_rq *rq, struct kk_sched_fair_rq *f,
-                        const struct kk_sched_entity *gone)
+/* Move zero_v up to the smallest runnable vruntime (never down), keeping S exact. Every runnable
+ * entity, the running one included, is in the tree: its root holds the smallest vruntime. */
+static void update_zero(struct kk_sched_fair_rq *f)
 {
-    const struct kk_sched_entity *curr = rq->curr;
-    const struct kk_rb_node *root = f->tree.node;
-    uint64_t v = 0, d;
-    bool have = false;
+    uint64_t d;
 
-    if (curr != NULL && curr != gone && curr->cls == &kk_sched_eevdf_class) {
-        v = FS(curr)->vruntime;
-        have = true;
-    }
-    if (root != NULL && (!have || before64(min_v(root), v))) {
-        v = min_v(root);
-        have = true;
-    }
-    if (!have || !before64(f->zero_v, v))
+    if (f->tree.node == NULL || !before64(f->zero_v, min_v(f->tree.node)))
         return;
-    d = v - f->zero_v;
+    d = min_v(f->tree.node) - f->zero_v;
     f->sum_wkey -= (int64_t)(f->sum_w * d);
-    f->zero_v = v;
+    f->zero_v += d;
+}
+
+/* Make the augmentation exact: the stale entity's vruntime only grew, so refresh the minima above
+ * its node, stopping where one is unchanged. Once per switch or descent, not once per charge. */
+static void sync_tree(struct kk_sched_fair_rq *f)
+{
+    struct kk_sched_entity *se = f->stale;
+    struct kk_rb_node *n;
+
+    if (se == NULL)
+        return;
+    f->stale = NULL;
+    FS(se)->tree_v = FS(se)->vruntime;
+    for (n = &se->node.rb; n != NULL && min_vruntime_update(n);)
+        n = kk_rb_parent(n);
+}
+
+/* The finger is the last pick; before_min bounds from below the vruntimes of the entities before it
+ * in the tree (they were all ineligible then). Vruntimes only grow in the tree and erasing keeps a
+ * lower bound, so only an insert before the finger (earlier deadline) lowers it. */
+static void finger_set(struct kk_sched_fair_rq *f, struct kk_rb_node *n, bool any, uint64_t min)
+{
+    f->finger = n;
+    f->before_any = any;
+    f->before_min = min;
+}
+
+static void finger_add(struct kk_sched_fair_rq *f, uint64_t v)
+{
+    if (!f->before_any || before64(v, f->before_min))
+        f->before_min = v;
+    f->before_any = true;
+}
+
+static void tree_insert(struct kk_sched_fair_rq *f, struct kk_sched_entity *se)
+{
+    FS(se)->tree_v = FS(se)->vruntime;
+    FS(se)->min_vruntime = FS(se)->vruntime;
+    if (f->finger != NULL && before64(FS(se)->deadline, FS(SE_OF_RB(f->finger))->deadline))
+        finger_add(f, FS(se)->vruntime);
+    rb_insert_key(&f->tree, se, DEADLINE_OFF, min_vruntime_update);
+}
+
+static void tree_erase(struct kk_sched_fair_rq *f, struct kk_sched_entity *se)
+{
+    if (f->finger == &se->node.rb)
+        f->finger = NULL;
+    if (f->stale == se)
+        f->stale = NULL;
+    kk_rb_erase(&f->tree, &se->node.rb, min_vruntime_update);
+}
+
+/* Move @se (queued) to the place of its new @deadline. */
+static void set_deadline(struct kk_sched_fair_rq *f, struct kk_sched_entity *se, uint64_t deadline)
+{
+    tree_erase(f, se);
+    FS(se)->deadline = deadline;
+    tree_insert(f, se);
 }
 
 static uint64_t fair_slice(const struct kk_sched_rq *rq, const struct kk_sched_entity *se)
@@ -238,7 +292,6 @@ static void place(struct kk_sched_rq *rq, struct kk_sched_fair_rq *f, struct kk_
         lag = mul_div_s64(lag, f->sum_w + fs->weight, f->sum_w);
     fs->vruntime = avg_vruntime(f) - (uint64_t)lag;
     fs->deadline = fs->vruntime + vdelta(fair_slice(rq, se), fs);
-    fs->min_vruntime = fs->vruntime;
 }
 
 static void fair_enqueue(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
@@ -252,12 +305,12 @@ static void fair_enqueue(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
         fs->vlag = mul_div_s64(fs->vlag, fs->weight, w);
         set_weight(fs, se->prio);
     }
+    (void)flags; /* the running entity is in the tree too */
     f->hint = NULL;
     place(rq, f, se);
-    if ((flags & KK_SCHED_ENQ_CURR) == 0)
-        rb_insert_key(&f->tree, se, DEADLINE_OFF, min_vruntime_update);
+    tree_insert(f, se);
     avg_add(f, se);
-    update_zero(rq, f, NULL);
+    update_zero(f);
 }
 
 static void fair_dequeue(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
@@ -269,18 +322,11 @@ static void fair_dequeue(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
     int64_t limit = (int64_t)vdelta(2 * fair_slice(rq, se), fs);
 
     fs->vlag = lag > limit ? limit : lag < -limit ? -limit : lag;
+    (void)flags;
     f->hint = NULL;
-    if ((flags & KK_SCHED_DEQ_CURR) == 0)
-        kk_rb_erase(&f->tree, &se->node.rb, min_vruntime_update);
+    tree_erase(f, se);
     avg_sub(f, se);
-    update_zero(rq, f, se);
-}
-
-/* Is some entity of the subtree @n eligible? */
-static inline bool subtree_eligible(const struct kk_sched_fair_rq *f, const struct kk_rb_node *n,
-                                    int64_t ekey)
-{
-    return (int64_t)(min_v(n) - f->zero_v) <= ekey;
+    update_zero(f);
 }
 
 /* Node of the smallest vruntime (when none is eligible), following the augmentation. */
@@ -288,28 +334,82 @@ static struct kk_rb_node *find_min_vruntime(struct kk_rb_node *n)
 {
     uint64_t m = min_v(n);
 
-    while (FS(SE_OF_RB(n))->vruntime != m)
+    while (FS(SE_OF_RB(n))->tree_v != m)
         n = n->left != NULL && min_v(n->left) == m ? n->left : n->right;
     return n;
 }
 
-/* Earliest virtual deadline among the eligible queued entities: O(1) when it is the leftmost,
- * else one descent, O(log n); @ekey = eligible_key(). With no eligible entity (possible: the
- * running one counts in V), the smallest vruntime. */
+/* The finger's answer, or NULL: if nothing before the finger is eligible, the finger itself if
+ * eligible, else its successor if eligible (the usual case: the last pick ran and is no longer
+ * eligible, the next one in deadline order is). O(1). */
+static struct kk_rb_node *pick_at_finger(struct kk_sched_fair_rq *f, int64_t ekey)
+{
+    struct kk_rb_node *n = f->finger, *next;
+
+    if (n == NULL || (f->before_any && (int64_t)(f->before_min - f->zero_v) <= ekey))
+        return NULL;
+    if (eligible(f, SE_OF_RB(n), ekey))
+        return n;
+    next = kk_rb_next(n);
+    if (next == NULL || !eligible(f, SE_OF_RB(next), ekey))
+        return NULL;
+    finger_add(f, FS(SE_OF_RB(n))->vruntime);
+    f->finger = next;
+    return next;
+}
+
+/* Leftmost eligible node by one descent, O(log n): go left while the left subtree holds an
+ * eligible entity, else take the node if eligible, else go right. Every left subtree not taken and
+ * every node passed to the right precede the answer and are ineligible: their minimum is the
+ * finger's lower bound. */
+static struct kk_rb_node *descend(struct kk_sched_fair_rq *f, int64_t ekey)
+{
+    struct kk_rb_node *n = f->tree.node;
+    uint64_t before = 0;
+    bool any = false;
+
+    while (n != NULL) {
+        if (n->left != NULL) {
+            uint64_t lm = min_v(n->left);
+            if ((int64_t)(lm - f->zero_v) <= ekey) {
+                n = n->left;
+                continue;
+            }
+            if (!any || before64(lm, before))
+                before = lm;
+            any = true;
+        }
+        if (eligible(f, SE_OF_RB(n), ekey)) {
+            finger_set(f, n, any, before);
+            return n;
+        }
+        if (!any || before64(FS(SE_OF_RB(n))->vruntime, before))
+            before = FS(SE_OF_RB(n))->vruntime;
+        any = true;
+        n = n->right;
+    }
+    return NULL;
+}
+
+/* Earliest virtual deadline among the eligible entities: O(1) when it is the leftmost or next to
+ * the last pick, else one descent, O(log n); @ekey = eligible_key(). With no eligible entity (not
+ * expected: the smallest vruntime is never above the average), the smallest vruntime. */
 static struct kk_rb_node *pick_eevdf(struct kk_sched_fair_rq *f, int64_t ekey)
 {
     struct kk_rb_node *n = kk_rb_first(&f->tree);
 
-    if (n == NULL || eligible(f, SE_OF_RB(n), ekey))
+    if (n == NULL)
+        return NULL;
+    if (eligible(f, SE_OF_RB(n), ekey)) {
+        finger_set(f, n, false, 0);
         return n;
-    for (n = f->tree.node; n != NULL;) {
-        if (n->left != NULL && subtree_eligible(f, n->left, ekey))
-            n = n->left;
-        else if (eligible(f, SE_OF_RB(n), ekey))
-            return n;
-        else
-            n = n->right;
     }
+    if ((n = pick_at_finger(f, ekey)) != NULL)
+        return n;
+    sync_tree(f);
+    if ((n = descend(f, ekey)) != NULL)
+        return n;
+    f->finger = NULL;
     return find_min_vruntime(f->tree.node);
 }
 
@@ -322,12 +422,11 @@ static struct kk_sched_entity *fair_pick(struct kk_sched_rq *rq, union kk_sched_
     crq->fair.hint = NULL;
     if (n == NULL)
         return NULL;
-    kk_rb_erase(&crq->fair.tree, n, min_vruntime_update);
     SE_OF_RB(n)->flags &= ~SE_SLICE_DONE;
     return SE_OF_RB(n);
 }
 
-/* The running entity is eligible and its deadline beats every queued eligible one. */
+/* The running entity (in the tree) is the earliest eligible deadline. */
 static bool fair_keep(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
                       struct kk_sched_entity *se)
 {
@@ -336,12 +435,11 @@ static bool fair_keep(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
     struct kk_rb_node *best = pick_eevdf(f, ekey);
 
     (void)rq;
-    if (best == NULL ||
-        (eligible(f, se, ekey) && before64(FS(se)->deadline, FS(SE_OF_RB(best))->deadline))) {
+    if (best == NULL || best == &se->node.rb) {
         se->flags &= ~SE_SLICE_DONE;
         return true;
     }
-    f->hint = best; /* putting @se back does not change the answer: save the next descent */
+    f->hint = best; /* put_prev does not change the answer: save the next descent */
     return false;
 }
 
@@ -349,8 +447,8 @@ static void fair_put_prev(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
                           struct kk_sched_entity *se)
 {
     (void)rq;
-    FS(se)->min_vruntime = FS(se)->vruntime;
-    rb_insert_key(&crq->fair.tree, se, DEADLINE_OFF, min_vruntime_update);
+    (void)crq;
+    (void)se; /* it never left the tree */
 }
 
 static void fair_charge(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
@@ -361,19 +459,26 @@ static void fair_charge(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
     uint64_t dv = vdelta(delta, fs);
 
     fs->vruntime += dv;
-    f->sum_wkey += (int64_t)(fs->weight * dv);   /* ~ delta * 1024 <= 2^50 */
+    f->sum_wkey += (int64_t)(fs->weight * dv); /* ~ delta * 1024 <= 2^50 */
+    f->hint = NULL;
     if (!before64(fs->vruntime, fs->deadline)) { /* request served: new deadline */
-        fs->deadline = fs->vruntime + vdelta(fair_slice(rq, se), fs);
+        set_deadline(f, se, fs->vruntime + vdelta(fair_slice(rq, se), fs));
         se->flags |= SE_SLICE_DONE;
+    } else if (f->stale != se) {
+        sync_tree(f); /* the previous running entity's */
+        f->stale = se;
     }
-    update_zero(rq, f, NULL);
+    update_zero(f);
 }
 
 static bool fair_tick(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
                       struct kk_sched_entity *se)
 {
+    const struct kk_rb_node *root = crq->fair.tree.node; /* holds @se: others queued? */
+
     (void)rq;
-    return (se->flags & SE_SLICE_DONE) != 0 && !kk_rb_empty(&crq->fair.tree);
+    return (se->flags & SE_SLICE_DONE) != 0 && root != NULL &&
+           (root->left != NULL || root->right != NULL);
 }
 
 /* Service time until the running entity's vruntime reaches its deadline. */
@@ -395,8 +500,7 @@ static uint64_t fair_time_left(struct kk_sched_rq *rq, union kk_sched_class_rq *
 static void fair_yield(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
                        struct kk_sched_entity *se)
 {
-    (void)crq;
-    FS(se)->deadline += vdelta(fair_slice(rq, se), FS(se));
+    set_deadline(&crq->fair, se, FS(se)->deadline + vdelta(fair_slice(rq, se), FS(se)));
 }
 
 static bool fair_wakeup_preempt(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
@@ -417,7 +521,8 @@ static struct kk_sched_entity *fair_migrate_next(struct kk_sched_rq *rq,
 {
     struct kk_rb_node *n = prev != NULL ? kk_rb_prev(&prev->node.rb) : kk_rb_last(&crq->fair.tree);
 
-    (void)rq;
+    if (n != NULL && SE_OF_RB(n) == rq->curr) /* the running entity stays */
+        n = kk_rb_prev(n);
     return n != NULL ? SE_OF_RB(n) : NULL;
 }
 
@@ -434,6 +539,9 @@ static long fair_check(struct kk_sched_rq *rq, union kk_sched_class_rq *crq)
     const struct kk_rb_node *pos;
     const struct kk_sched_entity *curr = rq->curr;
     long n = kk_rb_check(&f->tree, deadline_less, min_vruntime_update);
+    bool has_curr = curr == NULL || curr->cls != &kk_sched_eevdf_class;
+    bool seen_finger = false, before = false; /* before: some node precedes the finger */
+    uint64_t before_min = 0;
     int64_t s = 0;
     uint64_t w = 0;
 
@@ -441,18 +549,24 @@ static long fair_check(struct kk_sched_rq *rq, union kk_sched_class_rq *crq)
         return KK_ECORRUPT;
     for (pos = kk_rb_first(&f->tree); pos != NULL; pos = kk_rb_next(pos)) {
         const struct kk_sched_entity *se = SE_OF_RB(pos);
-        if (!se_consistent(rq, se) || se == curr)
+        if (!se_consistent(rq, se) || (FS(se)->tree_v != FS(se)->vruntime && se != f->stale))
             return KK_ECORRUPT;
+        if (se == curr)
+            has_curr = true;
+        if (pos == f->finger)
+            seen_finger = true;
+        if (!seen_finger && (!before || before64(FS(se)->vruntime, before_min)))
+            before_min = FS(se)->vruntime;
+        before |= !seen_finger;
         s += (int64_t)FS(se)->weight * key_of(f, se);
         w += FS(se)->weight;
     }
-    if (curr != NULL && curr->cls == &kk_sched_eevdf_class) {
-        if (!se_consistent(rq, curr))
-            return KK_ECORRUPT;
-        s += (int64_t)FS(curr)->weight * key_of(f, curr);
-        w += FS(curr)->weight;
-    }
-    return s == f->sum_wkey && w == f->sum_w ? n : KK_ECORRUPT;
+    if (!has_curr || s != f->sum_wkey || w != f->sum_w)
+        return KK_ECORRUPT;
+    if (f->finger != NULL &&
+        (!seen_finger || (before && (!f->before_any || before64(before_min, f->before_min)))))
+        return KK_ECORRUPT; /* the finger's lower bound must hold */
+    return curr != NULL && curr->cls == &kk_sched_eevdf_class ? n - 1 : n; /* queued, not running */
 }
 
 int64_t kk_sched_fair_lag_ns(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,

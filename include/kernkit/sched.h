@@ -102,7 +102,8 @@ struct kk_sched_stride_se {
 struct kk_sched_fair_se {
     uint64_t vruntime;     /**< Virtual runtime (ns * 1024 / weight). */
     uint64_t deadline;     /**< Virtual deadline = eligible time + request / weight. */
-    uint64_t min_vruntime; /**< Smallest vruntime in its subtree (tree augmentation). */
+    uint64_t min_vruntime; /**< Smallest tree_v in its subtree (tree augmentation). */
+    uint64_t tree_v;       /**< vruntime as the augmentation saw it (may trail while running). */
     int64_t vlag;          /**< Virtual lag saved at dequeue, restored at enqueue. */
     uint32_t weight;       /**< Weight from the nice value (nice 0 = 1024). */
     uint32_t inv_weight;   /**< ceil(2^32 / weight): turns divisions by the weight into products. */
@@ -168,11 +169,15 @@ struct kk_sched_stride_rq {
 
 /** Per-run-queue state of the fair (EEVDF) class. */
 struct kk_sched_fair_rq {
-    struct kk_rb_root tree;  /**< Queued entities (not the running one) by virtual deadline. */
-    uint64_t zero_v;         /**< Reference virtual time: keys are vruntime - zero_v. */
-    int64_t sum_wkey;        /**< Sum of weight * key over runnable entities (incl. running). */
-    uint64_t sum_w;          /**< Sum of weights over runnable entities (incl. running). */
-    struct kk_rb_node *hint; /**< Internal: next pick found by keep_running, or NULL. */
+    struct kk_rb_root tree;    /**< Runnable entities (the running one too) by virtual deadline. */
+    uint64_t zero_v;           /**< Reference virtual time: keys are vruntime - zero_v. */
+    int64_t sum_wkey;          /**< Sum of weight * key over runnable entities (incl. running). */
+    uint64_t sum_w;            /**< Sum of weights over runnable entities (incl. running). */
+    struct kk_rb_node *hint;   /**< Internal: next pick found by keep_running, or NULL. */
+    struct kk_rb_node *finger; /**< Internal: last pick (node in the tree), or NULL. */
+    uint64_t before_min;       /**< Internal: <= every vruntime before finger (if before_any). */
+    bool before_any;           /**< Internal: some entity may precede finger in the tree. */
+    struct kk_sched_entity *stale; /**< Internal: entity whose tree_v trails its vruntime. */
 };
 
 /** Per-run-queue state of the EDF class. */
@@ -196,7 +201,9 @@ union kk_sched_class_rq {
  * A scheduling class: a versioned operations table. Operations are called
  * with the run queue locked; @p crq is this class's storage in @p rq.
  * "Structure" below is the class's queue (list, tree); the running entity
- * (rq->curr) is never in it. Optional operations may be NULL.
+ * (rq->curr) is out of it unless the class chooses to keep it there (the fair class does:
+ * its put_prev and pick_next then leave the structure as it is, and the ENQ/DEQ_CURR
+ * flags still insert/remove). Optional operations may be NULL.
  */
 struct kk_sched_class {
     uint32_t version; /**< KK_SCHED_CLASS_VERSION the table was written for. */

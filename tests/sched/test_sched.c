@@ -477,6 +477,70 @@ static void eevdf_weights_and_ranges(void **state)
     assert_int_equal(fx.e[0].u.fair.weight, 88761);
 }
 
+/* @dflt times KK_TEST_ITERS (default 1). */
+static unsigned test_iters(unsigned dflt)
+{
+    const char *e = getenv("KK_TEST_ITERS");
+    unsigned long m = e != NULL ? strtoul(e, NULL, 0) : 1;
+    return dflt * (unsigned)(m == 0 ? 1 : m);
+}
+
+/* floor(a / b), b > 0 */
+static int64_t floor_div(int64_t a, uint64_t b)
+{
+    return a >= 0 ? (int64_t)((uint64_t)a / b)
+                  : -(int64_t)(((uint64_t)0 - (uint64_t)a + b - 1) / b);
+}
+
+/* Every pick is an eligible entity with the earliest deadline among the eligible ones (brute
+ * force over all runnable entities), through ties (all placed at once), sleeps, wake-ups and new
+ * deadlines; the checker (which also verifies the pick finger's bound) passes after each step. */
+static void eevdf_pick_is_earliest_eligible_deadline(void **state)
+{
+    static struct kk_sched_entity e[48];
+    const struct kk_sched_class *const stack[] = {&kk_sched_eevdf_class};
+    struct kk_sched_rq *rq = &fx.rqs[0];
+    const struct kk_sched_fair_rq *f = &rq->crq[0].fair;
+    uint32_t rnd = 12345, step, steps = test_iters(4000), i;
+    (void)state;
+
+    assert_int_equal(setup_classes(stack, 1, 1), 0);
+    for (i = 0; i < 48; i++) {
+        assert_int_equal(
+            kk_sched_entity_init(&fx.s, &e[i], &kk_sched_eevdf_class, (int)(i % 11) - 5), 0);
+        e[i].slice_ns = i % 3 == 0 ? MS / 2 : 0;
+        assert_int_equal(kk_sched_enqueue(rq, &e[i], KK_SCHED_ENQ_WAKEUP), 0);
+    }
+    for (step = 0; step < steps; step++) {
+        const struct kk_sched_entity *se;
+        uint64_t best = 0;
+        int64_t ekey;
+        bool found = false;
+
+        rnd = rnd * 1103515245u + 12345u;
+        fake_now += 1000 + (rnd >> 16) % 400000;
+        i = (rnd >> 8) % 48;
+        if (step % 3 == 0 && e[i].rq == NULL)
+            assert_int_equal(kk_sched_enqueue(rq, &e[i], KK_SCHED_ENQ_WAKEUP), 0);
+        else if (step % 7 == 0 && e[i].rq == rq && rq->nr_running > 1)
+            assert_int_equal(kk_sched_dequeue(rq, &e[i], KK_SCHED_DEQ_SLEEP), 0);
+        se = kk_sched_pick_next(rq);
+        assert_non_null(se);
+        ekey = floor_div(f->sum_wkey, f->sum_w);
+        for (i = 0; i < 48; i++) {
+            if (e[i].rq != rq || (int64_t)(e[i].u.fair.vruntime - f->zero_v) > ekey)
+                continue;
+            if (!found || (int64_t)(e[i].u.fair.deadline - best) < 0)
+                best = e[i].u.fair.deadline;
+            found = true;
+        }
+        assert_true(found);
+        assert_true((int64_t)(se->u.fair.vruntime - f->zero_v) <= ekey);
+        assert_true(se->u.fair.deadline == best);
+        assert_int_equal(kk_sched_check(rq), 0);
+    }
+}
+
 /* max(a / b, b / a) */
 static double ratio(double a, double b)
 {
@@ -586,13 +650,6 @@ static uint64_t rnd(uint64_t *st)
     x ^= x >> 27;
     *st = x;
     return x * 0x2545F4914F6CDD1DULL;
-}
-
-static unsigned test_iters(unsigned dflt)
-{
-    const char *e = getenv("KK_TEST_ITERS");
-    unsigned long m = e != NULL ? strtoul(e, NULL, 0) : 1;
-    return dflt * (unsigned)(m == 0 ? 1 : m);
 }
 
 static const struct kk_sched_class *const all_classes[] = {
@@ -736,6 +793,7 @@ int main(void)
         cmocka_unit_test(eevdf_lag_kept_across_sleep_and_migration),
         cmocka_unit_test(eevdf_weights_and_ranges),
         cmocka_unit_test(eevdf_weight_to_nice),
+        cmocka_unit_test(eevdf_pick_is_earliest_eligible_deadline),
         cmocka_unit_test(edf_admission),
         cmocka_unit_test(random_ops_keep_invariants),
     };
