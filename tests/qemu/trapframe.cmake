@@ -1,6 +1,9 @@
 # trapframe on riscv64 QEMU: the library's own trap entry, kernel and user
 # traps, Sv39 user page faults, kernel thread switches, FPU helpers.
 kernkit_qemu_image(trapframe-riscv64 SOURCES trapframe_riscv64.c LIBS trapframe TIMEOUT 60)
+# Two harts, each with its own per-CPU block, trapping at the same time.
+kernkit_qemu_image(trapframe-smp-riscv64 SOURCES trapframe_smp_riscv64.c LIBS trapframe SMP 2
+                   TIMEOUT 60)
 
 # trapframe on x86_64 QEMU (host x86_64 builds only): a multiboot image built
 # here from the library's x86_64 sources with kernel flags, booted with
