@@ -46,7 +46,7 @@ if(NOT out MATCHES "KK-QEMU-PASS")
 endif()
 ]=])
   add_executable(trapframe-x86_64-image trapframe_x86_64.c ${_tf}/context.S ${_tf}/context.c
-                 ${_tf}/entry.S ${_tf}/trap.c)
+                 ${_tf}/fpu.c ${_tf}/entry.S ${_tf}/trap.c)
   target_include_directories(trapframe-x86_64-image PRIVATE ${PROJECT_SOURCE_DIR}/include
                              ${PROJECT_BINARY_DIR}/include ${PROJECT_SOURCE_DIR}/base/internal)
   target_compile_options(trapframe-x86_64-image PRIVATE -O2 -ffreestanding -fno-pic -fno-pie

@@ -352,6 +352,12 @@ static void threads(void)
 static void fpu(void)
 {
     static struct kk_fpu_state a, b;
+    KK_QEMU_CHECK(kk_fpu_state_size() == sizeof(a));
+    KK_QEMU_CHECK(kk_fpu_state_init(&b, sizeof(b) - 1) == KK_ERANGE);
+    KK_QEMU_CHECK(kk_fpu_state_init(&b, sizeof(b)) == 0);
+    KK_QEMU_CHECK(kk_fpu_restore(&b) == 0); /* FPU on, all zero */
+    KK_QEMU_CHECK(kk_fpu_save(&a) == 0);
+    KK_QEMU_CHECK(a.f[31] == 0 && a.fcsr == 0);
     for (unsigned i = 0; i < 32; i++)
         a.f[i] = 0x4000000000000000ull + i;
     a.fcsr = 0x21; /* rounding mode RTZ, NX flag */

@@ -408,6 +408,65 @@ static void threads(void)
     puts_("trapframe-x86_64: kernel thread switch ok\n");
 }
 
+/* ---- FPU: XSAVE (AVX upper halves) or the FXSAVE fallback --------------- */
+
+static _Alignas(64) uint8_t fpu_area[8192];
+
+static void vec_load(const uint8_t *v, int avx)
+{
+    if (avx)
+        __asm__ volatile("vmovdqu (%0), %%ymm7" : : "r"(v) : "memory");
+    else
+        __asm__ volatile("movdqu (%0), %%xmm7" : : "r"(v) : "memory");
+}
+
+static void vec_store(uint8_t *v, int avx)
+{
+    if (avx)
+        __asm__ volatile("vmovdqu %%ymm7, (%0)" : : "r"(v) : "memory");
+    else
+        __asm__ volatile("movdqu %%xmm7, (%0)" : : "r"(v) : "memory");
+}
+
+static void fpu_tests(void)
+{
+    uint32_t a, b, c, d;
+    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
+    int has_xsave = (c >> 26) & 1, has_avx = (c >> 28) & 1;
+    uint64_t xcr0 = kk_x86_fpu_enable(~0ull);
+    CHECK_EQ(xcr0 != 0, has_xsave);
+    int avx = has_avx && (xcr0 & KK_X86_XCR0_AVX);
+    CHECK_EQ(avx, has_avx && has_xsave);
+    size_t size = kk_fpu_state_size();
+    CHECK(size <= sizeof(fpu_area));
+    struct kk_fpu_state *st = (struct kk_fpu_state *)fpu_area;
+    CHECK_EQ(kk_fpu_state_init(st, size - 1), KK_ERANGE);
+    CHECK_EQ(kk_fpu_state_init(st, size), 0);
+    CHECK_EQ(st->mode != KK_X86_FPU_FXSAVE, has_xsave);
+    unsigned n = avx ? 32 : 16;
+    uint8_t p[32], q[32], out[32];
+    for (unsigned i = 0; i < 32; i++) {
+        p[i] = (uint8_t)(0x11 * i + 3);
+        q[i] = (uint8_t)(0xff - i);
+    }
+    vec_load(p, avx);
+    CHECK_EQ(kk_fpu_save(st), 0);
+    vec_load(q, avx);
+    CHECK_EQ(kk_fpu_restore(st), 0);
+    vec_store(out, avx);
+    for (unsigned i = 0; i < n; i++)
+        CHECK_EQ(out[i], p[i]);
+    puts_("trapframe-x86_64: fpu ");
+    puts_(st->mode == KK_X86_FPU_XSAVEOPT ? "XSAVEOPT"
+          : st->mode == KK_X86_FPU_XSAVE  ? "XSAVE"
+                                          : "FXSAVE");
+    puts_(avx ? " (ymm upper half kept), xcr0 " : " (xmm), xcr0 ");
+    put_hex(xcr0);
+    puts_(", area ");
+    put_hex(size);
+    puts_(" ok\n");
+}
+
 void kk_qemu_x86_main(void)
 {
     install(0);
@@ -418,6 +477,7 @@ void kk_qemu_x86_main(void)
     CHECK_EQ(cpu.flags & KK_X86_CPU_FSGSBASE, 0);
     user_tests("MSR");
     threads();
+    fpu_tests();
     puts_("KK-QEMU-PASS\n");
     finish(0x10);
 }
