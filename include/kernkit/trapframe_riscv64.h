@@ -297,7 +297,10 @@ static inline uint64_t kk_tf_cause(const struct kk_trapframe *tf)
  * For a kernel that switches kernel threads: call it with interrupts
  * disabled right before kk_context_switch() to the thread that owns
  * [@p lo, @p hi] (it disables interrupts itself while updating). Works on the
- * block in sscratch (kk_trap_init() must have run on this hart).
+ * block in sscratch (kk_trap_init() must have run on this hart). Also
+ * re-arms the fatal path, so a fatal handler that kills the overflowed
+ * thread and switches to another one calls this (from the new thread, or
+ * just before switching) and the next overflow reaches it again.
  * @param lo lowest address of the stack (0 = turn the check off).
  * @param hi its top.
  * @return 0; KK_EINVAL if @p lo is not 0 and the stack is smaller than

@@ -454,19 +454,22 @@ static void stack_guard(void)
     kernel_timer("stack guard on, in bounds");
     KK_QEMU_CHECK(fatal_calls == 0);
 
-    KK_QEMU_CHECK(kk_context_init(&ovf_ctx, (void *)OVF_LO, OVF_HI - OVF_LO, ovf_thread, NULL) ==
-                  0);
-    __asm__ volatile("csrc sstatus, %0" : : "r"(SSTATUS_SIE));
-    KK_QEMU_CHECK(kk_rv_set_kstack(OVF_LO, OVF_HI) == 0);
-    kk_context_switch(&main_ctx, &ovf_ctx);
-    KK_QEMU_CHECK(kk_rv_set_kstack(0, 0) == 0);
-    KK_QEMU_CHECK(fatal_calls == 1);
-    KK_QEMU_CHECK(fatal_cause == CAUSE_STORE_PF || fatal_cause == CAUSE_LOAD_PF);
-    KK_QEMU_CHECK(fatal_stval >= OVF_VA && fatal_stval < OVF_LO); /* in the guard page */
-    KK_QEMU_CHECK(fatal_sp < OVF_LO + KK_RV_KSTACK_RESERVE);
-    KK_QEMU_CHECK(fatal_frame >= (uintptr_t)emergency &&
-                  fatal_frame + KK_TF_SIZE <= (uintptr_t)emergency + sizeof(emergency));
-    KK_QEMU_CHECK(fatal_sscratch == (uintptr_t)&cpu);
+    /* Twice: kk_rv_set_kstack() re-arms the fatal path after the first. */
+    for (unsigned long round = 1; round <= 2; round++) {
+        KK_QEMU_CHECK(
+            kk_context_init(&ovf_ctx, (void *)OVF_LO, OVF_HI - OVF_LO, ovf_thread, NULL) == 0);
+        __asm__ volatile("csrc sstatus, %0" : : "r"(SSTATUS_SIE));
+        KK_QEMU_CHECK(kk_rv_set_kstack(OVF_LO, OVF_HI) == 0);
+        kk_context_switch(&main_ctx, &ovf_ctx);
+        KK_QEMU_CHECK(kk_rv_set_kstack(0, 0) == 0);
+        KK_QEMU_CHECK(fatal_calls == round);
+        KK_QEMU_CHECK(fatal_cause == CAUSE_STORE_PF || fatal_cause == CAUSE_LOAD_PF);
+        KK_QEMU_CHECK(fatal_stval >= OVF_VA && fatal_stval < OVF_LO); /* in the guard page */
+        KK_QEMU_CHECK(fatal_sp < OVF_LO + KK_RV_KSTACK_RESERVE);
+        KK_QEMU_CHECK(fatal_frame >= (uintptr_t)emergency &&
+                      fatal_frame + KK_TF_SIZE <= (uintptr_t)emergency + sizeof(emergency));
+        KK_QEMU_CHECK(fatal_sscratch == (uintptr_t)&cpu);
+    }
     kk_qemu_printf("trapframe: kernel stack overflow -> fatal handler on the emergency stack "
                    "(scause %lx, stval %lx, sp %lx) ok\n",
                    (unsigned long)fatal_cause, (unsigned long)fatal_stval, (unsigned long)fatal_sp);

@@ -73,6 +73,7 @@ int kk_rv_set_kstack(uint64_t lo, uint64_t hi)
     unsigned long old;
     __asm__ volatile("csrrci %0, sstatus, 2" : "=r"(old) : : "memory");
     set_bounds(cpu, lo, hi);
+    cpu->fatal_busy = 0; /* the kernel moved on: re-arm the fatal path */
     if (old & SSTATUS_SIE)
         __asm__ volatile("csrsi sstatus, 2" : : : "memory");
     return 0;
