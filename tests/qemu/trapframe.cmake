@@ -31,7 +31,7 @@ SECTIONS
 ]=])
   file(WRITE ${_dir}/run.cmake [=[
 execute_process(
-  COMMAND ${QEMU} -kernel ${IMAGE} -cpu ${CPU} -m 128M -display none -serial stdio
+  COMMAND ${QEMU} -kernel ${IMAGE} -cpu ${CPU} -smp 2 -m 128M -display none -serial stdio
           -monitor none -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04
   TIMEOUT 50 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 message("${out}")
