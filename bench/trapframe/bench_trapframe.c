@@ -6,6 +6,10 @@
  *    (getppid) round trip.
  *  - kk_context_switch: one switch between two kernel-style threads, vs one
  *    glibc swapcontext() (which also saves the signal mask).
+ *  - FPU save+restore pair: the FXSAVE fallback (x87/SSE only) next to XSAVE
+ *    and XSAVEOPT of every XCR0 component (AVX, AVX-512 on hosts with it),
+ *    each into its own area, restored from it right after (nothing modified
+ *    in between, the case XSAVEOPT optimises: a thread switched out and in).
  * Figures: "<workload>.<stat>: <value> <unit>"; the ratios are baseline / ours
  * (how many times faster the trapframe primitive is).
  */
@@ -128,6 +132,49 @@ static double swapcontext_baseline(void)
     return med;
 }
 
+static double fpu_pair(const char *name, struct kk_fpu_state *st)
+{
+    struct kk_bench b;
+    kk_bench_init(&b, name, SAMPLES / 4);
+    if (kk_fpu_save(st) != 0 || kk_fpu_restore(st) != 0)
+        abort();
+    for (unsigned s = 0; s < SAMPLES / 4; s++) {
+        kk_bench_start(&b);
+        for (unsigned i = 0; i < BATCH; i++) {
+            kk_fpu_save(st);
+            kk_fpu_restore(st);
+        }
+        kk_bench_stop(&b, BATCH);
+    }
+    double med = kk_bench_percentile(&b, 50);
+    kk_bench_report(&b);
+    kk_bench_free(&b);
+    return med;
+}
+
+static void fpu_modes(void)
+{
+    static struct kk_fpu_state fx; /* zero-filled: FXSAVE */
+    double f = fpu_pair("fpu-fxsave-pair", &fx);
+    size_t size = kk_fpu_state_size();
+    kk_bench_print("fpu-area", "size", (double)size, "bytes");
+    struct kk_fpu_state *st = aligned_alloc(64, size);
+    if (!st || kk_fpu_state_init(st, size) != 0)
+        abort();
+    if (st->mode != KK_X86_FPU_FXSAVE) {
+        unsigned chosen = st->mode;
+        st->mode = KK_X86_FPU_XSAVE;
+        double x = fpu_pair("fpu-xsave-pair", st);
+        kk_bench_print("xsave-over-fxsave", "ratio", f > 0 ? x / f : 0, "x");
+        if (chosen == KK_X86_FPU_XSAVEOPT) {
+            st->mode = KK_X86_FPU_XSAVEOPT;
+            double o = fpu_pair("fpu-xsaveopt-pair", st);
+            kk_bench_print("xsave-over-xsaveopt", "ratio", o > 0 ? x / o : 0, "x");
+        }
+    }
+    free(st);
+}
+
 int main(void)
 {
     double fn = fncall_round_trip();
@@ -136,5 +183,6 @@ int main(void)
     double cs = context_switch();
     double sc = swapcontext_baseline();
     kk_bench_print("swapcontext-over-context-switch", "ratio", cs > 0 ? sc / cs : 0, "x");
+    fpu_modes();
     return 0;
 }

@@ -99,21 +99,55 @@ KK_API int kk_context_init(struct kk_context *ctx, void *stack, size_t stack_siz
                            void (*entry)(void *arg), void *arg);
 
 /**
+ * @brief Bytes a struct kk_fpu_state must have on this CPU.
+ *
+ * x86_64: with XSAVE enabled by the OS (CPUID.1:ECX.OSXSAVE), the 64-byte
+ * header plus the XSAVE area size for the components enabled in XCR0
+ * (CPUID.(EAX=0xD,ECX=0):EBX), rounded up to 64; otherwise sizeof(struct
+ * kk_fpu_state) (FXSAVE). riscv64: sizeof(struct kk_fpu_state). The value
+ * does not change while XCR0 does not, so query once and size every area
+ * with it (64-byte aligned on x86_64).
+ * @return the size in bytes.
+ */
+KK_API size_t kk_fpu_state_size(void);
+
+/**
+ * @brief Prepare a save area of @p size bytes: initial FP state, save mode.
+ *
+ * x86_64: picks XSAVEOPT, XSAVE or FXSAVE (the fallback when the CPU or the
+ * OS has no XSAVE) and records it with the XCR0 components in @p st, so
+ * kk_fpu_save() and kk_fpu_restore() need no CPUID. The area then holds the
+ * initial state (x87 control word 0x37f, MXCSR 0x1f80, every register 0).
+ * riscv64: zero-fills (restoring it turns the FPU on with f0-f31 = 0).
+ * @param st the area, caller-owned (x86_64: 64-byte aligned).
+ * @param size its size in bytes.
+ * @return 0; KK_EINVAL if @p st is NULL or misaligned; KK_ERANGE if @p size
+ *         is smaller than kk_fpu_state_size().
+ */
+KK_API int kk_fpu_state_init(struct kk_fpu_state *st, size_t size);
+
+/**
  * @brief Save the FP/SIMD registers of the current CPU into @p st.
  *
- * x86_64: FXSAVE64 (CR4.OSFXSR must be set). riscv64: f0-f31 and fcsr, when
+ * x86_64: by the mode kk_fpu_state_init() chose: XSAVEOPT64 or XSAVE64 of
+ * every XCR0 component (AVX upper halves included), or FXSAVE64 (x87, SSE
+ * only; also for a zero-filled struct never initialised). CR4.OSFXSR must be
+ * set (kk_x86_fpu_enable()). riscv64: f0-f31 and fcsr, when
  * sstatus.FS is not Off (then FS becomes Clean); with FS Off nothing is saved.
  * @param st destination, caller-owned.
- * @return 0; KK_EINVAL if @p st is NULL; KK_ENOTSUP (riscv64) if the FPU is off.
+ * @return 0; KK_EINVAL if @p st is NULL (x86_64: or its mode is unknown);
+ *         KK_ENOTSUP (riscv64) if the FPU is off.
  */
 KK_API int kk_fpu_save(struct kk_fpu_state *st);
 
 /**
  * @brief Load the FP/SIMD registers of the current CPU from @p st.
  *
- * riscv64 turns sstatus.FS on (Clean) first.
- * @param st state saved by kk_fpu_save() (or zero-initialised, riscv64).
- * @return 0; KK_EINVAL if @p st is NULL.
+ * Uses the mode recorded in @p st (see kk_fpu_save()). riscv64 turns
+ * sstatus.FS on (Clean) first.
+ * @param st state saved by kk_fpu_save() or set up by kk_fpu_state_init()
+ *        (or zero-filled: FXSAVE mode on x86_64, all zero on riscv64).
+ * @return 0; KK_EINVAL if @p st is NULL (x86_64: or its mode is unknown).
  */
 KK_API int kk_fpu_restore(const struct kk_fpu_state *st);
 

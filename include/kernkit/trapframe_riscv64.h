@@ -38,13 +38,21 @@
 
 /** @name Offsets in struct kk_trap_cpu (bytes), used by the entry code
  * @{ */
-#define KK_CPU_KSP     0  /**< kernel sp saved by kk_uctx_run(). */
-#define KK_CPU_UCTX    8  /**< user context being run. */
-#define KK_CPU_T0      16 /**< scratch for t0 at entry. */
-#define KK_CPU_T1      24 /**< scratch for t1 at entry. */
-#define KK_CPU_HANDLER 32 /**< kernel-mode trap handler. */
-#define KK_CPU_CTX     40 /**< its context pointer. */
+#define KK_CPU_KSP        0  /**< kernel sp saved by kk_uctx_run(). */
+#define KK_CPU_UCTX       8  /**< user context being run. */
+#define KK_CPU_T0         16 /**< scratch for t0 at entry. */
+#define KK_CPU_T1         24 /**< scratch for t1 at entry. */
+#define KK_CPU_HANDLER    32 /**< kernel-mode trap handler. */
+#define KK_CPU_CTX        40 /**< its context pointer. */
+#define KK_CPU_KSTACK_LO  64 /**< lowest sp a kernel trap accepts (bound + reserve; 0 = any). */
+#define KK_CPU_KSTACK_HI  72 /**< highest sp a kernel trap accepts (~0 = any). */
+#define KK_CPU_EMERG_SP   80 /**< top of the emergency stack. */
+#define KK_CPU_FATAL      88 /**< fatal handler (kernel stack out of bounds). */
+#define KK_CPU_FATAL_BUSY 96 /**< nonzero once the fatal path has been entered. */
 /** @} */
+
+/** Bytes the entry needs above the kernel stack's lower bound to push a frame. */
+#define KK_RV_KSTACK_RESERVE 304
 
 /** scause of an `ecall` from U-mode. */
 #define KK_RV_CAUSE_ECALL_U 8
@@ -122,6 +130,12 @@ struct kk_trap_cpu {
     void *ctx;                  /**< Its context pointer. */
     uint64_t flags;             /**< The config's flags. */
     uint64_t reserved;          /**< Zero. */
+    uint64_t kstack_lo;         /**< Stack guard: lower bound + KK_RV_KSTACK_RESERVE (0 = off). */
+    uint64_t kstack_hi;         /**< Stack guard: upper bound (~0 = off). */
+    uint64_t emergency_sp;      /**< Top of the emergency stack. */
+    kk_trap_handler_fn fatal;   /**< Called on the emergency stack; must not return. */
+    uint64_t fatal_busy;        /**< Set when the fatal path is entered (a second entry parks). */
+    uint64_t reserved2;         /**< Zero. */
 };
 
 /**
@@ -133,6 +147,23 @@ struct kk_trap_config {
     struct kk_trap_cpu *cpu;    /**< Caller-owned per-hart block (required). */
     kk_trap_handler_fn handler; /**< Kernel-mode trap handler (required). */
     void *ctx;                  /**< Passed back to @c handler. */
+    /**
+     * Kernel stack guard (0 = none): the lowest address of the kernel stack
+     * that kernel-mode traps may interrupt. Each kernel trap checks the
+     * interrupted sp against [kstack_lo + KK_RV_KSTACK_RESERVE, kstack_hi]
+     * before pushing its frame; out of bounds (an overflow, or a wild sp), it
+     * switches to the emergency stack and calls @c fatal. Change the bounds at
+     * each kernel thread switch with kk_rv_set_kstack(). Fields from here on
+     * are read only when @c size covers them.
+     */
+    uint64_t kstack_lo;
+    uint64_t kstack_hi;           /**< Top of that stack (required with kstack_lo). */
+    uint64_t emergency_stack_top; /**< 16-aligned top of a small per-hart emergency stack
+                                       (1 KiB suffices for the frame; required with kstack_lo). */
+    /** Called with a frame on the emergency stack (x[2] = the bad sp), interrupts off,
+     *  sscratch restored; must not return (if it does, the hart parks). Required with
+     *  kstack_lo. A trap while it runs parks the hart. */
+    kk_trap_handler_fn fatal;
 };
 
 /** @cond KK_LAYOUT_ASSERTS */
@@ -158,6 +189,13 @@ KK_STATIC_ASSERT(offsetof(struct kk_trap_cpu, t0) == KK_CPU_T0, "cpu t0");
 KK_STATIC_ASSERT(offsetof(struct kk_trap_cpu, t1) == KK_CPU_T1, "cpu t1");
 KK_STATIC_ASSERT(offsetof(struct kk_trap_cpu, handler) == KK_CPU_HANDLER, "cpu handler");
 KK_STATIC_ASSERT(offsetof(struct kk_trap_cpu, ctx) == KK_CPU_CTX, "cpu ctx");
+KK_STATIC_ASSERT(offsetof(struct kk_trap_cpu, kstack_lo) == KK_CPU_KSTACK_LO, "cpu kstack lo");
+KK_STATIC_ASSERT(offsetof(struct kk_trap_cpu, kstack_hi) == KK_CPU_KSTACK_HI, "cpu kstack hi");
+KK_STATIC_ASSERT(offsetof(struct kk_trap_cpu, emergency_sp) == KK_CPU_EMERG_SP, "cpu emerg sp");
+KK_STATIC_ASSERT(offsetof(struct kk_trap_cpu, fatal) == KK_CPU_FATAL, "cpu fatal");
+KK_STATIC_ASSERT(offsetof(struct kk_trap_cpu, fatal_busy) == KK_CPU_FATAL_BUSY, "cpu busy");
+KK_STATIC_ASSERT(sizeof(struct kk_trap_cpu) % 16 == 0, "cpu size");
+KK_STATIC_ASSERT(KK_RV_KSTACK_RESERVE >= KK_TF_SIZE + 16, "reserve holds a frame");
 KK_STATIC_ASSERT(sizeof(struct kk_fpu_state) == 264, "fpu size");
 /** @endcond */
 
@@ -252,6 +290,24 @@ static inline uint64_t kk_tf_cause(const struct kk_trapframe *tf)
 {
     return tf->scause;
 }
+
+/**
+ * @brief Set the kernel stack bounds the trap entry checks on this hart.
+ *
+ * For a kernel that switches kernel threads: call it with interrupts
+ * disabled right before kk_context_switch() to the thread that owns
+ * [@p lo, @p hi] (it disables interrupts itself while updating). Works on the
+ * block in sscratch (kk_trap_init() must have run on this hart). Also
+ * re-arms the fatal path, so a fatal handler that kills the overflowed
+ * thread and switches to another one calls this (from the new thread, or
+ * just before switching) and the next overflow reaches it again.
+ * @param lo lowest address of the stack (0 = turn the check off).
+ * @param hi its top.
+ * @return 0; KK_EINVAL if @p lo is not 0 and the stack is smaller than
+ *         KK_RV_KSTACK_RESERVE, or no fatal handler and emergency stack were
+ *         configured.
+ */
+KK_API int kk_rv_set_kstack(uint64_t lo, uint64_t hi);
 
 #ifdef __cplusplus
 }

@@ -194,15 +194,33 @@ struct kk_context {
     uint64_t rip; /**< where the thread resumes. */
 };
 
+/** @name kk_fpu_state modes (struct kk_fpu_state::mode)
+ * @{ */
+#define KK_X86_FPU_FXSAVE   0 /**< FXSAVE64/FXRSTOR64: x87, MMX, SSE (the zero-filled default). */
+#define KK_X86_FPU_XSAVE    1 /**< XSAVE64/XRSTOR64 of every XCR0 component (AVX upper halves...). */
+#define KK_X86_FPU_XSAVEOPT 2 /**< As XSAVE, saving with XSAVEOPT64 (skips unmodified state). */
+/** @} */
+
 /**
- * @brief FXSAVE area: x87, MMX, SSE registers and MXCSR (512 bytes, 16-aligned).
+ * @brief FPU/SIMD save area: a 64-byte header, then the FXSAVE image or the
+ *        XSAVE area (legacy region, XSAVE header, extended components).
+ *
+ * With XSAVE the object is larger than the struct: allocate
+ * kk_fpu_state_size() bytes (64-byte aligned) and set it up with
+ * kk_fpu_state_init(); the XSAVE header and the extended components follow
+ * @c fxsave directly in memory. A zero-filled struct (mode
+ * KK_X86_FPU_FXSAVE) is a valid FXSAVE-only area of sizeof bytes.
  */
 struct kk_fpu_state {
-    /** The raw FXSAVE64 image (MXCSR at byte 24, xmm0 at byte 160). */
+    uint32_t mode;        /**< KK_X86_FPU_* (set by kk_fpu_state_init()). */
+    uint32_t size;        /**< Bytes of the whole object (set by kk_fpu_state_init()). */
+    uint64_t features;    /**< XSAVE: XCR0 components saved and restored (x87, SSE, AVX...). */
+    uint8_t reserved[48]; /**< Zero. */
+    /** FXSAVE image, or legacy region of the XSAVE area (MXCSR at byte 24, xmm0 at 160). */
     uint8_t fxsave[512];
 }
 #if defined(__GNUC__) || defined(__clang__)
-__attribute__((aligned(16)))
+__attribute__((aligned(64)))
 #endif
 ;
 
@@ -293,6 +311,8 @@ KK_STATIC_ASSERT(offsetof(struct kk_trapframe, rflags) == KK_TF_RFLAGS, "tf rfla
 KK_STATIC_ASSERT(offsetof(struct kk_trapframe, rsp) == KK_TF_RSP, "tf rsp");
 KK_STATIC_ASSERT(offsetof(struct kk_trapframe, ss) == KK_TF_SS, "tf ss");
 KK_STATIC_ASSERT(sizeof(struct kk_trapframe) == KK_TF_SIZE, "tf size");
+KK_STATIC_ASSERT(offsetof(struct kk_fpu_state, fxsave) == 64, "fpu area 64-aligned");
+KK_STATIC_ASSERT(sizeof(struct kk_fpu_state) == 576, "fpu size");
 KK_STATIC_ASSERT(offsetof(struct kk_context, rbx) == KK_CTX_RBX, "ctx rbx");
 KK_STATIC_ASSERT(offsetof(struct kk_context, rbp) == KK_CTX_RBP, "ctx rbp");
 KK_STATIC_ASSERT(offsetof(struct kk_context, r12) == KK_CTX_R12, "ctx r12");
@@ -309,7 +329,6 @@ KK_STATIC_ASSERT(offsetof(struct kk_trap_cpu, user_rsp) == KK_CPU_USER_RSP, "cpu
 KK_STATIC_ASSERT(offsetof(struct kk_trap_cpu, flags) == KK_CPU_FLAGS, "cpu flags");
 KK_STATIC_ASSERT(offsetof(struct kk_trap_cpu, idt) == KK_CPU_IDT, "cpu idt");
 KK_STATIC_ASSERT(sizeof(struct kk_trap_cpu) % 16 == 0, "cpu size");
-KK_STATIC_ASSERT(sizeof(struct kk_fpu_state) == 512, "fxsave size");
 /** @endcond */
 
 /** @brief Syscall number (rax). @param uc the context. @return the number. */
@@ -450,6 +469,29 @@ KK_API int kk_uctx_run_fncall(struct kk_user_context *uc);
  *        by kk_uctx_run_fncall().
  */
 KK_API void kk_fncall_trap(void);
+
+/** @name XCR0 component bits for kk_x86_fpu_enable()
+ * @{ */
+#define KK_X86_XCR0_X87    0x1ull  /**< x87 state (always enabled). */
+#define KK_X86_XCR0_SSE    0x2ull  /**< SSE state: xmm0-15, MXCSR (always enabled). */
+#define KK_X86_XCR0_AVX    0x4ull  /**< AVX: upper halves of ymm0-15. */
+#define KK_X86_XCR0_AVX512 0xe0ull /**< AVX-512: opmask, upper zmm0-15, zmm16-31 (all or none). */
+/** @} */
+
+/**
+ * @brief Turn the FPU/SIMD units on for the calling CPU (kernel only, CPL 0).
+ *
+ * Clears CR0.EM and CR0.TS, sets CR0.MP, CR4.OSFXSR and CR4.OSXMMEXCPT. When
+ * the CPU has XSAVE (CPUID.1:ECX.XSAVE) also sets CR4.OSXSAVE and XCR0 to x87
+ * | SSE | the bits of @p features the CPU supports (CPUID leaf 0xD), keeping
+ * the architectural dependencies (AVX-512 needs AVX, and all three of its
+ * bits). Call once per CPU, before kk_fpu_state_size() and before user code
+ * runs. Not for hosted builds (privileged instructions).
+ * @param features wanted KK_X86_XCR0_* bits (e.g. ~0ull for everything).
+ * @return the XCR0 now in effect, or 0 when the CPU has no XSAVE (then
+ *         kk_fpu_save() uses FXSAVE).
+ */
+KK_API uint64_t kk_x86_fpu_enable(uint64_t features);
 
 #ifdef __cplusplus
 }

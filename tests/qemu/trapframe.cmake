@@ -1,6 +1,9 @@
 # trapframe on riscv64 QEMU: the library's own trap entry, kernel and user
 # traps, Sv39 user page faults, kernel thread switches, FPU helpers.
 kernkit_qemu_image(trapframe-riscv64 SOURCES trapframe_riscv64.c LIBS trapframe TIMEOUT 60)
+# Two harts, each with its own per-CPU block, trapping at the same time.
+kernkit_qemu_image(trapframe-smp-riscv64 SOURCES trapframe_smp_riscv64.c LIBS trapframe SMP 2
+                   TIMEOUT 60)
 
 # trapframe on x86_64 QEMU (host x86_64 builds only): a multiboot image built
 # here from the library's x86_64 sources with kernel flags, booted with
@@ -28,7 +31,7 @@ SECTIONS
 ]=])
   file(WRITE ${_dir}/run.cmake [=[
 execute_process(
-  COMMAND ${QEMU} -kernel ${IMAGE} -cpu ${CPU} -m 128M -display none -serial stdio
+  COMMAND ${QEMU} -kernel ${IMAGE} -cpu ${CPU} -smp 2 -m 128M -display none -serial stdio
           -monitor none -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04
   TIMEOUT 50 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 message("${out}")
@@ -43,7 +46,7 @@ if(NOT out MATCHES "KK-QEMU-PASS")
 endif()
 ]=])
   add_executable(trapframe-x86_64-image trapframe_x86_64.c ${_tf}/context.S ${_tf}/context.c
-                 ${_tf}/entry.S ${_tf}/trap.c)
+                 ${_tf}/fpu.c ${_tf}/entry.S ${_tf}/trap.c)
   target_include_directories(trapframe-x86_64-image PRIVATE ${PROJECT_SOURCE_DIR}/include
                              ${PROJECT_BINARY_DIR}/include ${PROJECT_SOURCE_DIR}/base/internal)
   target_compile_options(trapframe-x86_64-image PRIVATE -O2 -ffreestanding -fno-pic -fno-pie

@@ -8,6 +8,9 @@
  *    store page faults with the right stval;
  *  - kk_context_switch between two kernel threads;
  *  - kk_fpu_save/kk_fpu_restore;
+ *  - the kernel stack guard: in-bounds traps unaffected, and a kernel thread
+ *    that overflows its stack into an unmapped guard page reaches the fatal
+ *    handler on the emergency stack (instead of faulting forever in the entry);
  * and prints the cycle and time cost of a user ecall round trip.
  */
 #include "qemu_rt.h"
@@ -89,6 +92,12 @@ static _Alignas(4096) uint64_t pt_root[512];
 static _Alignas(4096) uint64_t pt_l1[512];
 static _Alignas(4096) uint64_t pt_l0[512];
 static _Alignas(4096) uint8_t user_stack[4096];
+static _Alignas(4096) uint8_t ovf_stack[2][4096];
+
+/* A kernel thread stack at OVF_VA + 4K .. + 12K, below it an unmapped guard page. */
+#define OVF_VA 0x40010000ul
+#define OVF_LO (OVF_VA + 0x1000)
+#define OVF_HI (OVF_VA + 0x3000)
 
 #define PTE_V 0x1ul
 #define PTE_R 0x2ul
@@ -113,6 +122,8 @@ static void enable_paging(void)
     pt_l1[0] = pte((uintptr_t)pt_l0, PTE_V);
     pt_l0[0] = pte((uintptr_t)user_page, PTE_V | PTE_R | PTE_X | PTE_U | PTE_A);
     pt_l0[1] = pte((uintptr_t)user_stack, PTE_V | PTE_R | PTE_W | PTE_U | PTE_A | PTE_D);
+    pt_l0[17] = pte((uintptr_t)ovf_stack[0], PTE_V | PTE_R | PTE_W | PTE_A | PTE_D);
+    pt_l0[18] = pte((uintptr_t)ovf_stack[1], PTE_V | PTE_R | PTE_W | PTE_A | PTE_D);
     uint64_t satp = (8ul << 60) | ((uintptr_t)pt_root >> 12);
     __asm__ volatile("csrw satp, %0\n\tsfence.vma" : : "r"(satp) : "memory");
 }
@@ -352,6 +363,12 @@ static void threads(void)
 static void fpu(void)
 {
     static struct kk_fpu_state a, b;
+    KK_QEMU_CHECK(kk_fpu_state_size() == sizeof(a));
+    KK_QEMU_CHECK(kk_fpu_state_init(&b, sizeof(b) - 1) == KK_ERANGE);
+    KK_QEMU_CHECK(kk_fpu_state_init(&b, sizeof(b)) == 0);
+    KK_QEMU_CHECK(kk_fpu_restore(&b) == 0); /* FPU on, all zero */
+    KK_QEMU_CHECK(kk_fpu_save(&a) == 0);
+    KK_QEMU_CHECK(a.f[31] == 0 && a.fcsr == 0);
     for (unsigned i = 0; i < 32; i++)
         a.f[i] = 0x4000000000000000ull + i;
     a.fcsr = 0x21; /* rounding mode RTZ, NX flag */
@@ -369,6 +386,95 @@ static void fpu(void)
     kk_qemu_printf("trapframe: fpu save/restore ok\n");
 }
 
+/* ---- kernel stack guard ------------------------------------------------- */
+
+extern char __stack_bottom[], __stack_top[];
+static _Alignas(16) uint8_t emergency[1024];
+static struct kk_context ovf_ctx, dead_ctx;
+static volatile int ovf_stop;
+static volatile uint64_t fatal_cause, fatal_sp, fatal_stval, fatal_frame, fatal_sscratch;
+static volatile unsigned long fatal_calls;
+
+static void fatal_handler(struct kk_trapframe *tf, void *ctx)
+{
+    KK_QEMU_CHECK(ctx == &cpu);
+    fatal_calls++;
+    fatal_cause = tf->scause;
+    fatal_sp = tf->x[2];
+    fatal_stval = tf->stval;
+    fatal_frame = (uintptr_t)tf;
+    __asm__ volatile("csrr %0, sscratch" : "=r"(fatal_sscratch));
+    kk_context_switch(&dead_ctx, &main_ctx); /* the thread is dead; never resumed */
+}
+
+static __attribute__((noinline)) unsigned long recurse(unsigned long n)
+{
+    volatile uint8_t buf[200];
+    buf[0] = (uint8_t)n;
+    if (ovf_stop)
+        return buf[0];
+    unsigned long r = recurse(n + 1);
+    buf[1] = (uint8_t)r; /* keeps the call out of tail position */
+    return r + buf[1];
+}
+
+static void ovf_thread(void *arg)
+{
+    (void)arg;
+    recurse(0);
+    kk_qemu_fail("the recursion returned");
+}
+
+static void install_guarded(void)
+{
+    struct kk_trap_config cfg = {.size = sizeof(cfg),
+                                 .cpu = &cpu,
+                                 .handler = kernel_handler,
+                                 .ctx = &cpu,
+                                 .kstack_lo = (uintptr_t)__stack_bottom,
+                                 .kstack_hi = (uintptr_t)__stack_top,
+                                 .emergency_stack_top = (uintptr_t)emergency + sizeof(emergency),
+                                 .fatal = NULL};
+    KK_QEMU_CHECK(kk_trap_init(&cfg) == KK_EINVAL); /* no fatal handler */
+    cfg.fatal = fatal_handler;
+    cfg.emergency_stack_top += 8;
+    KK_QEMU_CHECK(kk_trap_init(&cfg) == KK_EINVAL); /* misaligned emergency stack */
+    cfg.emergency_stack_top -= 8;
+    cfg.kstack_hi = cfg.kstack_lo + 100;
+    KK_QEMU_CHECK(kk_trap_init(&cfg) == KK_EINVAL); /* smaller than a frame */
+    cfg.kstack_hi = (uintptr_t)__stack_top;
+    KK_QEMU_CHECK(kk_trap_init(&cfg) == 0);
+    KK_QEMU_CHECK(cpu.kstack_lo == (uintptr_t)__stack_bottom + KK_RV_KSTACK_RESERVE);
+    KK_QEMU_CHECK(kk_rv_set_kstack(OVF_LO, OVF_LO + 64) == KK_EINVAL);
+}
+
+static void stack_guard(void)
+{
+    install_guarded();
+    kernel_timer("stack guard on, in bounds");
+    KK_QEMU_CHECK(fatal_calls == 0);
+
+    /* Twice: kk_rv_set_kstack() re-arms the fatal path after the first. */
+    for (unsigned long round = 1; round <= 2; round++) {
+        KK_QEMU_CHECK(
+            kk_context_init(&ovf_ctx, (void *)OVF_LO, OVF_HI - OVF_LO, ovf_thread, NULL) == 0);
+        __asm__ volatile("csrc sstatus, %0" : : "r"(SSTATUS_SIE));
+        KK_QEMU_CHECK(kk_rv_set_kstack(OVF_LO, OVF_HI) == 0);
+        kk_context_switch(&main_ctx, &ovf_ctx);
+        KK_QEMU_CHECK(kk_rv_set_kstack(0, 0) == 0);
+        KK_QEMU_CHECK(fatal_calls == round);
+        KK_QEMU_CHECK(fatal_cause == CAUSE_STORE_PF || fatal_cause == CAUSE_LOAD_PF);
+        KK_QEMU_CHECK(fatal_stval >= OVF_VA && fatal_stval < OVF_LO); /* in the guard page */
+        KK_QEMU_CHECK(fatal_sp < OVF_LO + KK_RV_KSTACK_RESERVE);
+        KK_QEMU_CHECK(fatal_frame >= (uintptr_t)emergency &&
+                      fatal_frame + KK_TF_SIZE <= (uintptr_t)emergency + sizeof(emergency));
+        KK_QEMU_CHECK(fatal_sscratch == (uintptr_t)&cpu);
+    }
+    kk_qemu_printf("trapframe: kernel stack overflow -> fatal handler on the emergency stack "
+                   "(scause %lx, stval %lx, sp %lx) ok\n",
+                   (unsigned long)fatal_cause, (unsigned long)fatal_stval, (unsigned long)fatal_sp);
+}
+
 void kk_qemu_main(unsigned long hartid, const void *dtb)
 {
     (void)hartid;
@@ -384,5 +490,6 @@ void kk_qemu_main(unsigned long hartid, const void *dtb)
     user_tests();
     threads();
     fpu();
+    stack_guard();
     kk_qemu_pass();
 }

@@ -408,6 +408,239 @@ static void threads(void)
     puts_("trapframe-x86_64: kernel thread switch ok\n");
 }
 
+/* ---- FPU: XSAVE (AVX upper halves) or the FXSAVE fallback --------------- */
+
+static _Alignas(64) uint8_t fpu_area[8192];
+
+static void vec_load(const uint8_t *v, int avx)
+{
+    if (avx)
+        __asm__ volatile("vmovdqu (%0), %%ymm7" : : "r"(v) : "memory");
+    else
+        __asm__ volatile("movdqu (%0), %%xmm7" : : "r"(v) : "memory");
+}
+
+static void vec_store(uint8_t *v, int avx)
+{
+    if (avx)
+        __asm__ volatile("vmovdqu %%ymm7, (%0)" : : "r"(v) : "memory");
+    else
+        __asm__ volatile("movdqu %%xmm7, (%0)" : : "r"(v) : "memory");
+}
+
+static void fpu_tests(void)
+{
+    uint32_t a, b, c, d;
+    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
+    int has_xsave = (c >> 26) & 1, has_avx = (c >> 28) & 1;
+    uint64_t xcr0 = kk_x86_fpu_enable(~0ull);
+    CHECK_EQ(xcr0 != 0, has_xsave);
+    int avx = has_avx && (xcr0 & KK_X86_XCR0_AVX);
+    CHECK_EQ(avx, has_avx && has_xsave);
+    size_t size = kk_fpu_state_size();
+    CHECK(size <= sizeof(fpu_area));
+    struct kk_fpu_state *st = (struct kk_fpu_state *)fpu_area;
+    CHECK_EQ(kk_fpu_state_init(st, size - 1), KK_ERANGE);
+    CHECK_EQ(kk_fpu_state_init(st, size), 0);
+    CHECK_EQ(st->mode != KK_X86_FPU_FXSAVE, has_xsave);
+    unsigned n = avx ? 32 : 16;
+    uint8_t p[32], q[32], out[32];
+    for (unsigned i = 0; i < 32; i++) {
+        p[i] = (uint8_t)(0x11 * i + 3);
+        q[i] = (uint8_t)(0xff - i);
+    }
+    vec_load(p, avx);
+    CHECK_EQ(kk_fpu_save(st), 0);
+    vec_load(q, avx);
+    CHECK_EQ(kk_fpu_restore(st), 0);
+    vec_store(out, avx);
+    for (unsigned i = 0; i < n; i++)
+        CHECK_EQ(out[i], p[i]);
+    puts_("trapframe-x86_64: fpu ");
+    puts_(st->mode == KK_X86_FPU_XSAVEOPT ? "XSAVEOPT"
+          : st->mode == KK_X86_FPU_XSAVE  ? "XSAVE"
+                                          : "FXSAVE");
+    puts_(avx ? " (ymm upper half kept), xcr0 " : " (xmm), xcr0 ");
+    put_hex(xcr0);
+    puts_(", area ");
+    put_hex(size);
+    puts_(" ok\n");
+}
+
+/* ---- SMP: a second CPU (INIT-SIPI-SIPI) with its own block --------------- */
+
+#define LAPIC_BASE  0xfee00000ul
+#define LAPIC_ID    0x20
+#define LAPIC_EOI   0xb0
+#define LAPIC_SVR   0xf0
+#define LAPIC_ICRLO 0x300
+#define LAPIC_TIMER 0x320
+#define LAPIC_TICR  0x380
+#define LAPIC_TDCR  0x3e0
+#define TIMER_VEC   0x30
+#define TRAMPOLINE  0x8000ul
+#define SMP_ROUNDS  200
+
+void ap_tramp_start(void);
+void ap_tramp_end(void);
+void ap_main(void);
+extern uint64_t boot_pml4[], boot_pdpt[];
+uint64_t ap_stack_ptr;
+
+/* clang-format off */
+/* Copied to TRAMPOLINE; the SIPI starts it in real mode at 0800:0000. It goes
+ * straight to long mode with the boot page tables and calls ap_main. */
+__asm__(".section .rodata\n"
+        ".code16\n"
+        ".globl ap_tramp_start\n"
+        "ap_tramp_start:\n"
+        "  cli\n"
+        "  mov %cs, %ax\n  mov %ax, %ds\n"
+        "  lgdtl (tramp_gdtr - ap_tramp_start)\n"
+        "  mov %cr4, %eax\n  or $0x620, %eax\n  mov %eax, %cr4\n"
+        "  mov $boot_pml4, %eax\n  mov %eax, %cr3\n"
+        "  mov $0xc0000080, %ecx\n  rdmsr\n  or $0x100, %eax\n  wrmsr\n"
+        "  mov %cr0, %eax\n  or $0x80000001, %eax\n  mov %eax, %cr0\n"
+        "  ljmpl $8, $(tramp_long - ap_tramp_start + 0x8000)\n"
+        ".code64\n"
+        "tramp_long:\n"
+        "  mov $0x10, %eax\n  mov %eax, %ds\n  mov %eax, %es\n  mov %eax, %ss\n"
+        "  mov ap_stack_ptr, %rsp\n"
+        "  movabs $ap_main, %rax\n"
+        "  call *%rax\n"
+        "1:hlt\n  jmp 1b\n"
+        ".balign 8\n"
+        "tramp_gdt: .quad 0, 0x00af9a000000ffff, 0x00cf92000000ffff\n"
+        "tramp_gdtr: .word 23\n .long tramp_gdt - ap_tramp_start + 0x8000\n"
+        ".globl ap_tramp_end\n"
+        "ap_tramp_end:\n"
+        /* user code: rdi += 1, syscall 7, forever */
+        ".text\n"
+        ".globl smp_user\n"
+        "smp_user:\n"
+        "  add $1, %rdi\n  mov $7, %eax\n  syscall\n  jmp smp_user\n");
+/* clang-format on */
+void smp_user(void);
+
+struct percpu {
+    struct kk_trap_cpu cpu; /* first: %gs:0 is its address */
+    struct kk_user_context uc;
+    uint64_t index;
+    volatile uint64_t timers, syscalls, bad, done;
+    _Alignas(16) uint8_t trap_stack[4096];
+    _Alignas(16) uint8_t ist_stack[4096];
+};
+static struct percpu pcpu[2];
+static _Alignas(4096) uint64_t lapic_pd[512];
+static _Alignas(16) uint8_t ap_stack[16384];
+static volatile uint32_t smp_arrived;
+
+static volatile uint32_t *lapic(unsigned reg)
+{
+    return (volatile uint32_t *)(LAPIC_BASE + reg);
+}
+
+static struct percpu *smp_self(void)
+{
+    struct percpu *p;
+    __asm__ volatile("movq %%gs:0, %0" : "=r"(p));
+    return p;
+}
+
+static void smp_handler(struct kk_trapframe *tf, void *ctx)
+{
+    struct percpu *p = smp_self();
+    if (ctx != p || tf->vector != TIMER_VEC)
+        p->bad = tf->vector | 0x1000;
+    p->timers++;
+    *lapic(LAPIC_EOI) = 0;
+}
+
+static void smp_body(struct percpu *p)
+{
+    struct kk_trap_config cfg = {
+        .size = sizeof(cfg),
+        .cpu = &p->cpu,
+        .handler = smp_handler,
+        .ctx = p,
+        .trap_stack_top = (uint64_t)(uintptr_t)(p->trap_stack + sizeof(p->trap_stack)),
+        .ist_stack_top = (uint64_t)(uintptr_t)(p->ist_stack + sizeof(p->ist_stack)),
+    };
+    CHECK_EQ(kk_trap_init(&cfg), 0);
+    if (smp_self() != p)
+        p->bad = __LINE__;
+    __atomic_fetch_add(&smp_arrived, 1u, __ATOMIC_ACQ_REL);
+    for (unsigned long i = 0; __atomic_load_n(&smp_arrived, __ATOMIC_ACQUIRE) < 2; i++)
+        if (i > 2000000000ul)
+            fail_at(__LINE__, "the other CPU never arrived, index", p->index);
+    /* Its own local APIC timer interrupt, in kernel mode. */
+    *lapic(LAPIC_SVR) = 0x1ff;
+    *lapic(LAPIC_TDCR) = 0xb; /* divide by 1 */
+    *lapic(LAPIC_TIMER) = TIMER_VEC;
+    *lapic(LAPIC_TICR) = 100000;
+    __asm__ volatile("sti");
+    for (unsigned long i = 0; p->timers == 0 && i < 1000000000ul; i++)
+        __asm__ volatile("pause");
+    __asm__ volatile("cli");
+    /* User syscalls carrying a per-CPU tag. */
+    p->uc.rip = (uint64_t)(uintptr_t)smp_user;
+    p->uc.rdi = (p->index + 1) << 40;
+    for (unsigned r = 0; r < SMP_ROUNDS; r++) {
+        uint64_t want = p->uc.rdi + 1;
+        CHECK_EQ(kk_uctx_run(&p->uc), 0);
+        if (!kk_uctx_is_syscall(&p->uc) || kk_uctx_syscall_nr(&p->uc) != 7 ||
+            kk_uctx_arg(&p->uc, 0) != want || smp_self() != p)
+            p->bad = __LINE__;
+        p->syscalls++;
+    }
+    __atomic_store_n(&p->done, 1, __ATOMIC_RELEASE);
+}
+
+void ap_main(void)
+{
+    smp_body(&pcpu[1]);
+    for (;;)
+        __asm__ volatile("cli; hlt");
+}
+
+static void delay(unsigned long n)
+{
+    for (volatile unsigned long i = 0; i < n; i++)
+        ;
+}
+
+static void smp_tests(void)
+{
+    outb(0x21, 0xff); /* PIT off: the local APIC timers take over */
+    lapic_pd[(LAPIC_BASE >> 21) & 511] = LAPIC_BASE | 0x9b; /* P RW PWT PCD PS */
+    boot_pdpt[3] = (uint64_t)(uintptr_t)lapic_pd | 3;
+    __asm__ volatile("mov %%cr3, %%rax\n\tmov %%rax, %%cr3" : : : "rax", "memory");
+    memcpy((void *)TRAMPOLINE, (const void *)ap_tramp_start,
+           (size_t)((uintptr_t)ap_tramp_end - (uintptr_t)ap_tramp_start));
+    ap_stack_ptr = (uint64_t)(uintptr_t)(ap_stack + sizeof(ap_stack));
+    pcpu[0].index = 0;
+    pcpu[1].index = 1;
+    *lapic(LAPIC_SVR) = 0x1ff;
+    *lapic(LAPIC_ICRLO) = 0xc4500; /* INIT to all but self */
+    delay(1000000);
+    for (unsigned i = 0; i < 2; i++) {
+        *lapic(LAPIC_ICRLO) = 0xc4600 | (TRAMPOLINE >> 12); /* SIPI */
+        delay(100000);
+    }
+    smp_body(&pcpu[0]);
+    for (unsigned long i = 0; !pcpu[1].done; i++)
+        if (i > 2000000000ul)
+            fail_at(__LINE__, "the second CPU never finished, arrived", smp_arrived);
+    for (unsigned i = 0; i < 2; i++) {
+        CHECK_EQ(pcpu[i].bad, 0);
+        CHECK(pcpu[i].timers >= 1);
+        CHECK_EQ(pcpu[i].syscalls, SMP_ROUNDS);
+    }
+    CHECK(pcpu[0].cpu.self == &pcpu[0].cpu && pcpu[1].cpu.self == &pcpu[1].cpu);
+    puts_("trapframe-x86_64: 2 CPUs, own blocks: LAPIC timer + 200 user syscalls each, "
+          "no cross-talk ok\n");
+}
+
 void kk_qemu_x86_main(void)
 {
     install(0);
@@ -418,6 +651,8 @@ void kk_qemu_x86_main(void)
     CHECK_EQ(cpu.flags & KK_X86_CPU_FSGSBASE, 0);
     user_tests("MSR");
     threads();
+    fpu_tests();
+    smp_tests();
     puts_("KK-QEMU-PASS\n");
     finish(0x10);
 }

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -352,13 +353,103 @@ static void test_fpu_save_restore(void **state)
     assert_int_equal(kk_fpu_restore(NULL), KK_EINVAL);
 }
 
+/* ---- XSAVE (AVX upper halves) -------------------------------------------- */
+
+static bool host_has_avx_xsave(void)
+{
+    uint32_t a, b, c, d;
+    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
+    if (!(c & (1u << 27)) || !(c & (1u << 28))) /* OSXSAVE, AVX */
+        return false;
+    __asm__ volatile("xgetbv" : "=a"(a), "=d"(d) : "c"(0));
+    return (a & 6) == 6;
+}
+
+static void load_ymm7(const uint8_t v[32])
+{
+    __asm__ volatile("vmovdqu (%0), %%ymm7" : : "r"(v) : "xmm7", "memory");
+}
+
+static void store_ymm7(uint8_t v[32])
+{
+    __asm__ volatile("vmovdqu %%ymm7, (%0)" : : "r"(v) : "memory");
+}
+
+/* Load p, save, load q (clobber), restore; return what ymm7 holds then. */
+static void ymm_round_trip(struct kk_fpu_state *st, const uint8_t p[32], const uint8_t q[32],
+                           uint8_t out[32])
+{
+    load_ymm7(p);
+    assert_int_equal(kk_fpu_save(st), 0);
+    load_ymm7(q);
+    assert_int_equal(kk_fpu_restore(st), 0);
+    store_ymm7(out);
+}
+
+static void test_fpu_xsave_avx(void **state)
+{
+    (void)state;
+    if (!host_has_avx_xsave())
+        skip();
+    size_t size = kk_fpu_state_size();
+    assert_true(size > sizeof(struct kk_fpu_state)); /* legacy + header + AVX at least */
+    assert_int_equal(size % 64, 0);
+    struct kk_fpu_state *st = aligned_alloc(64, size);
+    assert_non_null(st);
+    assert_int_equal(kk_fpu_state_init(st, size - 1), KK_ERANGE);
+    assert_int_equal(kk_fpu_state_init(st, sizeof(*st)), KK_ERANGE);
+    assert_int_equal(kk_fpu_state_init((struct kk_fpu_state *)((char *)st + 16), size), KK_EINVAL);
+    assert_int_equal(kk_fpu_state_init(NULL, size), KK_EINVAL);
+    assert_int_equal(kk_fpu_state_init(st, size), 0);
+    assert_true(st->mode == KK_X86_FPU_XSAVE || st->mode == KK_X86_FPU_XSAVEOPT);
+    assert_int_equal(st->features & 7, 7);
+
+    uint8_t p[32], q[32], out[32], zero[32] = {0};
+    for (unsigned i = 0; i < 32; i++) {
+        p[i] = (uint8_t)(0xa0 + i);
+        q[i] = (uint8_t)(0x5f - i);
+    }
+    /* The initial state: ymm7 = 0, MXCSR = default. */
+    uint32_t orig_mxcsr = read_mxcsr();
+    load_ymm7(p);
+    assert_int_equal(kk_fpu_restore(st), 0);
+    store_ymm7(out);
+    assert_memory_equal(out, zero, 32);
+    assert_int_equal(read_mxcsr(), 0x1f80);
+    __asm__ volatile("ldmxcsr %0" : : "m"(orig_mxcsr));
+
+    /* The chosen mode (XSAVEOPT on this host), then plain XSAVE. */
+    unsigned modes[2] = {st->mode, KK_X86_FPU_XSAVE};
+    for (unsigned m = 0; m < 2; m++) {
+        st->mode = modes[m];
+        memset(out, 0, sizeof(out));
+        ymm_round_trip(st, p, q, out);
+        assert_memory_equal(out, p, 32); /* upper half (16..31) included */
+        ymm_round_trip(st, q, p, out);   /* a second save into the same area */
+        assert_memory_equal(out, q, 32);
+    }
+
+    /* The FXSAVE fallback keeps xmm7 but not the upper half (it stays q's). */
+    static struct kk_fpu_state fx; /* zero-filled: FXSAVE mode */
+    assert_int_equal(fx.mode, KK_X86_FPU_FXSAVE);
+    ymm_round_trip(&fx, p, q, out);
+    assert_memory_equal(out, p, 16);
+    assert_memory_equal(out + 16, q + 16, 16);
+
+    st->mode = 7;
+    assert_int_equal(kk_fpu_save(st), KK_EINVAL);
+    assert_int_equal(kk_fpu_restore(st), KK_EINVAL);
+    __asm__ volatile("vzeroupper" : : : "memory");
+    free(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_gpr_round_trip), cmocka_unit_test(test_syscalls_from_c),
         cmocka_unit_test(test_syscall_restart),      cmocka_unit_test(test_context_ping_pong),
         cmocka_unit_test(test_context_callee_saved), cmocka_unit_test(test_context_init_rejects),
-        cmocka_unit_test(test_fpu_save_restore),
+        cmocka_unit_test(test_fpu_save_restore),     cmocka_unit_test(test_fpu_xsave_avx),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

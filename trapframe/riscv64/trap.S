@@ -9,8 +9,12 @@
  *    kernel sp saved by kk_uctx_run(), which returns to its caller;
  *  - from S-mode: a struct kk_trapframe is pushed on the interrupted stack,
  *    cpu->handler(tf, cpu->ctx) runs, and `sret` resumes through the frame.
- * A trap inside the entry itself (e.g. a kernel stack overflow while pushing
- * the frame) is not recoverable.
+ * Kernel stack guard: when bounds are configured, a kernel trap first checks
+ * the interrupted sp against [kstack_lo (+ reserve), kstack_hi]. Out of
+ * bounds (the stack overflowed into its guard page, or sp is wild), pushing
+ * a frame there would fault again inside the entry, forever; instead the
+ * frame goes on the per-hart emergency stack and cpu->fatal(tf, ctx) runs
+ * (it must not return; a second fatal entry parks the hart).
  */
 #include <kernkit/trapframe_riscv64.h>
 
@@ -32,6 +36,32 @@
 .irp n, \regs
     ld      x\n, KK_UC_X(\n)(\base)
 .endr
+.endm
+
+/*
+ * Fill the frame at sp after a kernel trap: t0 = cpu, the trapped t0/t1 in
+ * cpu->t0/t1, the interrupted sp in sscratch. Restores sscratch = cpu, so
+ * nested traps are safe afterwards.
+ */
+.macro SAVE_FRAME
+    SAVE_X  sp, 1, 3, 4, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20
+    SAVE_X  sp, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
+    ld      t1, KK_CPU_T0(t0)
+    sd      t1, KK_UC_X(5)(sp)
+    ld      t1, KK_CPU_T1(t0)
+    sd      t1, KK_UC_X(6)(sp)
+    csrr    t1, sscratch
+    sd      t1, KK_UC_X(2)(sp)
+    sd      zero, KK_UC_X(0)(sp)
+    csrw    sscratch, t0
+    csrr    t1, sepc
+    sd      t1, KK_UC_SEPC(sp)
+    csrr    t1, sstatus
+    sd      t1, KK_UC_SSTATUS(sp)
+    csrr    t1, scause
+    sd      t1, KK_UC_SCAUSE(sp)
+    csrr    t1, stval
+    sd      t1, KK_UC_STVAL(sp)
 .endm
 
     .text
@@ -100,26 +130,16 @@ kk_rv_trap_entry:
 
     /* ---- from S-mode: sp = cpu, sscratch = interrupted sp ---- */
 from_kernel:
-    mv      t0, sp
+    mv      t0, sp                  /* t0 = cpu */
     csrr    sp, sscratch
+    sd      t1, KK_CPU_T1(t0)
+    ld      t1, KK_CPU_KSTACK_LO(t0)
+    bltu    sp, t1, kstack_bad
+    ld      t1, KK_CPU_KSTACK_HI(t0)
+    bltu    t1, sp, kstack_bad
     addi    sp, sp, -KK_TF_SIZE
     andi    sp, sp, -16
-    SAVE_X  sp, 1, 3, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20
-    SAVE_X  sp, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
-    ld      t1, KK_CPU_T0(t0)
-    sd      t1, KK_UC_X(5)(sp)
-    csrr    t1, sscratch
-    sd      t1, KK_UC_X(2)(sp)
-    sd      zero, KK_UC_X(0)(sp)
-    csrw    sscratch, t0            /* nested traps are safe from here on */
-    csrr    t1, sepc
-    sd      t1, KK_UC_SEPC(sp)
-    csrr    t1, sstatus
-    sd      t1, KK_UC_SSTATUS(sp)
-    csrr    t1, scause
-    sd      t1, KK_UC_SCAUSE(sp)
-    csrr    t1, stval
-    sd      t1, KK_UC_STVAL(sp)
+    SAVE_FRAME
     mv      a0, sp
     ld      a1, KK_CPU_CTX(t0)
     ld      t1, KK_CPU_HANDLER(t0)
@@ -132,6 +152,23 @@ from_kernel:
     LOAD_X  sp, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
     ld      sp, KK_UC_X(2)(sp)
     sret
+
+    /* ---- kernel sp out of bounds: t0 = cpu, sscratch = the bad sp ---- */
+kstack_bad:
+    ld      t1, KK_CPU_FATAL_BUSY(t0)
+    bnez    t1, 9f                  /* the fatal handler itself trapped */
+    li      t1, 1
+    sd      t1, KK_CPU_FATAL_BUSY(t0)
+    ld      sp, KK_CPU_EMERG_SP(t0)
+    addi    sp, sp, -KK_TF_SIZE
+    SAVE_FRAME
+    mv      a0, sp
+    ld      a1, KK_CPU_CTX(t0)
+    ld      t1, KK_CPU_FATAL(t0)
+    jalr    t1
+9:  csrci   sstatus, SSTATUS_SIE    /* park the hart */
+    wfi
+    j       9b
     .size   kk_rv_trap_entry, . - kk_rv_trap_entry
 
 /* void kk_uctx_run(struct kk_user_context *uc) */

@@ -2,9 +2,7 @@
  * context.c: x86_64 initial thread contexts and FPU save/restore.
  *
  * kk_context_init() only writes the caller's struct kk_context; the stack is
- * not touched until the first switch. kk_fpu_save()/kk_fpu_restore() are
- * plain FXSAVE64/FXRSTOR64: the kernel must have set CR4.OSFXSR (hosted
- * builds always can).
+ * not touched until the first switch. The FPU helpers are in fpu.c.
  */
 #include <kernkit/trapframe.h>
 
@@ -23,21 +21,5 @@ int kk_context_init(struct kk_context *ctx, void *stack, size_t stack_size,
     ctx->r13 = (uint64_t)(uintptr_t)arg;
     ctx->rsp = top;
     ctx->rip = (uint64_t)(uintptr_t)kk_x86_context_start;
-    return 0;
-}
-
-int kk_fpu_save(struct kk_fpu_state *st)
-{
-    if (!st)
-        return KK_EINVAL;
-    __asm__ volatile("fxsave64 %0" : "=m"(*st) : : "memory");
-    return 0;
-}
-
-int kk_fpu_restore(const struct kk_fpu_state *st)
-{
-    if (!st)
-        return KK_EINVAL;
-    __asm__ volatile("fxrstor64 %0" : : "m"(*st) : "memory");
     return 0;
 }

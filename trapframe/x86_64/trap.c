@@ -116,18 +116,13 @@ static inline void wrmsr(uint32_t msr, uint64_t v)
     __asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
 }
 
-static void cpuid(uint32_t leaf, uint32_t r[4])
-{
-    __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(0));
-}
-
 static bool cpu_has_fsgsbase(void)
 {
     uint32_t r[4];
-    cpuid(0, r);
+    kk_x86_cpuid(0, 0, r);
     if (r[0] < 7)
         return false;
-    cpuid(7, r);
+    kk_x86_cpuid(7, 0, r);
     return r[1] & 1u;
 }
 

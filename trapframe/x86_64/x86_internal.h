@@ -18,6 +18,14 @@ void kk_x86_kernel_trap(struct kk_trapframe *tf);
 /* Vectors that run on IST1 when the config gives one: NMI, #DF, #MC. */
 #define KK_X86_IST_VECTORS(v) ((v) == 2 || (v) == 8 || (v) == 18)
 
+/* CPUID leaf/subleaf into r[0..3] = eax, ebx, ecx, edx. */
+static inline void kk_x86_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+    __asm__ volatile("cpuid"
+                     : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+                     : "a"(leaf), "c"(sub));
+}
+
 /* IA32_STAR value for the GDT layout of kk_trap_init(). */
 uint64_t kk_x86_star(void);
 
