@@ -166,7 +166,9 @@ static inline void charge_curr(struct kk_sched_rq *rq)
     se->sum_exec_ns += delta;
     if (delta > MAX_CHARGE_NS)
         delta = MAX_CHARGE_NS;
-    if (se->cls->charge != NULL)
+    if (se->cls->charge == kk_sched_list_charge) /* known target: no indirect call */
+        list_charge(se, delta);
+    else if (se->cls->charge != NULL)
         se->cls->charge(rq, crq_of(rq, se), se, delta);
 }
 
@@ -174,11 +176,19 @@ static inline void charge_curr(struct kk_sched_rq *rq)
 static inline void check_preempt(struct kk_sched_rq *rq, struct kk_sched_entity *se)
 {
     struct kk_sched_entity *curr = rq->curr;
+    bool (*preempt)(struct kk_sched_rq *, union kk_sched_class_rq *, struct kk_sched_entity *,
+                    struct kk_sched_entity *);
 
-    if (curr == NULL || se->cls_idx < curr->cls_idx)
+    if (curr == NULL || se->cls_idx < curr->cls_idx) {
         rq->need_resched = true;
-    else if (se->cls_idx == curr->cls_idx && se->cls->wakeup_preempt != NULL &&
-             se->cls->wakeup_preempt(rq, crq_of(rq, se), curr, se))
+        return;
+    }
+    if (se->cls_idx != curr->cls_idx)
+        return;
+    preempt = se->cls->wakeup_preempt;
+    if (preempt == kk_sched_mlq_wakeup_preempt) /* known target: no indirect call */
+        rq->need_resched |= mlq_preempts(curr, se);
+    else if (preempt != NULL && preempt(rq, crq_of(rq, se), curr, se))
         rq->need_resched = true;
 }
 
