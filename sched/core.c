@@ -166,7 +166,9 @@ static inline void charge_curr(struct kk_sched_rq *rq)
     se->sum_exec_ns += delta;
     if (delta > MAX_CHARGE_NS)
         delta = MAX_CHARGE_NS;
-    if (se->cls->charge != NULL)
+    if (se->cls->charge == kk_sched_list_charge) /* known target: no indirect call */
+        list_charge(se, delta);
+    else if (se->cls->charge != NULL)
         se->cls->charge(rq, crq_of(rq, se), se, delta);
 }
 
@@ -174,11 +176,19 @@ static inline void charge_curr(struct kk_sched_rq *rq)
 static inline void check_preempt(struct kk_sched_rq *rq, struct kk_sched_entity *se)
 {
     struct kk_sched_entity *curr = rq->curr;
+    bool (*preempt)(struct kk_sched_rq *, union kk_sched_class_rq *, struct kk_sched_entity *,
+                    struct kk_sched_entity *);
 
-    if (curr == NULL || se->cls_idx < curr->cls_idx)
+    if (curr == NULL || se->cls_idx < curr->cls_idx) {
         rq->need_resched = true;
-    else if (se->cls_idx == curr->cls_idx && se->cls->wakeup_preempt != NULL &&
-             se->cls->wakeup_preempt(rq, crq_of(rq, se), curr, se))
+        return;
+    }
+    if (se->cls_idx != curr->cls_idx)
+        return;
+    preempt = se->cls->wakeup_preempt;
+    if (preempt == kk_sched_mlq_wakeup_preempt) /* known target: no indirect call */
+        rq->need_resched |= mlq_preempts(curr, se);
+    else if (preempt != NULL && preempt(rq, crq_of(rq, se), curr, se))
         rq->need_resched = true;
 }
 
@@ -380,17 +390,13 @@ int kk_sched_set_affinity(struct kk_sched *s, struct kk_sched_entity *se, uint64
 
 /* ---- SMP ------------------------------------------------------------------------------------ */
 
-int kk_sched_select_cpu(struct kk_sched *s, const struct kk_sched_entity *se)
+/* The last CPU if allowed and idle, else the least loaded allowed CPU (@allowed != 0). */
+static int select_least_loaded(struct kk_sched *s, const struct kk_sched_entity *se,
+                               uint64_t allowed)
 {
-    uint64_t allowed;
     uint32_t cpu, best_load = UINT32_MAX;
     int best = -1;
 
-    if (s == NULL || se == NULL)
-        return KK_EINVAL;
-    allowed = se->affinity & s->cpu_mask;
-    if (allowed == 0)
-        return KK_EINVAL;
     if (se->last_cpu < s->nr_cpus && cpu_allowed(se, se->last_cpu)) {
         best = (int)se->last_cpu;
         best_load = load_of(&s->rqs[best]);
@@ -408,6 +414,31 @@ int kk_sched_select_cpu(struct kk_sched *s, const struct kk_sched_entity *se)
         }
     }
     return best;
+}
+
+int kk_sched_select_cpu(struct kk_sched *s, const struct kk_sched_entity *se)
+{
+    return kk_sched_select_cpu_hint(s, se, 0, 0);
+}
+
+int kk_sched_select_cpu_hint(struct kk_sched *s, const struct kk_sched_entity *se,
+                             uint32_t waker_cpu, unsigned flags)
+{
+    uint64_t allowed;
+
+    if (s == NULL || se == NULL || (flags & ~KK_SCHED_WAKE_SYNC) != 0)
+        return KK_EINVAL;
+    allowed = se->affinity & s->cpu_mask;
+    if (allowed == 0)
+        return KK_EINVAL;
+    if ((flags & KK_SCHED_WAKE_SYNC) != 0) {
+        if (waker_cpu >= s->nr_cpus)
+            return KK_EINVAL;
+        /* the waker is about to sleep and is alone there: its CPU is free right after */
+        if (((allowed >> waker_cpu) & 1u) != 0 && load_of(&s->rqs[waker_cpu]) <= 1)
+            return (int)waker_cpu;
+    }
+    return select_least_loaded(s, se, allowed);
 }
 
 int kk_sched_find_busiest(struct kk_sched *s, uint32_t cpu)

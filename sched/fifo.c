@@ -82,8 +82,8 @@ static void rr_put_prev(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
     list_put_prev(&crq->list.head, se, se_slice(se, rq_cfg(rq)->rr_slice_ns));
 }
 
-static void rr_charge(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
-                      struct kk_sched_entity *se, uint64_t delta)
+void kk_sched_list_charge(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
+                          struct kk_sched_entity *se, uint64_t delta)
 {
     (void)rq;
     (void)crq;
@@ -156,7 +156,7 @@ const struct kk_sched_class kk_sched_rr_class = {
     .pick_next = list_pick,
     .keep_running = rr_keep,
     .put_prev = rr_put_prev,
-    .charge = rr_charge,
+    .charge = kk_sched_list_charge,
     .tick = rr_tick,
     .time_left = rr_time_left,
     .migrate_next = list_migrate_next,

@@ -123,6 +123,22 @@ static inline void list_charge(struct kk_sched_entity *se, uint64_t delta)
     se->u.rr.slice_left = delta >= se->u.rr.slice_left ? 0 : se->u.rr.slice_left - delta;
 }
 
+/* The shared list charge (RR, MLQ): the core calls list_charge() directly when a class's
+ * charge is this function, saving an indirect call per charge (see CALL_KNOWN). */
+void kk_sched_list_charge(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
+                          struct kk_sched_entity *se, uint64_t delta);
+
+/* MLQ: does the newly runnable @se preempt @curr (a higher level, i.e. a lower number)? */
+static inline bool mlq_preempts(const struct kk_sched_entity *curr,
+                                const struct kk_sched_entity *se)
+{
+    return se->prio < curr->prio;
+}
+
+/* MLQ wakeup_preempt; the core inlines mlq_preempts() when it sees this function. */
+bool kk_sched_mlq_wakeup_preempt(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
+                                 struct kk_sched_entity *curr, struct kk_sched_entity *se);
+
 /* Insert @se into @root ordered (wrap-safe) by the 64-bit key at byte offset @off of the entity;
  * equal keys go after existing ones. Inline so the key load is not an indirect call per level. */
 static inline void rb_insert_key(struct kk_rb_root *root, struct kk_sched_entity *se, size_t off,

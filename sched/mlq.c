@@ -97,14 +97,6 @@ static void mlq_put_prev(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
     mark(&crq->mlq, l);
 }
 
-static void mlq_charge(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
-                       struct kk_sched_entity *se, uint64_t delta)
-{
-    (void)rq;
-    (void)crq;
-    list_charge(se, delta);
-}
-
 /* Reschedule when a higher level is waiting, or the slice is used and the level has others. */
 static bool mlq_tick(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
                      struct kk_sched_entity *se)
@@ -125,12 +117,12 @@ static uint64_t mlq_time_left(struct kk_sched_rq *rq, union kk_sched_class_rq *c
     return se->u.rr.slice_left;
 }
 
-static bool mlq_wakeup_preempt(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
-                               struct kk_sched_entity *curr, struct kk_sched_entity *se)
+bool kk_sched_mlq_wakeup_preempt(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
+                                 struct kk_sched_entity *curr, struct kk_sched_entity *se)
 {
     (void)rq;
     (void)crq;
-    return level_of(se) < level_of(curr);
+    return mlq_preempts(curr, se);
 }
 
 /* Candidates from the lowest non-empty level, tail first; then the next higher level. */
@@ -188,10 +180,10 @@ const struct kk_sched_class kk_sched_mlq_class = {
     .pick_next = mlq_pick,
     .keep_running = mlq_keep,
     .put_prev = mlq_put_prev,
-    .charge = mlq_charge,
+    .charge = kk_sched_list_charge,
     .tick = mlq_tick,
     .time_left = mlq_time_left,
-    .wakeup_preempt = mlq_wakeup_preempt,
+    .wakeup_preempt = kk_sched_mlq_wakeup_preempt,
     .migrate_next = mlq_migrate_next,
     .check = mlq_check,
 };

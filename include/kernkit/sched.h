@@ -440,6 +440,36 @@ KK_API int kk_sched_set_affinity(struct kk_sched *s, struct kk_sched_entity *se,
 KK_API int kk_sched_select_cpu(struct kk_sched *s, const struct kk_sched_entity *se);
 
 /**
+ * @name Wake-up hints (kk_sched_select_cpu_hint())
+ * @{
+ */
+/**
+ * Synchronous wake-up: the waker is about to sleep (pipe hand-off, exit waking the
+ * parent). The waker's CPU is preferred when the waker runs alone there.
+ */
+#define KK_SCHED_WAKE_SYNC 0x1u
+/** @} */
+
+/**
+ * @brief kk_sched_select_cpu() with a hint about the waker.
+ *
+ * With #KK_SCHED_WAKE_SYNC, @p waker_cpu is chosen when the entity's affinity allows
+ * it and that CPU's load is at most 1 (nothing runnable there but the waker itself,
+ * which counts in the load while it runs): the entity then runs there as soon as the
+ * waker sleeps, near the data the waker just produced. Otherwise (busier waker CPU,
+ * not allowed, or @p flags 0) the choice is exactly kk_sched_select_cpu()'s.
+ * Affinity is always respected. O(number of CPUs); reads loads without locks.
+ * @param s the scheduler.
+ * @param se the waking entity (not on a run queue).
+ * @param waker_cpu CPU the waker runs on (checked only with #KK_SCHED_WAKE_SYNC).
+ * @param flags 0 or #KK_SCHED_WAKE_SYNC.
+ * @return a CPU number, or KK_EINVAL (NULL, no valid CPU in the mask, unknown
+ *         flags, @p waker_cpu out of range with #KK_SCHED_WAKE_SYNC).
+ */
+KK_API int kk_sched_select_cpu_hint(struct kk_sched *s, const struct kk_sched_entity *se,
+                                    uint32_t waker_cpu, unsigned flags);
+
+/**
  * @brief Move a queued (not running) entity from @p src to @p dst, keeping fair lag.
  *
  * Touches two run queues: the caller holds both locks.

@@ -358,6 +358,130 @@ static void smp_select_balance_pull(void **state)
     assert_int_equal(kk_sched_select_cpu(&fx.s, &fx.e[7]), 3);
 }
 
+/* Put @n RR entities starting at fx.e[first] on CPU @cpu (the first one runs). */
+static void load_cpu(uint32_t cpu, int first, int n)
+{
+    int i;
+
+    for (i = first; i < first + n; i++) {
+        assert_int_equal(kk_sched_entity_init(&fx.s, &fx.e[i], &kk_sched_rr_class, 0), 0);
+        assert_int_equal(kk_sched_enqueue(&fx.rqs[cpu], &fx.e[i], 0), 0);
+    }
+    if (n > 0)
+        assert_non_null(kk_sched_pick_next(&fx.rqs[cpu]));
+}
+
+static void select_cpu_hint_sync_wakeup(void **state)
+{
+    struct kk_sched_entity *wakee = &fx.e[7];
+    (void)state;
+
+    setup_default(4);
+    assert_int_equal(kk_sched_entity_init(&fx.s, wakee, &kk_sched_rr_class, 0), 0);
+    load_cpu(1, 0, 1); /* the waker runs alone on CPU 1 */
+    load_cpu(2, 1, 2); /* CPU 2 runs one and has one waiting */
+    /* without the hint: the idle last CPU (0) */
+    assert_int_equal(kk_sched_select_cpu(&fx.s, wakee), 0);
+    assert_int_equal(kk_sched_select_cpu_hint(&fx.s, wakee, 1, 0), 0);
+    /* sync: the waker's CPU, where it is alone */
+    assert_int_equal(kk_sched_select_cpu_hint(&fx.s, wakee, 1, KK_SCHED_WAKE_SYNC), 1);
+    /* sync from a busy CPU: the ordinary choice */
+    assert_int_equal(kk_sched_select_cpu_hint(&fx.s, wakee, 2, KK_SCHED_WAKE_SYNC), 0);
+    /* affinity wins over the hint */
+    assert_int_equal(kk_sched_set_affinity(&fx.s, wakee, 0xD), 0);
+    assert_int_equal(kk_sched_select_cpu_hint(&fx.s, wakee, 1, KK_SCHED_WAKE_SYNC), 0);
+    assert_int_equal(kk_sched_set_affinity(&fx.s, wakee, 0x4), 0);
+    assert_int_equal(kk_sched_select_cpu_hint(&fx.s, wakee, 1, KK_SCHED_WAKE_SYNC), 2);
+    /* bad input */
+    assert_int_equal(kk_sched_select_cpu_hint(NULL, wakee, 1, KK_SCHED_WAKE_SYNC), KK_EINVAL);
+    assert_int_equal(kk_sched_select_cpu_hint(&fx.s, NULL, 1, KK_SCHED_WAKE_SYNC), KK_EINVAL);
+    assert_int_equal(kk_sched_select_cpu_hint(&fx.s, wakee, 4, KK_SCHED_WAKE_SYNC), KK_EINVAL);
+    assert_int_equal(kk_sched_select_cpu_hint(&fx.s, wakee, 1, 0x2), KK_EINVAL);
+    assert_int_equal(kk_sched_select_cpu_hint(&fx.s, wakee, 99, 0), 2); /* ignored without sync */
+    wakee->affinity = 0;                                                /* corrupted mask */
+    assert_int_equal(kk_sched_select_cpu_hint(&fx.s, wakee, 1, KK_SCHED_WAKE_SYNC), KK_EINVAL);
+}
+
+/* A pipe ping-pong on 2 CPUs: each side wakes the other synchronously, then sleeps. With the
+ * hint both stay on the waker's CPU; without it every wake-up goes to the other, idle, CPU. */
+static int ping_pong_cpus_used(unsigned flags)
+{
+    struct kk_sched_entity *side[2] = {&fx.e[0], &fx.e[1]};
+    int i, used = 0;
+
+    setup_default(2);
+    assert_int_equal(kk_sched_entity_init(&fx.s, side[0], &kk_sched_rr_class, 0), 0);
+    assert_int_equal(kk_sched_entity_init(&fx.s, side[1], &kk_sched_rr_class, 0), 0);
+    side[1]->last_cpu = 1;
+    assert_int_equal(kk_sched_enqueue(&fx.rqs[0], side[0], 0), 0);
+    assert_ptr_equal(kk_sched_pick_next(&fx.rqs[0]), side[0]);
+    for (i = 0; i < 20; i++) {
+        struct kk_sched_entity *waker = side[i & 1], *wakee = side[(i + 1) & 1];
+        struct kk_sched_rq *wrq = waker->rq;
+        int cpu = kk_sched_select_cpu_hint(&fx.s, wakee, wrq->cpu, flags);
+
+        assert_true(cpu >= 0 && cpu < 2);
+        used |= 1 << cpu;
+        assert_int_equal(kk_sched_enqueue(&fx.rqs[cpu], wakee, KK_SCHED_ENQ_WAKEUP), 0);
+        assert_int_equal(kk_sched_dequeue(wrq, waker, KK_SCHED_DEQ_SLEEP), 0);
+        if (cpu == (int)wrq->cpu) {
+            assert_ptr_equal(kk_sched_pick_next(wrq), wakee);
+        } else {
+            assert_null(kk_sched_pick_next(wrq));
+            assert_ptr_equal(kk_sched_pick_next(&fx.rqs[cpu]), wakee);
+        }
+        assert_int_equal(kk_sched_check(&fx.rqs[0]), 0);
+        assert_int_equal(kk_sched_check(&fx.rqs[1]), 0);
+    }
+    return used;
+}
+
+static void select_cpu_hint_ping_pong(void **state)
+{
+    (void)state;
+    assert_int_equal(ping_pong_cpus_used(KK_SCHED_WAKE_SYNC), 1); /* CPU 0 only */
+    assert_int_equal(ping_pong_cpus_used(0), 3);                  /* both CPUs */
+}
+
+/* Random loads and masks: the result is always an allowed CPU, the waker's one when the hint
+ * applies, and kk_sched_select_cpu()'s choice otherwise. */
+static void select_cpu_hint_random(void **state)
+{
+    struct kk_sched_entity *wakee = &fx.e[7];
+    unsigned seed = 12345;
+    int it, iters = getenv("KK_TEST_ITERS") ? atoi(getenv("KK_TEST_ITERS")) : 200;
+    (void)state;
+
+    for (it = 0; it < iters; it++) {
+        uint32_t waker, c;
+        uint64_t mask;
+        int next = 0, got;
+
+        setup_default(4);
+        for (c = 0; c < 4; c++) {
+            int n;
+            seed = seed * 1103515245u + 12345u;
+            n = (int)((seed >> 16) % 3);
+            if (next + n > 7)
+                n = 7 - next;
+            load_cpu(c, next, n);
+            next += n;
+        }
+        assert_int_equal(kk_sched_entity_init(&fx.s, wakee, &kk_sched_rr_class, 0), 0);
+        seed = seed * 1103515245u + 12345u;
+        mask = ((seed >> 16) % 15) + 1;
+        waker = (seed >> 8) % 4;
+        wakee->last_cpu = (seed >> 4) % 4;
+        assert_int_equal(kk_sched_set_affinity(&fx.s, wakee, mask), 0);
+        got = kk_sched_select_cpu_hint(&fx.s, wakee, waker, KK_SCHED_WAKE_SYNC);
+        assert_true(got >= 0 && ((mask >> got) & 1u));
+        if (((mask >> waker) & 1u) && fx.rqs[waker].nr_running <= 1)
+            assert_int_equal(got, (int)waker);
+        else
+            assert_int_equal(got, kk_sched_select_cpu(&fx.s, wakee));
+    }
+}
+
 static void checker_detects_corruption(void **state)
 {
     struct kk_sched_rq *rq = &fx.rqs[0];
@@ -789,6 +913,9 @@ int main(void)
         cmocka_unit_test(mlq_strict_priority),
         cmocka_unit_test(class_stack_order),
         cmocka_unit_test(smp_select_balance_pull),
+        cmocka_unit_test(select_cpu_hint_sync_wakeup),
+        cmocka_unit_test(select_cpu_hint_ping_pong),
+        cmocka_unit_test(select_cpu_hint_random),
         cmocka_unit_test(checker_detects_corruption),
         cmocka_unit_test(eevdf_lag_kept_across_sleep_and_migration),
         cmocka_unit_test(eevdf_weights_and_ranges),
