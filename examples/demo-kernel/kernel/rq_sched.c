@@ -1,9 +1,10 @@
 /*
  * rq_sched.c: per-CPU run queues from kernkit::sched. The fair class (EEVDF)
  * by default, or the stride class ("sched=stride" on the kernel command
- * line). A waking process goes to the CPU kk_sched_select_cpu() picks (and an
- * idle CPU gets an IPI); an idle CPU pulls one process from the busiest queue,
- * and CPU 0 balances every 10 ticks.
+ * line). A waking process goes to the CPU kk_sched_select_cpu_hint() picks
+ * (the waker's for a synchronous wake-up when it runs alone there; an idle
+ * CPU gets an IPI); an idle CPU pulls one process from the busiest queue, and
+ * CPU 0 balances every 10 ticks.
  *
  * Locking: each run queue has its own irq-save spinlock (kernkit::sync),
  * taken inside these calls. kk_sched_pull() touches two queues: both locks
@@ -79,15 +80,11 @@ static void unlock_pair(int a, int b)
 
 void rq_wake(struct proc *p, bool sync)
 {
-    int me = mycpu()->id, cpu;
     /* A synchronous wake-up (the waker soon waits for the wakee, as on a
-     * pipe) keeps the pair on this hart when the waker runs alone here: no
-     * IPI, no idle hart to wake. kk_sched_select_cpu() has no waker hint. */
-    if (sync && __atomic_load_n(&rqs[me].nr_running, __ATOMIC_RELAXED) == 1 &&
-        (p->se.se.affinity >> me & 1))
-        cpu = me;
-    else
-        cpu = kk_sched_select_cpu(&sched, &p->se.se);
+     * pipe) stays on this hart when the waker runs alone here: no IPI, no
+     * idle hart to wake. */
+    int cpu = kk_sched_select_cpu_hint(&sched, &p->se.se, (uint32_t)mycpu()->id,
+                                       sync ? KK_SCHED_WAKE_SYNC : 0);
     if (cpu < 0 || cpu >= ncpu)
         cpu = 0;
     struct kk_sched_rq *rq = &rqs[cpu];
