@@ -790,7 +790,8 @@ int kk_vfs_seek(struct kk_vfs_file *f, int64_t off, int whence, uint64_t *pos)
     } else {
         rc = KK_EINVAL;
     }
-    if (rc == 0 && (base + off < 0 || (off > 0 && base + off < base)))
+    /* base >= 0 here: only a positive off can overflow, so test it before adding */
+    if (rc == 0 && (base < 0 || (off > 0 && off > INT64_MAX - base) || base + off < 0))
         rc = KK_EINVAL;
     if (rc == 0) {
         f->pos = (uint64_t)(base + off);
