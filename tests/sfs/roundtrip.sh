@@ -58,7 +58,23 @@ grep -q "too small.*needs at least" err.txt || fail "too-small error does not sa
 "$SFS" cat u.img nope 2>/dev/null && fail "cat of a missing file succeeded"
 head -c 8192 /dev/zero > junk.img
 "$SFS" ls junk.img 2>/dev/null && fail "ls of a junk image succeeded"
+"$MKSFS" -s -1 n.img src 2> err.txt && fail "mksfs accepted a negative size"
+grep -q "bad size" err.txt || fail "negative size: no 'bad size' error"
+"$MKSFS" -s 17179869184G n.img src 2> err.txt && fail "mksfs accepted a size that wraps"
+grep -q "bad size" err.txt || fail "wrapping size: no 'bad size' error"
+[ -e n.img ] && fail "mksfs created an image after a bad size"
+: > empty.img
+head -c 100 /dev/zero > part.img
+for img in empty.img part.img /dev/null; do
+    "$SFS" ls "$img" 2> err.txt && fail "sfs ls $img succeeded"
+    [ "$(wc -l < err.txt)" = 1 ] || fail "sfs ls $img: error is not one line"
+    grep -q "too small\|not a regular file" err.txt || fail "sfs ls $img: no reason: $(cat err.txt)"
+done
 set +e
+for img in empty.img part.img /dev/null; do
+    "$SFSCK" "$img" 2> err.txt >/dev/null; [ $? = 8 ] || fail "sfsck $img: want exit 8"
+    grep -q "too small\|not a regular file" err.txt || fail "sfsck $img: no reason: $(cat err.txt)"
+done
 "$SFSCK" junk.img >/dev/null; [ $? = 4 ] || fail "sfsck junk image: want exit 4"
 "$SFSCK" /nonexistent.img 2>/dev/null; [ $? = 8 ] || fail "sfsck missing image: want exit 8"
 # damage unused_blocks: 4 without -y, 1 with -y, then 0
