@@ -161,7 +161,8 @@ typedef int (*kk_buddy_walk_fn)(void *arg, uint64_t addr, unsigned order);
  * About 9.3 bytes per frame: one state byte, 8 bytes of free-list links and
  * two bits of per-order free bitmaps, plus a few hundred bytes.
  * @param nframes frames covered, 1 .. #KK_BUDDY_MAX_FRAMES.
- * @return the size, or 0 when @p nframes is out of range.
+ * @return the size, or 0 when @p nframes is out of range or the size does not
+ *         fit in a size_t (possible on 32-bit targets above ~460 M frames).
  */
 KK_API size_t kk_buddy_meta_size(uint64_t nframes);
 
