@@ -422,14 +422,17 @@ int main(int argc, char **argv)
     c.image = argv[optind + 1];
     ro = strcmp(cmd, "put") && strcmp(cmd, "rm") && strcmp(cmd, "mkdir");
     c.buf = malloc(BUFSZ);
-    if (!c.buf || image_open(&c.im, c.image, ro, force_pread) != 0)
+    if (!c.buf || image_open(&c.im, c.image, ro, force_pread) != 0) {
+        free(c.buf);
         return 1;
+    }
     if ((rc = kk_vfs_create(kk_host_platform(), &c.vfs)) == 0 &&
         (rc = kk_vfs_mount(c.vfs, NULL, "/", kk_sfs_vfs_ops(), c.im.fs)) != 0)
         kk_vfs_destroy(c.vfs);
     if (rc) {
         tool_err("%s: %s", c.image, kk_strerror(rc));
         image_close(&c.im, c.image);
+        free(c.buf);
         return 1;
     }
     rc = run(&c, cmd, argc - optind - 2, argv + optind + 2);
