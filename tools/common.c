@@ -1,5 +1,11 @@
 /*
- * common.c: shared helpers of the host tools. See common.h.
+ * common.c: shared helpers of the host tools (mksfs, sfsck, sfs, sfs-fuse).
+ *
+ * Owns the one-line message format ("tool: message" on stderr), size parsing
+ * and opening/mounting an image. Promises: every failing helper has printed
+ * exactly one line naming the path and the reason before it returns, so the
+ * callers only choose the exit status and must not print a second line.
+ * Nothing here exits the process.
  */
 #include "common.h"
 

@@ -321,7 +321,9 @@ KK_API void kk_buddy_stats(struct kk_buddy *b, struct kk_buddy_stats *st);
  * @param b the allocator.
  * @param fn the callback.
  * @param arg passed to @p fn.
- * @return 0 after a full walk, or the first non-zero value @p fn returned.
+ * @return 0 after a full walk, the first non-zero value @p fn returned, or
+ *         #KK_EINVAL for an uninitialised @p b or a NULL @p fn (so a callback
+ *         should stop with positive values to be told apart).
  */
 KK_API int kk_buddy_walk(struct kk_buddy *b, kk_buddy_walk_fn fn, void *arg);
 
