@@ -98,7 +98,8 @@ int kk_sfs_format(const struct kk_blockdev *dev, const struct kk_fs_platform *pl
     uint8_t *blk;
     int rc;
     size_t n;
-    if (!plat_ok(plat) || (rc = dev_shift_of(dev, &shift)) != 0)
+    if (!plat_ok(plat) || (rc = dev_shift_of(dev, &shift)) != 0 ||
+        (opts && opts->size < sizeof(*opts)))
         return KK_EINVAL;
     dev4k = dev->nblocks >> shift;
     blocks = (uint32_t)KK_MIN(dev4k, (uint64_t)UINT32_MAX);

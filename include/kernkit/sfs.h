@@ -108,8 +108,9 @@ struct kk_sfs_format_opts {
  * its "." and ".." entries in the first two blocks after the free map.
  * @param dev the device; it must hold at least 3 blocks after the free map.
  * @param plat platform (alloc is used for one 4096-byte buffer).
- * @param opts options, or NULL for defaults.
- * @return 0, KK_EINVAL (bad device, platform or size), KK_ENOSPC (device too
+ * @param opts options (its @c size must be set), or NULL for defaults.
+ * @return 0, KK_EINVAL (bad device, platform, @c opts->size or @c opts->blocks
+ *         larger than the device), KK_ENOSPC (device too
  *         small), KK_ENOMEM, or the device's error.
  */
 KK_API int kk_sfs_format(const struct kk_blockdev *dev, const struct kk_fs_platform *plat,

@@ -493,6 +493,14 @@ static void test_format_errors(void **state)
     rd->dev.block_size = 1000;
     assert_int_equal(kk_sfs_format(&rd->dev, &tp.p, NULL), KK_EINVAL);
     ramdev_free(rd);
+    /* options without their size field set are refused, not half-read */
+    rd = ramdev_new(512, 4096);
+    o.size = 0;
+    o.blocks = 0;
+    assert_int_equal(kk_sfs_format(&rd->dev, &tp.p, &o), KK_EINVAL);
+    o.size = sizeof(o);
+    assert_int_equal(kk_sfs_format(&rd->dev, &tp.p, &o), 0);
+    ramdev_free(rd);
 }
 
 static void test_many_entries(void **state)
