@@ -304,7 +304,9 @@ KK_API int kk_vfs_write(struct kk_vfs_file *f, const void *buf, size_t len, size
  * @param off offset relative to @p whence.
  * @param whence KK_SEEK_SET, KK_SEEK_CUR or KK_SEEK_END.
  * @param pos receives the new position (may be NULL).
- * @return 0 or KK_EINVAL (bad whence or a negative result).
+ * @return 0, KK_EINVAL (bad whence, or a result below 0 or above INT64_MAX;
+ *         the position is unchanged), or the file system's stat() error for
+ *         KK_SEEK_END.
  */
 KK_API int kk_vfs_seek(struct kk_vfs_file *f, int64_t off, int whence, uint64_t *pos);
 
