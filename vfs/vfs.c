@@ -562,6 +562,8 @@ static int remove_name(struct kk_vfs *v, struct kk_vfs_node *cwd, const char *pa
     struct kk_vfs_node *d;
     char name[KK_VFS_NAME_MAX + 1];
     int rc = parent_of(v, cwd, path, &d, name);
+    if (rc == KK_EEXIST) /* no last component: "/" (as Linux: rmdir EBUSY, unlink EISDIR) */
+        return is_dir ? KK_EBUSY : KK_EISDIR;
     if (rc)
         return rc;
     if ((rc = NEED_OP(d, unlink)) == 0 && (rc = not_busy(d, name)) == 0)
@@ -587,10 +589,10 @@ int kk_vfs_rename(struct kk_vfs *v, struct kk_vfs_node *cwd, const char *oldpath
     char oname[KK_VFS_NAME_MAX + 1], nname[KK_VFS_NAME_MAX + 1];
     int rc = parent_of(v, cwd, oldpath, &od, oname);
     if (rc)
-        return rc;
+        return rc == KK_EEXIST ? KK_EBUSY : rc; /* renaming "/" */
     if ((rc = parent_of(v, cwd, newpath, &nd, nname)) != 0) {
         kk_vfs_node_put(od);
-        return rc;
+        return rc == KK_EEXIST ? KK_EBUSY : rc; /* over "/" */
     }
     if (od->mnt != nd->mnt)
         rc = KK_EXDEV;

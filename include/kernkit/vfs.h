@@ -392,7 +392,8 @@ KK_API int kk_vfs_mkdir(struct kk_vfs *v, struct kk_vfs_node *cwd, const char *p
  * @param v the VFS.
  * @param cwd start of a relative path, or NULL.
  * @param path the name to remove (a final symlink itself is removed).
- * @return 0, KK_EISDIR, KK_ENOENT, ...
+ * @return 0, KK_EISDIR (a directory, or "/"), KK_ENOENT, KK_EBUSY (a mount
+ *         point), resolution and file-system errors.
  */
 KK_API int kk_vfs_unlink(struct kk_vfs *v, struct kk_vfs_node *cwd, const char *path);
 
@@ -401,7 +402,8 @@ KK_API int kk_vfs_unlink(struct kk_vfs *v, struct kk_vfs_node *cwd, const char *
  * @param v the VFS.
  * @param cwd start of a relative path, or NULL.
  * @param path the directory.
- * @return 0, KK_ENOTEMPTY, KK_EBUSY (a mount point), KK_ENOTDIR, ...
+ * @return 0, KK_ENOTEMPTY, KK_EBUSY (a mount point or "/"), KK_ENOTDIR,
+ *         resolution and file-system errors.
  */
 KK_API int kk_vfs_rmdir(struct kk_vfs *v, struct kk_vfs_node *cwd, const char *path);
 
@@ -411,7 +413,8 @@ KK_API int kk_vfs_rmdir(struct kk_vfs *v, struct kk_vfs_node *cwd, const char *p
  * @param cwd start of relative paths, or NULL.
  * @param oldpath existing name.
  * @param newpath new name (replaced if it exists, as POSIX rename()).
- * @return 0, KK_EXDEV (different mounts), KK_EBUSY (a mount point), ...
+ * @return 0, KK_EXDEV (different mounts), KK_EBUSY (either path is a mount
+ *         point or "/"), resolution and file-system errors.
  */
 KK_API int kk_vfs_rename(struct kk_vfs *v, struct kk_vfs_node *cwd, const char *oldpath,
                          const char *newpath);

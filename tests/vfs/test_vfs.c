@@ -280,6 +280,21 @@ static void test_seek_and_len_limits(void **state)
     }
 }
 
+/* "/" has no name in a parent: removing or renaming it is refused as busy, not "exists". */
+static void test_remove_root(void **state)
+{
+    struct env *e = *state;
+    assert_int_equal(kk_vfs_rmdir(e->v, NULL, "/"), KK_EBUSY);
+    assert_int_equal(kk_vfs_rmdir(e->v, NULL, "//"), KK_EBUSY);
+    assert_int_equal(kk_vfs_unlink(e->v, NULL, "/"), KK_EISDIR);
+    assert_int_equal(kk_vfs_rename(e->v, NULL, "/", "/x"), KK_EBUSY);
+    put_file(e, "/y", "y");
+    assert_int_equal(kk_vfs_rename(e->v, NULL, "/y", "/"), KK_EBUSY);
+    expect_file(e, NULL, "/y", "y");
+    assert_int_equal(kk_vfs_unlink(e->v, NULL, "/y"), 0);
+    assert_int_equal(kk_vfs_mkdir(e->v, NULL, "/"), KK_EEXIST);
+}
+
 static void test_unlinked_open(void **state)
 {
     struct env *e = *state;
@@ -473,6 +488,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_symlinks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_flags, setup, teardown),
         cmocka_unit_test_setup_teardown(test_seek_and_len_limits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_remove_root, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unlinked_open, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rename_link, setup, teardown),
         cmocka_unit_test_setup_teardown(test_node_get, setup, teardown),
