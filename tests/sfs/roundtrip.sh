@@ -70,6 +70,17 @@ for img in empty.img part.img /dev/null; do
     [ "$(wc -l < err.txt)" = 1 ] || fail "sfs ls $img: error is not one line"
     grep -q "too small\|not a regular file" err.txt || fail "sfs ls $img: no reason: $(cat err.txt)"
 done
+# put: a directory source is refused before anything is created; a put that
+# runs out of space leaves no partial file
+cp u.img p.img
+"$SFS" put p.img src pdir 2> err.txt && fail "put of a directory succeeded"
+grep -q "not a regular file" err.txt || fail "put of a directory: no reason"
+"$SFS" ls p.img pdir 2>/dev/null && fail "put of a directory left a file"
+head -c $((2000 * 4096)) /dev/zero > toobig
+"$SFS" put p.img toobig big 2> err.txt && fail "put larger than the image succeeded"
+grep -q "no space" err.txt || fail "put too big: no reason"
+"$SFS" ls p.img big 2>/dev/null && fail "failed put left a partial file"
+"$SFSCK" p.img || fail "sfsck not clean after failed puts"
 set +e
 for img in empty.img part.img /dev/null; do
     "$SFSCK" "$img" 2> err.txt >/dev/null; [ $? = 8 ] || fail "sfsck $img: want exit 8"
