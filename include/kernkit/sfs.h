@@ -293,8 +293,9 @@ KK_API int kk_sfs_read(struct kk_sfs_inode *ip, uint64_t off, void *buf, size_t 
  * @param buf source.
  * @param len bytes to write.
  * @param done receives the bytes written, also on error.
- * @return 0, KK_EFBIG (beyond 4 GiB - 1), KK_ENOSPC, or another error after
- *         *done bytes were written.
+ * @return 0, KK_EFBIG (beyond 4 GiB - 1), KK_EINVAL (NULL arguments, or a
+ *         symlink would grow past #KK_SFS_MAX_LINK bytes), KK_EROFS, KK_ENOSPC,
+ *         or another error after *done bytes were written.
  */
 KK_API int kk_sfs_write(struct kk_sfs_inode *ip, uint64_t off, const void *buf, size_t len,
                         size_t *done);
@@ -303,7 +304,9 @@ KK_API int kk_sfs_write(struct kk_sfs_inode *ip, uint64_t off, const void *buf, 
  * @brief Set a file's size, freeing blocks past it or extending with a hole.
  * @param ip the file.
  * @param size the new size.
- * @return 0, KK_EISDIR, KK_EFBIG, KK_ENOSPC (indirect blocks), or a device error.
+ * @return 0, KK_EISDIR, KK_EFBIG, KK_EINVAL (NULL, or a symlink longer than
+ *         #KK_SFS_MAX_LINK), KK_EROFS, KK_ENOSPC (indirect blocks), or a device
+ *         error.
  */
 KK_API int kk_sfs_truncate(struct kk_sfs_inode *ip, uint64_t size);
 

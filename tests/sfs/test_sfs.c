@@ -275,6 +275,18 @@ static void test_links(void **state)
     assert_string_equal(buf, "d/");
     assert_int_equal(kk_sfs_readlink(f, buf, sizeof(buf)), KK_EINVAL);
     assert_int_equal(kk_sfs_symlink(e->root, "s2", "", NULL), KK_EINVAL);
+    /* a symlink's data is its target: write/truncate through the file API must
+     * not grow it past KK_SFS_MAX_LINK (that would be a corrupt inode) */
+    {
+        static char big[KK_SFS_MAX_LINK + 2];
+        memset(big, 'x', sizeof(big));
+        assert_int_equal(kk_sfs_write(l, 0, big, sizeof(big), &done), KK_EINVAL);
+        assert_int_equal(done, 0);
+        assert_int_equal(kk_sfs_truncate(l, KK_SFS_MAX_LINK + 1), KK_EINVAL);
+        assert_int_equal(kk_sfs_check(e->fs), 0);
+        assert_int_equal(kk_sfs_readlink(l, buf, sizeof(buf)), 4);
+        assert_string_equal(buf, "d/f2");
+    }
     assert_int_equal(kk_sfs_unlink(e->root, "f"), 0);
     assert_int_equal(kk_sfs_stat(f, &st), 0);
     assert_int_equal(st.nlinks, 1);
