@@ -12,7 +12,8 @@
  *     -v, --verbose     say what is done (and which block backend is active)
  *
  * Files, directories, symlinks and hard links are copied; FIFOs, sockets and
- * devices are skipped with a warning and never opened. Directory entries are
+ * devices are skipped with a warning and never opened, and so is IMAGE when
+ * it lies inside DIR. Directory entries are
  * added in byte order of their names, so the same tree always gives the
  * same image bytes. Exit status: 0 success, 1 error (one line on stderr).
  */
@@ -44,7 +45,26 @@ struct mk {
     uint64_t files, dirs, symlinks, bytes;
     char *buf;
     struct kk_sfs *fs;
+    int have_image; /* the image file's identity, once it exists: never copied into itself */
+    dev_t image_dev;
+    ino_t image_ino;
 };
+
+/* Remember which host file is the image (when it exists). */
+static void note_image(struct mk *m, const char *image)
+{
+    struct stat st;
+    if (stat(image, &st) == 0 && S_ISREG(st.st_mode)) {
+        m->have_image = 1;
+        m->image_dev = st.st_dev;
+        m->image_ino = st.st_ino;
+    }
+}
+
+static int is_image(const struct mk *m, const struct stat *st)
+{
+    return m->have_image && st->st_dev == m->image_dev && st->st_ino == m->image_ino;
+}
 
 static struct hlink *hl_find(struct mk *m, dev_t dev, ino_t ino, int add)
 {
@@ -169,6 +189,8 @@ static int scan_entry(struct mk *m, int dfd, const char *path, const char *name)
         free(sub);
         m->dirs++;
     } else if (S_ISREG(st.st_mode)) {
+        if (is_image(m, &st))
+            return 0; /* no entry; build_entry warns */
         if (st.st_nlink > 1 && hl_find(m, st.st_dev, st.st_ino, 0))
             return 1;
         if (st.st_nlink > 1 && !hl_find(m, st.st_dev, st.st_ino, 1)) {
@@ -312,6 +334,8 @@ static int build_entry(struct mk *m, int dfd, const char *path, const char *name
         }
         if (fd >= 0)
             close(fd);
+    } else if (S_ISREG(st.st_mode) && is_image(m, &st)) {
+        tool_warn("%s: skipping the image itself", full);
     } else if (S_ISREG(st.st_mode)) {
         rc = build_file(m, dfd, name, full, &st, dir);
     } else if (S_ISLNK(st.st_mode)) {
@@ -509,6 +533,7 @@ int main(int argc, char **argv)
         mk_free(m);
         return 1;
     }
+    note_image(m, a.image);
     if (scan_dir(m, dfd, a.dir) != 0) {
         close(dfd);
         mk_free(m);
@@ -524,6 +549,7 @@ int main(int argc, char **argv)
         mk_free(m);
         return 1;
     }
+    note_image(m, a.image); /* now it exists */
     m->buf = aligned_alloc(KK_SFS_BLKSIZE, COPY_BUF);
     if (m->buf && make(m, &a, dfd, blocks, hb) == 0)
         rc = 0;

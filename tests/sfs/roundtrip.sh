@@ -70,6 +70,14 @@ for img in empty.img part.img /dev/null; do
     [ "$(wc -l < err.txt)" = 1 ] || fail "sfs ls $img: error is not one line"
     grep -q "too small\|not a regular file" err.txt || fail "sfs ls $img: no reason: $(cat err.txt)"
 done
+# an image inside the source tree is not copied into itself
+mkdir selfsrc && printf 'a\n' > selfsrc/a
+"$MKSFS" -s auto selfsrc/self.img selfsrc 2> err.txt || fail "mksfs with the image inside DIR"
+grep -q "skipping the image itself" err.txt || fail "no warning for the image inside DIR"
+"$SFS" ls selfsrc/self.img | grep -q self.img && fail "the image was copied into itself"
+"$MKSFS" selfsrc/self.img selfsrc 2>/dev/null || fail "mksfs on an existing image inside DIR"
+"$SFS" ls selfsrc/self.img | grep -q self.img && fail "the existing image was copied into itself"
+
 # put: a directory source is refused before anything is created; a put that
 # runs out of space leaves no partial file
 cp u.img p.img
