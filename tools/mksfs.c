@@ -436,6 +436,22 @@ static int parse_args(int argc, char **argv, struct args *a, struct mk *m)
     return 0;
 }
 
+/* Size of the block device at @path (stat says 0 for one). Prints the error. */
+static int device_bytes(const char *path, uint64_t *bytes)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    off_t end = fd < 0 ? -1 : lseek(fd, 0, SEEK_END);
+    if (end < 0) {
+        tool_err("%s: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    close(fd);
+    *bytes = (uint64_t)end;
+    return 0;
+}
+
 /* Decide the image size; create or reset the file. Returns blocks or 0 on error. */
 static uint64_t prepare_image(struct args *a, uint64_t need, struct kk_hostblk **hb)
 {
@@ -443,12 +459,20 @@ static uint64_t prepare_image(struct args *a, uint64_t need, struct kk_hostblk *
     struct stat st;
     uint64_t blocks;
     int exists = stat(a->image, &st) == 0;
+    uint64_t dev_bytes = exists ? (uint64_t)st.st_size : 0;
+    if (exists && S_ISBLK(st.st_mode) && device_bytes(a->image, &dev_bytes) != 0)
+        return 0;
     if (!a->have_size && !exists)
         a->auto_size = a->have_size = 1;
     if (a->auto_size)
         a->size = (need + need / 8 + 16) * KK_SFS_BLKSIZE;
     else if (!a->have_size)
-        a->size = (uint64_t)st.st_size;
+        a->size = dev_bytes;
+    if (exists && S_ISBLK(st.st_mode) && a->size > dev_bytes) {
+        tool_err("%s: %llu bytes requested, larger than the device (%llu bytes)", a->image,
+                 (unsigned long long)a->size, (unsigned long long)dev_bytes);
+        return 0;
+    }
     blocks = a->size / KK_SFS_BLKSIZE;
     if (blocks > UINT32_MAX)
         blocks = UINT32_MAX;
