@@ -132,6 +132,18 @@ void eng_add(struct kk_buddy_engine *e, uint32_t i, uint64_t n)
     }
 }
 
+/*
+ * The block (head *h, order *k) holding unit j, and the order of the largest
+ * aligned chunk starting at j that stays inside it and below end.
+ */
+static unsigned range_chunk(const struct kk_buddy_engine *e, uint64_t j, uint64_t end, uint32_t *h,
+                            unsigned *k)
+{
+    unsigned o = chunk_order(e, (uint32_t)j, end - j);
+    *h = eng_find(e, (uint32_t)j, k);
+    return o > *k ? *k : o;
+}
+
 /* Free the allocated units [i, i+n): any parts of any allocated blocks. */
 int eng_free_range(struct kk_buddy_engine *e, uint32_t i, uint64_t n)
 {
@@ -144,10 +156,8 @@ int eng_free_range(struct kk_buddy_engine *e, uint32_t i, uint64_t n)
         j = (uint64_t)h + ((uint64_t)1 << k);
     }
     for (uint64_t j = i; j < end;) {
-        uint32_t h = eng_find(e, (uint32_t)j, &k);
-        unsigned o = chunk_order(e, (uint32_t)j, end - j);
-        if (o > k)
-            o = k;
+        uint32_t h;
+        unsigned o = range_chunk(e, j, end, &h, &k);
         eng_carve(e, h, k, (uint32_t)j, o, false);
         eng_free(e, (uint32_t)j, o);
         j += (uint64_t)1 << o;
@@ -169,10 +179,8 @@ int eng_reserve_range(struct kk_buddy_engine *e, uint32_t i, uint64_t n)
         j = (uint64_t)h + ((uint64_t)1 << k);
     }
     for (uint64_t j = i; j < end;) {
-        uint32_t h = eng_find(e, (uint32_t)j, &k);
-        unsigned o = chunk_order(e, (uint32_t)j, end - j);
-        if (o > k)
-            o = k;
+        uint32_t h;
+        unsigned o = range_chunk(e, j, end, &h, &k);
         list_del(e, h, k);
         eng_carve(e, h, k, (uint32_t)j, o, true);
         e->state[j] = (uint8_t)(ST_ALLOC | o);

@@ -22,10 +22,11 @@ size_t kk_buddy_meta_size(uint64_t nframes)
 {
     if (nframes == 0 || nframes > KK_BUDDY_MAX_FRAMES)
         return 0;
-    size_t n = (size_t)KK_ALIGN_UP(nframes, 8) + (size_t)nframes * sizeof(struct link);
+    /* Sum in 64 bits: on 32-bit targets the total can exceed SIZE_MAX (~9 bytes/frame). */
+    uint64_t n = KK_ALIGN_UP(nframes, 8) + nframes * sizeof(struct link);
     for (unsigned k = 0; k <= KK_BUDDY_ORDER_LIMIT; k++)
-        n += bm_words(nframes, k) * sizeof(uint64_t);
-    return n;
+        n += (uint64_t)bm_words(nframes, k) * sizeof(uint64_t);
+    return n > SIZE_MAX ? 0 : (size_t)n;
 }
 
 static int check_config(const struct kk_buddy_config *c, uint32_t *shift, uint32_t *max_order)

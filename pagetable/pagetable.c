@@ -62,6 +62,8 @@ const char *kk_pt_format_info(enum kk_pt_format format, unsigned *levels, unsign
 
 void kk_pt_flush_init(struct kk_pt_flush *fb, struct kk_pt *pt)
 {
+    if (!fb)
+        return;
     fb->pt = pt;
     fb->n = 0;
     fb->full = 0;
@@ -92,6 +94,8 @@ void pt_defer_free(struct kk_pt_flush *fb, uint64_t pa)
 
 void kk_pt_flush_finish(struct kk_pt_flush *fb)
 {
+    if (!fb || !fb->pt || !fb->pt->desc) /* nothing can have been batched */
+        return;
     struct kk_pt *pt = fb->pt;
     const struct kk_pt_platform *p = pt->plat;
     if (p->flush_tlb && (fb->full || fb->n))
@@ -180,12 +184,12 @@ void kk_pt_destroy(struct kk_pt *pt)
 
 uint64_t kk_pt_root(const struct kk_pt *pt)
 {
-    return pt->root;
+    return pt && pt->desc ? pt->root : 0;
 }
 
 uint64_t kk_pt_table_count(const struct kk_pt *pt)
 {
-    return pt->tables;
+    return pt && pt->desc ? pt->tables : 0;
 }
 
 /* ---- argument checks ---------------------------------------------------- */
@@ -575,5 +579,5 @@ int kk_pt_share_kernel(struct kk_pt *dst, struct kk_pt *src, uint64_t va, uint64
 
 uint32_t kk_pt_share_gen(const struct kk_pt *src)
 {
-    return src->share_gen;
+    return src && src->desc ? src->share_gen : 0;
 }

@@ -727,11 +727,18 @@ static int load(struct ck *c)
     c->blocks = c->s.blocks;
     c->first = kk_sfs_first_data_block(c->blocks);
     c->nmap = kk_sfs_freemap_blocks(c->blocks);
-    if (c->blocks > dev4k || (uint64_t)c->first >= c->blocks) {
+    if (c->blocks > dev4k) {
         findf(c, false, "superblock: %u blocks does not fit the device (%u blocks)", c->blocks,
               (unsigned)KK_MIN(dev4k, (uint64_t)UINT32_MAX));
         return 1;
     }
+    if ((uint64_t)c->first >= c->blocks) {
+        findf(c, false, "superblock: %u blocks leave no room for data (the first is block %u)",
+              c->blocks, c->first);
+        return 1;
+    }
+    if ((size_t)c->blocks * sizeof(uint32_t) / sizeof(uint32_t) != c->blocks)
+        return KK_ENOMEM; /* 32-bit size_t: the per-block tables would wrap */
     c->map_bytes = (size_t)c->nmap * KK_SFS_BLKSIZE;
     c->map = ck_alloc(c, c->map_bytes);
     c->state = ck_alloc(c, c->blocks);

@@ -563,7 +563,7 @@ int iread(struct kk_sfs_inode *ip, uint64_t off, void *buf, size_t len, size_t *
     *done = 0;
     if (off >= ip->d.size)
         return 0;
-    end = KK_MIN(off + len, (uint64_t)ip->d.size);
+    end = len < ip->d.size - off ? off + len : ip->d.size; /* off + len may wrap */
     while (off < end && rc == 0) {
         uint32_t idx = (uint32_t)(off / KK_SFS_BLKSIZE), boff = (uint32_t)(off % KK_SFS_BLKSIZE);
         uint32_t p, n;
@@ -610,13 +610,14 @@ int iwrite(struct kk_sfs_inode *ip, uint64_t off, const void *buf, size_t len, s
 {
     struct kk_sfs *fs = ip->fs;
     const uint8_t *src = buf;
-    uint64_t end = off + len;
+    uint64_t end;
     int rc = 0, rc2;
     *done = 0;
     if (len == 0)
         return 0;
-    if (off > UINT32_MAX || end > UINT32_MAX)
+    if (off > UINT32_MAX || len > UINT32_MAX - off) /* also keeps off + len from wrapping */
         return KK_EFBIG;
+    end = off + len;
     if ((rc = iextend(ip, ceil_blocks(end))) != 0)
         return rc;
     while (off < end) {

@@ -98,7 +98,8 @@ int kk_sfs_format(const struct kk_blockdev *dev, const struct kk_fs_platform *pl
     uint8_t *blk;
     int rc;
     size_t n;
-    if (!plat_ok(plat) || (rc = dev_shift_of(dev, &shift)) != 0)
+    if (!plat_ok(plat) || (rc = dev_shift_of(dev, &shift)) != 0 ||
+        (opts && opts->size < sizeof(*opts)))
         return KK_EINVAL;
     dev4k = dev->nblocks >> shift;
     blocks = (uint32_t)KK_MIN(dev4k, (uint64_t)UINT32_MAX);
@@ -486,13 +487,24 @@ static int pinned(struct kk_sfs_inode *ip, int trunc, uint64_t off, const void *
     return rc;
 }
 
+/* A symlink's data is its target: it may never grow past KK_SFS_MAX_LINK. */
+static bool link_too_long(const struct kk_sfs_inode *ip, uint64_t off, uint64_t len)
+{
+    return ip->d.type == KK_SFS_TYPE_LINK && (off > KK_SFS_MAX_LINK || len > KK_SFS_MAX_LINK - off);
+}
+
 int kk_sfs_write(struct kk_sfs_inode *ip, uint64_t off, const void *buf, size_t len, size_t *done)
 {
     int rc = rw_check(ip, buf, len, done);
     if (rc)
         return rc;
     sfs_lock(ip->fs);
-    rc = ip->fs->read_only ? KK_EROFS : pinned(ip, 0, off, buf, len, done);
+    if (ip->fs->read_only)
+        rc = KK_EROFS;
+    else if (link_too_long(ip, off, len))
+        rc = KK_EINVAL;
+    else
+        rc = pinned(ip, 0, off, buf, len, done);
     sfs_unlock(ip->fs);
     return rc;
 }
@@ -507,6 +519,8 @@ int kk_sfs_truncate(struct kk_sfs_inode *ip, uint64_t size)
         rc = KK_EROFS;
     else if (ip->d.type == KK_SFS_TYPE_DIR)
         rc = KK_EISDIR;
+    else if (link_too_long(ip, size, 0))
+        rc = KK_EINVAL;
     else
         rc = pinned(ip, 1, size, NULL, 0, NULL);
     sfs_unlock(ip->fs);

@@ -19,7 +19,9 @@ int kk_chan_init(struct kk_chan *ch, const struct kk_sync_platform *plat, void *
                  size_t elem_size, uint32_t capacity)
 {
     int rc;
-    if (!ch || !buf || elem_size == 0 || capacity == 0 || elem_size > SIZE_MAX / capacity)
+    /* capacity <= INT32_MAX: kk_chan_len() reports the count as a non-negative int */
+    if (!ch || !buf || elem_size == 0 || capacity == 0 || capacity > INT32_MAX ||
+        elem_size > SIZE_MAX / capacity)
         return KK_EINVAL;
     rc = kk_mutex_init(&ch->m, plat, 0);
     if (!rc)

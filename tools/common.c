@@ -1,9 +1,16 @@
 /*
- * common.c: shared helpers of the host tools. See common.h.
+ * common.c: shared helpers of the host tools (mksfs, sfsck, sfs, sfs-fuse).
+ *
+ * Owns the one-line message format ("tool: message" on stderr), size parsing
+ * and opening/mounting an image. Promises: every failing helper has printed
+ * exactly one line naming the path and the reason before it returns, so the
+ * callers only choose the exit status and must not print a second line.
+ * Nothing here exits the process.
  */
 #include "common.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +55,11 @@ int parse_size(const char *s, uint64_t *out)
 {
     char *end;
     unsigned long long v;
+    unsigned shift = 0;
+    while (*s == ' ' || *s == '\t')
+        s++;
+    if (*s < '0' || *s > '9') /* strtoull would take "-1" as 2^64 - 1 */
+        return -1;
     errno = 0;
     v = strtoull(s, &end, 10);
     if (errno || end == s)
@@ -55,27 +67,47 @@ int parse_size(const char *s, uint64_t *out)
     switch (*end) {
     case 'k':
     case 'K':
-        v <<= 10;
-        end++;
+        shift = 10;
         break;
     case 'm':
     case 'M':
-        v <<= 20;
-        end++;
+        shift = 20;
         break;
     case 'g':
     case 'G':
-        v <<= 30;
-        end++;
+        shift = 30;
         break;
     default:
         break;
+    }
+    if (shift) {
+        if (v > (ULLONG_MAX >> shift)) /* "17179869184G" must not wrap to 0 */
+            return -1;
+        v <<= shift;
+        end++;
     }
     if (*end == 'i' || *end == 'B')
         end++;
     if (*end)
         return -1;
     *out = v;
+    return 0;
+}
+
+int image_dev_open(const char *path, const struct kk_hostblk_opts *ho, struct kk_hostblk **hb)
+{
+    int rc = kk_hostblk_open(path, ho, hb);
+    if (rc != 0) {
+        tool_err("%s: %s", path,
+                 errno == EINVAL ? "not a regular file or block device" : strerror(errno));
+        return rc;
+    }
+    if (kk_hostblk_dev(*hb)->nblocks == 0) {
+        tool_err("%s: image too small: less than one %u-byte block", path, KK_SFS_BLKSIZE);
+        kk_hostblk_close(*hb);
+        *hb = NULL;
+        return KK_EINVAL;
+    }
     return 0;
 }
 
@@ -87,10 +119,8 @@ int image_open(struct image *im, const char *path, int read_only, int force_prea
     memset(im, 0, sizeof(*im));
     ho.read_only = read_only;
     ho.force_pread = force_pread;
-    if ((rc = kk_hostblk_open(path, &ho, &im->hb)) != 0) {
-        tool_err("%s: %s", path, strerror(errno));
+    if ((rc = image_dev_open(path, &ho, &im->hb)) != 0)
         return rc;
-    }
     tool_info("%s: block backend %s", path, kk_hostblk_backend(im->hb));
     cfg.size = sizeof(cfg);
     cfg.read_only = (uint32_t)read_only;

@@ -30,6 +30,12 @@ struct image {
     struct kk_sfs_inode *root;
 };
 
+/*
+ * Open the block device of @path with @ho. Prints one line naming the reason
+ * (open error, not a file or block device, smaller than one block) and returns
+ * a KK code on failure; *hb is set only on success.
+ */
+int image_dev_open(const char *path, const struct kk_hostblk_opts *ho, struct kk_hostblk **hb);
 /* Open @path (read-only or not) and mount it. Prints the error; returns 0 or a KK code. */
 int image_open(struct image *im, const char *path, int read_only, int force_pread);
 /* Unmount (sync) and close; prints and returns the first error. */

@@ -170,6 +170,12 @@ int kk_hostblk_open(const char *path, const struct kk_hostblk_opts *o, struct kk
         errno = EINVAL;
         goto fail;
     }
+    if (S_ISBLK(st.st_mode)) { /* stat says 0 bytes for a block device: ask the device */
+        off_t end = lseek(h->fd, 0, SEEK_END);
+        if (end < 0)
+            goto fail;
+        st.st_size = end;
+    }
     h->read_only = o ? o->read_only : 0;
     h->dev.version = KK_BLOCKDEV_VERSION;
     h->dev.block_size = BLK;

@@ -12,7 +12,8 @@
  *     -v, --verbose     say what is done (and which block backend is active)
  *
  * Files, directories, symlinks and hard links are copied; FIFOs, sockets and
- * devices are skipped with a warning and never opened. Directory entries are
+ * devices are skipped with a warning and never opened, and so is IMAGE when
+ * it lies inside DIR. Directory entries are
  * added in byte order of their names, so the same tree always gives the
  * same image bytes. Exit status: 0 success, 1 error (one line on stderr).
  */
@@ -44,7 +45,26 @@ struct mk {
     uint64_t files, dirs, symlinks, bytes;
     char *buf;
     struct kk_sfs *fs;
+    int have_image; /* the image file's identity, once it exists: never copied into itself */
+    dev_t image_dev;
+    ino_t image_ino;
 };
+
+/* Remember which host file is the image (when it exists). */
+static void note_image(struct mk *m, const char *image)
+{
+    struct stat st;
+    if (stat(image, &st) == 0 && S_ISREG(st.st_mode)) {
+        m->have_image = 1;
+        m->image_dev = st.st_dev;
+        m->image_ino = st.st_ino;
+    }
+}
+
+static int is_image(const struct mk *m, const struct stat *st)
+{
+    return m->have_image && st->st_dev == m->image_dev && st->st_ino == m->image_ino;
+}
 
 static struct hlink *hl_find(struct mk *m, dev_t dev, ino_t ino, int add)
 {
@@ -169,6 +189,8 @@ static int scan_entry(struct mk *m, int dfd, const char *path, const char *name)
         free(sub);
         m->dirs++;
     } else if (S_ISREG(st.st_mode)) {
+        if (is_image(m, &st))
+            return 0; /* no entry; build_entry warns */
         if (st.st_nlink > 1 && hl_find(m, st.st_dev, st.st_ino, 0))
             return 1;
         if (st.st_nlink > 1 && !hl_find(m, st.st_dev, st.st_ino, 1)) {
@@ -312,6 +334,8 @@ static int build_entry(struct mk *m, int dfd, const char *path, const char *name
         }
         if (fd >= 0)
             close(fd);
+    } else if (S_ISREG(st.st_mode) && is_image(m, &st)) {
+        tool_warn("%s: skipping the image itself", full);
     } else if (S_ISREG(st.st_mode)) {
         rc = build_file(m, dfd, name, full, &st, dir);
     } else if (S_ISLNK(st.st_mode)) {
@@ -412,6 +436,22 @@ static int parse_args(int argc, char **argv, struct args *a, struct mk *m)
     return 0;
 }
 
+/* Size of the block device at @path (stat says 0 for one). Prints the error. */
+static int device_bytes(const char *path, uint64_t *bytes)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    off_t end = fd < 0 ? -1 : lseek(fd, 0, SEEK_END);
+    if (end < 0) {
+        tool_err("%s: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    close(fd);
+    *bytes = (uint64_t)end;
+    return 0;
+}
+
 /* Decide the image size; create or reset the file. Returns blocks or 0 on error. */
 static uint64_t prepare_image(struct args *a, uint64_t need, struct kk_hostblk **hb)
 {
@@ -419,12 +459,20 @@ static uint64_t prepare_image(struct args *a, uint64_t need, struct kk_hostblk *
     struct stat st;
     uint64_t blocks;
     int exists = stat(a->image, &st) == 0;
+    uint64_t dev_bytes = exists ? (uint64_t)st.st_size : 0;
+    if (exists && S_ISBLK(st.st_mode) && device_bytes(a->image, &dev_bytes) != 0)
+        return 0;
     if (!a->have_size && !exists)
         a->auto_size = a->have_size = 1;
     if (a->auto_size)
         a->size = (need + need / 8 + 16) * KK_SFS_BLKSIZE;
     else if (!a->have_size)
-        a->size = (uint64_t)st.st_size;
+        a->size = dev_bytes;
+    if (exists && S_ISBLK(st.st_mode) && a->size > dev_bytes) {
+        tool_err("%s: %llu bytes requested, larger than the device (%llu bytes)", a->image,
+                 (unsigned long long)a->size, (unsigned long long)dev_bytes);
+        return 0;
+    }
     blocks = a->size / KK_SFS_BLKSIZE;
     if (blocks > UINT32_MAX)
         blocks = UINT32_MAX;
@@ -509,6 +557,7 @@ int main(int argc, char **argv)
         mk_free(m);
         return 1;
     }
+    note_image(m, a.image);
     if (scan_dir(m, dfd, a.dir) != 0) {
         close(dfd);
         mk_free(m);
@@ -524,6 +573,7 @@ int main(int argc, char **argv)
         mk_free(m);
         return 1;
     }
+    note_image(m, a.image); /* now it exists */
     m->buf = aligned_alloc(KK_SFS_BLKSIZE, COPY_BUF);
     if (m->buf && make(m, &a, dfd, blocks, hb) == 0)
         rc = 0;

@@ -330,6 +330,8 @@ int main(int argc, char **argv)
     if ((rc = kk_vfs_create(kk_host_platform(), &g.v)) != 0 ||
         (rc = kk_vfs_mount(g.v, NULL, "/", kk_sfs_vfs_ops(), g.im.fs)) != 0) {
         tool_err("%s: vfs: %s", g.path, kk_strerror(rc));
+        if (g.v)
+            kk_vfs_destroy(g.v);
         image_close(&g.im, g.path);
         free(fargv);
         return 1;

@@ -6,7 +6,8 @@
  *   sfs [-v] [--pread] cat IMAGE PATH           file contents to stdout
  *   sfs [-v] [--pread] stat IMAGE PATH          "key: value" lines
  *   sfs [-v] [--pread] extract IMAGE DIR        copy the whole tree into DIR
- *   sfs [-v] [--pread] put IMAGE HOSTFILE PATH  copy a host file in (create/replace)
+ *   sfs [-v] [--pread] put IMAGE HOSTFILE PATH  copy a regular host file in (create/replace;
+ *                                               a failed copy leaves no file at PATH)
  *   sfs [-v] [--pread] rm IMAGE PATH            remove a file, symlink or empty directory
  *   sfs [-v] [--pread] mkdir IMAGE PATH         create a directory
  *
@@ -147,14 +148,27 @@ static int cmd_rm(struct ctx *c, const char *path)
     return rc ? fail(c, path, rc) : 0;
 }
 
+/*
+ * Copy a host file in. The source must be a regular file (checked before the
+ * destination is created); if reading or writing fails, the destination is
+ * removed again, so a failed put never leaves a partial file behind.
+ */
 static int cmd_put(struct ctx *c, const char *host, const char *path)
 {
     struct kk_vfs_file *f;
-    int fd = open(host, O_RDONLY | O_CLOEXEC), rc;
+    int fd = open(host, O_RDONLY | O_CLOEXEC), rc, err = 0;
+    struct stat st;
     ssize_t n;
     size_t done;
-    if (fd < 0) {
+    if (fd < 0 || fstat(fd, &st) != 0) {
         tool_err("%s: %s", host, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return 1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        tool_err("%s: not a regular file", host);
+        close(fd);
         return 1;
     }
     rc = kk_vfs_open(c->vfs, NULL, path, KK_O_WRONLY | KK_O_CREAT | KK_O_TRUNC, &f);
@@ -165,13 +179,18 @@ static int cmd_put(struct ctx *c, const char *host, const char *path)
     while ((n = read(fd, c->buf, BUFSZ)) > 0)
         if ((rc = kk_vfs_write(f, c->buf, (size_t)n, &done)) != 0)
             break;
+    if (n < 0)
+        err = errno;
     close(fd);
     kk_vfs_close(f);
+    if (n >= 0 && rc == 0)
+        return 0;
+    kk_vfs_unlink(c->vfs, NULL, path); /* no partial file */
     if (n < 0) {
-        tool_err("%s: %s", host, strerror(errno));
+        tool_err("%s: %s", host, strerror(err));
         return 1;
     }
-    return rc ? fail(c, path, rc) : 0;
+    return fail(c, path, rc);
 }
 
 /* ---- extract ---- */
@@ -422,14 +441,17 @@ int main(int argc, char **argv)
     c.image = argv[optind + 1];
     ro = strcmp(cmd, "put") && strcmp(cmd, "rm") && strcmp(cmd, "mkdir");
     c.buf = malloc(BUFSZ);
-    if (!c.buf || image_open(&c.im, c.image, ro, force_pread) != 0)
+    if (!c.buf || image_open(&c.im, c.image, ro, force_pread) != 0) {
+        free(c.buf);
         return 1;
+    }
     if ((rc = kk_vfs_create(kk_host_platform(), &c.vfs)) == 0 &&
         (rc = kk_vfs_mount(c.vfs, NULL, "/", kk_sfs_vfs_ops(), c.im.fs)) != 0)
         kk_vfs_destroy(c.vfs);
     if (rc) {
         tool_err("%s: %s", c.image, kk_strerror(rc));
         image_close(&c.im, c.image);
+        free(c.buf);
         return 1;
     }
     rc = run(&c, cmd, argc - optind - 2, argv + optind + 2);

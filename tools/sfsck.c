@@ -57,10 +57,8 @@ int main(int argc, char **argv)
         return 8;
     }
     ho.read_only = !repair;
-    if (kk_hostblk_open(argv[optind], &ho, &hb) != 0) {
-        tool_err("%s: %s", argv[optind], strerror(errno));
+    if (image_dev_open(argv[optind], &ho, &hb) != 0)
         return 8;
-    }
     tool_info("%s: block backend %s", argv[optind], kk_hostblk_backend(hb));
     fo.size = sizeof(fo);
     fo.repair = (uint32_t)repair;

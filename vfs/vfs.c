@@ -562,6 +562,8 @@ static int remove_name(struct kk_vfs *v, struct kk_vfs_node *cwd, const char *pa
     struct kk_vfs_node *d;
     char name[KK_VFS_NAME_MAX + 1];
     int rc = parent_of(v, cwd, path, &d, name);
+    if (rc == KK_EEXIST) /* no last component: "/" (as Linux: rmdir EBUSY, unlink EISDIR) */
+        return is_dir ? KK_EBUSY : KK_EISDIR;
     if (rc)
         return rc;
     if ((rc = NEED_OP(d, unlink)) == 0 && (rc = not_busy(d, name)) == 0)
@@ -587,10 +589,10 @@ int kk_vfs_rename(struct kk_vfs *v, struct kk_vfs_node *cwd, const char *oldpath
     char oname[KK_VFS_NAME_MAX + 1], nname[KK_VFS_NAME_MAX + 1];
     int rc = parent_of(v, cwd, oldpath, &od, oname);
     if (rc)
-        return rc;
+        return rc == KK_EEXIST ? KK_EBUSY : rc; /* renaming "/" */
     if ((rc = parent_of(v, cwd, newpath, &nd, nname)) != 0) {
         kk_vfs_node_put(od);
-        return rc;
+        return rc == KK_EEXIST ? KK_EBUSY : rc; /* over "/" */
     }
     if (od->mnt != nd->mnt)
         rc = KK_EXDEV;
@@ -790,7 +792,8 @@ int kk_vfs_seek(struct kk_vfs_file *f, int64_t off, int whence, uint64_t *pos)
     } else {
         rc = KK_EINVAL;
     }
-    if (rc == 0 && (base + off < 0 || (off > 0 && base + off < base)))
+    /* base >= 0 here: only a positive off can overflow, so test it before adding */
+    if (rc == 0 && (base < 0 || (off > 0 && off > INT64_MAX - base) || base + off < 0))
         rc = KK_EINVAL;
     if (rc == 0) {
         f->pos = (uint64_t)(base + off);

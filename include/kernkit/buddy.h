@@ -161,7 +161,8 @@ typedef int (*kk_buddy_walk_fn)(void *arg, uint64_t addr, unsigned order);
  * About 9.3 bytes per frame: one state byte, 8 bytes of free-list links and
  * two bits of per-order free bitmaps, plus a few hundred bytes.
  * @param nframes frames covered, 1 .. #KK_BUDDY_MAX_FRAMES.
- * @return the size, or 0 when @p nframes is out of range.
+ * @return the size, or 0 when @p nframes is out of range or the size does not
+ *         fit in a size_t (possible on 32-bit targets above ~460 M frames).
  */
 KK_API size_t kk_buddy_meta_size(uint64_t nframes);
 
@@ -320,7 +321,9 @@ KK_API void kk_buddy_stats(struct kk_buddy *b, struct kk_buddy_stats *st);
  * @param b the allocator.
  * @param fn the callback.
  * @param arg passed to @p fn.
- * @return 0 after a full walk, or the first non-zero value @p fn returned.
+ * @return 0 after a full walk, the first non-zero value @p fn returned, or
+ *         #KK_EINVAL for an uninitialised @p b or a NULL @p fn (so a callback
+ *         should stop with positive values to be told apart).
  */
 KK_API int kk_buddy_walk(struct kk_buddy *b, kk_buddy_walk_fn fn, void *arg);
 

@@ -245,20 +245,21 @@ KK_API void kk_pt_destroy(struct kk_pt *pt);
 /**
  * @brief Physical address of the root table (for satp, CR3, TTBR).
  * @param pt the table.
- * @return the root frame's physical address.
+ * @return the root frame's physical address; 0 for NULL or a table not
+ *         initialised (or destroyed).
  */
 KK_API uint64_t kk_pt_root(const struct kk_pt *pt);
 
 /**
  * @brief Number of table frames the table owns, root included.
  * @param pt the table.
- * @return the count.
+ * @return the count; 0 for NULL or a table not initialised (or destroyed).
  */
 KK_API uint64_t kk_pt_table_count(const struct kk_pt *pt);
 
 /**
  * @brief Start a flush batch for @p pt.
- * @param fb the caller's batch.
+ * @param fb the caller's batch (NULL: nothing happens).
  * @param pt the table the batch will be used with.
  */
 KK_API void kk_pt_flush_init(struct kk_pt_flush *fb, struct kk_pt *pt);
@@ -266,7 +267,7 @@ KK_API void kk_pt_flush_init(struct kk_pt_flush *fb, struct kk_pt *pt);
 /**
  * @brief Invalidate what the batch collected, then free the table frames it
  * holds; the batch is empty and reusable afterwards.
- * @param fb the batch.
+ * @param fb the batch; NULL, or a batch of a NULL or destroyed table, is a no-op.
  */
 KK_API void kk_pt_flush_finish(struct kk_pt_flush *fb);
 
@@ -469,7 +470,7 @@ KK_API int kk_pt_share_kernel(struct kk_pt *dst, struct kk_pt *src, uint64_t va,
  * borrower that remembers the value of its last kk_pt_share_kernel() call
  * re-syncs when it differs (e.g. on each switch to its address space).
  * @param src the kernel table.
- * @return the generation (wraps).
+ * @return the generation (wraps); 0 for NULL or a table not initialised.
  */
 KK_API uint32_t kk_pt_share_gen(const struct kk_pt *src);
 

@@ -108,8 +108,9 @@ struct kk_sfs_format_opts {
  * its "." and ".." entries in the first two blocks after the free map.
  * @param dev the device; it must hold at least 3 blocks after the free map.
  * @param plat platform (alloc is used for one 4096-byte buffer).
- * @param opts options, or NULL for defaults.
- * @return 0, KK_EINVAL (bad device, platform or size), KK_ENOSPC (device too
+ * @param opts options (its @c size must be set), or NULL for defaults.
+ * @return 0, KK_EINVAL (bad device, platform, @c opts->size or @c opts->blocks
+ *         larger than the device), KK_ENOSPC (device too
  *         small), KK_ENOMEM, or the device's error.
  */
 KK_API int kk_sfs_format(const struct kk_blockdev *dev, const struct kk_fs_platform *plat,
@@ -292,8 +293,9 @@ KK_API int kk_sfs_read(struct kk_sfs_inode *ip, uint64_t off, void *buf, size_t 
  * @param buf source.
  * @param len bytes to write.
  * @param done receives the bytes written, also on error.
- * @return 0, KK_EFBIG (beyond 4 GiB - 1), KK_ENOSPC, or another error after
- *         *done bytes were written.
+ * @return 0, KK_EFBIG (beyond 4 GiB - 1), KK_EINVAL (NULL arguments, or a
+ *         symlink would grow past #KK_SFS_MAX_LINK bytes), KK_EROFS, KK_ENOSPC,
+ *         or another error after *done bytes were written.
  */
 KK_API int kk_sfs_write(struct kk_sfs_inode *ip, uint64_t off, const void *buf, size_t len,
                         size_t *done);
@@ -302,7 +304,9 @@ KK_API int kk_sfs_write(struct kk_sfs_inode *ip, uint64_t off, const void *buf, 
  * @brief Set a file's size, freeing blocks past it or extending with a hole.
  * @param ip the file.
  * @param size the new size.
- * @return 0, KK_EISDIR, KK_EFBIG, KK_ENOSPC (indirect blocks), or a device error.
+ * @return 0, KK_EISDIR, KK_EFBIG, KK_EINVAL (NULL, or a symlink longer than
+ *         #KK_SFS_MAX_LINK), KK_EROFS, KK_ENOSPC (indirect blocks), or a device
+ *         error.
  */
 KK_API int kk_sfs_truncate(struct kk_sfs_inode *ip, uint64_t size);
 

@@ -866,8 +866,10 @@ struct kk_chan {
  * @param ch the channel. @param plat the platform.
  * @param buf caller-owned storage of @p elem_size * @p capacity bytes; must
  *        outlive the channel.
- * @param elem_size bytes per element (> 0). @param capacity elements (> 0).
- * @return 0; KK_EINVAL (NULL, zero sizes, size overflow); KK_ENOTSUP.
+ * @param elem_size bytes per element (> 0).
+ * @param capacity elements, 1 .. INT32_MAX (so kk_chan_len() fits an int).
+ * @return 0; KK_EINVAL (NULL, zero sizes, capacity above INT32_MAX, size
+ *         overflow); KK_ENOTSUP.
  */
 KK_API int kk_chan_init(struct kk_chan *ch, const struct kk_sync_platform *plat, void *buf,
                         size_t elem_size, uint32_t capacity);

@@ -93,7 +93,8 @@ KK_API void kk_context_switch(struct kk_context *from, const struct kk_context *
  * @param stack_size its size in bytes; at least 256.
  * @param entry the thread function.
  * @param arg its argument.
- * @return 0; KK_EINVAL if a pointer is NULL or @p stack_size < 256.
+ * @return 0; KK_EINVAL if a pointer is NULL, @p stack_size < 256 or
+ *         @p stack + @p stack_size wraps around the address space.
  */
 KK_API int kk_context_init(struct kk_context *ctx, void *stack, size_t stack_size,
                            void (*entry)(void *arg), void *arg);

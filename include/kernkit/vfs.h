@@ -304,7 +304,9 @@ KK_API int kk_vfs_write(struct kk_vfs_file *f, const void *buf, size_t len, size
  * @param off offset relative to @p whence.
  * @param whence KK_SEEK_SET, KK_SEEK_CUR or KK_SEEK_END.
  * @param pos receives the new position (may be NULL).
- * @return 0 or KK_EINVAL (bad whence or a negative result).
+ * @return 0, KK_EINVAL (bad whence, or a result below 0 or above INT64_MAX;
+ *         the position is unchanged), or the file system's stat() error for
+ *         KK_SEEK_END.
  */
 KK_API int kk_vfs_seek(struct kk_vfs_file *f, int64_t off, int whence, uint64_t *pos);
 
@@ -390,7 +392,8 @@ KK_API int kk_vfs_mkdir(struct kk_vfs *v, struct kk_vfs_node *cwd, const char *p
  * @param v the VFS.
  * @param cwd start of a relative path, or NULL.
  * @param path the name to remove (a final symlink itself is removed).
- * @return 0, KK_EISDIR, KK_ENOENT, ...
+ * @return 0, KK_EISDIR (a directory, or "/"), KK_ENOENT, KK_EBUSY (a mount
+ *         point), resolution and file-system errors.
  */
 KK_API int kk_vfs_unlink(struct kk_vfs *v, struct kk_vfs_node *cwd, const char *path);
 
@@ -399,7 +402,8 @@ KK_API int kk_vfs_unlink(struct kk_vfs *v, struct kk_vfs_node *cwd, const char *
  * @param v the VFS.
  * @param cwd start of a relative path, or NULL.
  * @param path the directory.
- * @return 0, KK_ENOTEMPTY, KK_EBUSY (a mount point), KK_ENOTDIR, ...
+ * @return 0, KK_ENOTEMPTY, KK_EBUSY (a mount point or "/"), KK_ENOTDIR,
+ *         resolution and file-system errors.
  */
 KK_API int kk_vfs_rmdir(struct kk_vfs *v, struct kk_vfs_node *cwd, const char *path);
 
@@ -409,7 +413,8 @@ KK_API int kk_vfs_rmdir(struct kk_vfs *v, struct kk_vfs_node *cwd, const char *p
  * @param cwd start of relative paths, or NULL.
  * @param oldpath existing name.
  * @param newpath new name (replaced if it exists, as POSIX rename()).
- * @return 0, KK_EXDEV (different mounts), KK_EBUSY (a mount point), ...
+ * @return 0, KK_EXDEV (different mounts), KK_EBUSY (either path is a mount
+ *         point or "/"), resolution and file-system errors.
  */
 KK_API int kk_vfs_rename(struct kk_vfs *v, struct kk_vfs_node *cwd, const char *oldpath,
                          const char *newpath);

@@ -252,6 +252,30 @@ static void test_map_each_size(void **state)
 
 /* ---- bad input ----------------------------------------------------------------- */
 
+/* The accessors and the flush batch take NULL and destroyed tables without crashing. */
+static void test_null_accessors(void **state)
+{
+    (void)state;
+    struct kk_pt_flush fb;
+    struct fx x;
+    kk_pt_flush_init(NULL, NULL);
+    kk_pt_flush_finish(NULL);
+    kk_pt_flush_init(&fb, NULL);
+    kk_pt_flush_finish(&fb);
+    assert_true(kk_pt_root(NULL) == 0);
+    assert_true(kk_pt_table_count(NULL) == 0);
+    assert_int_equal(kk_pt_share_gen(NULL), 0);
+    fx_init(&x, all_formats[0]);
+    assert_true(kk_pt_root(&x.pt) != 0);
+    assert_true(kk_pt_table_count(&x.pt) == 1);
+    kk_pt_flush_init(&fb, &x.pt);
+    kk_pt_flush_finish(&fb);
+    fx_fini(&x);
+    assert_true(kk_pt_root(&x.pt) == 0);
+    assert_true(kk_pt_table_count(&x.pt) == 0);
+    kk_pt_flush_finish(&fb); /* its table is gone: nothing to do */
+}
+
 static void test_bad_input(void **state)
 {
     (void)state;
@@ -998,12 +1022,19 @@ static void test_check_detects_corruption(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_info_and_init), cmocka_unit_test(test_map_each_size),
-        cmocka_unit_test(test_bad_input),     cmocka_unit_test(test_random_vs_model),
-        cmocka_unit_test(test_alloc_failure), cmocka_unit_test(test_split_protect),
-        cmocka_unit_test(test_ad_and_cow),    cmocka_unit_test(test_hw_stable_rule),
-        cmocka_unit_test(test_flush_batch),   cmocka_unit_test(test_share_kernel),
-        cmocka_unit_test(test_dump_walk),     cmocka_unit_test(test_check_detects_corruption),
+        cmocka_unit_test(test_info_and_init),
+        cmocka_unit_test(test_map_each_size),
+        cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_null_accessors),
+        cmocka_unit_test(test_random_vs_model),
+        cmocka_unit_test(test_alloc_failure),
+        cmocka_unit_test(test_split_protect),
+        cmocka_unit_test(test_ad_and_cow),
+        cmocka_unit_test(test_hw_stable_rule),
+        cmocka_unit_test(test_flush_batch),
+        cmocka_unit_test(test_share_kernel),
+        cmocka_unit_test(test_dump_walk),
+        cmocka_unit_test(test_check_detects_corruption),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -58,7 +58,42 @@ grep -q "too small.*needs at least" err.txt || fail "too-small error does not sa
 "$SFS" cat u.img nope 2>/dev/null && fail "cat of a missing file succeeded"
 head -c 8192 /dev/zero > junk.img
 "$SFS" ls junk.img 2>/dev/null && fail "ls of a junk image succeeded"
+"$MKSFS" -s -1 n.img src 2> err.txt && fail "mksfs accepted a negative size"
+grep -q "bad size" err.txt || fail "negative size: no 'bad size' error"
+"$MKSFS" -s 17179869184G n.img src 2> err.txt && fail "mksfs accepted a size that wraps"
+grep -q "bad size" err.txt || fail "wrapping size: no 'bad size' error"
+[ -e n.img ] && fail "mksfs created an image after a bad size"
+: > empty.img
+head -c 100 /dev/zero > part.img
+for img in empty.img part.img /dev/null; do
+    "$SFS" ls "$img" 2> err.txt && fail "sfs ls $img succeeded"
+    [ "$(wc -l < err.txt)" = 1 ] || fail "sfs ls $img: error is not one line"
+    grep -q "too small\|not a regular file" err.txt || fail "sfs ls $img: no reason: $(cat err.txt)"
+done
+# an image inside the source tree is not copied into itself
+mkdir selfsrc && printf 'a\n' > selfsrc/a
+"$MKSFS" -s auto selfsrc/self.img selfsrc 2> err.txt || fail "mksfs with the image inside DIR"
+grep -q "skipping the image itself" err.txt || fail "no warning for the image inside DIR"
+"$SFS" ls selfsrc/self.img | grep -q self.img && fail "the image was copied into itself"
+"$MKSFS" selfsrc/self.img selfsrc 2>/dev/null || fail "mksfs on an existing image inside DIR"
+"$SFS" ls selfsrc/self.img | grep -q self.img && fail "the existing image was copied into itself"
+
+# put: a directory source is refused before anything is created; a put that
+# runs out of space leaves no partial file
+cp u.img p.img
+"$SFS" put p.img src pdir 2> err.txt && fail "put of a directory succeeded"
+grep -q "not a regular file" err.txt || fail "put of a directory: no reason"
+"$SFS" ls p.img pdir 2>/dev/null && fail "put of a directory left a file"
+head -c $((2000 * 4096)) /dev/zero > toobig
+"$SFS" put p.img toobig big 2> err.txt && fail "put larger than the image succeeded"
+grep -q "no space" err.txt || fail "put too big: no reason"
+"$SFS" ls p.img big 2>/dev/null && fail "failed put left a partial file"
+"$SFSCK" p.img || fail "sfsck not clean after failed puts"
 set +e
+for img in empty.img part.img /dev/null; do
+    "$SFSCK" "$img" 2> err.txt >/dev/null; [ $? = 8 ] || fail "sfsck $img: want exit 8"
+    grep -q "too small\|not a regular file" err.txt || fail "sfsck $img: no reason: $(cat err.txt)"
+done
 "$SFSCK" junk.img >/dev/null; [ $? = 4 ] || fail "sfsck junk image: want exit 4"
 "$SFSCK" /nonexistent.img 2>/dev/null; [ $? = 8 ] || fail "sfsck missing image: want exit 8"
 # damage unused_blocks: 4 without -y, 1 with -y, then 0
@@ -66,6 +101,11 @@ cp u.img d.img
 printf '\001' | dd of=d.img bs=1 seek=8 conv=notrunc 2>/dev/null
 "$SFSCK" d.img >/dev/null; [ $? = 4 ] || fail "sfsck damaged: want 4"
 "$SFSCK" -y d.img >/dev/null; [ $? = 1 ] || fail "sfsck -y damaged: want 1"
+# a superblock block count too small for the layout is named as such
+cp u.img z.img
+printf '\001\000\000\000' | dd of=z.img bs=1 seek=4 conv=notrunc 2>/dev/null
+"$SFSCK" z.img > out.txt; [ $? = 4 ] || fail "sfsck 1-block superblock: want 4"
+grep -q "leave no room for data" out.txt || fail "1-block superblock: reason: $(cat out.txt)"
 "$SFSCK" d.img; [ $? = 0 ] || fail "sfsck after repair: want 0"
 set -e
 

@@ -275,6 +275,18 @@ static void test_links(void **state)
     assert_string_equal(buf, "d/");
     assert_int_equal(kk_sfs_readlink(f, buf, sizeof(buf)), KK_EINVAL);
     assert_int_equal(kk_sfs_symlink(e->root, "s2", "", NULL), KK_EINVAL);
+    /* a symlink's data is its target: write/truncate through the file API must
+     * not grow it past KK_SFS_MAX_LINK (that would be a corrupt inode) */
+    {
+        static char big[KK_SFS_MAX_LINK + 2];
+        memset(big, 'x', sizeof(big));
+        assert_int_equal(kk_sfs_write(l, 0, big, sizeof(big), &done), KK_EINVAL);
+        assert_int_equal(done, 0);
+        assert_int_equal(kk_sfs_truncate(l, KK_SFS_MAX_LINK + 1), KK_EINVAL);
+        assert_int_equal(kk_sfs_check(e->fs), 0);
+        assert_int_equal(kk_sfs_readlink(l, buf, sizeof(buf)), 4);
+        assert_string_equal(buf, "d/f2");
+    }
     assert_int_equal(kk_sfs_unlink(e->root, "f"), 0);
     assert_int_equal(kk_sfs_stat(f, &st), 0);
     assert_int_equal(st.nlinks, 1);
@@ -492,6 +504,14 @@ static void test_format_errors(void **state)
     assert_int_equal(kk_sfs_format(&rd->dev, NULL, NULL), KK_EINVAL);
     rd->dev.block_size = 1000;
     assert_int_equal(kk_sfs_format(&rd->dev, &tp.p, NULL), KK_EINVAL);
+    ramdev_free(rd);
+    /* options without their size field set are refused, not half-read */
+    rd = ramdev_new(512, 4096);
+    o.size = 0;
+    o.blocks = 0;
+    assert_int_equal(kk_sfs_format(&rd->dev, &tp.p, &o), KK_EINVAL);
+    o.size = sizeof(o);
+    assert_int_equal(kk_sfs_format(&rd->dev, &tp.p, &o), 0);
     ramdev_free(rd);
 }
 

@@ -398,6 +398,8 @@ static void channel_bad_input_and_close(void **state)
     assert_int_equal(kk_chan_init(&ch, &hp.plat, buf, 0, 3), KK_EINVAL);
     assert_int_equal(kk_chan_init(&ch, &hp.plat, buf, 4, 0), KK_EINVAL);
     assert_int_equal(kk_chan_init(&ch, &hp.plat, buf, SIZE_MAX / 2, 3), KK_EINVAL);
+    /* a count above INT32_MAX would read as an error from kk_chan_len() */
+    assert_int_equal(kk_chan_init(&ch, &hp.plat, buf, 1, (uint32_t)INT32_MAX + 1), KK_EINVAL);
     assert_int_equal(kk_chan_send(NULL, &v), KK_EINVAL);
     assert_int_equal(kk_chan_init(&ch, &hp.plat, buf, sizeof(buf[0]), 3), 0);
     assert_int_equal(kk_chan_send(&ch, NULL), KK_EINVAL);

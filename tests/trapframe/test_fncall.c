@@ -319,6 +319,8 @@ static void test_context_init_rejects(void **state)
     assert_int_equal(kk_context_init(&c, NULL, sizeof(stack1), thread_fn, NULL), KK_EINVAL);
     assert_int_equal(kk_context_init(&c, stack1, 255, thread_fn, NULL), KK_EINVAL);
     assert_int_equal(kk_context_init(&c, stack1, sizeof(stack1), NULL, NULL), KK_EINVAL);
+    /* A stack whose end wraps the address space is refused (its top would be tiny). */
+    assert_int_equal(kk_context_init(&c, stack1, SIZE_MAX - 8, thread_fn, NULL), KK_EINVAL);
     /* An unaligned top is aligned down, never past the end. */
     assert_int_equal(kk_context_init(&c, stack1 + 3, 1000, thread_fn, NULL), 0);
     assert_int_equal(c.rsp % 16, 0);

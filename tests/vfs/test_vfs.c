@@ -245,6 +245,56 @@ static void test_open_flags(void **state)
     kk_vfs_close(f);
 }
 
+/* Offsets at the edges of int64 and lengths near SIZE_MAX: clean errors, no overflow. */
+static void test_seek_and_len_limits(void **state)
+{
+    struct env *e = *state;
+    struct kk_vfs_file *f;
+    char buf[8];
+    size_t done;
+    uint64_t pos;
+    for (int m = 0; m < 2; m++) {
+        const char *p = m ? "/mnt/lim" : "/lim";
+        put_file(e, p, "abcdef");
+        assert_int_equal(kk_vfs_open(e->v, NULL, p, KK_O_RDWR, &f), 0);
+        assert_int_equal(kk_vfs_seek(f, INT64_MAX, KK_SEEK_SET, &pos), 0);
+        assert_true(pos == (uint64_t)INT64_MAX);
+        assert_int_equal(kk_vfs_seek(f, 1, KK_SEEK_CUR, &pos), KK_EINVAL);
+        assert_int_equal(kk_vfs_seek(f, INT64_MAX, KK_SEEK_CUR, &pos), KK_EINVAL);
+        assert_int_equal(kk_vfs_seek(f, INT64_MAX, KK_SEEK_END, &pos), KK_EINVAL);
+        assert_int_equal(kk_vfs_seek(f, INT64_MIN, KK_SEEK_CUR, &pos), KK_EINVAL);
+        assert_int_equal(kk_vfs_seek(f, -INT64_MAX, KK_SEEK_CUR, &pos), 0);
+        assert_true(pos == 0);
+        assert_int_equal(kk_vfs_seek(f, 2, KK_SEEK_SET, &pos), 0);
+        if (m) { /* SFS: a length that wraps off + len reads up to EOF / is too big to write */
+            assert_int_equal(kk_vfs_read(f, buf, SIZE_MAX, &done), 0);
+            assert_int_equal(done, 4);
+            assert_memory_equal(buf, "cdef", 4);
+            assert_int_equal(kk_vfs_seek(f, 2, KK_SEEK_SET, &pos), 0);
+            assert_int_equal(kk_vfs_write(f, buf, SIZE_MAX, &done), KK_EFBIG);
+            assert_int_equal(done, 0);
+        }
+        kk_vfs_close(f);
+        expect_file(e, NULL, p, "abcdef");
+        assert_int_equal(kk_vfs_unlink(e->v, NULL, p), 0);
+    }
+}
+
+/* "/" has no name in a parent: removing or renaming it is refused as busy, not "exists". */
+static void test_remove_root(void **state)
+{
+    struct env *e = *state;
+    assert_int_equal(kk_vfs_rmdir(e->v, NULL, "/"), KK_EBUSY);
+    assert_int_equal(kk_vfs_rmdir(e->v, NULL, "//"), KK_EBUSY);
+    assert_int_equal(kk_vfs_unlink(e->v, NULL, "/"), KK_EISDIR);
+    assert_int_equal(kk_vfs_rename(e->v, NULL, "/", "/x"), KK_EBUSY);
+    put_file(e, "/y", "y");
+    assert_int_equal(kk_vfs_rename(e->v, NULL, "/y", "/"), KK_EBUSY);
+    expect_file(e, NULL, "/y", "y");
+    assert_int_equal(kk_vfs_unlink(e->v, NULL, "/y"), 0);
+    assert_int_equal(kk_vfs_mkdir(e->v, NULL, "/"), KK_EEXIST);
+}
+
 static void test_unlinked_open(void **state)
 {
     struct env *e = *state;
@@ -437,6 +487,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_paths_and_mounts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_symlinks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_flags, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_seek_and_len_limits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_remove_root, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unlinked_open, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rename_link, setup, teardown),
         cmocka_unit_test_setup_teardown(test_node_get, setup, teardown),

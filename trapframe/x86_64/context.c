@@ -13,7 +13,8 @@ void kk_x86_context_start(void);
 int kk_context_init(struct kk_context *ctx, void *stack, size_t stack_size,
                     void (*entry)(void *arg), void *arg)
 {
-    if (!ctx || !stack || !entry || stack_size < 256)
+    if (!ctx || !stack || !entry || stack_size < 256 ||
+        (uintptr_t)stack > UINTPTR_MAX - stack_size) /* the top would wrap */
         return KK_EINVAL;
     uintptr_t top = KK_ALIGN_DOWN((uintptr_t)stack + stack_size, (uintptr_t)16);
     kk_memset(ctx, 0, sizeof(*ctx));
