@@ -309,19 +309,10 @@ SITED(kk_ticket_unlock_irqrestore, release(&ticket_ops, LOCK_ARGS(l), NULL, G_IR
 enum { MCS_IDLE = 0, MCS_WAITING = 1, MCS_GRANTED = 2, MCS_HELD = 3 };
 
 #if !SYNC_UP
-/*
- * SMP: an MCS queue behind a test-and-set word (the shape of Linux's
- * qspinlock). Uncontended, lock is one exchange on @locked and unlock one
- * release store, as for TAS. A locker that finds the word taken (or a queue)
- * queues its node, spins on its own node until it is the queue head, then
- * alone spins on @locked; once it has the word it leaves the queue and makes
- * its successor the head. While anyone is queued, @tail is set and new
- * lockers queue too, so the word passes in FIFO order.
- */
 static SLOW void mcs_get(void *lv, struct kk_mcs_node *n, site_t site)
 {
     struct kk_mcs *l = lv;
-    struct kk_mcs_node *pred, *next, *want = n;
+    struct kk_mcs_node *pred;
     uint32_t spins = 0;
 
     ST_RLX(&n->next, NULL);
@@ -331,44 +322,53 @@ static SLOW void mcs_get(void *lv, struct kk_mcs_node *n, site_t site)
         ST_REL(&pred->next, n);
         spin_while_eq(l->plat, DEP(l), l, &n->state, MCS_WAITING, true, site, &spins);
     }
-    /* Queue head: only lockers that saw no queue can still compete. */
-    while (XCHG(&l->locked, 1, __ATOMIC_ACQUIRE))
-        spin_while_eq(l->plat, DEP(l), l, &l->locked, 1, true, site, &spins);
-    /* Leave the queue; a successor that is linking itself in becomes head. */
-    if (!CAS(&l->tail, &want, NULL, __ATOMIC_ACQ_REL)) {
-        while (!(next = LD_ACQ(&n->next))) {
-            relax(l->plat);
-            dbg_spin(l->plat, DEP(l), l, site, &spins);
-        }
-        ST_REL(&next->state, MCS_GRANTED);
-    }
     n->state = MCS_HELD;
 }
 
 static bool mcs_try(void *lv, struct kk_mcs_node *n)
 {
     struct kk_mcs *l = lv;
+    struct kk_mcs_node *want = NULL;
 
-    /* Free and nobody queued (queued lockers go first). */
-    if (LD_RLX(&l->tail) || LD_RLX(&l->locked) || XCHG(&l->locked, 1, __ATOMIC_ACQUIRE))
-        return false;
+    n->next = NULL;
     n->state = MCS_HELD;
-    return true;
+    if (CAS(&l->tail, &want, n, __ATOMIC_ACQ_REL))
+        return true;
+    n->state = MCS_IDLE;
+    return false;
 }
 
 /* Does node @n hold the lock? */
 static bool mcs_held(const void *lv, const struct kk_mcs_node *n)
 {
     const struct kk_mcs *l = lv;
-    return LD_RLX(&l->locked) != 0 && n->state == MCS_HELD;
+    if (!n)
+        return LD_RLX(&l->tail) != NULL;
+    return LD_RLX(&l->tail) != NULL && n->state == MCS_HELD;
+}
+
+/* A successor is linking itself in: wait for its pointer, then grant. */
+static SLOW void mcs_handover(struct kk_mcs *l, struct kk_mcs_node *n)
+{
+    struct kk_mcs_node *next;
+    uint32_t spins = 0;
+
+    while (!(next = LD_ACQ(&n->next))) {
+        relax(l->plat);
+        dbg_spin(l->plat, DEP(l), l, NULL, &spins);
+    }
+    ST_REL(&next->state, MCS_GRANTED);
 }
 
 static void mcs_put(void *lv, struct kk_mcs_node *n)
 {
     struct kk_mcs *l = lv;
+    struct kk_mcs_node *want = n;
 
     n->state = MCS_IDLE;
-    ST_REL(&l->locked, 0);
+    if (!LD_ACQ(&n->next) && CAS(&l->tail, &want, NULL, __ATOMIC_RELEASE))
+        return; /* nobody queued */
+    mcs_handover(l, n);
 }
 #endif
 
@@ -409,7 +409,6 @@ int kk_mcs_init(struct kk_mcs *l, const struct kk_sync_platform *plat)
     if (!l || init_common(plat, DEP(l), l))
         return KK_EINVAL;
     l->tail = NULL;
-    l->locked = 0;
     l->plat = plat;
     return 0;
 }

@@ -381,16 +381,10 @@ struct kk_mcs_node {
     uint32_t state;           /**< Waiting, granted, held or idle (library-private values). */
 };
 
-/**
- * @brief MCS queue spinlock: waiters queue their nodes and each spins on its
- * own node; only the queue head spins on the lock word, which passes in FIFO
- * order. Uncontended, lock is one exchange and unlock one store (a
- * test-and-set fast path, as in Linux's qspinlock).
- */
+/** @brief MCS queue spinlock: each waiter spins on its own node. */
 struct kk_mcs {
-    struct kk_mcs_node *tail; /**< Last queued node, NULL when nobody waits (UP: holder). */
+    struct kk_mcs_node *tail;            /**< Last node in the queue, NULL when free. */
     const struct kk_sync_platform *plat; /**< Platform. */
-    uint32_t locked;                     /**< 1 while held (SMP builds). */
     KK_SYNC_DEP_FIELD_
 };
 

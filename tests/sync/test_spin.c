@@ -10,9 +10,6 @@
 #include <stdint.h>
 #include <string.h>
 
-#include <pthread.h>
-#include <sched.h>
-
 #include <cmocka.h>
 
 #include "test_common.h"
@@ -317,51 +314,6 @@ static void up_lock_is_guard_plus_flag(void **state)
 }
 #endif
 
-#ifndef KK_SYNC_UP
-/* MCS: a queued waiter gets the lock before a later locker (no barging). */
-struct mcs_fifo {
-    struct kk_mcs m;
-    unsigned got; /* atomic: the waiter acquired */
-};
-
-static void *mcs_waiter(void *arg)
-{
-    struct mcs_fifo *f = arg;
-    struct kk_mcs_node n;
-    if (kk_mcs_lock(&f->m, &n) == 0) {
-        __atomic_store_n(&f->got, 1, __ATOMIC_RELEASE);
-        kk_mcs_unlock(&f->m, &n);
-    }
-    return NULL;
-}
-
-static void mcs_queue_is_fifo(void **state)
-{
-    static struct mcs_fifo f;
-    struct kk_mcs_node n, n2;
-    (void)state;
-
-    for (unsigned round = 0; round < 50; round++) {
-        memset(&f, 0, sizeof(f));
-        assert_int_equal(kk_mcs_init(&f.m, &hp.plat), 0);
-        assert_int_equal(kk_mcs_lock(&f.m, &n), 0);
-        pthread_t t;
-        assert_int_equal(pthread_create(&t, NULL, mcs_waiter, &f), 0);
-        while (!__atomic_load_n(&f.m.tail, __ATOMIC_ACQUIRE))
-            sched_yield(); /* the waiter is queued */
-        assert_int_equal(kk_mcs_unlock(&f.m, &n), 0);
-        int rc = kk_mcs_trylock(&f.m, &n2);
-        /* Either the waiter is still ahead of us, or it already had its turn. */
-        assert_true(rc == KK_EBUSY || (rc == 0 && __atomic_load_n(&f.got, __ATOMIC_ACQUIRE)));
-        if (rc == 0)
-            assert_int_equal(kk_mcs_unlock(&f.m, &n2), 0);
-        pthread_join(t, NULL);
-        assert_int_equal(f.got, 1);
-        assert_null(f.m.tail);
-    }
-}
-#endif
-
 /* ---- ck-style validation ---- */
 
 enum { L_TAS, L_TAS_IRQ, L_TICKET, L_MCS, L_RW };
@@ -482,7 +434,6 @@ static void run_validate(int kind)
     assert_false(kk_spin_is_locked(&sh.tas));
     assert_int_equal(sh.rw.word, 0);
     assert_null(sh.mcs.tail);
-    assert_int_equal(sh.mcs.locked, 0);
     assert_int_equal(sh.ticket.next, sh.ticket.owner);
 }
 
@@ -529,9 +480,6 @@ int main(void)
 #endif
 #ifdef KK_SYNC_UP
         cmocka_unit_test(up_lock_is_guard_plus_flag),
-#endif
-#ifndef KK_SYNC_UP
-        cmocka_unit_test(mcs_queue_is_fifo),
 #endif
         cmocka_unit_test(validate_tas),
         cmocka_unit_test(validate_tas_irqsave),
