@@ -143,70 +143,104 @@ static void work(unsigned n)
         ;
 }
 
+/*
+ * The measurement window. Threads wake from the start barrier at different
+ * moments (tens to hundreds of microseconds apart, more on a busy machine),
+ * and the first one awake used to take the lock alone, at uncontended speed,
+ * until the second arrived: that head start was counted in its share and in
+ * the throughput, and it (not the locks) made up most of fairness_dev. Now
+ * both threads count the same run of acquisitions: counting starts at the
+ * acquisition in which the second thread has joined (each thread registers
+ * in `joined` inside its first critical section) and ends at the first
+ * critical section that sees `stop`. Both flags are read under the lock, so
+ * every acquisition is either inside the window for both threads or for
+ * neither. The loop itself (lock, increment, work, unlock, work) is unchanged.
+ */
+struct window {
+    volatile unsigned long shared; /* incremented in every critical section */
+    unsigned joined;               /* threads that have held the lock once */
+    int stop;                      /* set by the main thread at the end */
+};
+
 struct worker {
     pthread_barrier_t *start;
     unsigned cs; /* work steps inside and outside the critical section */
     enum kind k;
-    unsigned long count;
-    volatile unsigned long *shared;
+    unsigned long count; /* acquisitions inside the window */
+    unsigned long total; /* all acquisitions, for the lost-update check */
+    struct window *win;
 };
-
-static int stop;
 
 static void *contender(void *arg)
 {
     struct worker *w = arg;
+    struct window *win = w->win;
     struct kk_mcs_node n;
-    unsigned long c = 0;
+    unsigned long c = 0, all = 0;
 
     pthread_barrier_wait(w->start);
-    while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
+    for (;;) {
         lock(w->k, &n);
-        (*w->shared)++; /* the critical section */
+        if (__atomic_load_n(&win->stop, __ATOMIC_RELAXED)) {
+            unlock(w->k, &n);
+            break;
+        }
+        if (!all)
+            __atomic_fetch_add(&win->joined, 1, __ATOMIC_RELAXED);
+        win->shared++; /* the critical section */
+        c += __atomic_load_n(&win->joined, __ATOMIC_RELAXED) == 2;
         work(w->cs);
         unlock(w->k, &n);
         work(w->cs);
-        c++;
+        all++;
     }
     w->count = c;
+    w->total = all;
     return NULL;
 }
 
 static double contended(enum kind k, unsigned ms, unsigned cs)
 {
-    static volatile unsigned long shared;
+    static struct window win;
     struct worker w[2];
     pthread_t t[2];
     char name[64];
-    double mean, dev, tput;
+    double mean, dev, tput, secs;
     pthread_barrier_t start;
     unsigned blocks0 = __atomic_load_n(&hp.blocks, __ATOMIC_RELAXED), nblocks;
+    uint64_t t0, t1;
 
-    stop = 0;
-    shared = 0;
+    win.stop = 0;
+    win.shared = 0;
+    win.joined = 0;
     pthread_barrier_init(&start, NULL, 3);
     for (int i = 0; i < 2; i++) {
-        w[i] = (struct worker){&start, cs, k, 0, &shared};
+        w[i] = (struct worker){&start, cs, k, 0, 0, &win};
         pthread_create(&t[i], NULL, contender, &w[i]);
     }
     pthread_barrier_wait(&start);
+    while (__atomic_load_n(&win.joined, __ATOMIC_RELAXED) < 2)
+        usleep(50); /* the window opens when both threads hold the lock once */
+    t0 = kk_bench_now_ns();
     usleep(ms * 1000u);
-    __atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&win.stop, 1, __ATOMIC_RELAXED);
+    t1 = kk_bench_now_ns();
     for (int i = 0; i < 2; i++)
         pthread_join(t[i], NULL);
     pthread_barrier_destroy(&start);
     nblocks = __atomic_load_n(&hp.blocks, __ATOMIC_RELAXED) - blocks0;
-    if (shared != w[0].count + w[1].count)
+    if (win.shared != w[0].total + w[1].total)
         fprintf(stderr, "bench-sync: %s lost updates!\n", names[k]);
     mean = (double)(w[0].count + w[1].count) / 2.0;
     dev = fabs((double)w[0].count - mean); /* population std deviation of 2 values */
-    tput = (double)(w[0].count + w[1].count) * 1000.0 / ms;
+    secs = (double)(t1 - t0) / 1e9;
+    tput = secs > 0 ? (double)(w[0].count + w[1].count) / secs : 0.0;
     snprintf(name, sizeof(name), "%s.%s", cs ? "contended2_cs" : "contended2", names[k]);
     kk_bench_print(name, "throughput", tput, "acq/s");
     kk_bench_print(name, "fairness_dev", mean > 0 ? 100.0 * dev / mean : 0.0, "%");
     if (k >= MUTEX)
-        kk_bench_print(name, "sleeps_per_1k", shared ? 1000.0 * nblocks / (double)shared : 0.0,
-                       "sleeps");
+        kk_bench_print(name, "sleeps_per_1k",
+                       win.shared ? 1000.0 * nblocks / (double)win.shared : 0.0, "sleeps");
     return tput;
 }
 
