@@ -119,7 +119,9 @@ static int hb_io(struct kk_hostblk *h, int write, uint64_t blkno, uint32_t count
         return KK_EIO;
     if (write && h->read_only)
         return KK_EROFS;
-    if (h->uring && len > BLK)
+    /* A synchronous read is one pread (chunking it through the ring only adds cost);
+     * writes go through the ring, which overlaps the chunks' copies. */
+    if (h->uring && write && len > BLK)
         return uring_io(h, write, off, len, buf);
     return sync_io(h->fd, write, off, len, buf);
 }
