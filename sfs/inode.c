@@ -534,6 +534,65 @@ static int read_partial(struct kk_sfs_inode *ip, uint32_t p, uint32_t boff, uint
     return 0;
 }
 
+/* Does data block @p continue a read run at position @k (consecutive, sane, uncached)? */
+static bool run_ok(struct kk_sfs *fs, uint32_t p, uint32_t p0, uint32_t k)
+{
+    return p == p0 + k && check_ptr(fs, p) == 0 && !bfind(fs, p);
+}
+
+/* Indirect block holding the pointer of logical block @i (>= L1_FIRST) and its slot. */
+static int leaf_of(struct kk_sfs_inode *ip, uint32_t i, uint32_t *leaf, uint32_t *slot)
+{
+    if (i < L2_FIRST) {
+        *slot = i - L1_FIRST;
+        *leaf = ip->d.indirect;
+        return check_ptr(ip->fs, *leaf);
+    }
+    i -= L2_FIRST;
+    *slot = i % KK_SFS_NENTRY;
+    if (ip->d.db_indirect == 0) {
+        *leaf = 0;
+        return 0;
+    }
+    return map_in(ip->fs, &ip->d.db_indirect, i / KK_SFS_NENTRY, false, false, leaf, NULL);
+}
+
+/*
+ * Read-side run length: walks the pointer arrays (one bread per indirect block, not
+ * per data block). The run stops at the first block that is not consecutive, not a
+ * sane pointer or cached; the caller's next bmap() reports any corruption there.
+ */
+static int read_run_len(struct kk_sfs_inode *ip, uint32_t idx, uint32_t p0, uint32_t max,
+                        uint32_t *n)
+{
+    struct kk_sfs *fs = ip->fs;
+    uint32_t k = 1, leaf, slot;
+    bool more = true;
+    int rc = 0;
+    if (max > ip->d.blocks - idx)
+        max = ip->d.blocks - idx;
+    while (k < max && idx + k < L1_FIRST && run_ok(fs, ip->d.direct[idx + k], p0, k))
+        k++;
+    if (k < max && idx + k < L1_FIRST)
+        more = false;
+    while (more && k < max) {
+        struct buf *b;
+        if ((rc = leaf_of(ip, idx + k, &leaf, &slot)) != 0 || leaf == 0)
+            break;
+        if ((rc = bread(fs, leaf, &b)) != 0)
+            break;
+        for (; slot < KK_SFS_NENTRY && k < max; slot++, k++) {
+            if (!run_ok(fs, kk_sfs_get32(b->data + 4 * slot), p0, k)) {
+                more = false;
+                break;
+            }
+        }
+        bput(fs, b);
+    }
+    *n = k;
+    return rc;
+}
+
 /* Length of the run of physically consecutive, uncached blocks starting at idx. */
 static int run_len(struct kk_sfs_inode *ip, uint32_t idx, uint32_t p0, uint32_t max, bool create,
                    uint32_t *n)
@@ -572,7 +631,7 @@ int iread(struct kk_sfs_inode *ip, uint64_t off, void *buf, size_t len, size_t *
         if (boff == 0 && end - off >= KK_SFS_BLKSIZE && p && !bfind(fs, p)) {
             uint32_t run;
             uint32_t max = (uint32_t)KK_MIN((end - off) / KK_SFS_BLKSIZE, (uint64_t)RUN_MAX);
-            if ((rc = run_len(ip, idx, p, max, false, &run)) != 0 ||
+            if ((rc = read_run_len(ip, idx, p, max, &run)) != 0 ||
                 (rc = dev_read(fs->dev, fs->dev_shift, p, run, dst)) != 0)
                 break;
             n = run * KK_SFS_BLKSIZE;
