@@ -159,6 +159,12 @@ void kmain(unsigned long hartid, uintptr_t dtb_pa)
     int rc = virtio_blk_init();
     if (rc < 0)
         kprintf("virtio-blk: no disk (%s)\n", kk_strerror(rc));
+    if (rc == 0) { /* the batched path, polling, before anything else uses the disk */
+        rc = vblk_selfcheck(1, true);
+        if (rc < 0)
+            panic("virtio-blk: self-check failed: %s", kk_strerror(rc));
+        kprintf("virtio-blk: self-check ok, batches of up to %d requests in flight\n", rc);
+    }
     rc = fs_init();
     if (rc < 0)
         panic("root file system: %s", kk_strerror(rc));

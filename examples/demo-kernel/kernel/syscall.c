@@ -9,6 +9,7 @@
 #include "proc.h"
 #include "sched.h"
 #include "syscall.h"
+#include "virtio.h"
 #include "vm.h"
 
 #define ARG(n) (p->uctx.x[UCTX_A0 + (n)])
@@ -320,6 +321,8 @@ long syscall_dispatch(struct proc *p)
         return proc_kill((int)ARG(0));
     case SYS_ps:
         return sys_ps(p);
+    case SYS_blkcheck:
+        return vblk_selfcheck((uint32_t)ARG(0), false);
     default:
         return KK_ENOSYS;
     }
