@@ -1,13 +1,15 @@
 /*
  * vblk_check.c: a self-check of the virtio-blk batched path (vblk_submit).
  * The kernel runs it at boot, before the file system is mounted (polling,
- * with a write-back of the blocks' own contents), and the blkcheck system
+ * small requests only, with a write-back of the blocks' own contents:
+ * VBLK_CHECK_WRITE), and the blkcheck system
  * call runs it in process context (sleeping on completion interrupts; the
  * test program /bin/blktest runs it from several processes at once, so that
  * batches and single requests share the slots across harts).
  *
  * A batch of NCHECK reads of disjoint, non-ascending block ranges (1..3
- * blocks each, one of BIG blocks: split over several slots) must give the
+ * blocks each; with VBLK_CHECK_BIG one of BIG blocks, split over several
+ * slots; 0.5 MiB, about 30 ms of TCG I/O: not at boot) must give the
  * same bytes as the same ranges read one at a time with vblk_rw; a batch
  * mixing good requests with a zero-count one and two past the end of the
  * disk must fail exactly those (KK_EINVAL, KK_EIO, KK_EIO), return the
@@ -35,13 +37,14 @@ static uint32_t xorshift(uint32_t *s)
     return *s;
 }
 
-/* NCHECK disjoint ranges, window (5k mod NCHECK) for request k, into a. */
-static void plan(struct check *c, uint32_t seed)
+/* NCHECK disjoint ranges, window (5k mod NCHECK) for request k, into a;
+ * with big, the middle one is BIG blocks long. */
+static void plan(struct check *c, uint32_t seed, bool big)
 {
     uint64_t w = c->nb / NCHECK;
     uint32_t s = seed * 2654435761u | 1, off = 0;
     for (uint32_t k = 0; k < NCHECK; k++) {
-        uint32_t count = k == NCHECK / 2 ? BIG : 1 + xorshift(&s) % 3;
+        uint32_t count = big && k == NCHECK / 2 ? BIG : 1 + xorshift(&s) % 3;
         uint64_t start = (5 * k % NCHECK) * w + xorshift(&s) % (w - count);
         c->q[k] = (struct kk_blockdev_req){start, c->a + (size_t)off * VBLK_BLOCK, count,
                                            KK_BLOCKDEV_READ, 1};
@@ -128,7 +131,7 @@ static int check_errors(struct check *c)
                          (size_t)n2 * VBLK_BLOCK);
 }
 
-int vblk_selfcheck(uint32_t seed, bool write_back)
+int vblk_selfcheck(uint32_t seed, uint32_t flags)
 {
     struct check c = {.nb = vblk_nblocks()};
     if (c.nb / NCHECK < 2 * BIG)
@@ -138,8 +141,8 @@ int vblk_selfcheck(uint32_t seed, bool write_back)
     int rc = KK_ENOMEM;
     uint32_t depth = 0;
     if (c.a && c.b) {
-        plan(&c, seed);
-        rc = check_reads(&c, write_back, &depth);
+        plan(&c, seed, flags & VBLK_CHECK_BIG);
+        rc = check_reads(&c, flags & VBLK_CHECK_WRITE, &depth);
         if (rc == 0)
             rc = check_errors(&c);
     }

@@ -23,10 +23,13 @@ int vblk_submit(struct kk_blockdev_req *reqs, uint32_t n);
 int vblk_submit_stats(struct kk_blockdev_req *reqs, uint32_t n, uint32_t *depth);
 int vblk_flush(void);
 /* The batched path checked against one-at-a-time reads of the same blocks,
- * device errors confined to their requests; write_back also rewrites the
- * blocks with their own contents (only while nothing else uses the disk).
- * Returns the read batch's depth (>= 1) or a negative KK_E* code. */
-int vblk_selfcheck(uint32_t seed, bool write_back);
+ * device errors confined to their requests (vblk_check.c). Flags:
+ * VBLK_CHECK_WRITE also rewrites the blocks with their own contents (only
+ * while nothing else uses the disk), VBLK_CHECK_BIG adds a request split over
+ * several slots. Returns the read batch's depth (>= 1) or a KK_E* code. */
+#define VBLK_CHECK_WRITE 1u
+#define VBLK_CHECK_BIG   2u
+int vblk_selfcheck(uint32_t seed, uint32_t flags);
 uint64_t vblk_nblocks(void);
 void virtio_intr(uint32_t irq);
 extern uint64_t vblk_bytes_read, vblk_bytes_written, vblk_requests;

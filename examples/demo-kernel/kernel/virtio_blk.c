@@ -400,7 +400,8 @@ static int run_batch(struct batch *b)
             kcompletion_wait(&b->done); /* until a completion interrupt */
         } else {
             while (!kcompletion_done(&b->done))
-                reap();
+                if (vb.used->idx != __atomic_load_n(&vb.last_used, __ATOMIC_RELAXED))
+                    reap(); /* spin on memory, not on the device's registers */
         }
         harvest(b);
     }

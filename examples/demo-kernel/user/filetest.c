@@ -17,7 +17,7 @@ static unsigned char pattern(unsigned long off, unsigned seed)
 
 static int write_pattern(const char *path, unsigned long size, unsigned seed)
 {
-    static unsigned char buf[8192];
+    static unsigned char buf[65536];
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC);
     if (fd < 0)
         return fd;
@@ -37,7 +37,7 @@ static int write_pattern(const char *path, unsigned long size, unsigned seed)
 
 static int verify_pattern(const char *path, unsigned long size, unsigned seed)
 {
-    static unsigned char buf[8192];
+    static unsigned char buf[65536];
     struct stat st;
     int fd = open(path, O_RDONLY);
     if (fd < 0)
