@@ -45,6 +45,13 @@ static void lru_push_head(struct kk_sfs *fs, struct buf *b)
     fs->lru_head = b;
 }
 
+static void set_dirty(struct kk_sfs *fs, struct buf *b, bool dirty)
+{
+    if (b->dirty != dirty)
+        fs->ndirty += dirty ? 1u : (uint32_t)-1;
+    b->dirty = dirty;
+}
+
 static void hash_remove(struct kk_sfs *fs, struct buf *b)
 {
     struct buf **pp = &fs->bhash[bhashfn(fs, b->blkno)];
@@ -54,7 +61,7 @@ static void hash_remove(struct kk_sfs *fs, struct buf *b)
         *pp = b->hnext;
     b->hnext = NULL;
     b->blkno = UINT32_MAX;
-    b->dirty = false;
+    set_dirty(fs, b, false);
 }
 
 int cache_init(struct kk_sfs *fs, const struct kk_sfs_config *cfg)
@@ -141,7 +148,7 @@ static int bflush(struct kk_sfs *fs, struct buf *b)
     if (rc == 0)
         rc = dev_write(fs->dev, fs->dev_shift, b->blkno, 1, b->data);
     if (rc == 0)
-        b->dirty = false;
+        set_dirty(fs, b, false);
     return rc;
 }
 
@@ -190,7 +197,7 @@ static int bget(struct kk_sfs *fs, uint32_t blkno, bool read, struct buf **out)
         kk_memset(b->data, 0, KK_SFS_BLKSIZE);
     }
     if (!read)
-        b->dirty = true;
+        set_dirty(fs, b, true);
     b->pins++;
     lru_unlink(fs, b);
     lru_push_head(fs, b);
@@ -215,9 +222,9 @@ void bput(struct kk_sfs *fs, struct buf *b)
         hash_remove(fs, b); /* freed while pinned: its contents are dead */
 }
 
-void bdirty(struct buf *b)
+void bdirty(struct kk_sfs *fs, struct buf *b)
 {
-    b->dirty = true;
+    set_dirty(fs, b, true);
 }
 
 void binval(struct kk_sfs *fs, uint32_t blkno)
@@ -281,16 +288,39 @@ int block_free(struct kk_sfs *fs, uint32_t blkno)
     return 0;
 }
 
+/* Write the queued buffers as one batch; those written become clean. */
+static int flush_batch(struct kk_sfs *fs, struct buf **queued)
+{
+    struct iobatch *iob = &fs->iob;
+    uint32_t i, failed;
+    int rc = iob_submit(fs, iob, &failed);
+    for (i = 0; i < iob->n; i++)
+        if (iob->r[i].status == 0)
+            set_dirty(fs, queued[i], false);
+    iob->n = 0;
+    return rc;
+}
+
+/* Every dirty buffer, IOB_MAX at a time (the caller has written the free map). */
 static int flush_bufs(struct kk_sfs *fs)
 {
+    struct buf *queued[IOB_MAX];
     uint32_t i;
-    int rc;
-    for (i = 0; i < fs->nbufs; i++) {
+    int rc = 0;
+    fs->iob.n = 0;
+    for (i = 0; i < fs->nbufs && fs->ndirty && rc == 0; i++) {
         struct buf *b = &fs->bufs[i];
-        if (b->dirty && b->blkno != UINT32_MAX && (rc = bflush(fs, b)) != 0)
-            return rc;
+        if (!b->dirty || b->blkno == UINT32_MAX)
+            continue;
+        queued[fs->iob.n] = b;
+        if ((rc = iob_add(fs, &fs->iob, KK_BLOCKDEV_WRITE, b->blkno, 1, b->data)) != 0)
+            break;
+        if (fs->iob.n == IOB_MAX)
+            rc = flush_batch(fs, queued);
     }
-    return 0;
+    if (rc)
+        fs->iob.n = 0;
+    return rc ? rc : flush_batch(fs, queued);
 }
 
 /* Pending frees become allocatable; their free-map blocks become dirty. */
@@ -320,7 +350,7 @@ static int write_super(struct kk_sfs *fs)
         return rc;
     kk_sfs_super_encode(&fs->super, b->data);
     rc = dev_write(fs->dev, fs->dev_shift, KK_SFS_BLKN_SUPER, 1, b->data);
-    b->dirty = false;
+    set_dirty(fs, b, false);
     bput(fs, b);
     if (rc == 0)
         fs->super_dirty = false;
@@ -353,7 +383,7 @@ static uint32_t popcount_map(const uint8_t *m, size_t n)
 
 int cache_check(struct kk_sfs *fs)
 {
-    uint32_t i, n = 0;
+    uint32_t i, n = 0, ndirty = 0;
     struct buf *b;
     size_t j;
     for (j = 0; j < fs->map_bytes; j++)
@@ -372,8 +402,9 @@ int cache_check(struct kk_sfs *fs)
             return KK_ECORRUPT;
         if (b->blkno != UINT32_MAX && b->blkno != 0 && block_is_free(fs, b->blkno) && b->dirty)
             return KK_ECORRUPT; /* freed blocks must have left the cache */
+        ndirty += b->dirty;
     }
-    return n == fs->nbufs ? 0 : KK_ECORRUPT;
+    return n == fs->nbufs && ndirty == fs->ndirty ? 0 : KK_ECORRUPT;
 }
 
 int pin(struct kk_sfs *fs, struct pins *p, uint32_t blkno)

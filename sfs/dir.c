@@ -323,7 +323,7 @@ int dir_set_slot(struct kk_sfs_inode *dir, uint32_t slot, uint32_t ino, const ch
     kk_sfs_put32(b->data, ino);
     if (name)
         kk_memcpy(b->data + 4, name, kk_strnlen(name, KK_SFS_MAX_NAME));
-    bdirty(b);
+    bdirty(fs, b);
     bput(fs, b);
     if (old_used < 0)
         dir_index_drop(dir); /* was damaged: rebuilt (or not) on the next lookup */

@@ -108,7 +108,7 @@ int iupdate(struct kk_sfs_inode *ip)
     if (rc)
         return rc;
     kk_sfs_inode_encode(&ip->d, b->data);
-    bdirty(b);
+    bdirty(ip->fs, b);
     bput(ip->fs, b);
     return 0;
 }
@@ -229,7 +229,7 @@ static int ptr_set(struct kk_sfs *fs, uint32_t blk, uint32_t idx, uint32_t v)
     if (rc)
         return rc;
     kk_sfs_put32(b->data + 4 * idx, v);
-    bdirty(b);
+    bdirty(fs, b);
     bput(fs, b);
     return 0;
 }
@@ -347,7 +347,7 @@ static int clear_ptrs(struct kk_sfs *fs, uint32_t blk, uint32_t s, uint32_t e, b
         if (do_free && block_free(fs, v) != 0)
             bad = KK_ECORRUPT;
         kk_sfs_put32(b->data + 4 * j, 0);
-        bdirty(b);
+        bdirty(fs, b);
     }
     bput(fs, b);
     return bad;
@@ -486,7 +486,7 @@ static int zero_tail(struct kk_sfs_inode *ip, uint32_t idx, uint32_t from)
     if ((rc = bread(ip->fs, p, &b)) != 0)
         return rc;
     kk_memset(b->data + from, 0, KK_SFS_BLKSIZE - from);
-    bdirty(b);
+    bdirty(ip->fs, b);
     bput(ip->fs, b);
     return 0;
 }
@@ -534,10 +534,10 @@ static int read_partial(struct kk_sfs_inode *ip, uint32_t p, uint32_t boff, uint
     return 0;
 }
 
-/* Does data block @p continue a read run at position @k (consecutive, sane, uncached)? */
+/* Does data block @p continue a read run at position @k (consecutive and sane)? */
 static bool run_ok(struct kk_sfs *fs, uint32_t p, uint32_t p0, uint32_t k)
 {
-    return p == p0 + k && check_ptr(fs, p) == 0 && !bfind(fs, p);
+    return p == p0 + k && check_ptr(fs, p) == 0;
 }
 
 /* Indirect block holding the pointer of logical block @i (>= L1_FIRST) and its slot. */
@@ -559,8 +559,10 @@ static int leaf_of(struct kk_sfs_inode *ip, uint32_t i, uint32_t *leaf, uint32_t
 
 /*
  * Read-side run length: walks the pointer arrays (one bread per indirect block, not
- * per data block). The run stops at the first block that is not consecutive, not a
- * sane pointer or cached; the caller's next bmap() reports any corruption there.
+ * per data block). The run stops at the first block that is not consecutive or not
+ * a sane pointer; the caller's next bmap() reports any corruption there. Cached
+ * blocks inside the run are read from the device too: a clean buffer equals the
+ * device, and dirty ones are copied over the result (overlay_dirty).
  */
 static int read_run_len(struct kk_sfs_inode *ip, uint32_t idx, uint32_t p0, uint32_t max,
                         uint32_t *n)
@@ -593,23 +595,64 @@ static int read_run_len(struct kk_sfs_inode *ip, uint32_t idx, uint32_t p0, uint
     return rc;
 }
 
-/* Length of the run of physically consecutive, uncached blocks starting at idx. */
-static int run_len(struct kk_sfs_inode *ip, uint32_t idx, uint32_t p0, uint32_t max, bool create,
-                   uint32_t *n)
+/*
+ * Write-side run length: maps (allocating) blocks idx+1.. while they are physically
+ * consecutive with @p0, dropping any cached copy, since the run goes to the device.
+ */
+static int write_run_len(struct kk_sfs_inode *ip, uint32_t idx, uint32_t p0, uint32_t max,
+                         uint32_t *n)
 {
     uint32_t k, p;
     int rc;
     for (k = 1; k < max; k++) {
-        if ((rc = bmap(ip, idx + k, create, &p)) != 0)
+        if ((rc = bmap(ip, idx + k, true, &p)) != 0)
             return rc;
         if (p != p0 + k)
             break;
-        if (!create && bfind(ip->fs, p))
-            break;
-        if (create)
-            binval(ip->fs, p);
+        binval(ip->fs, p);
     }
     *n = k;
+    return 0;
+}
+
+/* Copy the dirty cached blocks of a completed device read over its result. */
+static void overlay_dirty(struct kk_sfs *fs, const struct kk_blockdev_req *r)
+{
+    uint32_t p0 = (uint32_t)(r->blkno >> fs->dev_shift), n = r->count >> fs->dev_shift, k;
+    for (k = 0; k < n; k++) {
+        struct buf *b = bfind(fs, p0 + k);
+        if (b && b->dirty)
+            kk_memcpy((uint8_t *)r->buf + (size_t)k * KK_SFS_BLKSIZE, b->data, KK_SFS_BLKSIZE);
+    }
+}
+
+/*
+ * Submit the runs queued by iread/iwrite (buffer @base). When all succeed, *done
+ * becomes @pos; else the bytes before the first failed request.
+ */
+static int rw_flush(struct kk_sfs *fs, const uint8_t *base, size_t pos, size_t *done)
+{
+    struct iobatch *iob = &fs->iob;
+    uint32_t failed, i;
+    int rc = iob_submit(fs, iob, &failed);
+    for (i = 0; i < failed && fs->ndirty; i++)
+        if (iob->r[i].op == KK_BLOCKDEV_READ)
+            overlay_dirty(fs, &iob->r[i]);
+    *done = rc ? (size_t)((const uint8_t *)iob->r[failed].buf - base) : pos;
+    iob->n = 0;
+    return rc;
+}
+
+/*
+ * After a piece of @n bytes ending at @pos: submit the queued runs when the batch is
+ * full or the operation ends, and advance *done past everything finished.
+ */
+static int rw_step(struct kk_sfs *fs, const uint8_t *base, size_t pos, bool last, size_t *done)
+{
+    if (fs->iob.n == IOB_MAX || (fs->iob.n && last))
+        return rw_flush(fs, base, pos, done);
+    if (fs->iob.n == 0)
+        *done = pos;
     return 0;
 }
 
@@ -620,6 +663,7 @@ int iread(struct kk_sfs_inode *ip, uint64_t off, void *buf, size_t len, size_t *
     uint64_t end;
     int rc = 0;
     *done = 0;
+    fs->iob.n = 0;
     if (off >= ip->d.size)
         return 0;
     end = len < ip->d.size - off ? off + len : ip->d.size; /* off + len may wrap */
@@ -632,7 +676,7 @@ int iread(struct kk_sfs_inode *ip, uint64_t off, void *buf, size_t len, size_t *
             uint32_t run;
             uint32_t max = (uint32_t)KK_MIN((end - off) / KK_SFS_BLKSIZE, (uint64_t)RUN_MAX);
             if ((rc = read_run_len(ip, idx, p, max, &run)) != 0 ||
-                (rc = dev_read(fs->dev, fs->dev_shift, p, run, dst)) != 0)
+                (rc = iob_add(fs, &fs->iob, KK_BLOCKDEV_READ, p, run, dst)) != 0)
                 break;
             n = run * KK_SFS_BLKSIZE;
         } else {
@@ -642,8 +686,9 @@ int iread(struct kk_sfs_inode *ip, uint64_t off, void *buf, size_t len, size_t *
         }
         dst += n;
         off += n;
-        *done += n;
+        rc = rw_step(fs, buf, (size_t)(dst - (uint8_t *)buf), off >= end, done);
     }
+    fs->iob.n = 0; /* on error: runs not yet submitted are not counted in *done */
     return rc;
 }
 
@@ -660,7 +705,7 @@ static int write_partial(struct kk_sfs_inode *ip, uint32_t idx, uint32_t boff, c
     if (rc)
         return rc;
     kk_memcpy(b->data + boff, src, n);
-    bdirty(b);
+    bdirty(ip->fs, b);
     bput(ip->fs, b);
     return 0;
 }
@@ -669,9 +714,10 @@ int iwrite(struct kk_sfs_inode *ip, uint64_t off, const void *buf, size_t len, s
 {
     struct kk_sfs *fs = ip->fs;
     const uint8_t *src = buf;
-    uint64_t end;
+    uint64_t end, start = off;
     int rc = 0, rc2;
     *done = 0;
+    fs->iob.n = 0;
     if (len == 0)
         return 0;
     if (off > UINT32_MAX || len > UINT32_MAX - off) /* also keeps off + len from wrapping */
@@ -679,7 +725,7 @@ int iwrite(struct kk_sfs_inode *ip, uint64_t off, const void *buf, size_t len, s
     end = off + len;
     if ((rc = iextend(ip, ceil_blocks(end))) != 0)
         return rc;
-    while (off < end) {
+    while (off < end && rc == 0) {
         uint32_t idx = (uint32_t)(off / KK_SFS_BLKSIZE), boff = (uint32_t)(off % KK_SFS_BLKSIZE);
         uint32_t n, p;
         if (boff == 0 && end - off >= KK_SFS_BLKSIZE) {
@@ -688,9 +734,8 @@ int iwrite(struct kk_sfs_inode *ip, uint64_t off, const void *buf, size_t len, s
             if ((rc = bmap(ip, idx, true, &p)) != 0)
                 break;
             binval(fs, p);
-            if ((rc = run_len(ip, idx, p, max, true, &run)) != 0)
-                break;
-            if ((rc = dev_write(fs->dev, fs->dev_shift, p, run, src)) != 0)
+            if ((rc = write_run_len(ip, idx, p, max, &run)) != 0 ||
+                (rc = iob_add(fs, &fs->iob, KK_BLOCKDEV_WRITE, p, run, (void *)src)) != 0)
                 break;
             n = run * KK_SFS_BLKSIZE;
         } else {
@@ -700,10 +745,11 @@ int iwrite(struct kk_sfs_inode *ip, uint64_t off, const void *buf, size_t len, s
         }
         src += n;
         off += n;
-        *done += n;
-        if (off > ip->d.size)
-            ip->d.size = (uint32_t)off;
+        rc = rw_step(fs, buf, (size_t)(src - (const uint8_t *)buf), off >= end, done);
     }
+    fs->iob.n = 0;
+    if (start + *done > ip->d.size)
+        ip->d.size = (uint32_t)(start + *done);
     if (ip->d.blocks > ceil_blocks(ip->d.size)) {
         /* give back what was mapped but not written */
         rc2 = unmap_range(ip, ceil_blocks(ip->d.size), ip->d.blocks, true);

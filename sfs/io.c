@@ -3,7 +3,10 @@
  * block size is any power of two from 512 to 4096.
  *
  * Owns nothing; promises that every request stays inside the device and that
- * a callback's error code is returned unchanged.
+ * a callback's error code is returned unchanged (a positive one becomes
+ * KK_EIO). A batch (struct iobatch) goes to the device's submit() when it has
+ * one, else request by request through read()/write(), stopping at the first
+ * failure.
  */
 #include "sfs_int.h"
 
@@ -42,4 +45,62 @@ int dev_write(const struct kk_blockdev *dev, uint32_t shift, uint32_t blkno, uin
     if (rc == 0)
         rc = dev->write(dev->ctx, (uint64_t)blkno << shift, n << shift, buf);
     return rc > 0 ? KK_EIO : rc;
+}
+
+int iob_add(struct kk_sfs *fs, struct iobatch *b, uint32_t op, uint32_t blkno, uint32_t n,
+            void *buf)
+{
+    struct kk_blockdev_req *r;
+    int rc = check_range(fs->dev, fs->dev_shift, blkno, n);
+    if (rc)
+        return rc;
+    r = &b->r[b->n++];
+    r->blkno = (uint64_t)blkno << fs->dev_shift;
+    r->count = n << fs->dev_shift;
+    r->buf = buf;
+    r->op = op;
+    r->status = 0;
+    return 0;
+}
+
+static int submit_each(const struct kk_blockdev *dev, struct kk_blockdev_req *r, uint32_t n)
+{
+    uint32_t i;
+    int rc = 0;
+    for (i = 0; i < n; i++) {
+        if (rc == 0)
+            rc = r[i].op == KK_BLOCKDEV_WRITE
+                     ? dev->write(dev->ctx, r[i].blkno, r[i].count, r[i].buf)
+                     : dev->read(dev->ctx, r[i].blkno, r[i].count, r[i].buf);
+        if (rc > 0)
+            rc = KK_EIO;
+        r[i].status = rc; /* after a failure the rest are not tried */
+    }
+    return rc;
+}
+
+int iob_submit(struct kk_sfs *fs, struct iobatch *b, uint32_t *failed)
+{
+    const struct kk_blockdev *dev = fs->dev;
+    uint32_t i;
+    int rc = 0;
+    *failed = b->n;
+    if (b->n == 0)
+        return 0;
+    if (dev->version >= 2 && dev->submit) {
+        for (i = 0; i < b->n; i++)
+            b->r[i].status = KK_EIO; /* a device that forgets one fails it */
+        dev->submit(dev->ctx, b->r, b->n);
+    } else {
+        submit_each(dev, b->r, b->n);
+    }
+    for (i = 0; i < b->n; i++) {
+        if (b->r[i].status > 0)
+            b->r[i].status = KK_EIO;
+        if (b->r[i].status && rc == 0) {
+            rc = b->r[i].status;
+            *failed = i;
+        }
+    }
+    return rc;
 }

@@ -53,6 +53,16 @@ struct kk_sfs_inode {
     struct dir_index *idx; /* directories only; NULL = none (scan) */
 };
 
+/*
+ * Device requests queued by one operation and submitted together (io.c):
+ * the runs of a large read or write, the dirty blocks of a write-back phase.
+ */
+#define IOB_MAX 16u
+struct iobatch {
+    uint32_t n;
+    struct kk_blockdev_req r[IOB_MAX];
+};
+
 /* Unreferenced directory inodes with a name index kept cached (inode.c). */
 #define KEEP_DIRS 8
 
@@ -78,6 +88,7 @@ struct kk_sfs {
     /* block cache */
     struct buf *bufs;
     uint32_t nbufs;
+    uint32_t ndirty; /* dirty buffers */
     struct buf **bhash;
     uint32_t bhash_mask;
     struct buf *lru_head, *lru_tail;
@@ -91,6 +102,8 @@ struct kk_sfs {
     /* unreferenced directories kept for their name index, oldest first */
     struct kk_sfs_inode *keep[KEEP_DIRS];
     uint32_t nkeep;
+
+    struct iobatch iob; /* used by one operation at a time (mount lock) */
 };
 
 /*
@@ -115,6 +128,12 @@ int dev_read(const struct kk_blockdev *dev, uint32_t shift, uint32_t blkno, uint
 int dev_write(const struct kk_blockdev *dev, uint32_t shift, uint32_t blkno, uint32_t n,
               const void *buf);
 int dev_shift_of(const struct kk_blockdev *dev, uint32_t *shift);
+/* Queue @n SFS blocks at @blkno (b->n < IOB_MAX); KK_EIO if outside the device. */
+int iob_add(struct kk_sfs *fs, struct iobatch *b, uint32_t op, uint32_t blkno, uint32_t n,
+            void *buf);
+/* Run the queued requests; returns 0 or the first failed one's code (*failed = its
+ * index, else b->n). Statuses stay in b->r; the caller resets b->n. */
+int iob_submit(struct kk_sfs *fs, struct iobatch *b, uint32_t *failed);
 
 /* cache.c */
 int cache_init(struct kk_sfs *fs, const struct kk_sfs_config *cfg);
@@ -122,7 +141,7 @@ void cache_fini(struct kk_sfs *fs);
 int bread(struct kk_sfs *fs, uint32_t blkno, struct buf **out);
 int bzero_get(struct kk_sfs *fs, uint32_t blkno, struct buf **out);
 void bput(struct kk_sfs *fs, struct buf *b);
-void bdirty(struct buf *b);
+void bdirty(struct kk_sfs *fs, struct buf *b);
 struct buf *bfind(struct kk_sfs *fs, uint32_t blkno);
 void binval(struct kk_sfs *fs, uint32_t blkno);
 int block_alloc(struct kk_sfs *fs, uint32_t *out);

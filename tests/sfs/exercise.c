@@ -11,7 +11,7 @@
 struct ex {
     struct kk_sfs *fs;
     int nodes, problems;
-    uint8_t buf[8192];
+    uint8_t buf[65536]; /* 16 blocks: reads and writes of several runs (batches) */
 };
 
 static bool allowed(int rc)

@@ -7,11 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+static bool bad(const struct ramdev *r, uint64_t blkno, uint32_t count)
+{
+    return r->bad_block && r->bad_block - 1 >= blkno && r->bad_block - 1 < blkno + count;
+}
+
 static int rd_read(void *ctx, uint64_t blkno, uint32_t count, void *buf)
 {
     struct ramdev *r = ctx;
     r->reads++;
-    if (r->fail_read_at && r->reads == r->fail_read_at)
+    if ((r->fail_read_at && r->reads == r->fail_read_at) || bad(r, blkno, count))
         return KK_EIO;
     if (blkno + count > r->dev.nblocks)
         return KK_EIO;
@@ -27,6 +32,8 @@ static int rd_write(void *ctx, uint64_t blkno, uint32_t count, const void *buf)
         r->cut = r->power_cut;
         return KK_EIO;
     }
+    if (bad(r, blkno, count))
+        return KK_EIO;
     if (blkno + count > r->dev.nblocks)
         return KK_EIO;
     memcpy(r->data + blkno * r->dev.block_size, buf, (size_t)count * r->dev.block_size);
@@ -38,6 +45,29 @@ static int rd_flush(void *ctx)
     struct ramdev *r = ctx;
     r->flushes++;
     return r->cut ? KK_EIO : 0;
+}
+
+static int rd_submit(void *ctx, struct kk_blockdev_req *reqs, uint32_t n)
+{
+    struct ramdev *r = ctx;
+    int rc = 0;
+    r->batches++;
+    if (n > r->max_batch)
+        r->max_batch = n;
+    for (uint32_t i = n; i-- > 0;) { /* any order is allowed: use the unlikely one */
+        struct kk_blockdev_req *q = &reqs[i];
+        q->status = q->op == KK_BLOCKDEV_WRITE ? rd_write(r, q->blkno, q->count, q->buf)
+                                               : rd_read(r, q->blkno, q->count, q->buf);
+        if (q->status && (rc == 0 || i == 0))
+            rc = q->status;
+    }
+    return rc;
+}
+
+void ramdev_use_submit(struct ramdev *r, bool on)
+{
+    r->dev.version = on ? KK_BLOCKDEV_VERSION : 1;
+    r->dev.submit = on ? rd_submit : NULL;
 }
 
 struct ramdev *ramdev_new(uint64_t nblocks, uint32_t bs)
@@ -79,8 +109,10 @@ void ramdev_free(struct ramdev *r)
 void ramdev_reset(struct ramdev *r)
 {
     r->reads = r->writes = r->flushes = 0;
+    r->batches = r->max_batch = 0;
     r->fail_read_at = r->fail_write_at = 0;
     r->power_cut = r->cut = false;
+    r->bad_block = 0;
 }
 
 static void *tp_alloc(void *ctx, size_t size)

@@ -1,7 +1,9 @@
 /*
  * ramdev.h: test helpers shared by the sfs/vfs tests and the fuzz harness:
  * a RAM block device that counts I/O and can fail the Nth read or write
- * (optionally every later write too, as a power cut), and a malloc platform
+ * (optionally every later write too, as a power cut), optionally taking
+ * batches through submit() (done in reverse order, each request counted and
+ * failed like a single read or write), and a malloc platform
  * that can fail the Nth allocation and uses pthread mutexes.
  */
 #ifndef KK_TEST_RAMDEV_H
@@ -20,6 +22,9 @@ struct ramdev {
     uint64_t fail_write_at; /* same for writes */
     bool power_cut;         /* after a failed write, every later write fails too */
     bool cut;
+    uint64_t bad_block; /* 1 + a device block every access to which fails; 0 = none */
+    uint64_t batches;   /* submit() calls */
+    uint64_t max_batch; /* most requests in one submit() */
 };
 
 /* A device of @nblocks blocks of @bs bytes, zeroed. Returns NULL on OOM. */
@@ -27,6 +32,8 @@ struct ramdev *ramdev_new(uint64_t nblocks, uint32_t bs);
 /* A device holding a copy of @img (@len bytes, rounded up with zeros). */
 struct ramdev *ramdev_from(const void *img, size_t len, uint32_t bs);
 void ramdev_free(struct ramdev *r);
+/* Offer submit() (version 2) or not (version 1, read/write only). */
+void ramdev_use_submit(struct ramdev *r, bool on);
 /* Reset counters and faults. */
 void ramdev_reset(struct ramdev *r);
 

@@ -22,6 +22,7 @@
 #define NBLK 400
 
 static struct testplat tp;
+static bool batched; /* devices offer submit() */
 
 static int iters(int base)
 {
@@ -146,6 +147,7 @@ static struct ramdev *base_image(void)
     struct ramdev *rd = ramdev_new(NBLK, 4096);
     struct kk_sfs *fs;
     int rc;
+    ramdev_use_submit(rd, batched);
     assert_int_equal(kk_sfs_format(&rd->dev, &tp.p, NULL), 0);
     fs = mountdev(rd, &rc);
     assert_non_null(fs);
@@ -156,7 +158,11 @@ static struct ramdev *base_image(void)
 
 static struct ramdev *clone(struct ramdev *rd)
 {
-    return ramdev_from(rd->data, rd->dev.nblocks * rd->dev.block_size, rd->dev.block_size);
+    struct ramdev *c =
+        ramdev_from(rd->data, rd->dev.nblocks * rd->dev.block_size, rd->dev.block_size);
+    if (c)
+        ramdev_use_submit(c, batched);
+    return c;
 }
 
 /* Run phase B on a copy of @base with one fault; then recover and verify. */
@@ -213,6 +219,8 @@ static void test_device_faults(void **state)
     nr = rd->reads - r0;
     nw = rd->writes - w0;
     assert_true(nw > 10);
+    if (batched)
+        assert_true(rd->max_batch > 1); /* sync hands several blocks at once */
     ramdev_free(rd);
     for (n = 1; n <= nw; n++)
         one_fault(base, n, true);
@@ -220,6 +228,14 @@ static void test_device_faults(void **state)
         one_fault(base, n, false);
     ramdev_free(base);
     assert_int_equal(tp.live, 0);
+}
+
+/* The same with a device taking batches, completing them in reverse order. */
+static void test_device_faults_batched(void **state)
+{
+    batched = true;
+    test_device_faults(state);
+    batched = false;
 }
 
 static void test_out_of_memory(void **state)
@@ -405,9 +421,8 @@ static void test_threads(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_device_faults),
-        cmocka_unit_test(test_out_of_memory),
-        cmocka_unit_test(test_corrupt_images),
+        cmocka_unit_test(test_device_faults), cmocka_unit_test(test_device_faults_batched),
+        cmocka_unit_test(test_out_of_memory), cmocka_unit_test(test_corrupt_images),
         cmocka_unit_test(test_threads),
     };
     testplat_init(&tp, true);

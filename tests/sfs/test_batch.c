@@ -1,0 +1,262 @@
+/*
+ * test_batch.c: kernkit::sfs handing batches of requests to the device:
+ * the runs of one large read or write and the dirty blocks of sync go to
+ * kk_blockdev.submit together (completed here in reverse order), with the
+ * same results as request by request through read()/write() on a version-2
+ * device without submit and on a version-1 device. Covers dirty cached
+ * blocks inside a batched read, the byte count of a read or write whose
+ * batch has one failed request, and a sync batch with one failed block.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <kernkit/sfs.h>
+#include "ramdev.h"
+
+enum mode { SUBMIT, NO_SUBMIT, V1 };
+
+#define NBLK   2048u
+#define BLK    4096u
+#define PIECE  (4u * BLK) /* interleaved writes: runs of 4 blocks */
+#define PIECES 32u
+
+struct env {
+    enum mode mode;
+    struct ramdev *rd;
+    struct testplat tp;
+    struct kk_sfs *fs;
+    struct kk_sfs_inode *root;
+};
+
+static void env_mount(struct env *e)
+{
+    struct kk_sfs_config cfg = {0};
+    cfg.size = sizeof(cfg);
+    cfg.dev = &e->rd->dev;
+    cfg.plat = &e->tp.p;
+    cfg.cache_blocks = 16;
+    assert_int_equal(kk_sfs_mount(&cfg, &e->fs), 0);
+    assert_int_equal(kk_sfs_root(e->fs, &e->root), 0);
+}
+
+static void env_umount(struct env *e)
+{
+    kk_sfs_put(e->root);
+    assert_int_equal(kk_sfs_check(e->fs), 0);
+    assert_int_equal(kk_sfs_unmount(e->fs), 0);
+    e->fs = NULL;
+}
+
+static int setup(void **state)
+{
+    struct env *e = calloc(1, sizeof(*e));
+    e->mode = (enum mode)(intptr_t)*state;
+    e->rd = ramdev_new(NBLK, BLK);
+    if (e->mode == SUBMIT || e->mode == V1)
+        ramdev_use_submit(e->rd, e->mode == SUBMIT);
+    testplat_init(&e->tp, true);
+    assert_int_equal(kk_sfs_format(&e->rd->dev, &e->tp.p, NULL), 0);
+    env_mount(e);
+    *state = e;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct env *e = *state;
+    struct kk_sfs_fsck_opts o = {0};
+    if (e->fs)
+        env_umount(e);
+    o.size = sizeof(o);
+    o.plat = &e->tp.p;
+    assert_int_equal(kk_sfs_fsck(&e->rd->dev, &o), KK_SFS_FSCK_CLEAN);
+    assert_int_equal(e->tp.live, 0);
+    if (e->mode != SUBMIT)
+        assert_int_equal(e->rd->batches, 0);
+    ramdev_free(e->rd);
+    free(e);
+    return 0;
+}
+
+/* Byte @i of file @id: depends on both, so every block of every file differs. */
+static void pattern(uint8_t *b, size_t off, size_t n, int id)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t x = off + i;
+        b[i] = (uint8_t)(x ^ (x >> 8) ^ (x >> 16) ^ (size_t)id * 0x5b);
+    }
+}
+
+/* Files "a" and "b", written a piece each in turn: each is runs of 4 blocks. */
+static void write_interleaved(struct env *e, struct kk_sfs_inode **a)
+{
+    static uint8_t buf[PIECE];
+    struct kk_sfs_inode *f[2];
+    size_t done;
+    assert_int_equal(kk_sfs_create(e->root, "a", &f[0]), 0);
+    assert_int_equal(kk_sfs_create(e->root, "b", &f[1]), 0);
+    for (uint32_t i = 0; i < PIECES; i++) {
+        for (int k = 0; k < 2; k++) {
+            pattern(buf, (size_t)i * PIECE, PIECE, k);
+            assert_int_equal(kk_sfs_write(f[k], (uint64_t)i * PIECE, buf, PIECE, &done), 0);
+            assert_int_equal(done, PIECE);
+        }
+    }
+    kk_sfs_put(f[1]);
+    *a = f[0];
+}
+
+/* A device block holding exactly @n bytes of file @id's pattern at @off. */
+static uint64_t find_block(struct env *e, size_t off, int id)
+{
+    static uint8_t want[BLK];
+    pattern(want, off, BLK, id);
+    for (uint64_t b = 0; b < e->rd->dev.nblocks; b++)
+        if (memcmp(e->rd->data + b * BLK, want, BLK) == 0)
+            return b;
+    fail_msg("block of file %d at %zu not on the device", id, off);
+    return 0;
+}
+
+static void test_read_runs(void **state)
+{
+    struct env *e = *state;
+    static uint8_t want[PIECES * PIECE], got[PIECES * PIECE];
+    struct kk_sfs_inode *a;
+    size_t done;
+    write_interleaved(e, &a);
+    assert_int_equal(kk_sfs_sync(e->fs), 0);
+    e->rd->max_batch = e->rd->batches = 0;
+    pattern(want, 0, sizeof(want), 0);
+    assert_int_equal(kk_sfs_read(a, 0, got, sizeof(got), &done), 0);
+    assert_int_equal(done, sizeof(got));
+    assert_memory_equal(want, got, sizeof(got));
+    if (e->mode == SUBMIT) /* 32 runs: two full batches */
+        assert_true(e->rd->max_batch >= 8);
+
+    /* a dirty cached block inside a run: the read shows the cached bytes */
+    memset(want + 5 * BLK + 10, 0xee, 100);
+    assert_int_equal(kk_sfs_write(a, 5 * BLK + 10, want + 5 * BLK + 10, 100, &done), 0);
+    memset(got, 0, sizeof(got));
+    assert_int_equal(kk_sfs_read(a, BLK, got, sizeof(got) - BLK, &done), 0);
+    assert_int_equal(done, sizeof(got) - BLK);
+    assert_memory_equal(want + BLK, got, done);
+    kk_sfs_put(a);
+}
+
+static void test_write_runs(void **state)
+{
+    struct env *e = *state;
+    const size_t len = 5u << 20; /* direct, indirect and double-indirect blocks */
+    uint8_t *want = malloc(len), *got = malloc(len);
+    struct kk_sfs_inode *f;
+    size_t done;
+    pattern(want, 0, len, 3);
+    assert_int_equal(kk_sfs_create(e->root, "big", &f), 0);
+    assert_int_equal(kk_sfs_write(f, 3, want, len - 3, &done), 0); /* head and tail partial */
+    assert_int_equal(done, len - 3);
+    if (e->mode == SUBMIT)
+        assert_true(e->rd->max_batch >= 5); /* >= 5 runs of at most 1 MiB */
+    kk_sfs_put(f);
+    env_umount(e);
+    env_mount(e);
+    assert_int_equal(kk_sfs_lookup(e->root, "big", &f), 0);
+    assert_int_equal(kk_sfs_read(f, 3, got, len, &done), 0);
+    assert_int_equal(done, len - 3);
+    assert_memory_equal(want, got, len - 3);
+    kk_sfs_put(f);
+    free(want);
+    free(got);
+}
+
+/* One failed request in a batch: *done stops exactly where that run starts. */
+static void test_failed_run(void **state)
+{
+    struct env *e = *state;
+    static uint8_t want[PIECES * PIECE], got[PIECES * PIECE];
+    const size_t at = 10 * PIECE; /* the 11th run of "a" */
+    struct kk_sfs_inode *a;
+    size_t done;
+    write_interleaved(e, &a);
+    assert_int_equal(kk_sfs_sync(e->fs), 0);
+    e->rd->bad_block = 1 + find_block(e, at + BLK, 0);
+    pattern(want, 0, sizeof(want), 0);
+    memset(got, 0, sizeof(got));
+    assert_int_equal(kk_sfs_read(a, 0, got, sizeof(got), &done), KK_EIO);
+    assert_int_equal(done, at);
+    assert_memory_equal(want, got, at);
+
+    /* rewriting over the bad block: the write stops at the same place */
+    assert_int_equal(kk_sfs_write(a, 0, want, sizeof(want), &done), KK_EIO);
+    assert_int_equal(done, at);
+    struct kk_sfs_stat st;
+    assert_int_equal(kk_sfs_stat(a, &st), 0);
+    assert_int_equal(st.size, sizeof(want)); /* a rewrite never shrinks the file */
+    assert_int_equal(kk_sfs_check(e->fs), 0);
+    e->rd->bad_block = 0;
+    assert_int_equal(kk_sfs_read(a, 0, got, sizeof(got), &done), 0);
+    assert_memory_equal(want, got, sizeof(got));
+    kk_sfs_put(a);
+}
+
+/* A sync batch with one failing block: it stays dirty, the next sync writes it. */
+static void test_failed_sync(void **state)
+{
+    struct env *e = *state;
+    struct kk_sfs_inode *f;
+    struct kk_sfs_stat st;
+    char name[16], buf[64], got[64];
+    size_t done;
+    uint32_t bad_ino = 0;
+    for (int i = 0; i < 12; i++) {
+        snprintf(name, sizeof(name), "s%d", i);
+        snprintf(buf, sizeof(buf), "contents of file %d", i);
+        assert_int_equal(kk_sfs_create(e->root, name, &f), 0);
+        assert_int_equal(kk_sfs_write(f, 0, buf, strlen(buf), &done), 0);
+        assert_int_equal(kk_sfs_stat(f, &st), 0);
+        if (i == 11)
+            bad_ino = st.ino;
+        kk_sfs_put(f);
+    }
+    e->rd->bad_block = 1 + bad_ino;
+    assert_int_equal(kk_sfs_sync(e->fs), KK_EIO);
+    assert_int_equal(kk_sfs_check(e->fs), 0);
+    e->rd->bad_block = 0;
+    e->rd->max_batch = 0;
+    assert_int_equal(kk_sfs_sync(e->fs), 0);
+    if (e->mode == SUBMIT)
+        assert_int_equal(e->rd->max_batch, 1); /* only the failed block was left */
+    env_umount(e);
+    env_mount(e);
+    for (int i = 0; i < 12; i++) {
+        snprintf(name, sizeof(name), "s%d", i);
+        snprintf(buf, sizeof(buf), "contents of file %d", i);
+        assert_int_equal(kk_sfs_lookup(e->root, name, &f), 0);
+        assert_int_equal(kk_sfs_read(f, 0, got, sizeof(got), &done), 0);
+        assert_int_equal(done, strlen(buf));
+        assert_memory_equal(buf, got, done);
+        kk_sfs_put(f);
+    }
+}
+
+#define EACH_MODE(fn)                                                                              \
+    cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, (void *)SUBMIT),                 \
+        cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, (void *)NO_SUBMIT),          \
+        cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, (void *)V1)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        EACH_MODE(test_read_runs),
+        EACH_MODE(test_write_runs),
+        EACH_MODE(test_failed_run),
+        EACH_MODE(test_failed_sync),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
