@@ -15,12 +15,16 @@
 #          --build-dir DIR (default build/demo)  --no-build
 #          --tools DIR (prebuilt mksfs/sfsck)  --kernel-build DIR (prebuilt
 #          kernel.elf and user/): both imply no build of that part (ctest)
+#          --blkcheck (the kernel checks its disk driver's batches at boot)
+#          --expect REGEX (with --test: the guest's output must also match
+#          this extended regular expression; may be repeated)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 HERE="$ROOT/examples/demo-kernel"
 BUILD="$ROOT/build/demo"
 SMP=2 MEM=128M SCHED="" TEST="" IMAGE="" KEEP=0 MODERN=0 TIMEOUT=300 DOBUILD=1
-TOOLS="" KBUILD="" ICOUNT=0
+TOOLS="" KBUILD="" ICOUNT=0 BLKCHECK=0
+EXPECT=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --test) TEST=/tests/all.sh
@@ -32,12 +36,14 @@ while [ $# -gt 0 ]; do
     --keep-image) KEEP=1 ;;
     --modern) MODERN=1 ;;
     --icount) ICOUNT=1 ;;
+    --blkcheck) BLKCHECK=1 ;;
     --timeout) TIMEOUT=$2; shift ;;
     --build-dir) BUILD=$2; shift ;;
     --no-build) DOBUILD=0 ;;
     --tools) TOOLS=$2; shift ;;
     --kernel-build) KBUILD=$2; shift ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    --expect) EXPECT+=("$2"); shift ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -82,6 +88,7 @@ fi
 
 ARGS=""
 [ -n "$SCHED" ] && ARGS="sched=$SCHED"
+[ "$BLKCHECK" = 1 ] && ARGS="$ARGS blkcheck"
 [ -n "$TEST" ] && ARGS="$ARGS -- $TEST"
 QEMU=(qemu-system-riscv64 -machine virt -bios default -m "$MEM" -smp "$SMP" -no-reboot
       -kernel "$KERNEL" -append "$ARGS"
@@ -109,6 +116,12 @@ if [ "$rc" = 0 ] && ! grep -q "KK-DEMO-PASS" "$OUT"; then
   log "FAIL: exit status 0 but no KK-DEMO-PASS marker from the guest"
   rc=1
 fi
+for re in ${EXPECT[@]+"${EXPECT[@]}"}; do
+  if [ "$rc" = 0 ] && ! grep -Eq -- "$re" "$OUT"; then
+    log "FAIL: the guest's output does not match '$re'"
+    rc=1
+  fi
+done
 if [ -x "$SFSCK" ]; then
   if "$SFSCK" "$IMAGE"; then
     log "sfsck: $IMAGE is clean"

@@ -33,8 +33,10 @@ enum {
     SYS_uptime,
     SYS_getcwd,
     SYS_sysinfo,
-    SYS_kill, /* kill(pid): the process exits (status -1) at its next trap or wake-up */
-    SYS_ps,   /* ps(struct procinfo *buf, int max): live processes, returns the count */
+    SYS_kill,     /* kill(pid): the process exits (status -1) at its next trap or wake-up */
+    SYS_ps,       /* ps(struct procinfo *buf, int max): live processes, returns the count */
+    SYS_blkcheck, /* blkcheck(seed): the disk driver's batch self-check (reads only);
+                   * returns the most requests of its batch in flight at once */
     SYS_count
 };
 

@@ -36,6 +36,11 @@ static int bd_write(void *ctx, uint64_t blk, uint32_t n, const void *buf)
     (void)ctx;
     return vblk_rw(blk, n, (void *)buf, true);
 }
+static int bd_submit(void *ctx, struct kk_blockdev_req *reqs, uint32_t n)
+{
+    (void)ctx;
+    return vblk_submit(reqs, n);
+}
 static int bd_flush(void *ctx)
 {
     (void)ctx;
@@ -87,6 +92,7 @@ static struct kk_blockdev disk = {
     .read = bd_read,
     .write = bd_write,
     .flush = bd_flush,
+    .submit = bd_submit,
 };
 static const struct kk_fs_platform plat = {
     .version = KK_FS_PLATFORM_VERSION,

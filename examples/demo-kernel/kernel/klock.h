@@ -40,6 +40,7 @@ void kmutex_unlock(struct kmutex *m);
 
 void ksem_init(struct ksem *s, int value);
 void ksem_down(struct ksem *s);
+bool ksem_trydown(struct ksem *s); /* take a unit only if one is free now */
 void ksem_up(struct ksem *s);
 
 void kcompletion_init(struct kcompletion *c);

@@ -153,6 +153,11 @@ void ksem_down(struct ksem *s)
         ;
 }
 
+bool ksem_trydown(struct ksem *s)
+{
+    return kk_sem_trydown(&s->kk) == 0;
+}
+
 void ksem_up(struct ksem *s)
 {
     kk_sem_up(&s->kk);

@@ -9,10 +9,12 @@
 #include "proc.h"
 #include "sched.h"
 #include "syscall.h"
+#include "virtio.h"
 #include "vm.h"
 
 #define ARG(n) (p->uctx.x[UCTX_A0 + (n)])
 #define IOBUF  4096
+#define RWBUF  (64 * 1024)
 
 static struct file *fd_file(struct proc *p, uint64_t fd)
 {
@@ -36,6 +38,19 @@ static int get_path(struct proc *p, uint64_t uva, char *buf)
     return n < 0 ? n : 0;
 }
 
+/* Whether every page of [va, va + n) is mapped with access need. */
+static bool user_range_ok(struct aspace *as, uintptr_t va, size_t n, int need)
+{
+    if (n == 0 || va + n < va)
+        return n == 0;
+    for (uintptr_t pg = va & ~(uintptr_t)(PGSIZE - 1); pg < va + n; pg += PGSIZE)
+        if (!as_lookup(as, pg < va ? va : pg, need))
+            return false;
+    return true;
+}
+
+/* read/write through a kernel buffer of up to RWBUF bytes: a large file
+ * transfer reaches the file system (and the disk's batches) in large pieces. */
 static long sys_rw(struct proc *p, bool write)
 {
     struct file *f = fd_file(p, ARG(0));
@@ -45,22 +60,21 @@ static long sys_rw(struct proc *p, bool write)
         return KK_EBADF;
     if (n > 0x7fffffff)
         return KK_EINVAL;
-    char *kbuf = kmalloc(IOBUF);
+    size_t bufsize = n <= IOBUF ? IOBUF : n < RWBUF ? n : RWBUF;
+    char *kbuf = kmalloc(bufsize);
     if (!kbuf)
         return KK_ENOMEM;
     long rc = 0;
     while (done < n) {
-        size_t chunk = n - done < IOBUF ? n - done : IOBUF;
+        size_t chunk = n - done < bufsize ? n - done : bufsize;
         if (write) {
             rc = copyin(p->as, kbuf, ubuf + done, chunk);
             if (rc == 0)
                 rc = file_write(f, kbuf, chunk);
         } else {
             /* validate the destination first so no data is lost on EFAULT */
-            rc = as_lookup(p->as, ubuf + done, VM_W) &&
-                         as_lookup(p->as, ubuf + done + chunk - 1, VM_W)
-                     ? file_read(f, kbuf, chunk)
-                     : KK_EFAULT;
+            rc = user_range_ok(p->as, ubuf + done, chunk, VM_W) ? file_read(f, kbuf, chunk)
+                                                                : KK_EFAULT;
             if (rc > 0 && copyout(p->as, ubuf + done, kbuf, (size_t)rc) < 0)
                 rc = KK_EFAULT;
         }
@@ -320,6 +334,8 @@ long syscall_dispatch(struct proc *p)
         return proc_kill((int)ARG(0));
     case SYS_ps:
         return sys_ps(p);
+    case SYS_blkcheck:
+        return vblk_selfcheck((uint32_t)ARG(0), VBLK_CHECK_BIG);
     default:
         return KK_ENOSYS;
     }

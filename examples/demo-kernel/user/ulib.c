@@ -124,6 +124,11 @@ int ps(struct procinfo *buf, int max)
     return (int)SC2(SYS_ps, buf, max);
 }
 
+int blkcheck(unsigned seed)
+{
+    return (int)SC1(SYS_blkcheck, seed);
+}
+
 void *sbrk(long n)
 {
     long r = SC1(SYS_sbrk, n);

@@ -36,6 +36,7 @@ int getcwd(char *buf, size_t n);
 int sysinfo(struct sysinfo *si);
 int kill(int pid);
 int ps(struct procinfo *buf, int max);
+int blkcheck(unsigned seed);
 long syscall6(long n, long a0, long a1, long a2, long a3, long a4, long a5);
 
 /* strings and memory */

@@ -6,6 +6,7 @@ forktest
 badptr
 faulttest
 killtest
+blktest
 ps
 filetest
 priority 1
