@@ -2,11 +2,23 @@
  * hostblk.h: a kk_blockdev over a host file (tools, tests, benchmark), and
  * the host kk_fs_platform (malloc + pthread mutexes).
  *
- * Backends: io_uring (liburing; large requests are split into chunks that
- * are all in flight at once) or pread/pwrite. io_uring is used when it can
- * be set up; the pread backend is chosen when it cannot (containers often
- * forbid io_uring), when opts.force_pread is set, or when the environment
- * variable KK_HOSTBLK_BACKEND is "pread". kk_hostblk_backend() names it.
+ * The device implements kk_blockdev version 2: read(), write(), flush() and
+ * submit(). Backends: io_uring (liburing) or pread/pwrite. io_uring is used
+ * when it can be set up; the pread backend is chosen when it cannot
+ * (containers often forbid io_uring), when opts.force_pread is set, or when
+ * the environment variable KK_HOSTBLK_BACKEND is "pread".
+ * kk_hostblk_backend() names the backend doing the batched I/O.
+ *
+ * submit() with io_uring: one SQE per request (never split), up to the ring
+ * depth (64) in flight, all queued entries submitted with one io_uring_enter
+ * and refilled as completions are reaped; a short transfer is finished with
+ * pread/pwrite (a read past the end of a shorter file gives zeros). With the
+ * pread backend, and for a batch of one request, the requests run one after
+ * another as pread/pwrite. read() and write() are one pread/pwrite each.
+ * Requests outside the device fail with KK_EIO, writes on a read-only
+ * device with KK_EROFS, each alone; the other requests of the batch run.
+ * Should the ring fail as a whole, the batch is finished with pread/pwrite
+ * and the backend becomes pread.
  * A hostblk is used by one thread at a time (a mount serialises its calls).
  */
 #ifndef KK_HOSTBLK_H

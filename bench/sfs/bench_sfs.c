@@ -32,7 +32,8 @@
 #include "bench.h"
 #include "hostblk.h"
 
-#define CHUNK (1u << 20)
+#define CHUNK (1u << 20)  /* request size of the sequential workloads */
+#define BIG   (16u << 20) /* request size of the large-request reads */
 
 static char dir[512], img[600];
 static uint8_t *buf;
@@ -93,53 +94,178 @@ static void fs_close(struct fsenv *e)
     kk_hostblk_close(e->hb);
 }
 
-/* Sequential write then read of @mb MiB; returns MB/s in w[0], r[0]. */
-static void seq_sfs(int pread_only, uint64_t mb, double *w, double *r)
-{
+/*
+ * Sequential workloads, each measured for three variants of the same bytes:
+ * SFS + hostblk with io_uring, SFS + hostblk with pread, and raw
+ * pwrite/pread on a plain file of the image's size.
+ */
+enum { V_URING, V_PREAD, V_RAW, NVAR };
+enum { W_WRITE, W_READ, W_BIG, W_COLD, W_BIGCOLD, NWL };
+#define MAXROUNDS 64
+
+static const char *const var_name[NVAR] = {"sfs", "sfs-pread", "raw"};
+static const char *const wl_name[NWL] = {"seq-write", "seq-read", "seq-read-16m", "seq-read-cold",
+                                         "seq-read-16m-cold"};
+
+struct target {
+    int raw, fd;
     struct fsenv e;
     struct kk_sfs_inode *f;
-    uint64_t t0, off;
-    size_t done;
-    int rc;
-    fs_open(&e, pread_only, 1, (mb + mb / 8 + 8) << 20);
-    if ((rc = kk_sfs_create(e.root, "seq", &f)) != 0)
-        die("create", rc);
-    t0 = kk_bench_now_ns();
-    for (off = 0; off < mb << 20; off += CHUNK)
-        if ((rc = kk_sfs_write(f, off, buf, CHUNK, &done)) != 0)
-            die("write", rc);
-    if ((rc = kk_sfs_sync(e.fs)) != 0)
-        die("sync", rc);
-    *w = (double)mb / secs(t0);
-    t0 = kk_bench_now_ns();
-    for (off = 0; off < mb << 20; off += CHUNK)
-        if ((rc = kk_sfs_read(f, off, buf, CHUNK, &done)) != 0 || done != CHUNK)
-            die("read", rc);
-    *r = (double)mb / secs(t0);
-    kk_sfs_put(f);
-    fs_close(&e);
+};
+
+static uint64_t image_bytes(uint64_t mb)
+{
+    return (mb + mb / 8 + 8) << 20;
 }
 
-/* The same bytes with raw pwrite/pread on the same file. */
-static void seq_raw(uint64_t mb, double *w, double *r)
+/* A fresh image (@create: formatted, an empty file "seq") or the existing one. */
+static void t_open(struct target *t, int v, int create, uint64_t mb)
 {
-    /* a fresh sparse file of the image's size, as the SFS runs get */
-    int fd = open(img, O_RDWR | O_CREAT | O_TRUNC, 0644);
-    uint64_t t0, off;
-    if (fd < 0 || ftruncate(fd, (off_t)((mb + mb / 8 + 8) << 20)) != 0)
-        die(img, 0);
-    t0 = kk_bench_now_ns();
-    for (off = 0; off < mb << 20; off += CHUNK)
-        if (pwrite(fd, buf, CHUNK, (off_t)(off + (1 << 20))) != CHUNK)
-            die("pwrite", 0);
-    fdatasync(fd);
-    *w = (double)mb / secs(t0);
-    t0 = kk_bench_now_ns();
-    for (off = 0; off < mb << 20; off += CHUNK)
-        if (pread(fd, buf, CHUNK, (off_t)(off + (1 << 20))) != CHUNK)
-            die("pread", 0);
-    *r = (double)mb / secs(t0);
+    int rc;
+    t->raw = v == V_RAW;
+    if (t->raw) {
+        t->fd = open(img, create ? O_RDWR | O_CREAT | O_TRUNC : O_RDONLY, 0644);
+        if (t->fd < 0 || (create && ftruncate(t->fd, (off_t)image_bytes(mb)) != 0))
+            die(img, 0);
+        return;
+    }
+    fs_open(&t->e, v == V_PREAD, create, image_bytes(mb));
+    rc = create ? kk_sfs_create(t->e.root, "seq", &t->f) : kk_sfs_lookup(t->e.root, "seq", &t->f);
+    if (rc)
+        die("seq file", rc);
+}
+
+static void t_close(struct target *t)
+{
+    if (t->raw) {
+        close(t->fd);
+        return;
+    }
+    kk_sfs_put(t->f);
+    fs_close(&t->e);
+}
+
+/* The raw variant keeps its data 1 MiB into the file, as SFS keeps metadata first. */
+static void t_io(struct target *t, int write, uint64_t off, size_t len)
+{
+    size_t done = 0;
+    int rc = 0;
+    if (t->raw) {
+        ssize_t k = write ? pwrite(t->fd, buf, len, (off_t)(off + (1 << 20)))
+                          : pread(t->fd, buf, len, (off_t)(off + (1 << 20)));
+        done = k < 0 ? 0 : (size_t)k;
+    } else if (write) {
+        rc = kk_sfs_write(t->f, off, buf, len, &done);
+    } else {
+        rc = kk_sfs_read(t->f, off, buf, len, &done);
+    }
+    if (rc || done != len)
+        die(write ? "write" : "read", rc);
+}
+
+/* Write @mb MiB in 1 MiB requests and make them durable; MB/s. */
+static double t_write_all(struct target *t, uint64_t mb)
+{
+    uint64_t t0 = kk_bench_now_ns();
+    int rc = 0;
+    for (uint64_t off = 0; off < mb << 20; off += CHUNK)
+        t_io(t, 1, off, CHUNK);
+    if (t->raw)
+        rc = fdatasync(t->fd) == 0 ? 0 : KK_EIO;
+    else
+        rc = kk_sfs_sync(t->e.fs);
+    if (rc)
+        die("sync", rc);
+    return (double)mb / secs(t0);
+}
+
+/* Read the file @passes times in requests of @req bytes; MB/s over all passes. */
+static double t_read_all(struct target *t, uint64_t mb, size_t req, int passes)
+{
+    uint64_t t0 = kk_bench_now_ns();
+    for (int p = 0; p < passes; p++)
+        for (uint64_t off = 0; off < mb << 20; off += req)
+            t_io(t, 0, off, req);
+    return (double)mb * passes / secs(t0);
+}
+
+/* Drop the image's page cache: the next read comes from the disk. */
+static void drop_cache(void)
+{
+    int fd = open(img, O_RDONLY);
+    if (fd < 0 || fdatasync(fd) != 0 || posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) != 0)
+        die("fadvise", 0);
     close(fd);
+}
+
+/* One round of every sequential workload for variant @v; MB/s into out[]. */
+static void seq_round(int v, uint64_t mb, int passes, double out[NWL])
+{
+    struct target t;
+    t_open(&t, v, 1, mb);
+    out[W_WRITE] = t_write_all(&t, mb);
+    out[W_READ] = t_read_all(&t, mb, CHUNK, passes);
+    out[W_BIG] = t_read_all(&t, mb, BIG, passes);
+    t_close(&t);
+    drop_cache();
+    t_open(&t, v, 0, mb);
+    out[W_COLD] = t_read_all(&t, mb, CHUNK, 1);
+    t_close(&t);
+    drop_cache();
+    t_open(&t, v, 0, mb);
+    out[W_BIGCOLD] = t_read_all(&t, mb, BIG, 1);
+    t_close(&t);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(const double *v, int n)
+{
+    double s[MAXROUNDS];
+    memcpy(s, v, (size_t)n * sizeof(*v));
+    qsort(s, (size_t)n, sizeof(*s), cmp_double);
+    return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+/*
+ * @rounds rounds; round r runs the variants in the order rotated by r, so
+ * each variant takes each place in the order equally often. Prints the
+ * median of each figure, the ratios of the medians and the range of the
+ * per-round SFS-vs-raw ratio.
+ */
+static void seq_figures(uint64_t mb, int rounds, int passes)
+{
+    static double res[NWL][NVAR][MAXROUNDS];
+    double one[NWL], med[NVAR];
+    char w[64];
+    for (int r = 0; r < rounds; r++)
+        for (int i = 0; i < NVAR; i++) {
+            int v = (i + r) % NVAR;
+            seq_round(v, mb, passes, one);
+            for (int k = 0; k < NWL; k++)
+                res[k][v][r] = one[k];
+        }
+    for (int k = 0; k < NWL; k++) {
+        double lo = 1e300, hi = 0;
+        for (int v = 0; v < NVAR; v++) {
+            med[v] = median(res[k][v], rounds);
+            snprintf(w, sizeof(w), "%s-%s", wl_name[k], var_name[v]);
+            kk_bench_print(w, "throughput", med[v], "MB/s");
+        }
+        for (int r = 0; r < rounds; r++) {
+            double q = res[k][V_URING][r] / res[k][V_RAW][r];
+            lo = q < lo ? q : lo;
+            hi = q > hi ? q : hi;
+        }
+        kk_bench_print(wl_name[k], "ratio-vs-raw", med[V_URING] / med[V_RAW], "x");
+        kk_bench_print(wl_name[k], "ratio-vs-raw-min", lo, "x");
+        kk_bench_print(wl_name[k], "ratio-vs-raw-max", hi, "x");
+        kk_bench_print(wl_name[k], "uring-vs-pread", med[V_URING] / med[V_PREAD], "x");
+    }
 }
 
 /* Small files through the VFS: create + write 1 KiB + close. Returns files/s. */
@@ -330,12 +456,15 @@ int main(int argc, char **argv)
     int nfiles = getenv("KK_BENCH_SFS_FILES") ? atoi(getenv("KK_BENCH_SFS_FILES")) : 5000;
     int ndir = getenv("KK_BENCH_SFS_DIRFILES") ? atoi(getenv("KK_BENCH_SFS_DIRFILES")) : 10000;
     const char *only = getenv("KK_BENCH_SFS_ONLY");
-    double w[2], r[2], rw, rr;
+    int rounds = getenv("KK_BENCH_SFS_ROUNDS") ? atoi(getenv("KK_BENCH_SFS_ROUNDS")) : 5;
+    int passes = getenv("KK_BENCH_SFS_PASSES") ? atoi(getenv("KK_BENCH_SFS_PASSES")) : 5;
     char tree[600];
+    if (rounds < 1 || rounds > MAXROUNDS || passes < 1 || mb < 16 || mb % 16)
+        die("KK_BENCH_SFS_ROUNDS must be 1..64, _PASSES >= 1, _MB a multiple of 16", KK_EINVAL);
     snprintf(dir, sizeof(dir), "%s", t ? t : "/tmp");
     snprintf(img, sizeof(img), "%s/bench-sfs-%d.img", dir, (int)getpid());
-    buf = aligned_alloc(4096, CHUNK);
-    memset(buf, 0xa5, CHUNK);
+    buf = aligned_alloc(4096, BIG);
+    memset(buf, 0xa5, BIG);
     {
         struct kk_hostblk_opts ho = {0};
         struct kk_hostblk *hb;
@@ -346,23 +475,13 @@ int main(int argc, char **argv)
             kk_hostblk_close(hb);
         }
     }
-    dir_figures(ndir);
-    if (only && strcmp(only, "dir") == 0) {
-        unlink(img);
-        free(buf);
-        return 0;
-    }
-    for (int b = 0; b < 2; b++)
-        seq_sfs(b, mb, &w[b], &r[b]);
-    seq_raw(mb, &rw, &rr);
-    kk_bench_print("seq-write-sfs", "throughput", w[0], "MB/s");
-    kk_bench_print("seq-write-raw", "throughput", rw, "MB/s");
-    kk_bench_print("seq-write", "ratio-vs-raw", w[0] / rw, "x");
-    kk_bench_print("seq-read-sfs", "throughput", r[0], "MB/s");
-    kk_bench_print("seq-read-raw", "throughput", rr, "MB/s");
-    kk_bench_print("seq-read", "ratio-vs-raw", r[0] / rr, "x");
-    kk_bench_print("seq-write", "uring-vs-pread", w[0] / w[1], "x");
-    kk_bench_print("seq-read", "uring-vs-pread", r[0] / r[1], "x");
+    if (!only || strcmp(only, "seq") != 0)
+        dir_figures(ndir);
+    if (only && strcmp(only, "dir") == 0)
+        goto out;
+    seq_figures(mb, rounds, passes);
+    if (only && strcmp(only, "seq") == 0)
+        goto out;
 
     double s0 = small_files(0, 5000), s1 = small_files(1, 5000);
     kk_bench_print("small-files", "rate", s0, "files/s");
@@ -377,6 +496,7 @@ int main(int argc, char **argv)
     kk_bench_print("mksfs", "ratio-vs-copy", tc / tm0, "x");
     kk_bench_print("mksfs", "uring-vs-pread", tm1 / tm0, "x");
     rm_tree(tree, nfiles);
+out:
     unlink(img);
     free(buf);
     return 0;
