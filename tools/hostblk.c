@@ -25,8 +25,8 @@ struct kk_hostblk {
     int fd;
     int read_only;
     int uring;
-    int ufd;            /* fd for SQEs: the registered index with FIXED_FILE */
-    unsigned sqe_flags; /* IOSQE_FIXED_FILE when the file is registered */
+    int single_issuer; /* the ring takes SQEs from its owner thread only */
+    pid_t owner;       /* the thread (gettid) that set the ring up */
     struct io_uring ring;
 };
 
@@ -89,10 +89,9 @@ static void ring_prep(struct kk_hostblk *h, struct io_uring_sqe *sqe, uint32_t i
     uint64_t len = (uint64_t)r->count * BLK;
     unsigned l = len > MAX_RW ? (unsigned)MAX_RW : (unsigned)len; /* the rest: req_done */
     if (r->op == KK_BLOCKDEV_WRITE)
-        io_uring_prep_write(sqe, h->ufd, r->buf, l, r->blkno * BLK);
+        io_uring_prep_write(sqe, h->fd, r->buf, l, r->blkno * BLK);
     else
-        io_uring_prep_read(sqe, h->ufd, r->buf, l, r->blkno * BLK);
-    sqe->flags |= (unsigned char)h->sqe_flags;
+        io_uring_prep_read(sqe, h->fd, r->buf, l, r->blkno * BLK);
     io_uring_sqe_set_data64(sqe, i);
 }
 
@@ -146,8 +145,12 @@ static void ring_abandon(struct kk_hostblk *h, struct kk_blockdev_req *reqs, uin
     h->uring = 0;
 }
 
-/* Every QUEUED request through the ring, up to QDEPTH in flight. */
-static void ring_batch(struct kk_hostblk *h, struct kk_blockdev_req *reqs, uint32_t n)
+/*
+ * Every QUEUED request through the ring, up to QDEPTH in flight. Returns 0,
+ * or -EEXIST when the ring refused the first submission because another
+ * thread owns it (all requests are still QUEUED then).
+ */
+static int ring_batch(struct kk_hostblk *h, struct kk_blockdev_req *reqs, uint32_t n)
 {
     uint32_t next = 0, inflight = 0;
     for (;;) {
@@ -162,14 +165,62 @@ static void ring_batch(struct kk_hostblk *h, struct kk_blockdev_req *reqs, uint3
             inflight++;
         }
         if (!inflight)
-            return;
+            return 0;
         rc = io_uring_submit_and_wait(&h->ring, 1);
+        if (rc == -EEXIST && inflight == io_uring_sq_ready(&h->ring))
+            return rc; /* nothing reached the kernel */
         if (rc < 0 && rc != -EINTR &&
             (!(rc == -EAGAIN || rc == -EBUSY) || inflight == io_uring_sq_ready(&h->ring))) {
             ring_abandon(h, reqs, inflight);
-            return;
+            return 0;
         }
         inflight -= ring_reap(h, reqs);
+    }
+}
+
+/*
+ * A ring of QDEPTH entries owned by the calling thread. SINGLE_ISSUER +
+ * DEFER_TASKRUN (completion work runs when we wait, in our thread) measured
+ * ~10% faster on batches of reads from the disk and the same elsewhere;
+ * kernels without them (< 6.1) get a plain ring. Without a ring the pread
+ * backend is used.
+ */
+static void ring_setup(struct kk_hostblk *h)
+{
+    struct io_uring_params p;
+    memset(&p, 0, sizeof(p));
+#if defined(IORING_SETUP_SINGLE_ISSUER) && defined(IORING_SETUP_DEFER_TASKRUN)
+    p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+#endif
+    h->single_issuer = p.flags != 0;
+    if (p.flags && io_uring_queue_init_params(QDEPTH, &h->ring, &p) != 0) {
+        memset(&p, 0, sizeof(p));
+        h->single_issuer = 0;
+    }
+    if (!h->single_issuer && io_uring_queue_init_params(QDEPTH, &h->ring, &p) != 0)
+        return;
+    h->uring = 1;
+    h->owner = gettid();
+}
+
+/* A single-issuer ring serves the thread that set it up: another thread
+ * (one at a time, see hostblk.h) gets a ring of its own. */
+static void ring_renew(struct kk_hostblk *h)
+{
+    io_uring_queue_exit(&h->ring);
+    h->uring = 0;
+    ring_setup(h);
+}
+
+/* The batch through the ring of the calling thread. */
+static void ring_run(struct kk_hostblk *h, struct kk_blockdev_req *reqs, uint32_t n)
+{
+    if (h->single_issuer && h->owner != gettid())
+        ring_renew(h);
+    if (h->uring && ring_batch(h, reqs, n) == -EEXIST) { /* a reused thread id */
+        ring_renew(h);
+        if (h->uring)
+            ring_batch(h, reqs, n);
     }
 }
 
@@ -186,8 +237,9 @@ static int hb_submit(void *ctx, struct kk_blockdev_req *reqs, uint32_t n)
             queued++;
         }
     }
+    /* one request: pread/pwrite measured faster than a ring round trip */
     if (h->uring && queued > 1)
-        ring_batch(h, reqs, n);
+        ring_run(h, reqs, n);
     for (i = 0; i < n; i++) {
         if (reqs[i].status == QUEUED) /* the pread backend, or the ring gave up */
             reqs[i].status = req_sync(h, &reqs[i]);
@@ -229,15 +281,6 @@ static int want_uring(const struct kk_hostblk_opts *o)
     if (o && o->force_pread)
         return 0;
     return !(e && strcmp(e, "pread") == 0);
-}
-
-/* A ring of QDEPTH entries; without one the pread backend is used. */
-static void ring_setup(struct kk_hostblk *h)
-{
-    if (io_uring_queue_init(QDEPTH, &h->ring, 0) != 0)
-        return;
-    h->uring = 1;
-    h->ufd = h->fd;
 }
 
 int kk_hostblk_open(const char *path, const struct kk_hostblk_opts *o, struct kk_hostblk **out)

@@ -12,9 +12,12 @@
  * submit() with io_uring: one SQE per request (never split), up to the ring
  * depth (64) in flight, all queued entries submitted with one io_uring_enter
  * and refilled as completions are reaped; a short transfer is finished with
- * pread/pwrite (a read past the end of a shorter file gives zeros). With the
- * pread backend, and for a batch of one request, the requests run one after
- * another as pread/pwrite. read() and write() are one pread/pwrite each.
+ * pread/pwrite (a read past the end of a shorter file gives zeros). The ring
+ * is SINGLE_ISSUER + DEFER_TASKRUN where the kernel has them (else plain);
+ * a thread other than the ring's owner gets a new ring on its first batch.
+ * With the pread backend, and for a batch of one request (a ring round trip
+ * measured slower than one pread), the requests run one after another as
+ * pread/pwrite. read() and write() are one pread/pwrite each.
  * Requests outside the device fail with KK_EIO, writes on a read-only
  * device with KK_EROFS, each alone; the other requests of the batch run.
  * Should the ring fail as a whole, the batch is finished with pread/pwrite

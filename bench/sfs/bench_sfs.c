@@ -268,6 +268,105 @@ static void seq_figures(uint64_t mb, int rounds, int passes)
     }
 }
 
+/*
+ * The device alone (kk_hostblk_dev), io_uring vs pread backend on one file
+ * of @mb MiB: submit() of single requests (4 KiB and 1 MiB, page cache),
+ * the whole file as one batch of 1 MiB requests (read from the page cache,
+ * read from the disk, written and flushed).
+ */
+enum { D_1X4K, D_1X1M, D_READ, D_COLD, D_WRITE, NDEV };
+static const char *const dev_name[NDEV] = {"dev-submit-1x4k", "dev-submit-1x1m", "dev-batch-read",
+                                           "dev-batch-read-cold", "dev-batch-write"};
+static const int dev_ns[NDEV] = {1, 1, 0, 0, 0}; /* ns per request, else MB/s */
+
+/* ns per single-request submit() of @len bytes at pseudo-random offsets. */
+static double dev_single(const struct kk_blockdev *d, uint64_t mb, uint32_t len, int n)
+{
+    uint64_t seed = 1, t0 = kk_bench_now_ns();
+    uint32_t count = len / 4096;
+    for (int i = 0; i < n; i++) {
+        struct kk_blockdev_req r = {0};
+        r.blkno = kk_bench_rand(&seed) % ((mb << 8) - count);
+        r.count = count;
+        r.buf = buf;
+        r.op = KK_BLOCKDEV_READ;
+        if (d->submit(d->ctx, &r, 1) != 0)
+            die("submit", r.status);
+    }
+    return (double)(kk_bench_now_ns() - t0) / n;
+}
+
+/* The whole device as one batch of 1 MiB requests into @mem; MB/s. */
+static double dev_batch(const struct kk_blockdev *d, uint64_t mb, uint8_t *mem, uint32_t op)
+{
+    static struct kk_blockdev_req r[1u << 14];
+    uint32_t n = (uint32_t)mb;
+    uint64_t t0 = kk_bench_now_ns();
+    int rc;
+    for (uint32_t i = 0; i < n; i++) {
+        r[i].blkno = (uint64_t)i * 256;
+        r[i].count = 256;
+        r[i].buf = mem + ((size_t)i << 20);
+        r[i].op = op;
+    }
+    if ((rc = d->submit(d->ctx, r, n)) != 0 ||
+        (op == KK_BLOCKDEV_WRITE && (rc = d->flush(d->ctx)) != 0))
+        die("batch", rc);
+    return (double)mb / secs(t0);
+}
+
+static void dev_round(int pread_only, uint64_t mb, uint8_t *mem, double out[NDEV])
+{
+    struct kk_hostblk_opts ho = {0};
+    struct kk_hostblk *hb;
+    const struct kk_blockdev *d;
+    ho.force_pread = pread_only;
+    ho.create = 1;
+    ho.size_bytes = mb << 20;
+    if (kk_hostblk_open(img, &ho, &hb) != 0)
+        die(img, 0);
+    d = kk_hostblk_dev(hb);
+    out[D_WRITE] = dev_batch(d, mb, mem, KK_BLOCKDEV_WRITE);
+    out[D_READ] = dev_batch(d, mb, mem, KK_BLOCKDEV_READ);
+    out[D_1X4K] = dev_single(d, mb, 4096, 20000);
+    out[D_1X1M] = dev_single(d, mb, 1u << 20, 500);
+    kk_hostblk_close(hb);
+    drop_cache();
+    if (kk_hostblk_open(img, &ho, &hb) != 0)
+        die(img, 0);
+    out[D_COLD] = dev_batch(kk_hostblk_dev(hb), mb, mem, KK_BLOCKDEV_READ);
+    kk_hostblk_close(hb);
+}
+
+static void dev_figures(uint64_t mb, int rounds)
+{
+    static double res[NDEV][2][MAXROUNDS];
+    uint8_t *mem = aligned_alloc(4096, mb << 20);
+    double one[NDEV], med[2];
+    char w[64];
+    if (!mem || mb > (1u << 14))
+        die("dev memory", KK_ENOMEM);
+    memset(mem, 0x3c, mb << 20);
+    for (int r = 0; r < rounds; r++)
+        for (int i = 0; i < 2; i++) {
+            int b = (i + r) % 2;
+            dev_round(b, mb, mem, one);
+            for (int k = 0; k < NDEV; k++)
+                res[k][b][r] = one[k];
+        }
+    for (int k = 0; k < NDEV; k++) {
+        for (int b = 0; b < 2; b++) {
+            med[b] = median(res[k][b], rounds);
+            snprintf(w, sizeof(w), "%s-%s", dev_name[k], b ? "pread" : "uring");
+            kk_bench_print(w, dev_ns[k] ? "median" : "throughput", med[b],
+                           dev_ns[k] ? "ns" : "MB/s");
+        }
+        kk_bench_print(dev_name[k], "uring-vs-pread", dev_ns[k] ? med[1] / med[0] : med[0] / med[1],
+                       "x");
+    }
+    free(mem);
+}
+
 /* Small files through the VFS: create + write 1 KiB + close. Returns files/s. */
 static double small_files(int pread_only, int n)
 {
@@ -475,9 +574,13 @@ int main(int argc, char **argv)
             kk_hostblk_close(hb);
         }
     }
-    if (!only || strcmp(only, "seq") != 0)
+    if (!only || strcmp(only, "dir") == 0)
         dir_figures(ndir);
     if (only && strcmp(only, "dir") == 0)
+        goto out;
+    if (!only || strcmp(only, "dev") == 0)
+        dev_figures(mb, rounds);
+    if (only && strcmp(only, "dev") == 0)
         goto out;
     seq_figures(mb, rounds, passes);
     if (only && strcmp(only, "seq") == 0)
