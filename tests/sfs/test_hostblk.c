@@ -15,6 +15,8 @@
 #include <string.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -318,6 +320,48 @@ static void test_read_only(void **state)
     free(w);
 }
 
+/*
+ * Writes the host refuses (beyond RLIMIT_FSIZE: EFBIG) fail alone with
+ * KK_EIO, including one the host cuts short; the rest of the batch lands.
+ */
+static void test_host_error_fails_alone(void **state)
+{
+    struct env *e = env_open(state, 0);
+    struct rlimit old, lim;
+    uint8_t *w = malloc(64 * (size_t)BS), *b = malloc(8 * (size_t)BS);
+    uint64_t seed = 11;
+    assert_true(w && b);
+    fill(w, 64 * (size_t)BS, &seed);
+    struct kk_blockdev_req r[5] = {
+        {0, w, 8, KK_BLOCKDEV_WRITE, 1},
+        {1020, w + 8 * BS, 8, KK_BLOCKDEV_WRITE, 1}, /* crosses the 4 MiB limit */
+        {1100, w + 16 * BS, 16, KK_BLOCKDEV_WRITE, 1},
+        {2000, b, 8, KK_BLOCKDEV_READ, 1},
+        {500, w + 32 * BS, 32, KK_BLOCKDEV_WRITE, 1},
+    };
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim = old;
+    lim.rlim_cur = 1024 * (rlim_t)BS;
+    signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    int rc = e->dev->submit(e->dev->ctx, r, 5);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, SIG_DFL);
+    assert_int_equal(rc, KK_EIO);
+    assert_int_equal(r[0].status, 0);
+    assert_int_equal(r[1].status, KK_EIO);
+    assert_int_equal(r[2].status, KK_EIO);
+    assert_int_equal(r[3].status, 0);
+    assert_int_equal(r[4].status, 0);
+    assert_memory_equal(b, e->model + 2000 * BS, 8 * (size_t)BS);
+    memcpy(e->model, w, 8 * (size_t)BS);
+    memcpy(e->model + 500 * BS, w + 32 * BS, 32 * (size_t)BS);
+    memcpy(e->model + 1020 * BS, w + 8 * BS, 4 * (size_t)BS); /* the part below the limit */
+    check_file(e);
+    free(w);
+    free(b);
+}
+
 struct thread_arg {
     struct env *e;
     uint64_t seed;
@@ -371,6 +415,7 @@ int main(void)
         BOTH(test_short_file_reads_zeros),
         BOTH(test_read_only),
         BOTH(test_other_thread),
+        BOTH(test_host_error_fails_alone),
         cmocka_unit_test_setup_teardown(test_env_selects_pread, setup_pread, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
