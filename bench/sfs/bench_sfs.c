@@ -56,16 +56,16 @@ struct fsenv {
     struct kk_sfs_inode *root;
 };
 
-static void fs_open_cfg(struct fsenv *e, int pread_only, int format, uint64_t bytes,
-                        uint32_t cache_blocks, int no_dir_index);
+static void fs_open_cfg(struct fsenv *e, const char *path, int pread_only, int format,
+                        uint64_t bytes, uint32_t cache_blocks, int no_dir_index);
 
-static void fs_open(struct fsenv *e, int pread_only, int format, uint64_t bytes)
+static void fs_open(struct fsenv *e, const char *path, int pread_only, int format, uint64_t bytes)
 {
-    fs_open_cfg(e, pread_only, format, bytes, 1024, 0);
+    fs_open_cfg(e, path, pread_only, format, bytes, 1024, 0);
 }
 
-static void fs_open_cfg(struct fsenv *e, int pread_only, int format, uint64_t bytes,
-                        uint32_t cache_blocks, int no_dir_index)
+static void fs_open_cfg(struct fsenv *e, const char *path, int pread_only, int format,
+                        uint64_t bytes, uint32_t cache_blocks, int no_dir_index)
 {
     struct kk_hostblk_opts ho = {0};
     struct kk_sfs_config cfg = {0};
@@ -73,8 +73,8 @@ static void fs_open_cfg(struct fsenv *e, int pread_only, int format, uint64_t by
     ho.force_pread = pread_only;
     ho.create = format;
     ho.size_bytes = bytes;
-    if ((rc = kk_hostblk_open(img, &ho, &e->hb)) != 0)
-        die(img, 0);
+    if ((rc = kk_hostblk_open(path, &ho, &e->hb)) != 0)
+        die(path, 0);
     if (format && (rc = kk_sfs_format(kk_hostblk_dev(e->hb), kk_host_platform(), NULL)) != 0)
         die("format", rc);
     cfg.size = sizeof(cfg);
@@ -103,13 +103,17 @@ static void fs_close(struct fsenv *e)
 enum { V_URING, V_PREAD, V_RAW, NVAR };
 enum { W_WRITE, W_READ, W_BIG, W_COLD, W_BIGCOLD, NWL };
 #define MAXROUNDS 64
+#define WPARTS    4 /* the write is timed in parts, the variants taking turns */
 
 static const char *const var_name[NVAR] = {"sfs", "sfs-pread", "raw"};
 static const char *const wl_name[NWL] = {"seq-write", "seq-read", "seq-read-16m", "seq-read-cold",
                                          "seq-read-16m-cold"};
 
+static char vimg[NVAR][640]; /* each variant's image */
+
 struct target {
     int raw, fd;
+    const char *path;
     struct fsenv e;
     struct kk_sfs_inode *f;
 };
@@ -124,13 +128,14 @@ static void t_open(struct target *t, int v, int create, uint64_t mb)
 {
     int rc;
     t->raw = v == V_RAW;
+    t->path = vimg[v];
     if (t->raw) {
-        t->fd = open(img, create ? O_RDWR | O_CREAT | O_TRUNC : O_RDONLY, 0644);
+        t->fd = open(t->path, create ? O_RDWR | O_CREAT | O_TRUNC : O_RDONLY, 0644);
         if (t->fd < 0 || (create && ftruncate(t->fd, (off_t)image_bytes(mb)) != 0))
-            die(img, 0);
+            die(t->path, 0);
         return;
     }
-    fs_open(&t->e, v == V_PREAD, create, image_bytes(mb));
+    fs_open(&t->e, t->path, v == V_PREAD, create, image_bytes(mb));
     rc = create ? kk_sfs_create(t->e.root, "seq", &t->f) : kk_sfs_lookup(t->e.root, "seq", &t->f);
     if (rc)
         die("seq file", rc);
@@ -164,12 +169,12 @@ static void t_io(struct target *t, int write, uint64_t off, size_t len)
         die(write ? "write" : "read", rc);
 }
 
-/* Write @mb MiB in 1 MiB requests and make them durable; MB/s. */
-static double t_write_all(struct target *t, uint64_t mb)
+/* Write [@from, @to) MiB in 1 MiB requests and make them durable; seconds. */
+static double t_write_part(struct target *t, uint64_t from, uint64_t to)
 {
     uint64_t t0 = kk_bench_now_ns();
     int rc = 0;
-    for (uint64_t off = 0; off < mb << 20; off += CHUNK)
+    for (uint64_t off = from << 20; off < to << 20; off += CHUNK)
         t_io(t, 1, off, CHUNK);
     if (t->raw)
         rc = fdatasync(t->fd) == 0 ? 0 : KK_EIO;
@@ -177,50 +182,68 @@ static double t_write_all(struct target *t, uint64_t mb)
         rc = kk_sfs_sync(t->e.fs);
     if (rc)
         die("sync", rc);
+    return secs(t0);
+}
+
+/* One pass over the file in requests of @req bytes; MB/s. */
+static double t_read_all(struct target *t, uint64_t mb, size_t req)
+{
+    uint64_t t0 = kk_bench_now_ns();
+    for (uint64_t off = 0; off < mb << 20; off += req)
+        t_io(t, 0, off, req);
     return (double)mb / secs(t0);
 }
 
-static double median(const double *v, int n);
-
-/* Read the file @passes times in requests of @req bytes; the median pass in MB/s. */
-static double t_read_all(struct target *t, uint64_t mb, size_t req, int passes)
+/* Drop a file's page cache: the next read comes from the disk. */
+static void drop_cache(const char *path)
 {
-    double mbs[MAXROUNDS];
-    for (int p = 0; p < passes; p++) {
-        uint64_t t0 = kk_bench_now_ns();
-        for (uint64_t off = 0; off < mb << 20; off += req)
-            t_io(t, 0, off, req);
-        mbs[p] = (double)mb / secs(t0);
-    }
-    return median(mbs, passes);
-}
-
-/* Drop the image's page cache: the next read comes from the disk. */
-static void drop_cache(void)
-{
-    int fd = open(img, O_RDONLY);
+    int fd = open(path, O_RDONLY);
     if (fd < 0 || fdatasync(fd) != 0 || posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) != 0)
         die("fadvise", 0);
     close(fd);
 }
 
-/* One round of every sequential workload for variant @v; MB/s into out[]. */
-static void seq_round(int v, uint64_t mb, int passes, double out[NWL])
+static double median(const double *v, int n);
+
+/*
+ * One round of every sequential workload, the variants in @order; MB/s into
+ * out[variant][workload]. Each variant writes its own file, a quarter at a
+ * time (write + sync/fdatasync), the variants taking turns; the page-cache
+ * reads then alternate between the variants pass by pass, each variant's
+ * figure being its median pass: so a burst of load from elsewhere hits all
+ * three alike. The cold reads run one variant after another.
+ */
+static void seq_round(const int order[NVAR], uint64_t mb, int passes, double out[NVAR][NWL])
 {
-    struct target t;
-    t_open(&t, v, 1, mb);
-    out[W_WRITE] = t_write_all(&t, mb);
-    out[W_READ] = t_read_all(&t, mb, CHUNK, passes);
-    out[W_BIG] = t_read_all(&t, mb, BIG, passes);
-    t_close(&t);
-    drop_cache();
-    t_open(&t, v, 0, mb);
-    out[W_COLD] = t_read_all(&t, mb, CHUNK, 1);
-    t_close(&t);
-    drop_cache();
-    t_open(&t, v, 0, mb);
-    out[W_BIGCOLD] = t_read_all(&t, mb, BIG, 1);
-    t_close(&t);
+    static const size_t req[NWL] = {0, CHUNK, BIG, CHUNK, BIG};
+    struct target t[NVAR];
+    double mbs[NVAR][MAXROUNDS];
+    double wsecs[NVAR] = {0};
+    for (int i = 0; i < NVAR; i++)
+        t_open(&t[order[i]], order[i], 1, mb);
+    for (int part = 0; part < WPARTS; part++)
+        for (int i = 0; i < NVAR; i++)
+            wsecs[order[i]] +=
+                t_write_part(&t[order[i]], mb * part / WPARTS, mb * (part + 1) / WPARTS);
+    for (int v = 0; v < NVAR; v++)
+        out[v][W_WRITE] = (double)mb / wsecs[v];
+    for (int k = W_READ; k <= W_BIG; k++) {
+        for (int p = 0; p < passes; p++)
+            for (int i = 0; i < NVAR; i++)
+                mbs[order[i]][p] = t_read_all(&t[order[i]], mb, req[k]);
+        for (int v = 0; v < NVAR; v++)
+            out[v][k] = median(mbs[v], passes);
+    }
+    for (int v = 0; v < NVAR; v++)
+        t_close(&t[v]);
+    for (int k = W_COLD; k <= W_BIGCOLD; k++)
+        for (int i = 0; i < NVAR; i++) {
+            struct target c;
+            drop_cache(vimg[order[i]]);
+            t_open(&c, order[i], 0, mb);
+            out[order[i]][k] = t_read_all(&c, mb, req[k]);
+            t_close(&c);
+        }
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -246,15 +269,21 @@ static double median(const double *v, int n)
 static void seq_figures(uint64_t mb, int rounds, int passes)
 {
     static double res[NWL][NVAR][MAXROUNDS];
-    double one[NWL], med[NVAR];
+    double one[NVAR][NWL], med[NVAR];
     char w[64];
-    for (int r = 0; r < rounds; r++)
-        for (int i = 0; i < NVAR; i++) {
-            int v = (i + r) % NVAR;
-            seq_round(v, mb, passes, one);
+    for (int v = 0; v < NVAR; v++)
+        snprintf(vimg[v], sizeof(vimg[v]), "%s.%s", img, var_name[v]);
+    for (int r = 0; r < rounds; r++) {
+        int order[NVAR];
+        for (int i = 0; i < NVAR; i++)
+            order[i] = (i + r) % NVAR;
+        seq_round(order, mb, passes, one);
+        for (int v = 0; v < NVAR; v++)
             for (int k = 0; k < NWL; k++)
-                res[k][v][r] = one[k];
-        }
+                res[k][v][r] = one[v][k];
+    }
+    for (int v = 0; v < NVAR; v++)
+        unlink(vimg[v]);
     for (int k = 0; k < NWL; k++) {
         double lo = 1e300, hi = 0;
         for (int v = 0; v < NVAR; v++) {
@@ -365,7 +394,7 @@ static void dev_round(int pread_only, uint64_t mb, uint8_t *mem, double out[NDEV
         out[D_1X1M] = single_read(fd, !pread_only, mb, 1u << 20, 500);
         close(fd);
     }
-    drop_cache();
+    drop_cache(img);
     if (kk_hostblk_open(img, &ho, &hb) != 0)
         die(img, 0);
     out[D_COLD] = dev_batch(kk_hostblk_dev(hb), mb, mem, KK_BLOCKDEV_READ);
@@ -409,7 +438,7 @@ static double small_files(int pread_only, int n)
     char path[64];
     uint64_t t0;
     int rc;
-    fs_open(&e, pread_only, 1, 64u << 20);
+    fs_open(&e, img, pread_only, 1, 64u << 20);
     if ((rc = kk_vfs_create(kk_host_platform(), &v)) != 0 ||
         (rc = kk_vfs_mount(v, NULL, "/", kk_sfs_vfs_ops(), e.fs)) != 0)
         die("vfs", rc);
@@ -451,7 +480,7 @@ static void dir_create(int no_index, int n, double rate[3])
     char name[64];
     uint64_t t0;
     int rc;
-    fs_open_cfg(&e, 0, 1, (uint64_t)(5 * n + 1024) * 4096, (uint32_t)(5 * n + 1024), no_index);
+    fs_open_cfg(&e, img, 0, 1, (uint64_t)(5 * n + 1024) * 4096, (uint32_t)(5 * n + 1024), no_index);
     if ((rc = kk_sfs_mkdir(e.root, "a", &d)) != 0 || (rc = kk_sfs_mkdir(e.root, "b", NULL)) != 0)
         die("mkdir", rc);
     t0 = kk_bench_now_ns();
