@@ -25,8 +25,7 @@ struct kk_hostblk {
     int fd;
     int read_only;
     int uring;
-    int single_issuer; /* the ring takes SQEs from its owner thread only */
-    pid_t owner;       /* the thread (gettid) that set the ring up */
+    int ring_writes; /* writes of a batch go through the ring too */
     struct io_uring ring;
 };
 
@@ -125,9 +124,9 @@ static uint32_t ring_reap(struct kk_hostblk *h, struct kk_blockdev_req *reqs)
 }
 
 /*
- * The ring failed as a whole (e.g. used from a second thread with
- * SINGLE_ISSUER): wait for what the kernel holds, drop the ring and let the
- * caller finish the batch with pread/pwrite. The backend is pread from now on.
+ * The ring failed as a whole: wait for what the kernel holds, drop the ring
+ * and let the caller finish the batch with pread/pwrite. The backend is
+ * pread from now on.
  */
 static void ring_abandon(struct kk_hostblk *h, struct kk_blockdev_req *reqs, uint32_t inflight)
 {
@@ -145,19 +144,33 @@ static void ring_abandon(struct kk_hostblk *h, struct kk_blockdev_req *reqs, uin
     h->uring = 0;
 }
 
+/* A QUEUED request the ring takes: reads, and writes with ring_writes. */
+static int on_ring(const struct kk_hostblk *h, const struct kk_blockdev_req *r)
+{
+    return r->status == QUEUED && (r->op == KK_BLOCKDEV_READ || h->ring_writes);
+}
+
+/* The QUEUED requests the ring does not take, one after another. */
+static void sync_others(struct kk_hostblk *h, struct kk_blockdev_req *reqs, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (reqs[i].status == QUEUED && !on_ring(h, &reqs[i]))
+            reqs[i].status = req_sync(h, &reqs[i]);
+}
+
 /*
- * Every QUEUED request through the ring, up to QDEPTH in flight. Returns 0,
- * or -EEXIST when the ring refused the first submission because another
- * thread owns it (all requests are still QUEUED then).
+ * Every request on_ring() through the ring, up to QDEPTH in flight; the
+ * others run with pread/pwrite while the first entries are in flight.
  */
-static int ring_batch(struct kk_hostblk *h, struct kk_blockdev_req *reqs, uint32_t n)
+static void ring_batch(struct kk_hostblk *h, struct kk_blockdev_req *reqs, uint32_t n)
 {
     uint32_t next = 0, inflight = 0;
+    int others = 0;
     for (;;) {
         struct io_uring_sqe *sqe;
         int rc;
         for (; next < n && inflight < QDEPTH; next++) {
-            if (reqs[next].status != QUEUED)
+            if (!on_ring(h, &reqs[next]))
                 continue;
             if (!(sqe = io_uring_get_sqe(&h->ring)))
                 break;
@@ -165,62 +178,18 @@ static int ring_batch(struct kk_hostblk *h, struct kk_blockdev_req *reqs, uint32
             inflight++;
         }
         if (!inflight)
-            return 0;
-        rc = io_uring_submit_and_wait(&h->ring, 1);
-        if (rc == -EEXIST && inflight == io_uring_sq_ready(&h->ring))
-            return rc; /* nothing reached the kernel */
+            return;
+        rc = io_uring_submit_and_wait(&h->ring, others);
+        if (!others) {
+            others = 1;
+            sync_others(h, reqs, n);
+        }
         if (rc < 0 && rc != -EINTR &&
             (!(rc == -EAGAIN || rc == -EBUSY) || inflight == io_uring_sq_ready(&h->ring))) {
             ring_abandon(h, reqs, inflight);
-            return 0;
+            return;
         }
         inflight -= ring_reap(h, reqs);
-    }
-}
-
-/*
- * A ring of QDEPTH entries owned by the calling thread. SINGLE_ISSUER +
- * DEFER_TASKRUN (completion work runs when we wait, in our thread) measured
- * ~10% faster on batches of reads from the disk and the same elsewhere;
- * kernels without them (< 6.1) get a plain ring. Without a ring the pread
- * backend is used.
- */
-static void ring_setup(struct kk_hostblk *h)
-{
-    struct io_uring_params p;
-    memset(&p, 0, sizeof(p));
-#if defined(IORING_SETUP_SINGLE_ISSUER) && defined(IORING_SETUP_DEFER_TASKRUN)
-    p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
-#endif
-    h->single_issuer = p.flags != 0;
-    if (p.flags && io_uring_queue_init_params(QDEPTH, &h->ring, &p) != 0) {
-        memset(&p, 0, sizeof(p));
-        h->single_issuer = 0;
-    }
-    if (!h->single_issuer && io_uring_queue_init_params(QDEPTH, &h->ring, &p) != 0)
-        return;
-    h->uring = 1;
-    h->owner = gettid();
-}
-
-/* A single-issuer ring serves the thread that set it up: another thread
- * (one at a time, see hostblk.h) gets a ring of its own. */
-static void ring_renew(struct kk_hostblk *h)
-{
-    io_uring_queue_exit(&h->ring);
-    h->uring = 0;
-    ring_setup(h);
-}
-
-/* The batch through the ring of the calling thread. */
-static void ring_run(struct kk_hostblk *h, struct kk_blockdev_req *reqs, uint32_t n)
-{
-    if (h->single_issuer && h->owner != gettid())
-        ring_renew(h);
-    if (h->uring && ring_batch(h, reqs, n) == -EEXIST) { /* a reused thread id */
-        ring_renew(h);
-        if (h->uring)
-            ring_batch(h, reqs, n);
     }
 }
 
@@ -228,18 +197,18 @@ static void ring_run(struct kk_hostblk *h, struct kk_blockdev_req *reqs, uint32_
 static int hb_submit(void *ctx, struct kk_blockdev_req *reqs, uint32_t n)
 {
     struct kk_hostblk *h = ctx;
-    uint32_t i, queued = 0;
+    uint32_t i, ring = 0;
     int rc = 0;
     for (i = 0; i < n; i++) {
         reqs[i].status = req_check(h, &reqs[i]);
         if (reqs[i].status == 0 && reqs[i].count) {
             reqs[i].status = QUEUED;
-            queued++;
+            ring += (uint32_t)on_ring(h, &reqs[i]);
         }
     }
     /* one request: pread/pwrite measured faster than a ring round trip */
-    if (h->uring && queued > 1)
-        ring_run(h, reqs, n);
+    if (h->uring && ring > 1)
+        ring_batch(h, reqs, n);
     for (i = 0; i < n; i++) {
         if (reqs[i].status == QUEUED) /* the pread backend, or the ring gave up */
             reqs[i].status = req_sync(h, &reqs[i]);
@@ -310,6 +279,7 @@ int kk_hostblk_open(const char *path, const struct kk_hostblk_opts *o, struct kk
         st.st_size = end;
     }
     h->read_only = o ? o->read_only : 0;
+    h->ring_writes = o ? o->ring_writes : 0;
     h->dev.version = KK_BLOCKDEV_VERSION;
     h->dev.block_size = BLK;
     h->dev.nblocks = (uint64_t)st.st_size / BLK;
@@ -318,8 +288,10 @@ int kk_hostblk_open(const char *path, const struct kk_hostblk_opts *o, struct kk
     h->dev.write = hb_write;
     h->dev.flush = hb_flush;
     h->dev.submit = hb_submit;
-    if (want_uring(o))
-        ring_setup(h);
+    /* SINGLE_ISSUER, DEFER_TASKRUN, COOP_TASKRUN and a registered file
+     * measured no different here (docs/sfs.md): a plain ring. */
+    if (want_uring(o) && io_uring_queue_init(QDEPTH, &h->ring, 0) == 0)
+        h->uring = 1;
     *out = h;
     return 0;
 fail : {

@@ -304,31 +304,33 @@ static void seq_figures(uint64_t mb, int rounds, int passes)
 }
 
 /*
- * The device alone (kk_hostblk_dev), io_uring vs pread backend on one file
- * of @mb MiB: single reads (4 KiB and 1 MiB, page cache) through a ring vs
- * pread (see single_read), the whole file as one batch of 1 MiB requests (read from the page cache,
- * read from the disk, written and flushed).
+ * The device alone (kk_hostblk_dev) on one file of @mb MiB, three variants:
+ * the io_uring backend, the pread backend, and io_uring with ring_writes.
+ * Single reads (4 KiB and 1 MiB, page cache) through a ring vs pread (see
+ * single_read); the whole file as one batch of 1 MiB reads (page cache, and
+ * from the disk); scattered reads from the disk (batches of 16 x 16 KiB far
+ * apart, as a fragmented file gives); writes into the page cache in batches
+ * of 16 x 1 MiB and of 16 x 4 KiB (as a sync phase gives).
  */
-enum { D_1X4K, D_1X1M, D_READ, D_COLD, D_WRITE, NDEV };
-static const char *const dev_name[NDEV] = {"dev-single-read-4k", "dev-single-read-1m",
-                                           "dev-batch-read", "dev-batch-read-cold",
-                                           "dev-batch-write"};
-static const int dev_ns[NDEV] = {1, 1, 0, 0, 0}; /* ns per request, else MB/s */
+enum { D_1X4K, D_1X1M, D_READ, D_COLD, D_SCAT, D_WRITE, D_WSMALL, NDEV };
+enum { DV_URING, DV_PREAD, DV_RINGW, NDV };
+static const char *const dev_name[NDEV] = {"dev-single-read-4k",      "dev-single-read-1m",
+                                           "dev-batch-read",          "dev-batch-read-cold",
+                                           "dev-scattered-read-cold", "dev-batch-write-16x1m",
+                                           "dev-batch-write-16x4k"};
+static const char *const dv_name[NDV] = {"uring", "pread", "ring-writes"};
 
 /*
  * ns per single read of @len bytes at pseudo-random offsets of the image:
- * through an io_uring of our own (one SQE, submit and wait; set up as
- * hostblk sets its ring up) when @ring, else with pread. This is the
+ * through an io_uring of our own (one SQE, submit and wait; a plain ring as
+ * hostblk's) when @ring, else with pread. This is the
  * measurement behind hostblk doing a one-request batch with pread.
  */
 static double single_read(int fd, int ring, uint64_t mb, uint32_t len, int n)
 {
     struct io_uring r;
-    struct io_uring_params p;
     uint64_t seed = 1, t0;
-    memset(&p, 0, sizeof(p));
-    p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
-    if (ring && io_uring_queue_init_params(8, &r, &p) != 0)
+    if (ring && io_uring_queue_init(8, &r, 0) != 0)
         return 0;
     t0 = kk_bench_now_ns();
     for (int i = 0; i < n; i++) {
@@ -353,79 +355,97 @@ static double single_read(int fd, int ring, uint64_t mb, uint32_t len, int n)
     return (double)t0 / n;
 }
 
-/* The whole device as one batch of 1 MiB requests into @mem; MB/s. */
-static double dev_batch(const struct kk_blockdev *d, uint64_t mb, uint8_t *mem, uint32_t op)
+/*
+ * @total MiB of the device in batches of @k requests of @blocks blocks;
+ * @stride > 1 spreads a batch's requests @stride slots apart (mod the
+ * device). Returns MB/s.
+ */
+static double dev_batches(const struct kk_blockdev *d, uint64_t total, uint32_t k, uint32_t blocks,
+                          uint64_t stride, uint32_t op, uint8_t *mem)
 {
     static struct kk_blockdev_req r[1u << 14];
-    uint32_t n = (uint32_t)mb;
-    uint64_t t0 = kk_bench_now_ns();
+    uint64_t slots = d->nblocks / blocks, nreq = (total << 8) / blocks, t0 = kk_bench_now_ns();
     int rc;
-    for (uint32_t i = 0; i < n; i++) {
-        r[i].blkno = (uint64_t)i * 256;
-        r[i].count = 256;
-        r[i].buf = mem + ((size_t)i << 20);
-        r[i].op = op;
+    for (uint64_t j = 0; j < nreq; j += k) {
+        for (uint32_t i = 0; i < k; i++) {
+            r[i].blkno = (((j + i) * stride) % slots) * blocks;
+            r[i].count = blocks;
+            r[i].buf = mem + (size_t)(j + i) * blocks * 4096; /* total <= the memory */
+            r[i].op = op;
+        }
+        if ((rc = d->submit(d->ctx, r, k)) != 0)
+            die("batch", rc);
     }
-    if ((rc = d->submit(d->ctx, r, n)) != 0 ||
-        (op == KK_BLOCKDEV_WRITE && (rc = d->flush(d->ctx)) != 0))
-        die("batch", rc);
-    return (double)mb / secs(t0);
+    return (double)total / secs(t0);
 }
 
-static void dev_round(int pread_only, uint64_t mb, uint8_t *mem, double out[NDEV])
+static struct kk_hostblk *dev_open(int v, uint64_t mb, int create)
 {
     struct kk_hostblk_opts ho = {0};
     struct kk_hostblk *hb;
-    const struct kk_blockdev *d;
-    ho.force_pread = pread_only;
-    ho.create = 1;
+    ho.force_pread = v == DV_PREAD;
+    ho.ring_writes = v == DV_RINGW;
+    ho.create = create;
     ho.size_bytes = mb << 20;
     if (kk_hostblk_open(img, &ho, &hb) != 0)
         die(img, 0);
-    d = kk_hostblk_dev(hb);
-    out[D_WRITE] = dev_batch(d, mb, mem, KK_BLOCKDEV_WRITE);
-    out[D_READ] = dev_batch(d, mb, mem, KK_BLOCKDEV_READ);
+    return hb;
+}
+
+static void dev_round(int v, uint64_t mb, uint8_t *mem, double out[NDEV])
+{
+    struct kk_hostblk *hb = dev_open(v, mb, 1);
+    const struct kk_blockdev *d = kk_hostblk_dev(hb);
+    int fd;
+    uint32_t n = (uint32_t)mb;
+    out[D_WRITE] = dev_batches(d, mb, 16, 256, 1, KK_BLOCKDEV_WRITE, mem);
+    out[D_WSMALL] = dev_batches(d, mb / 16, 16, 1, 1, KK_BLOCKDEV_WRITE, mem);
+    out[D_READ] = dev_batches(d, mb, n, 256, 1, KK_BLOCKDEV_READ, mem);
     kk_hostblk_close(hb);
-    {
-        int fd = open(img, O_RDONLY);
-        if (fd < 0)
-            die(img, 0);
-        out[D_1X4K] = single_read(fd, !pread_only, mb, 4096, 20000);
-        out[D_1X1M] = single_read(fd, !pread_only, mb, 1u << 20, 500);
-        close(fd);
-    }
-    drop_cache(img);
-    if (kk_hostblk_open(img, &ho, &hb) != 0)
+    if ((fd = open(img, O_RDONLY)) < 0)
         die(img, 0);
-    out[D_COLD] = dev_batch(kk_hostblk_dev(hb), mb, mem, KK_BLOCKDEV_READ);
+    out[D_1X4K] = single_read(fd, v != DV_PREAD, mb, 4096, 20000);
+    out[D_1X1M] = single_read(fd, v != DV_PREAD, mb, 1u << 20, 500);
+    close(fd);
+    drop_cache(img);
+    hb = dev_open(v, mb, 0);
+    out[D_COLD] = dev_batches(kk_hostblk_dev(hb), mb, n, 256, 1, KK_BLOCKDEV_READ, mem);
+    kk_hostblk_close(hb);
+    drop_cache(img);
+    hb = dev_open(v, mb, 0);
+    out[D_SCAT] = dev_batches(kk_hostblk_dev(hb), mb / 4, 16, 4, 40503, KK_BLOCKDEV_READ, mem);
     kk_hostblk_close(hb);
 }
 
+/* Rounds with the variants in rotating order; medians and ratios of medians. */
 static void dev_figures(uint64_t mb, int rounds)
 {
-    static double res[NDEV][2][MAXROUNDS];
+    static double res[NDEV][NDV][MAXROUNDS];
     uint8_t *mem = aligned_alloc(4096, mb << 20);
-    double one[NDEV], med[2];
+    double one[NDEV], med[NDV];
     char w[64];
     if (!mem || mb > (1u << 14))
         die("dev memory", KK_ENOMEM);
     memset(mem, 0x3c, mb << 20);
     for (int r = 0; r < rounds; r++)
-        for (int i = 0; i < 2; i++) {
-            int b = (i + r) % 2;
-            dev_round(b, mb, mem, one);
+        for (int i = 0; i < NDV; i++) {
+            int v = (i + r) % NDV;
+            dev_round(v, mb, mem, one);
             for (int k = 0; k < NDEV; k++)
-                res[k][b][r] = one[k];
+                res[k][v][r] = one[k];
         }
     for (int k = 0; k < NDEV; k++) {
-        for (int b = 0; b < 2; b++) {
-            med[b] = median(res[k][b], rounds);
-            snprintf(w, sizeof(w), "%s-%s", dev_name[k], b ? "pread" : "uring");
-            kk_bench_print(w, dev_ns[k] ? "median" : "throughput", med[b],
-                           dev_ns[k] ? "ns" : "MB/s");
+        int wr = k == D_WRITE || k == D_WSMALL, ns = k == D_1X4K || k == D_1X1M;
+        for (int v = 0; v < NDV; v++) {
+            med[v] = median(res[k][v], rounds);
+            snprintf(w, sizeof(w), "%s-%s", dev_name[k], dv_name[v]);
+            if (v != DV_RINGW || wr)
+                kk_bench_print(w, ns ? "median" : "throughput", med[v], ns ? "ns" : "MB/s");
         }
-        kk_bench_print(dev_name[k], "uring-vs-pread", dev_ns[k] ? med[1] / med[0] : med[0] / med[1],
-                       "x");
+        kk_bench_print(dev_name[k], "uring-vs-pread",
+                       ns ? med[DV_PREAD] / med[DV_URING] : med[DV_URING] / med[DV_PREAD], "x");
+        if (wr)
+            kk_bench_print(dev_name[k], "ring-writes-vs-pread", med[DV_RINGW] / med[DV_PREAD], "x");
     }
     free(mem);
 }

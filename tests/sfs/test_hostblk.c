@@ -1,8 +1,9 @@
 /*
  * test_hostblk.c: tools/hostblk's kk_blockdev.submit (and read/write) on a
- * host file, for the pread backend and the io_uring backend (the latter
- * skipped where io_uring cannot be set up). Every batch is checked against a
- * model: the file's bytes kept in memory and updated as pwrite would.
+ * host file, for the pread backend and the io_uring backend with and
+ * without ring_writes (skipped where io_uring cannot be set up). Every
+ * batch is checked against a model: the file's bytes kept in memory and
+ * updated as pwrite would.
  * KK_TEST_ITERS scales the number of random batches (default 20).
  */
 #define _GNU_SOURCE
@@ -30,7 +31,8 @@ struct env {
     uint8_t *model; /* what the file holds */
     struct kk_hostblk *hb;
     const struct kk_blockdev *dev;
-    int uring;
+    int uring;       /* want the io_uring backend */
+    int ring_writes; /* and writes through the ring too */
 };
 
 static uint64_t rnd(uint64_t *s)
@@ -74,6 +76,7 @@ static int open_dev(struct env *e, int read_only)
 {
     struct kk_hostblk_opts o = {0};
     o.force_pread = !e->uring;
+    o.ring_writes = e->ring_writes;
     o.read_only = read_only;
     assert_int_equal(kk_hostblk_open(e->path, &o, &e->hb), 0);
     e->dev = kk_hostblk_dev(e->hb);
@@ -87,11 +90,12 @@ static int open_dev(struct env *e, int read_only)
     return 0;
 }
 
-static int setup(void **state, int uring)
+static int setup(void **state, int uring, int ring_writes)
 {
     struct env *e = calloc(1, sizeof(*e));
     assert_non_null(e);
     e->uring = uring;
+    e->ring_writes = ring_writes;
     make_file(e);
     *state = e;
     return 0;
@@ -99,12 +103,17 @@ static int setup(void **state, int uring)
 
 static int setup_pread(void **state)
 {
-    return setup(state, 0);
+    return setup(state, 0, 0);
 }
 
 static int setup_uring(void **state)
 {
-    return setup(state, 1);
+    return setup(state, 1, 0);
+}
+
+static int setup_uring_writes(void **state)
+{
+    return setup(state, 1, 1);
 }
 
 static int teardown(void **state)
@@ -400,22 +409,24 @@ static void test_env_selects_pread(void **state)
     assert_string_equal(kk_hostblk_backend(e->hb), "pread");
 }
 
-#define BOTH(t)                                                                                    \
-    {#t "/pread", t, setup_pread, teardown, NULL},                                                 \
-    {                                                                                              \
-#t "/io_uring", t, setup_uring, teardown, NULL                                             \
-    }
+/* each test with the pread backend, io_uring, and io_uring with ring_writes */
+// clang-format off
+#define ALL(t)                                                                 \
+    {#t "/pread", t, setup_pread, teardown, NULL},                             \
+    {#t "/io_uring", t, setup_uring, teardown, NULL},                          \
+    {#t "/io_uring+ring_writes", t, setup_uring_writes, teardown, NULL}
+// clang-format on
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        BOTH(test_mixed_batches),
-        BOTH(test_batch_beyond_depth),
-        BOTH(test_bad_requests_fail_alone),
-        BOTH(test_short_file_reads_zeros),
-        BOTH(test_read_only),
-        BOTH(test_other_thread),
-        BOTH(test_host_error_fails_alone),
+        ALL(test_mixed_batches),
+        ALL(test_batch_beyond_depth),
+        ALL(test_bad_requests_fail_alone),
+        ALL(test_short_file_reads_zeros),
+        ALL(test_read_only),
+        ALL(test_other_thread),
+        ALL(test_host_error_fails_alone),
         cmocka_unit_test_setup_teardown(test_env_selects_pread, setup_pread, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
