@@ -304,6 +304,63 @@ static void seq_figures(uint64_t mb, int rounds, int passes)
 }
 
 /*
+ * A fragmented file: @mb / 8 MiB written in 4 KiB pieces in a scrambled
+ * order (as a database or a download writes), so its blocks lie on the
+ * image in that order and each 1 MiB read is 256 one-block runs far apart,
+ * handed to the device in batches. Read from the disk (the image's page
+ * cache dropped) and then from the page cache; MB/s into cold, hot.
+ */
+static void frag_round(int pread_only, uint64_t mb, double *cold, double *hot)
+{
+    struct fsenv e;
+    struct kk_sfs_inode *f[1];
+    uint64_t size = (mb / 8) << 20, pieces = size / 4096, t0;
+    size_t done;
+    int rc;
+    fs_open(&e, img, pread_only, 1, image_bytes(mb / 4));
+    if ((rc = kk_sfs_create(e.root, "a", &f[0])) != 0)
+        die("create", rc);
+    for (uint64_t i = 0; i < pieces; i++) /* 4099 is prime: a permutation */
+        if ((rc = kk_sfs_write(f[0], (i * 4099 % pieces) * 4096, buf, 4096, &done)) != 0)
+            die("write", rc);
+    kk_sfs_put(f[0]);
+    fs_close(&e);
+    drop_cache(img);
+    fs_open(&e, img, pread_only, 0, 0);
+    if ((rc = kk_sfs_lookup(e.root, "a", &f[0])) != 0)
+        die("lookup", rc);
+    for (int pass = 0; pass < 2; pass++) {
+        t0 = kk_bench_now_ns();
+        for (uint64_t off = 0; off < size; off += CHUNK)
+            if ((rc = kk_sfs_read(f[0], off, buf, CHUNK, &done)) != 0 || done != CHUNK)
+                die("read", rc);
+        *(pass ? hot : cold) = (double)(size >> 20) / secs(t0);
+    }
+    kk_sfs_put(f[0]);
+    fs_close(&e);
+}
+
+static void frag_figures(uint64_t mb, int rounds)
+{
+    double res[2][2][MAXROUNDS], med[2][2];
+    for (int r = 0; r < rounds; r++)
+        for (int i = 0; i < 2; i++) {
+            int b = (i + r) % 2;
+            frag_round(b, mb, &res[0][b][r], &res[1][b][r]);
+        }
+    for (int k = 0; k < 2; k++) {
+        const char *w = k ? "frag-read" : "frag-read-cold";
+        char name[64];
+        for (int b = 0; b < 2; b++) {
+            med[k][b] = median(res[k][b], rounds);
+            snprintf(name, sizeof(name), "%s-%s", w, b ? "sfs-pread" : "sfs");
+            kk_bench_print(name, "throughput", med[k][b], "MB/s");
+        }
+        kk_bench_print(w, "uring-vs-pread", med[k][0] / med[k][1], "x");
+    }
+}
+
+/*
  * The device alone (kk_hostblk_dev) on one file of @mb MiB, three variants:
  * the io_uring backend, the pread backend, and io_uring with ring_writes.
  * Single reads (4 KiB and 1 MiB, page cache) through a ring vs pread (see
@@ -666,6 +723,7 @@ int main(int argc, char **argv)
     if (only && strcmp(only, "dev") == 0)
         goto out;
     seq_figures(mb, rounds, passes);
+    frag_figures(mb, rounds);
     if (only && strcmp(only, "seq") == 0)
         goto out;
 
