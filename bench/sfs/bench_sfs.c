@@ -1,20 +1,37 @@
 /*
- * bench_sfs.c: figures for kernkit::sfs on a host file (release preset).
+ * bench_sfs.c: figures for kernkit::sfs and tools/hostblk on a host file
+ * (release preset).
  *
  *   bench-sfs [DIR]     (scratch files go to DIR, default $TMPDIR or /tmp)
- *   KK_BENCH_SFS_MB     size of the sequential file (default 256)
+ *   KK_BENCH_SFS_MB     size of the sequential file (default 256, a multiple of 16)
+ *   KK_BENCH_SFS_ROUNDS rounds of each measured workload (default 5, max 64)
+ *   KK_BENCH_SFS_PASSES read passes per round (default 5, max 64)
  *   KK_BENCH_SFS_FILES  files in the mksfs tree (default 5000)
  *   KK_BENCH_SFS_DIRFILES  files created in one directory (default 10000)
- *   KK_BENCH_SFS_ONLY=dir  only the one-directory figures
+ *   KK_BENCH_SFS_ONLY=dir|dev|seq  only the one-directory, device, or
+ *                       sequential + fragmented figures
  *
- * Each workload is measured beside its baseline in the same run on the same
- * file: sequential write/read through SFS + hostblk vs raw pwrite/pread of
- * the same bytes (1 MiB requests, both ending with a flush), mksfs of a tree
- * of files with log-uniform sizes (0..1 MiB) vs copying the same bytes into
- * one file, small-file create+write+close through the VFS, and each SFS
- * workload with the io_uring and the pread backend; creating and looking up
- * many files in one directory with the name index vs the slot scan
- * (kk_sfs_config.no_dir_index).
+ * The machine is shared and noisy, so every workload runs in rounds whose
+ * variants take turns (the order rotating round by round) and the figures
+ * are medians over the rounds; ratios are ratios of medians.
+ * - dev-*: the device alone, io_uring vs pread backend (and ring_writes):
+ *   single reads through a ring vs pread, batches of reads from the page
+ *   cache and from the disk (sequential and scattered), batches of writes.
+ * - seq-*: SFS + hostblk with io_uring, with pread, and raw pwrite/pread of
+ *   the same bytes on a plain file of the image's size, each on its own
+ *   file: write (1 MiB requests, in quarters each ending in a sync, the
+ *   variants taking turns), read from the page cache in 1 MiB and 16 MiB
+ *   requests (passes alternating between the variants, median pass), and
+ *   read from the disk (page cache dropped with POSIX_FADV_DONTNEED).
+ *   Lines: <w>-<variant>.throughput, <w>.ratio-vs-raw (and its per-round
+ *   -min/-max), <w>.uring-vs-pread.
+ * - frag-read: a file written in scrambled 4 KiB pieces read from the disk
+ *   and from the page cache, io_uring vs pread (batches of far-apart runs).
+ * - small-files: create+write+close through the VFS; mksfs of a tree of
+ *   files with log-uniform sizes (0..1 MiB) vs copying the same bytes into
+ *   one file; each with both backends.
+ * - dir-*: creating and looking up many files in one directory with the
+ *   name index vs the slot scan (kk_sfs_config.no_dir_index).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -699,6 +716,43 @@ static void rm_tree(const char *tree, int n)
     rmdir(tree);
 }
 
+/* small_files() in @rounds rounds, the backends taking turns; medians. */
+static void small_figures(int rounds)
+{
+    double res[2][MAXROUNDS], med[2];
+    for (int r = 0; r < rounds; r++)
+        for (int i = 0; i < 2; i++)
+            res[(i + r) % 2][r] = small_files((i + r) % 2, 5000);
+    med[0] = median(res[0], rounds);
+    med[1] = median(res[1], rounds);
+    kk_bench_print("small-files", "rate", med[0], "files/s");
+    kk_bench_print("small-files-pread", "rate", med[1], "files/s");
+    kk_bench_print("small-files", "uring-vs-pread", med[0] / med[1], "x");
+}
+
+/*
+ * mksfs of a generated tree of @n files (io_uring and pread backend) vs
+ * copying the same bytes into one file, @rounds rounds in rotating order;
+ * medians of the times.
+ */
+static void mksfs_figures(const char *tree, int n, int rounds)
+{
+    double t[3][MAXROUNDS], med[3], mbs = (double)make_tree(tree, n) / 1e6;
+    for (int r = 0; r < rounds; r++)
+        for (int i = 0; i < 3; i++) {
+            int v = (i + r) % 3;
+            t[v][r] = v == 2 ? copy_tree(tree, n) : run_mksfs(tree, v);
+        }
+    for (int v = 0; v < 3; v++)
+        med[v] = median(t[v], rounds);
+    kk_bench_print("mksfs", "throughput", mbs / med[0], "MB/s");
+    kk_bench_print("mksfs-pread", "throughput", mbs / med[1], "MB/s");
+    kk_bench_print("mksfs-copy-baseline", "throughput", mbs / med[2], "MB/s");
+    kk_bench_print("mksfs", "ratio-vs-copy", med[2] / med[0], "x");
+    kk_bench_print("mksfs", "uring-vs-pread", med[1] / med[0], "x");
+    rm_tree(tree, n);
+}
+
 int main(int argc, char **argv)
 {
     const char *t = argc > 1 ? argv[1] : getenv("TMPDIR");
@@ -738,19 +792,9 @@ int main(int argc, char **argv)
     if (only && strcmp(only, "seq") == 0)
         goto out;
 
-    double s0 = small_files(0, 5000), s1 = small_files(1, 5000);
-    kk_bench_print("small-files", "rate", s0, "files/s");
-    kk_bench_print("small-files", "uring-vs-pread", s0 / s1, "x");
-
+    small_figures(rounds);
     snprintf(tree, sizeof(tree), "%s/bench-sfs-tree-%d", dir, (int)getpid());
-    uint64_t bytes = make_tree(tree, nfiles);
-    double tc = copy_tree(tree, nfiles), tm0 = run_mksfs(tree, 0), tm1 = run_mksfs(tree, 1);
-    double mbs = (double)bytes / 1e6;
-    kk_bench_print("mksfs", "throughput", mbs / tm0, "MB/s");
-    kk_bench_print("mksfs-copy-baseline", "throughput", mbs / tc, "MB/s");
-    kk_bench_print("mksfs", "ratio-vs-copy", tc / tm0, "x");
-    kk_bench_print("mksfs", "uring-vs-pread", tm1 / tm0, "x");
-    rm_tree(tree, nfiles);
+    mksfs_figures(tree, nfiles, rounds);
 out:
     unlink(img);
     free(buf);
