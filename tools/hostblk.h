@@ -47,7 +47,8 @@ struct kk_hostblk_opts {
 /* Open @path; *out gets the device. Returns 0 or a negative KK_E* code (errno set). */
 int kk_hostblk_open(const char *path, const struct kk_hostblk_opts *opts, struct kk_hostblk **out);
 const struct kk_blockdev *kk_hostblk_dev(struct kk_hostblk *h);
-/* "io_uring" or "pread" */
+/* "io_uring" (the reads of a batch, and its writes with opts.ring_writes, go
+ * through the ring) or "pread" (everything is pread/pwrite) */
 const char *kk_hostblk_backend(const struct kk_hostblk *h);
 /* Flush (unless read-only) and close. Returns 0 or the flush error. */
 int kk_hostblk_close(struct kk_hostblk *h);
