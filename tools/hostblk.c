@@ -15,16 +15,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define BLK       4096u
-#define QDEPTH    32u
-#define CHUNK     (256u * 1024u)
-#define URING_MIN (16u << 20) /* writes larger than this go through the ring */
+#define BLK    4096u
+#define QDEPTH 64u          /* ring entries = requests in flight at most */
+#define MAX_RW 0x7ffff000ul /* Linux moves at most this much per call */
+#define QUEUED 1            /* kk_blockdev_req.status while a batch runs */
 
 struct kk_hostblk {
     struct kk_blockdev dev;
     int fd;
     int read_only;
     int uring;
+    int ring_writes; /* writes of a batch go through the ring too */
     struct io_uring ring;
 };
 
@@ -63,79 +64,176 @@ static int sync_io(int fd, int write, uint64_t off, size_t len, void *buf)
     return 0;
 }
 
-/* Submit up to QDEPTH chunks at once; finish short transfers synchronously. */
-static int uring_io(struct kk_hostblk *h, int write, uint64_t off, size_t len, void *buf)
+/* 0 when the request may run, else its error (checked before any I/O). */
+static int req_check(const struct kk_hostblk *h, const struct kk_blockdev_req *r)
 {
-    while (len) {
-        unsigned n = 0, i;
-        size_t lens[QDEPTH];
-        int rc = 0;
-        for (; n < QDEPTH && len; n++) {
-            struct io_uring_sqe *sqe = io_uring_get_sqe(&h->ring);
-            size_t l = len < CHUNK ? len : CHUNK;
-            if (!sqe)
-                break;
-            if (write)
-                io_uring_prep_write(sqe, h->fd, buf, (unsigned)l, off);
-            else
-                io_uring_prep_read(sqe, h->fd, buf, (unsigned)l, off);
-            io_uring_sqe_set_data64(sqe, n);
-            lens[n] = l;
-            off += l;
-            len -= l;
-            buf = (char *)buf + l;
-        }
-        if (io_uring_submit_and_wait(&h->ring, n) < 0)
-            return KK_EIO;
-        for (i = 0; i < n; i++) {
-            struct io_uring_cqe *cqe;
-            if (io_uring_wait_cqe(&h->ring, &cqe) < 0)
-                return KK_EIO;
-            uint64_t k = io_uring_cqe_get_data64(cqe);
-            int res = cqe->res;
-            io_uring_cqe_seen(&h->ring, cqe);
-            if (res < 0 && !rc)
-                rc = err_code(-res);
-            else if (res >= 0 && (size_t)res < lens[k] && !rc) {
-                /* short transfer: finish it the simple way */
-                size_t back = 0;
-                for (unsigned j = k; j < n; j++)
-                    back += lens[j];
-                char *p = (char *)buf - back;
-                rc = sync_io(h->fd, write, off - back + (uint64_t)res, lens[k] - (size_t)res,
-                             p + res);
-            }
-        }
-        if (rc)
-            return rc;
-    }
+    if ((r->op != KK_BLOCKDEV_READ && r->op != KK_BLOCKDEV_WRITE) || (!r->buf && r->count))
+        return KK_EINVAL;
+    if (r->blkno > h->dev.nblocks || r->count > h->dev.nblocks - r->blkno)
+        return KK_EIO;
+    if (r->op == KK_BLOCKDEV_WRITE && h->read_only)
+        return KK_EROFS;
     return 0;
 }
 
-static int hb_io(struct kk_hostblk *h, int write, uint64_t blkno, uint32_t count, void *buf)
+static int req_sync(struct kk_hostblk *h, const struct kk_blockdev_req *r)
 {
-    uint64_t off = blkno * BLK;
-    size_t len = (size_t)count * BLK;
-    if (blkno + count > h->dev.nblocks)
-        return KK_EIO;
-    if (write && h->read_only)
-        return KK_EROFS;
-    /* A synchronous request is one pread/pwrite: splitting it into ring chunks
-     * measured slower (and left the page cache in smaller folios, slowing later
-     * reads). The ring is kept for very large writes only. */
-    if (h->uring && write && len > URING_MIN)
-        return uring_io(h, write, off, len, buf);
-    return sync_io(h->fd, write, off, len, buf);
+    return sync_io(h->fd, r->op == KK_BLOCKDEV_WRITE, r->blkno * BLK, (size_t)r->count * BLK,
+                   r->buf);
+}
+
+static void ring_prep(struct kk_hostblk *h, struct io_uring_sqe *sqe, uint32_t i,
+                      const struct kk_blockdev_req *r)
+{
+    uint64_t len = (uint64_t)r->count * BLK;
+    unsigned l = len > MAX_RW ? (unsigned)MAX_RW : (unsigned)len; /* the rest: req_done */
+    if (r->op == KK_BLOCKDEV_WRITE)
+        io_uring_prep_write(sqe, h->fd, r->buf, l, r->blkno * BLK);
+    else
+        io_uring_prep_read(sqe, h->fd, r->buf, l, r->blkno * BLK);
+    io_uring_sqe_set_data64(sqe, i);
+}
+
+/* A completion: set the status; a short transfer is finished with pread/pwrite
+ * (which also zero-fills a read past the end of a short file). */
+static void req_done(struct kk_hostblk *h, struct kk_blockdev_req *r, int res)
+{
+    uint64_t len = (uint64_t)r->count * BLK;
+    if (res == -EINTR || res == -EAGAIN)
+        res = 0;
+    if (res < 0) {
+        r->status = err_code(-res);
+        return;
+    }
+    r->status = sync_io(h->fd, r->op == KK_BLOCKDEV_WRITE, r->blkno * BLK + (uint64_t)res,
+                        (size_t)(len - (uint64_t)res), (char *)r->buf + res);
+}
+
+/* Reap every available completion; returns how many. */
+static uint32_t ring_reap(struct kk_hostblk *h, struct kk_blockdev_req *reqs)
+{
+    struct io_uring_cqe *cqe;
+    unsigned head, k = 0;
+    io_uring_for_each_cqe(&h->ring, head, cqe)
+    {
+        req_done(h, &reqs[io_uring_cqe_get_data64(cqe)], cqe->res);
+        k++;
+    }
+    io_uring_cq_advance(&h->ring, k);
+    return k;
+}
+
+/*
+ * The ring failed as a whole: wait for what the kernel holds, drop the ring
+ * and let the caller finish the batch with pread/pwrite. The backend is
+ * pread from now on.
+ */
+static void ring_abandon(struct kk_hostblk *h, struct kk_blockdev_req *reqs, uint32_t inflight)
+{
+    uint32_t held = inflight - io_uring_sq_ready(&h->ring);
+    while (held) {
+        struct io_uring_cqe *cqe;
+        int rc = io_uring_wait_cqe(&h->ring, &cqe);
+        if (rc == -EINTR)
+            continue;
+        if (rc < 0)
+            break;
+        held -= ring_reap(h, reqs);
+    }
+    io_uring_queue_exit(&h->ring);
+    h->uring = 0;
+}
+
+/* A QUEUED request the ring takes: reads, and writes with ring_writes. */
+static int on_ring(const struct kk_hostblk *h, const struct kk_blockdev_req *r)
+{
+    return r->status == QUEUED && (r->op == KK_BLOCKDEV_READ || h->ring_writes);
+}
+
+/* The QUEUED requests the ring does not take, one after another. */
+static void sync_others(struct kk_hostblk *h, struct kk_blockdev_req *reqs, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (reqs[i].status == QUEUED && !on_ring(h, &reqs[i]))
+            reqs[i].status = req_sync(h, &reqs[i]);
+}
+
+/*
+ * Every request on_ring() through the ring, up to QDEPTH in flight; the
+ * others run with pread/pwrite while the first entries are in flight.
+ */
+static void ring_batch(struct kk_hostblk *h, struct kk_blockdev_req *reqs, uint32_t n)
+{
+    uint32_t next = 0, inflight = 0;
+    int others = 0;
+    for (;;) {
+        struct io_uring_sqe *sqe;
+        int rc;
+        for (; next < n && inflight < QDEPTH; next++) {
+            if (!on_ring(h, &reqs[next]))
+                continue;
+            if (!(sqe = io_uring_get_sqe(&h->ring)))
+                break;
+            ring_prep(h, sqe, next, &reqs[next]);
+            inflight++;
+        }
+        if (!inflight)
+            return;
+        rc = io_uring_submit_and_wait(&h->ring, others);
+        if (!others) {
+            others = 1;
+            sync_others(h, reqs, n);
+        }
+        if (rc < 0 && rc != -EINTR &&
+            (!(rc == -EAGAIN || rc == -EBUSY) || inflight == io_uring_sq_ready(&h->ring))) {
+            ring_abandon(h, reqs, inflight);
+            return;
+        }
+        inflight -= ring_reap(h, reqs);
+    }
+}
+
+/* kk_blockdev.submit: see blockdev.h. */
+static int hb_submit(void *ctx, struct kk_blockdev_req *reqs, uint32_t n)
+{
+    struct kk_hostblk *h = ctx;
+    uint32_t i, ring = 0;
+    int rc = 0;
+    for (i = 0; i < n; i++) {
+        reqs[i].status = req_check(h, &reqs[i]);
+        if (reqs[i].status == 0 && reqs[i].count) {
+            reqs[i].status = QUEUED;
+            ring += (uint32_t)on_ring(h, &reqs[i]);
+        }
+    }
+    /* one request: pread/pwrite measured faster than a ring round trip */
+    if (h->uring && ring > 1)
+        ring_batch(h, reqs, n);
+    for (i = 0; i < n; i++) {
+        if (reqs[i].status == QUEUED) /* the pread backend, or the ring gave up */
+            reqs[i].status = req_sync(h, &reqs[i]);
+        if (reqs[i].status && !rc)
+            rc = reqs[i].status;
+    }
+    return rc;
+}
+
+static int hb_io(struct kk_hostblk *h, uint32_t op, uint64_t blkno, uint32_t count, void *buf)
+{
+    struct kk_blockdev_req r = {blkno, buf, count, op, 0};
+    int rc = req_check(h, &r);
+    /* One synchronous request is one pread/pwrite (measured: see docs/sfs.md). */
+    return rc ? rc : req_sync(h, &r);
 }
 
 static int hb_read(void *ctx, uint64_t blkno, uint32_t count, void *buf)
 {
-    return hb_io(ctx, 0, blkno, count, buf);
+    return hb_io(ctx, KK_BLOCKDEV_READ, blkno, count, buf);
 }
 
 static int hb_write(void *ctx, uint64_t blkno, uint32_t count, const void *buf)
 {
-    return hb_io(ctx, 1, blkno, count, (void *)buf);
+    return hb_io(ctx, KK_BLOCKDEV_WRITE, blkno, count, (void *)buf);
 }
 
 static int hb_flush(void *ctx)
@@ -181,6 +279,7 @@ int kk_hostblk_open(const char *path, const struct kk_hostblk_opts *o, struct kk
         st.st_size = end;
     }
     h->read_only = o ? o->read_only : 0;
+    h->ring_writes = o ? o->ring_writes : 0;
     h->dev.version = KK_BLOCKDEV_VERSION;
     h->dev.block_size = BLK;
     h->dev.nblocks = (uint64_t)st.st_size / BLK;
@@ -188,6 +287,9 @@ int kk_hostblk_open(const char *path, const struct kk_hostblk_opts *o, struct kk
     h->dev.read = hb_read;
     h->dev.write = hb_write;
     h->dev.flush = hb_flush;
+    h->dev.submit = hb_submit;
+    /* SINGLE_ISSUER, DEFER_TASKRUN, COOP_TASKRUN and a registered file
+     * measured no different here (docs/sfs.md): a plain ring. */
     if (want_uring(o) && io_uring_queue_init(QDEPTH, &h->ring, 0) == 0)
         h->uring = 1;
     *out = h;
