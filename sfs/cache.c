@@ -257,22 +257,68 @@ static bool find_free(struct kk_sfs *fs, uint32_t from, uint32_t to, uint32_t *o
     return false;
 }
 
-int block_alloc(struct kk_sfs *fs, uint32_t *out)
+/* Highest free block in [to, from). */
+static bool find_free_down(struct kk_sfs *fs, uint32_t from, uint32_t to, uint32_t *out)
+{
+    uint32_t i = from;
+    while (i > to) {
+        i--;
+        if ((i & 7) == 7 && i - 7 >= to && fs->map[i >> 3] == 0) {
+            i -= 7;
+            continue;
+        }
+        if (kk_sfs_map_test(fs->map, i)) {
+            *out = i;
+            return true;
+        }
+    }
+    return false;
+}
+
+static void take(struct kk_sfs *fs, uint32_t b)
+{
+    fs->map[b >> 3] &= (uint8_t) ~(1u << (b & 7));
+    fs->map_dirty[b / KK_SFS_BLKBITS] = 1;
+    fs->map_alloc_dirty = true;
+    fs->super_dirty = true;
+    fs->nfree--;
+}
+
+int block_alloc_goal(struct kk_sfs *fs, uint32_t goal, uint32_t *out)
 {
     uint32_t b;
     if (fs->nfree == 0)
         return KK_ENOSPC;
     if (fs->alloc_hint < fs->first_data || fs->alloc_hint >= fs->super.blocks)
         fs->alloc_hint = fs->first_data;
-    if (!find_free(fs, fs->alloc_hint, fs->super.blocks, &b) &&
+    if (!(goal >= fs->first_data && goal < fs->super.blocks &&
+          find_free(fs, goal, fs->super.blocks, &b)) &&
+        !find_free(fs, fs->alloc_hint, fs->super.blocks, &b) &&
         !find_free(fs, fs->first_data, fs->alloc_hint, &b))
         return KK_ECORRUPT; /* nfree disagrees with the map */
-    fs->map[b >> 3] &= (uint8_t) ~(1u << (b & 7));
-    fs->map_dirty[b / KK_SFS_BLKBITS] = 1;
-    fs->map_alloc_dirty = true;
-    fs->super_dirty = true;
-    fs->nfree--;
+    take(fs, b);
     fs->alloc_hint = b + 1;
+    *out = b;
+    return 0;
+}
+
+int block_alloc(struct kk_sfs *fs, uint32_t *out)
+{
+    return block_alloc_goal(fs, 0, out);
+}
+
+int block_alloc_meta(struct kk_sfs *fs, uint32_t *out)
+{
+    uint32_t b;
+    if (fs->nfree == 0)
+        return KK_ENOSPC;
+    if (fs->meta_hint <= fs->first_data || fs->meta_hint > fs->super.blocks)
+        fs->meta_hint = fs->super.blocks;
+    if (!find_free_down(fs, fs->meta_hint, fs->first_data, &b) &&
+        !find_free_down(fs, fs->super.blocks, fs->meta_hint, &b))
+        return KK_ECORRUPT;
+    take(fs, b);
+    fs->meta_hint = b;
     *out = b;
     return 0;
 }

@@ -12,9 +12,10 @@
  */
 #include "sfs_int.h"
 
-#define L1_FIRST KK_SFS_NDIRECT
-#define L2_FIRST (KK_SFS_NDIRECT + KK_SFS_NENTRY)
-#define RUN_MAX  256u /* blocks per direct device request */
+#define L1_FIRST     KK_SFS_NDIRECT
+#define L2_FIRST     (KK_SFS_NDIRECT + KK_SFS_NENTRY)
+#define RUN_MAX      256u /* blocks per direct device request */
+#define ALIGN_BLOCKS 256u /* large files' data starts every 1 MiB on a 1 MiB boundary */
 
 bool valid_block(struct kk_sfs *fs, uint32_t blkno)
 {
@@ -243,7 +244,7 @@ static int check_ptr(struct kk_sfs *fs, uint32_t v)
 static int alloc_zeroed(struct kk_sfs *fs, uint32_t *out)
 {
     struct buf *b;
-    int rc = block_alloc(fs, out);
+    int rc = block_alloc_meta(fs, out);
     if (rc)
         return rc;
     if ((rc = bzero_get(fs, *out, &b)) != 0) {
@@ -256,11 +257,28 @@ static int alloc_zeroed(struct kk_sfs *fs, uint32_t *out)
 }
 
 /*
+ * Where data block @idx of a file goes: at every 1 MiB of a large file, the
+ * next block on a 1 MiB boundary of the device unless the next free one is
+ * already there. With indirect blocks kept apart (block_alloc_meta) the data
+ * then stays in aligned runs, which a device and a host page cache (hostblk)
+ * serve faster; 0 = no goal.
+ */
+static uint32_t data_goal(struct kk_sfs *fs, uint32_t idx)
+{
+    uint32_t h = fs->alloc_hint;
+    if (idx < ALIGN_BLOCKS || idx % ALIGN_BLOCKS || h % ALIGN_BLOCKS == 0 ||
+        h > UINT32_MAX - ALIGN_BLOCKS)
+        return 0;
+    return (h | (ALIGN_BLOCKS - 1)) + 1;
+}
+
+/*
  * Slot @idx inside indirect block *@parent (allocated when create and 0).
+ * A data block (@leaf) is allocated at or after @goal when it can be.
  * *@fresh tells whether the returned data block was allocated here.
  */
 static int map_in(struct kk_sfs *fs, uint32_t *parent, uint32_t idx, bool create, bool leaf,
-                  uint32_t *out, bool *fresh)
+                  uint32_t goal, uint32_t *out, bool *fresh)
 {
     uint32_t v = 0;
     int rc;
@@ -277,7 +295,7 @@ static int map_in(struct kk_sfs *fs, uint32_t *parent, uint32_t idx, bool create
         return rc;
     }
     if (v == 0 && create) {
-        rc = leaf ? block_alloc(fs, &v) : alloc_zeroed(fs, &v);
+        rc = leaf ? block_alloc_goal(fs, goal, &v) : alloc_zeroed(fs, &v);
         if (rc)
             return rc;
         if ((rc = ptr_set(fs, *parent, idx, v)) != 0) {
@@ -296,7 +314,7 @@ int bmap_ex(struct kk_sfs_inode *ip, uint32_t idx, bool create, uint32_t *out, b
 {
     struct kk_sfs *fs = ip->fs;
     struct kk_sfs_disk_inode *d = &ip->d;
-    uint32_t l1 = 0;
+    uint32_t l1 = 0, goal;
     int rc;
     if (fresh)
         *fresh = false;
@@ -316,15 +334,16 @@ int bmap_ex(struct kk_sfs_inode *ip, uint32_t idx, bool create, uint32_t *out, b
         *out = d->direct[idx];
         return 0;
     }
+    goal = create ? data_goal(fs, idx) : 0;
     if (idx < L2_FIRST)
-        return map_in(fs, &d->indirect, idx - L1_FIRST, create, true, out, fresh);
+        return map_in(fs, &d->indirect, idx - L1_FIRST, create, true, goal, out, fresh);
     idx -= L2_FIRST;
-    rc = map_in(fs, &d->db_indirect, idx / KK_SFS_NENTRY, create, false, &l1, NULL);
+    rc = map_in(fs, &d->db_indirect, idx / KK_SFS_NENTRY, create, false, 0, &l1, NULL);
     if (rc || l1 == 0) {
         *out = 0;
         return rc;
     }
-    return map_in(fs, &l1, idx % KK_SFS_NENTRY, create, true, out, fresh);
+    return map_in(fs, &l1, idx % KK_SFS_NENTRY, create, true, goal, out, fresh);
 }
 
 int bmap(struct kk_sfs_inode *ip, uint32_t idx, bool create, uint32_t *out)
@@ -554,7 +573,7 @@ static int leaf_of(struct kk_sfs_inode *ip, uint32_t i, uint32_t *leaf, uint32_t
         *leaf = 0;
         return 0;
     }
-    return map_in(ip->fs, &ip->d.db_indirect, i / KK_SFS_NENTRY, false, false, leaf, NULL);
+    return map_in(ip->fs, &ip->d.db_indirect, i / KK_SFS_NENTRY, false, false, 0, leaf, NULL);
 }
 
 /*

@@ -77,10 +77,11 @@ struct kk_sfs {
     uint32_t first_data; /* first block after the free map */
     uint32_t nfree;      /* allocatable now (set bits of map) */
     uint32_t npending;   /* freed since the last sync (set bits of pending) */
-    uint32_t alloc_hint;
-    uint8_t *map;       /* free map: bit set = free and allocatable */
-    uint8_t *pending;   /* freed since the last sync, reusable after it */
-    uint8_t *map_dirty; /* one byte per free-map block */
+    uint32_t alloc_hint; /* data and inode blocks: searched upwards from here */
+    uint32_t meta_hint;  /* indirect blocks: searched downwards from below here */
+    uint8_t *map;        /* free map: bit set = free and allocatable */
+    uint8_t *pending;    /* freed since the last sync, reusable after it */
+    uint8_t *map_dirty;  /* one byte per free-map block */
     size_t map_bytes;
     bool map_alloc_dirty; /* blocks allocated since the free map was last written */
     bool super_dirty;
@@ -144,7 +145,12 @@ void bput(struct kk_sfs *fs, struct buf *b);
 void bdirty(struct kk_sfs *fs, struct buf *b);
 struct buf *bfind(struct kk_sfs *fs, uint32_t blkno);
 void binval(struct kk_sfs *fs, uint32_t blkno);
+/* A free block: data and inodes upwards (from @goal when it has one free above it,
+ * else from the hint), indirect blocks downwards from the top, so that a large
+ * file's data stays one run. */
 int block_alloc(struct kk_sfs *fs, uint32_t *out);
+int block_alloc_goal(struct kk_sfs *fs, uint32_t goal, uint32_t *out);
+int block_alloc_meta(struct kk_sfs *fs, uint32_t *out);
 int block_free(struct kk_sfs *fs, uint32_t blkno);
 bool block_is_free(struct kk_sfs *fs, uint32_t blkno);
 int sync_all(struct kk_sfs *fs);

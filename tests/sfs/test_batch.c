@@ -5,7 +5,8 @@
  * same results as request by request through read()/write() on a version-2
  * device without submit and on a version-1 device. Covers dirty cached
  * blocks inside a batched read, the byte count of a read or write whose
- * batch has one failed request, and a sync batch with one failed block.
+ * batch has one failed request, a sync batch with one failed block, and the
+ * layout that keeps a large file's data in 1 MiB-aligned runs.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 #include <cmocka.h>
 
 #include <kernkit/sfs.h>
+#include <kernkit/sfs_format.h>
 #include "ramdev.h"
 
 enum mode { SUBMIT, NO_SUBMIT, V1 };
@@ -84,12 +86,13 @@ static int teardown(void **state)
     return 0;
 }
 
-/* Byte @i of file @id: depends on both, so every block of every file differs. */
+/* Bytes [off, off + n) of file @id: every block of every file differs. */
 static void pattern(uint8_t *b, size_t off, size_t n, int id)
 {
     for (size_t i = 0; i < n; i++) {
         size_t x = off + i;
-        b[i] = (uint8_t)(x ^ (x >> 8) ^ (x >> 16) ^ (size_t)id * 0x5b);
+        uint32_t key = (uint32_t)(x / BLK) | (uint32_t)id << 24; /* unique per block */
+        b[i] = x % 8 < 4 ? (uint8_t)(key >> (8 * (x % 4))) : (uint8_t)(x ^ (x >> 8));
     }
 }
 
@@ -245,6 +248,42 @@ static void test_failed_sync(void **state)
     }
 }
 
+/*
+ * A large file written 1 MiB at a time: from its second MiB on, every MiB is
+ * one run starting on a 1 MiB boundary of the device (across the indirect and
+ * double-indirect ranges), and its indirect blocks lie above its data.
+ */
+static void test_aligned_layout(void **state)
+{
+    struct env *e = *state;
+    const size_t mib = 1u << 20, len = 5 * mib;
+    uint8_t *buf = malloc(mib), blk[BLK];
+    struct kk_sfs_inode *f;
+    struct kk_sfs_disk_inode d;
+    struct kk_sfs_stat st;
+    size_t done;
+    assert_int_equal(kk_sfs_create(e->root, "big", &f), 0);
+    for (size_t off = 0; off < len; off += mib) {
+        pattern(buf, off, mib, 4);
+        assert_int_equal(kk_sfs_write(f, off, buf, mib, &done), 0);
+    }
+    assert_int_equal(kk_sfs_stat(f, &st), 0);
+    kk_sfs_put(f);
+    assert_int_equal(kk_sfs_sync(e->fs), 0);
+    uint64_t first = find_block(e, 256 * BLK, 4), last = 0;
+    assert_int_equal(first % 256, 0);
+    const size_t idx[] = {257, 511, 512, 1035, 1036, 1037, 1279};
+    for (size_t i = 0; i < sizeof(idx) / sizeof(idx[0]); i++) {
+        last = find_block(e, idx[i] * BLK, 4);
+        assert_int_equal(last, first + idx[i] - 256);
+    }
+    memcpy(blk, e->rd->data + (size_t)st.ino * BLK, BLK);
+    kk_sfs_inode_decode(blk, &d);
+    assert_true(d.indirect > last);
+    assert_true(d.db_indirect > last);
+    free(buf);
+}
+
 #define EACH_MODE(fn)                                                                              \
     cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, (void *)SUBMIT),                 \
         cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, (void *)NO_SUBMIT),          \
@@ -257,6 +296,8 @@ int main(void)
         EACH_MODE(test_write_runs),
         EACH_MODE(test_failed_run),
         EACH_MODE(test_failed_sync),
+        cmocka_unit_test_prestate_setup_teardown(test_aligned_layout, setup, teardown,
+                                                 (void *)SUBMIT),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
