@@ -20,6 +20,7 @@
 #include <kernkit/sfs.h>
 #include <kernkit/sfs_format.h>
 #include "ramdev.h"
+#include "sfs_env.h"
 
 enum mode { SUBMIT, NO_SUBMIT, V1 };
 
@@ -28,37 +29,10 @@ enum mode { SUBMIT, NO_SUBMIT, V1 };
 #define PIECE  (4u * BLK) /* interleaved writes: runs of 4 blocks */
 #define PIECES 32u
 
-struct env {
-    enum mode mode;
-    struct ramdev *rd;
-    struct testplat tp;
-    struct kk_sfs *fs;
-    struct kk_sfs_inode *root;
-};
-
-static void env_mount(struct env *e)
-{
-    struct kk_sfs_config cfg = {0};
-    cfg.size = sizeof(cfg);
-    cfg.dev = &e->rd->dev;
-    cfg.plat = &e->tp.p;
-    cfg.cache_blocks = 16;
-    assert_int_equal(kk_sfs_mount(&cfg, &e->fs), 0);
-    assert_int_equal(kk_sfs_root(e->fs, &e->root), 0);
-}
-
-static void env_umount(struct env *e)
-{
-    kk_sfs_put(e->root);
-    assert_int_equal(kk_sfs_check(e->fs), 0);
-    assert_int_equal(kk_sfs_unmount(e->fs), 0);
-    e->fs = NULL;
-}
-
 static int setup(void **state)
 {
     struct env *e = calloc(1, sizeof(*e));
-    e->mode = (enum mode)(intptr_t)*state;
+    e->mode = (int)(intptr_t)*state;
     e->rd = ramdev_new(NBLK, BLK);
     if (e->mode == SUBMIT || e->mode == V1)
         ramdev_use_submit(e->rd, e->mode == SUBMIT);

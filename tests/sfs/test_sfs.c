@@ -12,32 +12,7 @@
 
 #include <kernkit/sfs.h>
 #include "ramdev.h"
-
-struct env {
-    struct ramdev *rd;
-    struct testplat tp;
-    struct kk_sfs *fs;
-    struct kk_sfs_inode *root;
-};
-
-static void env_mount(struct env *e)
-{
-    struct kk_sfs_config cfg = {0};
-    cfg.size = sizeof(cfg);
-    cfg.dev = &e->rd->dev;
-    cfg.plat = &e->tp.p;
-    cfg.cache_blocks = 16;
-    assert_int_equal(kk_sfs_mount(&cfg, &e->fs), 0);
-    assert_int_equal(kk_sfs_root(e->fs, &e->root), 0);
-}
-
-static void env_umount(struct env *e)
-{
-    kk_sfs_put(e->root);
-    assert_int_equal(kk_sfs_check(e->fs), 0);
-    assert_int_equal(kk_sfs_unmount(e->fs), 0);
-    e->fs = NULL;
-}
+#include "sfs_env.h"
 
 static int fsck(struct env *e, int repair)
 {
