@@ -140,16 +140,54 @@ static int write_map(struct kk_sfs *fs)
     return 0;
 }
 
-static int bflush(struct kk_sfs *fs, struct buf *b)
+/*
+ * Write @n dirty buffers as one batch, in block order (so a device can merge
+ * neighbours), after the free map if allocations are pending (promise 1).
+ * Those written become clean; a failed one stays dirty. Uses fs->wb, never
+ * fs->iob: an eviction can happen while a read or write has runs queued.
+ */
+static int write_bufs(struct kk_sfs *fs, struct buf **v, uint32_t n)
 {
+    struct iobatch *wb = &fs->wb;
+    uint32_t i, j, failed;
     int rc = 0;
-    if (fs->map_alloc_dirty)
-        rc = write_map(fs);
-    if (rc == 0)
-        rc = dev_write(fs->dev, fs->dev_shift, b->blkno, 1, b->data);
-    if (rc == 0)
-        set_dirty(fs, b, false);
+    for (i = 1; i < n; i++) /* insertion sort: n <= IOB_MAX */
+        for (j = i; j > 0 && v[j - 1]->blkno > v[j]->blkno; j--) {
+            struct buf *t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+    if (fs->map_alloc_dirty && (rc = write_map(fs)) != 0)
+        return rc;
+    wb->n = 0;
+    for (i = 0; i < n && rc == 0; i++)
+        rc = iob_add(fs, wb, KK_BLOCKDEV_WRITE, v[i]->blkno, 1, v[i]->data);
+    if (rc == 0) {
+        rc = iob_submit(fs, wb, &failed);
+        for (i = 0; i < wb->n; i++)
+            if (wb->r[i].status == 0)
+                set_dirty(fs, v[i], false);
+    }
+    wb->n = 0;
     return rc;
+}
+
+/*
+ * Write-behind for eviction: the dirty unpinned buffer @b and up to IOB_MAX - 1
+ * more dirty unpinned ones nearest the LRU tail go out as one batch, so that
+ * the next evictions find clean buffers. Returns @b's error, if any.
+ */
+static int write_behind(struct kk_sfs *fs, struct buf *b)
+{
+    struct buf *v[IOB_MAX], *o;
+    uint32_t n = 0, seen = 0;
+    int rc;
+    v[n++] = b;
+    for (o = b->prev; o && n < IOB_MAX && seen < 4 * IOB_MAX; o = o->prev, seen++)
+        if (o->dirty && !o->pins && o->blkno != UINT32_MAX)
+            v[n++] = o;
+    rc = write_bufs(fs, v, n);
+    return b->dirty ? (rc ? rc : KK_EIO) : 0;
 }
 
 /* A free buffer for @blkno: the least recently used unpinned one, written back if dirty. */
@@ -160,7 +198,7 @@ static int victim(struct kk_sfs *fs, struct buf **out)
     for (b = fs->lru_tail; b; b = b->prev) {
         if (b->pins)
             continue;
-        if (b->dirty && (rc = bflush(fs, b)) != 0)
+        if (b->dirty && (rc = write_behind(fs, b)) != 0)
             return rc;
         if (b->blkno != UINT32_MAX)
             hash_remove(fs, b);
@@ -334,39 +372,22 @@ int block_free(struct kk_sfs *fs, uint32_t blkno)
     return 0;
 }
 
-/* Write the queued buffers as one batch; those written become clean. */
-static int flush_batch(struct kk_sfs *fs, struct buf **queued)
-{
-    struct iobatch *iob = &fs->iob;
-    uint32_t i, failed;
-    int rc = iob_submit(fs, iob, &failed);
-    for (i = 0; i < iob->n; i++)
-        if (iob->r[i].status == 0)
-            set_dirty(fs, queued[i], false);
-    iob->n = 0;
-    return rc;
-}
-
 /* Every dirty buffer, IOB_MAX at a time (the caller has written the free map). */
 static int flush_bufs(struct kk_sfs *fs)
 {
-    struct buf *queued[IOB_MAX];
-    uint32_t i;
+    struct buf *v[IOB_MAX];
+    uint32_t i, n = 0;
     int rc = 0;
-    fs->iob.n = 0;
-    for (i = 0; i < fs->nbufs && fs->ndirty && rc == 0; i++) {
+    for (i = 0; i < fs->nbufs && rc == 0; i++) {
         struct buf *b = &fs->bufs[i];
-        if (!b->dirty || b->blkno == UINT32_MAX)
-            continue;
-        queued[fs->iob.n] = b;
-        if ((rc = iob_add(fs, &fs->iob, KK_BLOCKDEV_WRITE, b->blkno, 1, b->data)) != 0)
-            break;
-        if (fs->iob.n == IOB_MAX)
-            rc = flush_batch(fs, queued);
+        if (b->dirty && b->blkno != UINT32_MAX)
+            v[n++] = b;
+        if (n == IOB_MAX || (n && i + 1 == fs->nbufs)) {
+            rc = write_bufs(fs, v, n);
+            n = 0;
+        }
     }
-    if (rc)
-        fs->iob.n = 0;
-    return rc ? rc : flush_batch(fs, queued);
+    return rc;
 }
 
 /* Pending frees become allocatable; their free-map blocks become dirty. */

@@ -104,7 +104,8 @@ struct kk_sfs {
     struct kk_sfs_inode *keep[KEEP_DIRS];
     uint32_t nkeep;
 
-    struct iobatch iob; /* used by one operation at a time (mount lock) */
+    struct iobatch iob; /* runs of one read/write (inode.c), one operation at a time */
+    struct iobatch wb;  /* write-back of cached blocks (cache.c) */
 };
 
 /*

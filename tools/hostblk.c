@@ -13,12 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
-#define BLK    4096u
-#define QDEPTH 64u          /* ring entries = requests in flight at most */
-#define MAX_RW 0x7ffff000ul /* Linux moves at most this much per call */
-#define QUEUED 1            /* kk_blockdev_req.status while a batch runs */
+#define BLK     4096u
+#define QDEPTH  64u          /* ring entries = requests in flight at most */
+#define MAX_RW  0x7ffff000ul /* Linux moves at most this much per call */
+#define QUEUED  1            /* kk_blockdev_req.status while a batch runs */
+#define MAX_IOV 64u          /* neighbouring requests merged into one preadv/pwritev */
 
 struct kk_hostblk {
     struct kk_blockdev dev;
@@ -150,12 +152,62 @@ static int on_ring(const struct kk_hostblk *h, const struct kk_blockdev_req *r)
     return r->status == QUEUED && (r->op == KK_BLOCKDEV_READ || h->ring_writes);
 }
 
-/* The QUEUED requests the ring does not take, one after another. */
-static void sync_others(struct kk_hostblk *h, struct kk_blockdev_req *reqs, uint32_t n)
+/* How many QUEUED requests from @r on continue each other on the device, with
+ * the same op and path (at most MAX_IOV and @n). */
+static uint32_t group_len(const struct kk_hostblk *h, const struct kk_blockdev_req *r, uint32_t n)
 {
-    for (uint32_t i = 0; i < n; i++)
-        if (reqs[i].status == QUEUED && !on_ring(h, &reqs[i]))
-            reqs[i].status = req_sync(h, &reqs[i]);
+    uint32_t k = 1;
+    uint64_t bytes = (uint64_t)r[0].count * BLK;
+    while (k < n && k < MAX_IOV && r[k].status == QUEUED && r[k].op == r[0].op &&
+           on_ring(h, &r[k]) == on_ring(h, &r[0]) &&
+           r[k].blkno == r[k - 1].blkno + r[k - 1].count &&
+           bytes + (uint64_t)r[k].count * BLK <= MAX_RW) {
+        bytes += (uint64_t)r[k].count * BLK;
+        k++;
+    }
+    return k;
+}
+
+/* Requests [0, k) of one group as one preadv/pwritev; anything but a complete
+ * transfer is done again request by request, which sets each status. */
+static void sync_group(struct kk_hostblk *h, struct kk_blockdev_req *r, uint32_t k)
+{
+    struct iovec iov[MAX_IOV];
+    size_t total = 0;
+    ssize_t got;
+    uint32_t i;
+    if (k > 1) {
+        for (i = 0; i < k; i++) {
+            iov[i].iov_base = r[i].buf;
+            iov[i].iov_len = (size_t)r[i].count * BLK;
+            total += iov[i].iov_len;
+        }
+        got = r[0].op == KK_BLOCKDEV_WRITE ? pwritev(h->fd, iov, (int)k, (off_t)(r[0].blkno * BLK))
+                                           : preadv(h->fd, iov, (int)k, (off_t)(r[0].blkno * BLK));
+        if (got >= 0 && (size_t)got == total) {
+            for (i = 0; i < k; i++)
+                r[i].status = 0;
+            return;
+        }
+    }
+    for (i = 0; i < k; i++)
+        r[i].status = req_sync(h, &r[i]);
+}
+
+/* The QUEUED requests the ring does not take (@all: every QUEUED one), neighbours
+ * merged. */
+static void sync_batch(struct kk_hostblk *h, struct kk_blockdev_req *reqs, uint32_t n, int all)
+{
+    uint32_t i = 0, k;
+    while (i < n) {
+        if (reqs[i].status != QUEUED || (!all && on_ring(h, &reqs[i]))) {
+            i++;
+            continue;
+        }
+        k = group_len(h, &reqs[i], n - i);
+        sync_group(h, &reqs[i], k);
+        i += k;
+    }
 }
 
 /*
@@ -182,7 +234,7 @@ static void ring_batch(struct kk_hostblk *h, struct kk_blockdev_req *reqs, uint3
         rc = io_uring_submit_and_wait(&h->ring, others);
         if (!others) {
             others = 1;
-            sync_others(h, reqs, n);
+            sync_batch(h, reqs, n, 0);
         }
         if (rc < 0 && rc != -EINTR &&
             (!(rc == -EAGAIN || rc == -EBUSY) || inflight == io_uring_sq_ready(&h->ring))) {
@@ -209,12 +261,10 @@ static int hb_submit(void *ctx, struct kk_blockdev_req *reqs, uint32_t n)
     /* one request: pread/pwrite measured faster than a ring round trip */
     if (h->uring && ring > 1)
         ring_batch(h, reqs, n);
-    for (i = 0; i < n; i++) {
-        if (reqs[i].status == QUEUED) /* the pread backend, or the ring gave up */
-            reqs[i].status = req_sync(h, &reqs[i]);
+    sync_batch(h, reqs, n, 1); /* the pread backend, or the ring gave up */
+    for (i = 0; i < n; i++)
         if (reqs[i].status && !rc)
             rc = reqs[i].status;
-    }
     return rc;
 }
 

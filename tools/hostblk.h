@@ -14,7 +14,8 @@
  * queued entries submitted with one io_uring_enter and refilled as
  * completions are reaped; a short transfer is finished with pread (a read
  * past the end of a shorter file gives zeros). The writes of the batch run
- * as pwrite meanwhile: buffered writes to one file through the ring go to
+ * as pwrite meanwhile (neighbouring requests merged into one pwritev, as are
+ * those of the pread backend): buffered writes to one file through the ring go to
  * a kernel worker thread one at a time (ext4 here) and measured up to 3x
  * slower; opts.ring_writes sends them through the ring too (for file
  * systems or devices where that pays). A batch with one

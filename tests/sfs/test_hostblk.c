@@ -154,11 +154,12 @@ static void check_file(const struct env *e)
 }
 
 /*
- * A batch of @n requests over disjoint random extents (1..max_count blocks),
- * mixed reads and writes. The device must give the model's bytes to every
+ * A batch of @n requests over disjoint random extents (1..max_count blocks,
+ * a third of them right after the previous one), mixed reads and writes, in
+ * block order or (@shuffle) not. The device must give the model's bytes to every
  * read and leave the model's bytes (with the writes applied) in the file.
  */
-static void random_batch(struct env *e, uint32_t n, uint32_t max_count, uint64_t *seed)
+static void random_batch(struct env *e, uint32_t n, uint32_t max_count, uint64_t *seed, int shuffle)
 {
     struct kk_blockdev_req *r = calloc(n, sizeof(*r));
     uint64_t blk = 0;
@@ -183,7 +184,7 @@ static void random_batch(struct env *e, uint32_t n, uint32_t max_count, uint64_t
     }
     n = k;
     /* shuffle, so the device sees them out of block order */
-    for (k = n; k > 1; k--) {
+    for (k = shuffle ? n : 0; k > 1; k--) {
         uint32_t j = (uint32_t)(rnd(seed) % k);
         struct kk_blockdev_req t = r[k - 1];
         r[k - 1] = r[j];
@@ -208,7 +209,7 @@ static void test_mixed_batches(void **state)
     struct env *e = env_open(state, 0);
     uint64_t seed = 7;
     for (int i = 0, n = iters(); i < n; i++)
-        random_batch(e, 100, 32, &seed);
+        random_batch(e, 100, 32, &seed, 1);
     /* read()/write() agree with the same model */
     {
         uint8_t b[3 * BS];
@@ -228,10 +229,23 @@ static void test_batch_beyond_depth(void **state)
 {
     struct env *e = env_open(state, 0);
     uint64_t seed = 99;
-    random_batch(e, 1000, 1, &seed);
-    random_batch(e, 300, 4, &seed);
-    random_batch(e, 40, 256, &seed); /* up to 1 MiB each */
-    random_batch(e, 1, 2048, &seed);
+    random_batch(e, 1000, 1, &seed, 1);
+    random_batch(e, 300, 4, &seed, 1);
+    random_batch(e, 40, 256, &seed, 1); /* up to 1 MiB each */
+    random_batch(e, 1, 2048, &seed, 1);
+}
+
+/* Batches in block order: neighbouring requests of one op are merged into one
+ * preadv/pwritev by the pread path (all requests of the pread backend, the
+ * writes of the io_uring one); results as for any batch. */
+static void test_neighbours_in_order(void **state)
+{
+    struct env *e = env_open(state, 0);
+    uint64_t seed = 5;
+    for (int i = 0, n = iters(); i < n; i++) {
+        random_batch(e, 200, 3, &seed, 0);
+        random_batch(e, 100, 40, &seed, 0);
+    }
 }
 
 /* A request past the device end fails alone with KK_EIO; so does a bad op. */
@@ -460,7 +474,7 @@ struct thread_arg {
 static void *batch_thread(void *p)
 {
     struct thread_arg *a = p;
-    random_batch(a->e, 100, 16, &a->seed);
+    random_batch(a->e, 100, 16, &a->seed, 1);
     return NULL;
 }
 
@@ -475,7 +489,7 @@ static void test_other_thread(void **state)
         assert_int_equal(pthread_create(&t, NULL, batch_thread, &a), 0);
         assert_int_equal(pthread_join(t, NULL), 0);
     }
-    random_batch(e, 100, 16, &a.seed);
+    random_batch(e, 100, 16, &a.seed, 1);
     assert_string_equal(kk_hostblk_backend(e->hb), before);
 }
 
@@ -503,6 +517,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         ALL(test_mixed_batches),
         ALL(test_batch_beyond_depth),
+        ALL(test_neighbours_in_order),
         ALL(test_bad_requests_fail_alone),
         ALL(test_short_file_reads_zeros),
         ALL(test_read_only),
