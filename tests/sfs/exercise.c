@@ -85,6 +85,7 @@ void sfs_exercise(const struct kk_blockdev *dev, const struct kk_fs_platform *pl
     cfg.size = sizeof(cfg);
     cfg.dev = dev;
     cfg.plat = plat;
+    cfg.cache_blocks = 16; /* the smallest cache: evictions and write-behind happen */
     r->mount_rc = kk_sfs_mount(&cfg, &x.fs);
     note(&x, r->mount_rc);
     if (r->mount_rc == 0) {
