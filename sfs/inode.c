@@ -617,21 +617,19 @@ static int read_run_len(struct kk_sfs_inode *ip, uint32_t idx, uint32_t p0, uint
 /*
  * Write-side run length: maps (allocating) blocks idx+1.. while they are physically
  * consecutive with @p0, dropping any cached copy, since the run goes to the device.
+ * A failed bmap() ends the run (blocks it mapped must still be written); the
+ * caller's next bmap() reports the error.
  */
-static int write_run_len(struct kk_sfs_inode *ip, uint32_t idx, uint32_t p0, uint32_t max,
-                         uint32_t *n)
+static void write_run_len(struct kk_sfs_inode *ip, uint32_t idx, uint32_t p0, uint32_t max,
+                          uint32_t *n)
 {
     uint32_t k, p;
-    int rc;
     for (k = 1; k < max; k++) {
-        if ((rc = bmap(ip, idx + k, true, &p)) != 0)
-            return rc;
-        if (p != p0 + k)
+        if (bmap(ip, idx + k, true, &p) != 0 || p != p0 + k)
             break;
         binval(ip->fs, p);
     }
     *n = k;
-    return 0;
 }
 
 /* Copy the dirty cached blocks of a completed device read over its result. */
@@ -753,8 +751,8 @@ int iwrite(struct kk_sfs_inode *ip, uint64_t off, const void *buf, size_t len, s
             if ((rc = bmap(ip, idx, true, &p)) != 0)
                 break;
             binval(fs, p);
-            if ((rc = write_run_len(ip, idx, p, max, &run)) != 0 ||
-                (rc = iob_add(fs, &fs->iob, KK_BLOCKDEV_WRITE, p, run, (void *)src)) != 0)
+            write_run_len(ip, idx, p, max, &run);
+            if ((rc = iob_add(fs, &fs->iob, KK_BLOCKDEV_WRITE, p, run, (void *)src)) != 0)
                 break;
             n = run * KK_SFS_BLKSIZE;
         } else {
@@ -766,6 +764,9 @@ int iwrite(struct kk_sfs_inode *ip, uint64_t off, const void *buf, size_t len, s
         off += n;
         rc = rw_step(fs, buf, (size_t)(src - (const uint8_t *)buf), off >= end, done);
     }
+    /* blocks of the runs queued before a failure are mapped: they must be written */
+    if (rc && fs->iob.n)
+        rw_flush(fs, buf, (size_t)(src - (const uint8_t *)buf), done);
     fs->iob.n = 0;
     if (start + *done > ip->d.size)
         ip->d.size = (uint32_t)(start + *done);

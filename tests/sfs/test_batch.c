@@ -261,6 +261,43 @@ static void test_aligned_layout(void **state)
     free(buf);
 }
 
+/*
+ * A write filling a hole of a sparse file that runs out of space: every block
+ * it left mapped reads as the written bytes or zeros, never as the old
+ * contents of a deleted file (runs queued before the failure must still go
+ * to the device, and a run cut short by it too).
+ */
+static void test_enospc_hole(void **state)
+{
+    struct env *e = *state;
+    const size_t mib = 1u << 20, len = 8 * mib;
+    uint8_t *buf = malloc(len);
+    struct kk_sfs_inode *f;
+    size_t done, off;
+    int rc = 0;
+    memset(buf, 0xaa, mib);
+    assert_int_equal(kk_sfs_create(e->root, "junk", &f), 0);
+    for (off = 0; rc == 0; off += mib)
+        rc = kk_sfs_write(f, off, buf, mib, &done);
+    assert_int_equal(rc, KK_ENOSPC);
+    kk_sfs_put(f);
+    assert_int_equal(kk_sfs_unlink(e->root, "junk"), 0);
+    assert_int_equal(kk_sfs_sync(e->fs), 0);
+
+    assert_int_equal(kk_sfs_create(e->root, "sparse", &f), 0);
+    assert_int_equal(kk_sfs_truncate(f, 2 * len), 0);
+    memset(buf, 0x55, len);
+    assert_int_equal(kk_sfs_write(f, 0, buf, len, &done), KK_ENOSPC);
+    memset(buf, 0, len);
+    assert_int_equal(kk_sfs_read(f, 0, buf, len, &off), 0);
+    assert_int_equal(off, len);
+    for (off = 0; off < len; off++)
+        if (buf[off] != (off < done ? 0x55 : 0) && buf[off] != 0x55)
+            fail_msg("byte %zu of the file is %#x (%zu bytes written)", off, buf[off], done);
+    kk_sfs_put(f);
+    free(buf);
+}
+
 #define EACH_MODE(fn)                                                                              \
     cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, (void *)SUBMIT),                 \
         cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, (void *)NO_SUBMIT),          \
@@ -273,6 +310,7 @@ int main(void)
         EACH_MODE(test_write_runs),
         EACH_MODE(test_failed_run),
         EACH_MODE(test_failed_sync),
+        EACH_MODE(test_enospc_hole),
         cmocka_unit_test_prestate_setup_teardown(test_aligned_layout, setup, teardown,
                                                  (void *)SUBMIT),
     };
