@@ -298,6 +298,47 @@ static void test_enospc_hole(void **state)
     free(buf);
 }
 
+/*
+ * A rewrite whose batch has a failed request: a block the file system holds
+ * dirty in its cache (written before, not yet synced) keeps those bytes if
+ * its run was not written, and a sync stores them; it is never dropped for
+ * a run that failed or was not tried.
+ */
+static void test_failed_rewrite_keeps_dirty(void **state)
+{
+    struct env *e = *state;
+    const size_t len = 2u << 20, at = len - 100 * BLK; /* in the second 1 MiB run */
+    uint8_t *buf = malloc(len), x[BLK];
+    struct kk_sfs_inode *f;
+    size_t done;
+    memset(buf, 0x11, len);
+    assert_int_equal(kk_sfs_create(e->root, "f", &f), 0);
+    assert_int_equal(kk_sfs_write(f, 0, buf, len, &done), 0);
+    assert_int_equal(kk_sfs_sync(e->fs), 0);
+    memset(x, 0x11, sizeof(x));
+    memset(x + 10, 0x22, 100);
+    assert_int_equal(kk_sfs_write(f, at + 10, x + 10, 100, &done), 0); /* cached, dirty */
+
+    memset(buf, 0x33, len);
+    e->rd->fail_write_at = e->rd->writes + 1; /* the first run written */
+    assert_int_equal(kk_sfs_write(f, 0, buf, len, &done), KK_EIO);
+    e->rd->fail_write_at = 0;
+    assert_true(done <= at);
+    assert_int_equal(kk_sfs_read(f, at, buf, BLK, &done), 0);
+    assert_int_equal(done, BLK);
+    if (buf[0] != 0x33)
+        assert_memory_equal(buf, x, BLK);
+    kk_sfs_put(f);
+    env_umount(e);
+    env_mount(e);
+    assert_int_equal(kk_sfs_lookup(e->root, "f", &f), 0);
+    assert_int_equal(kk_sfs_read(f, at, buf, BLK, &done), 0);
+    if (buf[0] != 0x33)
+        assert_memory_equal(buf, x, BLK);
+    kk_sfs_put(f);
+    free(buf);
+}
+
 #define EACH_MODE(fn)                                                                              \
     cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, (void *)SUBMIT),                 \
         cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, (void *)NO_SUBMIT),          \
@@ -311,6 +352,7 @@ int main(void)
         EACH_MODE(test_failed_run),
         EACH_MODE(test_failed_sync),
         EACH_MODE(test_enospc_hole),
+        EACH_MODE(test_failed_rewrite_keeps_dirty),
         cmocka_unit_test_prestate_setup_teardown(test_aligned_layout, setup, teardown,
                                                  (void *)SUBMIT),
     };
