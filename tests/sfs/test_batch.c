@@ -267,11 +267,9 @@ static void test_aligned_layout(void **state)
  * contents of a deleted file (runs queued before the failure must still go
  * to the device, and a run cut short by it too).
  */
-static void test_enospc_hole(void **state)
+/* Fill the free space with a file of 0xaa bytes, delete it and sync. */
+static void leave_junk(struct env *e, uint8_t *buf, size_t mib)
 {
-    struct env *e = *state;
-    const size_t mib = 1u << 20, len = 8 * mib;
-    uint8_t *buf = malloc(len);
     struct kk_sfs_inode *f;
     size_t done, off;
     int rc = 0;
@@ -283,7 +281,16 @@ static void test_enospc_hole(void **state)
     kk_sfs_put(f);
     assert_int_equal(kk_sfs_unlink(e->root, "junk"), 0);
     assert_int_equal(kk_sfs_sync(e->fs), 0);
+}
 
+static void test_enospc_hole(void **state)
+{
+    struct env *e = *state;
+    const size_t mib = 1u << 20, len = 8 * mib;
+    uint8_t *buf = malloc(len);
+    struct kk_sfs_inode *f;
+    size_t done, off;
+    leave_junk(e, buf, mib);
     assert_int_equal(kk_sfs_create(e->root, "sparse", &f), 0);
     assert_int_equal(kk_sfs_truncate(f, 2 * len), 0);
     memset(buf, 0x55, len);
@@ -339,6 +346,36 @@ static void test_failed_rewrite_keeps_dirty(void **state)
     free(buf);
 }
 
+/*
+ * A write into a hole whose first device write fails: the blocks of the
+ * requests after that one (at most 1 MiB further on) read as written or as
+ * zeros, never as a deleted file's data: a device without submit() gets every
+ * request of the batch too.
+ */
+static void test_failed_hole_write(void **state)
+{
+    struct env *e = *state;
+    const size_t mib = 1u << 20, len = 3 * mib;
+    uint8_t *buf = malloc(len);
+    struct kk_sfs_inode *f;
+    size_t done, off;
+    leave_junk(e, buf, mib);
+    assert_int_equal(kk_sfs_create(e->root, "sparse", &f), 0);
+    assert_int_equal(kk_sfs_truncate(f, 2 * len), 0);
+    memset(buf, 0x55, len);
+    e->rd->fail_write_at = e->rd->writes + 1;
+    assert_int_equal(kk_sfs_write(f, 0, buf, len, &done), KK_EIO);
+    e->rd->fail_write_at = 0;
+    memset(buf, 0, len);
+    assert_int_equal(kk_sfs_read(f, 0, buf, len, &off), 0);
+    assert_int_equal(off, len);
+    for (off = 0; off < len; off++)
+        if (off < done ? buf[off] != 0x55 : off >= done + mib && buf[off] == 0xaa)
+            fail_msg("byte %zu of the file is %#x (%zu bytes written)", off, buf[off], done);
+    kk_sfs_put(f);
+    free(buf);
+}
+
 #define EACH_MODE(fn)                                                                              \
     cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, (void *)SUBMIT),                 \
         cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, (void *)NO_SUBMIT),          \
@@ -353,6 +390,7 @@ int main(void)
         EACH_MODE(test_failed_sync),
         EACH_MODE(test_enospc_hole),
         EACH_MODE(test_failed_rewrite_keeps_dirty),
+        EACH_MODE(test_failed_hole_write),
         cmocka_unit_test_prestate_setup_teardown(test_aligned_layout, setup, teardown,
                                                  (void *)SUBMIT),
     };
