@@ -616,22 +616,19 @@ static int read_run_len(struct kk_sfs_inode *ip, uint32_t idx, uint32_t p0, uint
 
 /*
  * Write-side run length: maps (allocating) blocks idx+1.. while they are physically
- * consecutive with @p0, dropping any cached copy, since the run goes to the device.
+ * consecutive with @p0 (cached copies are dropped once the run is written: rw_flush).
+ * A failed bmap() ends the run (blocks it mapped must still be written); the
+ * caller's next bmap() reports the error.
  */
-static int write_run_len(struct kk_sfs_inode *ip, uint32_t idx, uint32_t p0, uint32_t max,
-                         uint32_t *n)
+static void write_run_len(struct kk_sfs_inode *ip, uint32_t idx, uint32_t p0, uint32_t max,
+                          uint32_t *n)
 {
     uint32_t k, p;
-    int rc;
     for (k = 1; k < max; k++) {
-        if ((rc = bmap(ip, idx + k, true, &p)) != 0)
-            return rc;
-        if (p != p0 + k)
+        if (bmap(ip, idx + k, true, &p) != 0 || p != p0 + k)
             break;
-        binval(ip->fs, p);
     }
     *n = k;
-    return 0;
 }
 
 /* Copy the dirty cached blocks of a completed device read over its result. */
@@ -646,6 +643,20 @@ static void overlay_dirty(struct kk_sfs *fs, const struct kk_blockdev_req *r)
 }
 
 /*
+ * After a write run: its blocks' cached copies are out of date, unless it failed
+ * (or was not tried): then a dirty one keeps data written before, for sync.
+ */
+static void drop_written(struct kk_sfs *fs, const struct kk_blockdev_req *r)
+{
+    uint32_t p0 = (uint32_t)(r->blkno >> fs->dev_shift), n = r->count >> fs->dev_shift, k;
+    for (k = 0; k < n; k++) {
+        struct buf *b = bfind(fs, p0 + k);
+        if (b && (r->status == 0 || !b->dirty))
+            binval(fs, p0 + k);
+    }
+}
+
+/*
  * Submit the runs queued by iread/iwrite (buffer @base). When all succeed, *done
  * becomes @pos; else the bytes before the first failed request.
  */
@@ -654,9 +665,12 @@ static int rw_flush(struct kk_sfs *fs, const uint8_t *base, size_t pos, size_t *
     struct iobatch *iob = &fs->iob;
     uint32_t failed, i;
     int rc = iob_submit(fs, iob, &failed);
-    for (i = 0; i < failed && fs->ndirty; i++)
-        if (iob->r[i].op == KK_BLOCKDEV_READ)
+    for (i = 0; i < iob->n; i++) {
+        if (iob->r[i].op == KK_BLOCKDEV_WRITE)
+            drop_written(fs, &iob->r[i]);
+        else if (i < failed && fs->ndirty)
             overlay_dirty(fs, &iob->r[i]);
+    }
     *done = rc ? (size_t)((const uint8_t *)iob->r[failed].buf - base) : pos;
     iob->n = 0;
     return rc;
@@ -752,9 +766,8 @@ int iwrite(struct kk_sfs_inode *ip, uint64_t off, const void *buf, size_t len, s
             uint32_t max = (uint32_t)KK_MIN((end - off) / KK_SFS_BLKSIZE, (uint64_t)RUN_MAX);
             if ((rc = bmap(ip, idx, true, &p)) != 0)
                 break;
-            binval(fs, p);
-            if ((rc = write_run_len(ip, idx, p, max, &run)) != 0 ||
-                (rc = iob_add(fs, &fs->iob, KK_BLOCKDEV_WRITE, p, run, (void *)src)) != 0)
+            write_run_len(ip, idx, p, max, &run);
+            if ((rc = iob_add(fs, &fs->iob, KK_BLOCKDEV_WRITE, p, run, (void *)src)) != 0)
                 break;
             n = run * KK_SFS_BLKSIZE;
         } else {
@@ -766,6 +779,9 @@ int iwrite(struct kk_sfs_inode *ip, uint64_t off, const void *buf, size_t len, s
         off += n;
         rc = rw_step(fs, buf, (size_t)(src - (const uint8_t *)buf), off >= end, done);
     }
+    /* blocks of the runs queued before a failure are mapped: they must be written */
+    if (rc && fs->iob.n)
+        rw_flush(fs, buf, (size_t)(src - (const uint8_t *)buf), done);
     fs->iob.n = 0;
     if (start + *done > ip->d.size)
         ip->d.size = (uint32_t)(start + *done);

@@ -5,8 +5,9 @@
  * Owns nothing; promises that every request stays inside the device and that
  * a callback's error code is returned unchanged (a positive one becomes
  * KK_EIO). A batch (struct iobatch) goes to the device's submit() when it has
- * one, else request by request through read()/write(), stopping at the first
- * failure.
+ * one, else request by request through read()/write(), every one of them
+ * even after a failure (as submit() does: blocks a write run was to fill
+ * would otherwise keep stale data).
  */
 #include "sfs_int.h"
 
@@ -63,20 +64,15 @@ int iob_add(struct kk_sfs *fs, struct iobatch *b, uint32_t op, uint32_t blkno, u
     return 0;
 }
 
-static int submit_each(const struct kk_blockdev *dev, struct kk_blockdev_req *r, uint32_t n)
+static void submit_each(const struct kk_blockdev *dev, struct kk_blockdev_req *r, uint32_t n)
 {
     uint32_t i;
-    int rc = 0;
     for (i = 0; i < n; i++) {
-        if (rc == 0)
-            rc = r[i].op == KK_BLOCKDEV_WRITE
+        int rc = r[i].op == KK_BLOCKDEV_WRITE
                      ? dev->write(dev->ctx, r[i].blkno, r[i].count, r[i].buf)
                      : dev->read(dev->ctx, r[i].blkno, r[i].count, r[i].buf);
-        if (rc > 0)
-            rc = KK_EIO;
-        r[i].status = rc; /* after a failure the rest are not tried */
+        r[i].status = rc > 0 ? KK_EIO : rc;
     }
-    return rc;
 }
 
 int iob_submit(struct kk_sfs *fs, struct iobatch *b, uint32_t *failed)

@@ -261,6 +261,121 @@ static void test_aligned_layout(void **state)
     free(buf);
 }
 
+/*
+ * A write filling a hole of a sparse file that runs out of space: every block
+ * it left mapped reads as the written bytes or zeros, never as the old
+ * contents of a deleted file (runs queued before the failure must still go
+ * to the device, and a run cut short by it too).
+ */
+/* Fill the free space with a file of 0xaa bytes, delete it and sync. */
+static void leave_junk(struct env *e, uint8_t *buf, size_t mib)
+{
+    struct kk_sfs_inode *f;
+    size_t done, off;
+    int rc = 0;
+    memset(buf, 0xaa, mib);
+    assert_int_equal(kk_sfs_create(e->root, "junk", &f), 0);
+    for (off = 0; rc == 0; off += mib)
+        rc = kk_sfs_write(f, off, buf, mib, &done);
+    assert_int_equal(rc, KK_ENOSPC);
+    kk_sfs_put(f);
+    assert_int_equal(kk_sfs_unlink(e->root, "junk"), 0);
+    assert_int_equal(kk_sfs_sync(e->fs), 0);
+}
+
+static void test_enospc_hole(void **state)
+{
+    struct env *e = *state;
+    const size_t mib = 1u << 20, len = 8 * mib;
+    uint8_t *buf = malloc(len);
+    struct kk_sfs_inode *f;
+    size_t done, off;
+    leave_junk(e, buf, mib);
+    assert_int_equal(kk_sfs_create(e->root, "sparse", &f), 0);
+    assert_int_equal(kk_sfs_truncate(f, 2 * len), 0);
+    memset(buf, 0x55, len);
+    assert_int_equal(kk_sfs_write(f, 0, buf, len, &done), KK_ENOSPC);
+    memset(buf, 0, len);
+    assert_int_equal(kk_sfs_read(f, 0, buf, len, &off), 0);
+    assert_int_equal(off, len);
+    for (off = 0; off < len; off++)
+        if (buf[off] != (off < done ? 0x55 : 0) && buf[off] != 0x55)
+            fail_msg("byte %zu of the file is %#x (%zu bytes written)", off, buf[off], done);
+    kk_sfs_put(f);
+    free(buf);
+}
+
+/*
+ * A rewrite whose batch has a failed request: a block the file system holds
+ * dirty in its cache (written before, not yet synced) keeps those bytes if
+ * its run was not written, and a sync stores them; it is never dropped for
+ * a run that failed or was not tried.
+ */
+static void test_failed_rewrite_keeps_dirty(void **state)
+{
+    struct env *e = *state;
+    const size_t len = 2u << 20, at = len - 100 * BLK; /* in the second 1 MiB run */
+    uint8_t *buf = malloc(len), x[BLK];
+    struct kk_sfs_inode *f;
+    size_t done;
+    memset(buf, 0x11, len);
+    assert_int_equal(kk_sfs_create(e->root, "f", &f), 0);
+    assert_int_equal(kk_sfs_write(f, 0, buf, len, &done), 0);
+    assert_int_equal(kk_sfs_sync(e->fs), 0);
+    memset(x, 0x11, sizeof(x));
+    memset(x + 10, 0x22, 100);
+    assert_int_equal(kk_sfs_write(f, at + 10, x + 10, 100, &done), 0); /* cached, dirty */
+
+    memset(buf, 0x33, len);
+    e->rd->fail_write_at = e->rd->writes + 1; /* the first run written */
+    assert_int_equal(kk_sfs_write(f, 0, buf, len, &done), KK_EIO);
+    e->rd->fail_write_at = 0;
+    assert_true(done <= at);
+    assert_int_equal(kk_sfs_read(f, at, buf, BLK, &done), 0);
+    assert_int_equal(done, BLK);
+    if (buf[0] != 0x33)
+        assert_memory_equal(buf, x, BLK);
+    kk_sfs_put(f);
+    env_umount(e);
+    env_mount(e);
+    assert_int_equal(kk_sfs_lookup(e->root, "f", &f), 0);
+    assert_int_equal(kk_sfs_read(f, at, buf, BLK, &done), 0);
+    if (buf[0] != 0x33)
+        assert_memory_equal(buf, x, BLK);
+    kk_sfs_put(f);
+    free(buf);
+}
+
+/*
+ * A write into a hole whose first device write fails: the blocks of the
+ * requests after that one (at most 1 MiB further on) read as written or as
+ * zeros, never as a deleted file's data: a device without submit() gets every
+ * request of the batch too.
+ */
+static void test_failed_hole_write(void **state)
+{
+    struct env *e = *state;
+    const size_t mib = 1u << 20, len = 3 * mib;
+    uint8_t *buf = malloc(len);
+    struct kk_sfs_inode *f;
+    size_t done, off;
+    leave_junk(e, buf, mib);
+    assert_int_equal(kk_sfs_create(e->root, "sparse", &f), 0);
+    assert_int_equal(kk_sfs_truncate(f, 2 * len), 0);
+    memset(buf, 0x55, len);
+    e->rd->fail_write_at = e->rd->writes + 1;
+    assert_int_equal(kk_sfs_write(f, 0, buf, len, &done), KK_EIO);
+    e->rd->fail_write_at = 0;
+    memset(buf, 0, len);
+    assert_int_equal(kk_sfs_read(f, 0, buf, len, &off), 0);
+    assert_int_equal(off, len);
+    for (off = 0; off < len; off++)
+        if (off < done ? buf[off] != 0x55 : off >= done + mib && buf[off] == 0xaa)
+            fail_msg("byte %zu of the file is %#x (%zu bytes written)", off, buf[off], done);
+    kk_sfs_put(f);
+    free(buf);
+}
+
 #define EACH_MODE(fn)                                                                              \
     cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, (void *)SUBMIT),                 \
         cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, (void *)NO_SUBMIT),          \
@@ -273,6 +388,9 @@ int main(void)
         EACH_MODE(test_write_runs),
         EACH_MODE(test_failed_run),
         EACH_MODE(test_failed_sync),
+        EACH_MODE(test_enospc_hole),
+        EACH_MODE(test_failed_rewrite_keeps_dirty),
+        EACH_MODE(test_failed_hole_write),
         cmocka_unit_test_prestate_setup_teardown(test_aligned_layout, setup, teardown,
                                                  (void *)SUBMIT),
     };
