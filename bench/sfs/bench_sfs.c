@@ -4,7 +4,7 @@
  *
  *   bench-sfs [DIR]     (scratch files go to DIR, default $TMPDIR or /tmp)
  *   KK_BENCH_SFS_MB     size of the sequential file (default 256, a multiple of 16)
- *   KK_BENCH_SFS_ROUNDS rounds of each measured workload (default 5, max 64)
+ *   KK_BENCH_SFS_ROUNDS rounds of each measured workload (default 9, max 64)
  *   KK_BENCH_SFS_PASSES read passes per round (default 5, max 64)
  *   KK_BENCH_SFS_FILES  files in the mksfs tree (default 5000)
  *   KK_BENCH_SFS_DIRFILES  files created in one directory (default 10000)
@@ -760,7 +760,7 @@ int main(int argc, char **argv)
     int nfiles = getenv("KK_BENCH_SFS_FILES") ? atoi(getenv("KK_BENCH_SFS_FILES")) : 5000;
     int ndir = getenv("KK_BENCH_SFS_DIRFILES") ? atoi(getenv("KK_BENCH_SFS_DIRFILES")) : 10000;
     const char *only = getenv("KK_BENCH_SFS_ONLY");
-    int rounds = getenv("KK_BENCH_SFS_ROUNDS") ? atoi(getenv("KK_BENCH_SFS_ROUNDS")) : 5;
+    int rounds = getenv("KK_BENCH_SFS_ROUNDS") ? atoi(getenv("KK_BENCH_SFS_ROUNDS")) : 9;
     int passes = getenv("KK_BENCH_SFS_PASSES") ? atoi(getenv("KK_BENCH_SFS_PASSES")) : 5;
     char tree[600];
     if (rounds < 1 || rounds > MAXROUNDS || passes < 1 || passes > MAXROUNDS || mb < 16 || mb % 16)
