@@ -261,12 +261,6 @@ static void test_aligned_layout(void **state)
     free(buf);
 }
 
-/*
- * A write filling a hole of a sparse file that runs out of space: every block
- * it left mapped reads as the written bytes or zeros, never as the old
- * contents of a deleted file (runs queued before the failure must still go
- * to the device, and a run cut short by it too).
- */
 /* Fill the free space with a file of 0xaa bytes, delete it and sync. */
 static void leave_junk(struct env *e, uint8_t *buf, size_t mib)
 {
@@ -283,23 +277,46 @@ static void leave_junk(struct env *e, uint8_t *buf, size_t mib)
     assert_int_equal(kk_sfs_sync(e->fs), 0);
 }
 
-static void test_enospc_hole(void **state)
+/*
+ * A file of 2 * @len bytes, all hole, over free space that held 0xaa bytes;
+ * @buf (@len >= 1 MiB bytes) filled with 0x55 to write into it.
+ */
+static struct kk_sfs_inode *sparse_over_junk(struct env *e, uint8_t *buf, size_t len)
 {
-    struct env *e = *state;
-    const size_t mib = 1u << 20, len = 8 * mib;
-    uint8_t *buf = malloc(len);
     struct kk_sfs_inode *f;
-    size_t done, off;
-    leave_junk(e, buf, mib);
+    leave_junk(e, buf, 1u << 20);
     assert_int_equal(kk_sfs_create(e->root, "sparse", &f), 0);
     assert_int_equal(kk_sfs_truncate(f, 2 * len), 0);
     memset(buf, 0x55, len);
-    assert_int_equal(kk_sfs_write(f, 0, buf, len, &done), KK_ENOSPC);
+    return f;
+}
+
+/* The first @len bytes of @f into @buf (cleared first). */
+static void read_back(struct kk_sfs_inode *f, uint8_t *buf, size_t len)
+{
+    size_t got;
     memset(buf, 0, len);
-    assert_int_equal(kk_sfs_read(f, 0, buf, len, &off), 0);
-    assert_int_equal(off, len);
+    assert_int_equal(kk_sfs_read(f, 0, buf, len, &got), 0);
+    assert_int_equal(got, len);
+}
+
+/*
+ * A write filling a hole of a sparse file that runs out of space: every block
+ * it left mapped reads as the written bytes or zeros, never as the old
+ * contents of a deleted file (runs queued before the failure must still go
+ * to the device, and a run cut short by it too).
+ */
+static void test_enospc_hole(void **state)
+{
+    struct env *e = *state;
+    const size_t len = 8u << 20;
+    uint8_t *buf = malloc(len);
+    struct kk_sfs_inode *f = sparse_over_junk(e, buf, len);
+    size_t done, off;
+    assert_int_equal(kk_sfs_write(f, 0, buf, len, &done), KK_ENOSPC);
+    read_back(f, buf, len);
     for (off = 0; off < len; off++)
-        if (buf[off] != (off < done ? 0x55 : 0) && buf[off] != 0x55)
+        if (buf[off] != 0x55 && (off < done || buf[off] != 0))
             fail_msg("byte %zu of the file is %#x (%zu bytes written)", off, buf[off], done);
     kk_sfs_put(f);
     free(buf);
@@ -357,18 +374,12 @@ static void test_failed_hole_write(void **state)
     struct env *e = *state;
     const size_t mib = 1u << 20, len = 3 * mib;
     uint8_t *buf = malloc(len);
-    struct kk_sfs_inode *f;
+    struct kk_sfs_inode *f = sparse_over_junk(e, buf, len);
     size_t done, off;
-    leave_junk(e, buf, mib);
-    assert_int_equal(kk_sfs_create(e->root, "sparse", &f), 0);
-    assert_int_equal(kk_sfs_truncate(f, 2 * len), 0);
-    memset(buf, 0x55, len);
     e->rd->fail_write_at = e->rd->writes + 1;
     assert_int_equal(kk_sfs_write(f, 0, buf, len, &done), KK_EIO);
     e->rd->fail_write_at = 0;
-    memset(buf, 0, len);
-    assert_int_equal(kk_sfs_read(f, 0, buf, len, &off), 0);
-    assert_int_equal(off, len);
+    read_back(f, buf, len);
     for (off = 0; off < len; off++)
         if (off < done ? buf[off] != 0x55 : off >= done + mib && buf[off] == 0xaa)
             fail_msg("byte %zu of the file is %#x (%zu bytes written)", off, buf[off], done);
