@@ -4,12 +4,12 @@
  * engine.h. Owns nothing: works on the state bytes and links it was given.
  * Promise: every operation either completes or leaves the engine unchanged
  * (ranges are validated before the first change); no free list is scanned
- * except by eng_check().
+ * except by kk_buddy__eng_check().
  */
 #include "engine.h"
 
-void eng_setup(struct kk_buddy_engine *e, uint8_t *state, unsigned char *links, uint32_t link_shift,
-               uint64_t base, uint32_t nunits, unsigned max_order)
+void kk_buddy__eng_setup(struct kk_buddy_engine *e, uint8_t *state, unsigned char *links,
+                         uint32_t link_shift, uint64_t base, uint32_t nunits, unsigned max_order)
 {
     kk_memset(e, 0, sizeof *e);
     e->state = state;
@@ -24,7 +24,7 @@ void eng_setup(struct kk_buddy_engine *e, uint8_t *state, unsigned char *links, 
 }
 
 /* Head of the block containing unit i (and its order), or NIL if none does. */
-uint32_t eng_find(const struct kk_buddy_engine *e, uint32_t i, unsigned *korder)
+uint32_t kk_buddy__eng_find(const struct kk_buddy_engine *e, uint32_t i, unsigned *korder)
 {
     uint64_t abs = e->base + i;
     for (unsigned k = 0; k <= e->max_order; k++) {
@@ -50,8 +50,8 @@ uint32_t eng_find(const struct kk_buddy_engine *e, uint32_t i, unsigned *korder)
  * the head of a block of order o; the other halves become free blocks
  * (others_free) or allocated blocks. The caller sets the state of i.
  */
-void eng_carve(struct kk_buddy_engine *e, uint32_t h, unsigned k, uint32_t i, unsigned o,
-               bool others_free)
+void kk_buddy__eng_carve(struct kk_buddy_engine *e, uint32_t h, unsigned k, uint32_t i, unsigned o,
+                         bool others_free)
 {
     while (k > o) {
         k--;
@@ -68,7 +68,7 @@ void eng_carve(struct kk_buddy_engine *e, uint32_t h, unsigned k, uint32_t i, un
 }
 
 /* Shrink the allocated block i of order o to its first `keep` units (1..2^o). */
-void eng_trim(struct kk_buddy_engine *e, uint32_t i, unsigned o, uint64_t keep)
+void kk_buddy__eng_trim(struct kk_buddy_engine *e, uint32_t i, unsigned o, uint64_t keep)
 {
     for (;;) {
         if (keep == ((uint64_t)1 << o)) {
@@ -100,7 +100,7 @@ void eng_trim(struct kk_buddy_engine *e, uint32_t i, unsigned o, uint64_t keep)
  * free buddies always merged, [i + 2^k, i + 2^(k+1)) is all free exactly when
  * its head is FREE|k). Returns false, changing nothing, otherwise. O(n - o).
  */
-bool eng_grow(struct kk_buddy_engine *e, uint32_t i, unsigned o, unsigned n)
+bool kk_buddy__eng_grow(struct kk_buddy_engine *e, uint32_t i, unsigned o, unsigned n)
 {
     if (n > e->max_order || ((e->base + i) & (((uint64_t)1 << n) - 1)))
         return false;
@@ -120,7 +120,7 @@ bool eng_grow(struct kk_buddy_engine *e, uint32_t i, unsigned o, unsigned n)
 }
 
 /* Add the absent units [i, i+n) as free memory (caller checked they are absent). */
-void eng_add(struct kk_buddy_engine *e, uint32_t i, uint64_t n)
+void kk_buddy__eng_add(struct kk_buddy_engine *e, uint32_t i, uint64_t n)
 {
     kk_memset(e->state + i, ST_TAIL, (size_t)n);
     e->total_units += n;
@@ -140,17 +140,17 @@ static unsigned range_chunk(const struct kk_buddy_engine *e, uint64_t j, uint64_
                             unsigned *k)
 {
     unsigned o = chunk_order(e, (uint32_t)j, end - j);
-    *h = eng_find(e, (uint32_t)j, k);
+    *h = kk_buddy__eng_find(e, (uint32_t)j, k);
     return o > *k ? *k : o;
 }
 
 /* Free the allocated units [i, i+n): any parts of any allocated blocks. */
-int eng_free_range(struct kk_buddy_engine *e, uint32_t i, uint64_t n)
+int kk_buddy__eng_free_range(struct kk_buddy_engine *e, uint32_t i, uint64_t n)
 {
     uint64_t end = (uint64_t)i + n;
     unsigned k;
     for (uint64_t j = i; j < end;) {
-        uint32_t h = eng_find(e, (uint32_t)j, &k);
+        uint32_t h = kk_buddy__eng_find(e, (uint32_t)j, &k);
         if (h == NIL || !is_alloc_head(e, h, k))
             return KK_EINVAL;
         j = (uint64_t)h + ((uint64_t)1 << k);
@@ -158,7 +158,7 @@ int eng_free_range(struct kk_buddy_engine *e, uint32_t i, uint64_t n)
     for (uint64_t j = i; j < end;) {
         uint32_t h;
         unsigned o = range_chunk(e, j, end, &h, &k);
-        eng_carve(e, h, k, (uint32_t)j, o, false);
+        kk_buddy__eng_carve(e, h, k, (uint32_t)j, o, false);
         eng_free(e, (uint32_t)j, o);
         j += (uint64_t)1 << o;
     }
@@ -166,12 +166,12 @@ int eng_free_range(struct kk_buddy_engine *e, uint32_t i, uint64_t n)
 }
 
 /* Take the free units [i, i+n) off the free lists as allocated blocks. */
-int eng_reserve_range(struct kk_buddy_engine *e, uint32_t i, uint64_t n)
+int kk_buddy__eng_reserve_range(struct kk_buddy_engine *e, uint32_t i, uint64_t n)
 {
     uint64_t end = (uint64_t)i + n;
     unsigned k;
     for (uint64_t j = i; j < end;) {
-        uint32_t h = eng_find(e, (uint32_t)j, &k);
+        uint32_t h = kk_buddy__eng_find(e, (uint32_t)j, &k);
         if (h == NIL)
             return KK_EINVAL;
         if (ST_KIND(e->state[h]) != ST_FREE)
@@ -182,7 +182,7 @@ int eng_reserve_range(struct kk_buddy_engine *e, uint32_t i, uint64_t n)
         uint32_t h;
         unsigned o = range_chunk(e, j, end, &h, &k);
         list_del(e, h, k);
-        eng_carve(e, h, k, (uint32_t)j, o, true);
+        kk_buddy__eng_carve(e, h, k, (uint32_t)j, o, true);
         e->state[j] = (uint8_t)(ST_ALLOC | o);
         e->free_units -= (uint64_t)1 << o;
         j += (uint64_t)1 << o;
@@ -209,7 +209,7 @@ static uint64_t bm_first(const uint64_t *bm, uint64_t from, uint64_t to)
  * the smallest free block that overlaps the window's aligned part (found in
  * the per-order bitmaps) and carve the block out of it.
  */
-uint32_t eng_alloc_window(struct kk_buddy_engine *e, unsigned o, uint64_t lo, uint64_t hi)
+uint32_t kk_buddy__eng_alloc_window(struct kk_buddy_engine *e, unsigned o, uint64_t lo, uint64_t hi)
 {
     uint64_t first = e->base, last = e->base + e->nunits, osize = (uint64_t)1 << o;
     lo = KK_ALIGN_UP(lo > first ? lo : first, osize);
@@ -227,7 +227,7 @@ uint32_t eng_alloc_window(struct kk_buddy_engine *e, unsigned o, uint64_t lo, ui
         uint64_t blk = (off + bit) << k, at = blk > lo ? blk : lo;
         uint32_t h = (uint32_t)(blk - e->base), i = (uint32_t)(at - e->base);
         list_del(e, h, k);
-        eng_carve(e, h, k, i, o, true);
+        kk_buddy__eng_carve(e, h, k, i, o, true);
         e->state[i] = (uint8_t)(ST_ALLOC | o);
         e->free_units -= osize;
         return i;
@@ -288,7 +288,7 @@ static uint64_t popcount_bm(const struct kk_buddy_engine *e, unsigned k)
     return n;
 }
 
-int eng_check(const struct kk_buddy_engine *e)
+int kk_buddy__eng_check(const struct kk_buddy_engine *e)
 {
     uint64_t freeu = 0, total = 0, blocks[KK_BUDDY_ORDER_LIMIT + 1] = {0};
     if (check_lists(e) != 0)

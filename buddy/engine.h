@@ -164,17 +164,18 @@ static inline unsigned chunk_order(const struct kk_buddy_engine *e, uint32_t i, 
     return k < e->max_order ? k : e->max_order;
 }
 
-void eng_setup(struct kk_buddy_engine *e, uint8_t *state, unsigned char *links, uint32_t link_shift,
-               uint64_t base, uint32_t nunits, unsigned max_order);
-uint32_t eng_find(const struct kk_buddy_engine *e, uint32_t i, unsigned *korder);
-uint32_t eng_alloc_window(struct kk_buddy_engine *e, unsigned o, uint64_t lo, uint64_t hi);
-void eng_carve(struct kk_buddy_engine *e, uint32_t h, unsigned k, uint32_t i, unsigned o,
-               bool others_free);
-void eng_trim(struct kk_buddy_engine *e, uint32_t i, unsigned o, uint64_t keep);
-bool eng_grow(struct kk_buddy_engine *e, uint32_t i, unsigned o, unsigned n);
-void eng_add(struct kk_buddy_engine *e, uint32_t i, uint64_t n);
-int eng_check(const struct kk_buddy_engine *e);
-int eng_free_range(struct kk_buddy_engine *e, uint32_t i, uint64_t n);
-int eng_reserve_range(struct kk_buddy_engine *e, uint32_t i, uint64_t n);
+void kk_buddy__eng_setup(struct kk_buddy_engine *e, uint8_t *state, unsigned char *links,
+                         uint32_t link_shift, uint64_t base, uint32_t nunits, unsigned max_order);
+uint32_t kk_buddy__eng_find(const struct kk_buddy_engine *e, uint32_t i, unsigned *korder);
+uint32_t kk_buddy__eng_alloc_window(struct kk_buddy_engine *e, unsigned o, uint64_t lo,
+                                    uint64_t hi);
+void kk_buddy__eng_carve(struct kk_buddy_engine *e, uint32_t h, unsigned k, uint32_t i, unsigned o,
+                         bool others_free);
+void kk_buddy__eng_trim(struct kk_buddy_engine *e, uint32_t i, unsigned o, uint64_t keep);
+bool kk_buddy__eng_grow(struct kk_buddy_engine *e, uint32_t i, unsigned o, unsigned n);
+void kk_buddy__eng_add(struct kk_buddy_engine *e, uint32_t i, uint64_t n);
+int kk_buddy__eng_check(const struct kk_buddy_engine *e);
+int kk_buddy__eng_free_range(struct kk_buddy_engine *e, uint32_t i, uint64_t n);
+int kk_buddy__eng_reserve_range(struct kk_buddy_engine *e, uint32_t i, uint64_t n);
 
 #endif

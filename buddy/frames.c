@@ -59,7 +59,7 @@ int kk_buddy_init(struct kk_buddy *b, const struct kk_buddy_config *cfg)
     uint32_t n = (uint32_t)cfg->nframes;
     unsigned char *m = cfg->meta;
     unsigned char *links = m + KK_ALIGN_UP((size_t)n, 8);
-    eng_setup(&b->e, m, links, 3, cfg->base >> shift, n, max_order);
+    kk_buddy__eng_setup(&b->e, m, links, 3, cfg->base >> shift, n, max_order);
     kk_memset(links, 0, (size_t)n * sizeof(struct link));
     uint64_t *bm = (uint64_t *)(void *)(links + (size_t)n * sizeof(struct link));
     for (unsigned k = 0; k <= max_order; k++) {
@@ -71,12 +71,12 @@ int kk_buddy_init(struct kk_buddy *b, const struct kk_buddy_config *cfg)
     b->ctx = cfg->ctx;
     b->lock = cfg->lock;
     b->unlock = cfg->unlock;
-    pcp_setup(b, cfg);
+    kk_buddy__pcp_setup(b, cfg);
     b->magic = BUDDY_MAGIC;
     return 0;
 }
 
-bool buddy_ok(const struct kk_buddy *b)
+bool kk_buddy__ok(const struct kk_buddy *b)
 {
     return b && b->magic == BUDDY_MAGIC;
 }
@@ -106,7 +106,7 @@ static inline uint64_t to_addr(const struct kk_buddy *b, uint32_t i)
 
 int kk_buddy_add_range(struct kk_buddy *b, uint64_t addr, uint64_t size)
 {
-    if (!buddy_ok(b) || (size & (((uint64_t)1 << b->shift) - 1)))
+    if (!kk_buddy__ok(b) || (size & (((uint64_t)1 << b->shift) - 1)))
         return KK_EINVAL;
     uint64_t n = size >> b->shift;
     uint32_t i = range_idx(b, addr, n);
@@ -117,7 +117,7 @@ int kk_buddy_add_range(struct kk_buddy *b, uint64_t addr, uint64_t size)
     for (uint64_t j = 0; j < n; j++)
         if (b->e.state[i + j] != ST_ABSENT)
             goto out;
-    eng_add(&b->e, i, n);
+    kk_buddy__eng_add(&b->e, i, n);
     rc = 0;
 out:
     gunlock(b);
@@ -128,11 +128,11 @@ out:
 static int reserve_idx(struct kk_buddy *b, uint32_t i, uint64_t n)
 {
     glock(b);
-    int rc = eng_reserve_range(&b->e, i, n);
+    int rc = kk_buddy__eng_reserve_range(&b->e, i, n);
     gunlock(b);
     if (rc == KK_EBUSY && b->pcp && kk_buddy_drain(b) != 0) {
         glock(b);
-        rc = eng_reserve_range(&b->e, i, n);
+        rc = kk_buddy__eng_reserve_range(&b->e, i, n);
         gunlock(b);
     }
     return rc;
@@ -140,7 +140,7 @@ static int reserve_idx(struct kk_buddy *b, uint32_t i, uint64_t n)
 
 int kk_buddy_reserve(struct kk_buddy *b, uint64_t addr, uint64_t size)
 {
-    if (!buddy_ok(b) || (size & (((uint64_t)1 << b->shift) - 1)))
+    if (!kk_buddy__ok(b) || (size & (((uint64_t)1 << b->shift) - 1)))
         return KK_EINVAL;
     uint32_t i = range_idx(b, addr, size >> b->shift);
     if (i == NIL)
@@ -150,7 +150,7 @@ int kk_buddy_reserve(struct kk_buddy *b, uint64_t addr, uint64_t size)
 
 int kk_buddy_alloc_at(struct kk_buddy *b, uint64_t addr, unsigned order)
 {
-    if (!buddy_ok(b) || order > b->e.max_order)
+    if (!kk_buddy__ok(b) || order > b->e.max_order)
         return KK_EINVAL;
     uint64_t n = (uint64_t)1 << order;
     uint32_t i = range_idx(b, addr, n);
@@ -175,11 +175,11 @@ static uint32_t alloc_engine(struct kk_buddy *b, unsigned o, unsigned a)
 
 int kk_buddy_alloc(struct kk_buddy *b, unsigned order, uint64_t *addr)
 {
-    if (KK_UNLIKELY(!buddy_ok(b) || !addr || order > b->e.max_order))
+    if (KK_UNLIKELY(!kk_buddy__ok(b) || !addr || order > b->e.max_order))
         return KK_EINVAL;
     uint32_t i;
     if (b->pcp && order < b->pcp_orders)
-        i = pcp_alloc(b, order);
+        i = kk_buddy__pcp_alloc(b, order);
     else
         i = alloc_engine(b, order, order);
     if (KK_UNLIKELY(i == NIL))
@@ -191,18 +191,18 @@ int kk_buddy_alloc(struct kk_buddy *b, unsigned order, uint64_t *addr)
 int kk_buddy_alloc_window(struct kk_buddy *b, unsigned order, uint64_t min, uint64_t max,
                           uint64_t *addr)
 {
-    if (!buddy_ok(b) || !addr || order > b->e.max_order || max <= min)
+    if (!kk_buddy__ok(b) || !addr || order > b->e.max_order || max <= min)
         return KK_EINVAL;
     if (min > UINT64_MAX - ((uint64_t)1 << b->shift))
         return KK_ENOMEM;
     uint64_t lo = (min + ((uint64_t)1 << b->shift) - 1) >> b->shift;
     uint64_t hi = max >> b->shift;
     glock(b);
-    uint32_t i = eng_alloc_window(&b->e, order, lo, hi);
+    uint32_t i = kk_buddy__eng_alloc_window(&b->e, order, lo, hi);
     gunlock(b);
     if (i == NIL && b->pcp && kk_buddy_drain(b) != 0) {
         glock(b);
-        i = eng_alloc_window(&b->e, order, lo, hi);
+        i = kk_buddy__eng_alloc_window(&b->e, order, lo, hi);
         gunlock(b);
     }
     if (i == NIL)
@@ -213,7 +213,7 @@ int kk_buddy_alloc_window(struct kk_buddy *b, unsigned order, uint64_t min, uint
 
 int kk_buddy_alloc_pages(struct kk_buddy *b, uint64_t count, uint64_t align, uint64_t *addr)
 {
-    if (!buddy_ok(b) || !addr || count == 0 || count > ((uint64_t)1 << b->e.max_order))
+    if (!kk_buddy__ok(b) || !addr || count == 0 || count > ((uint64_t)1 << b->e.max_order))
         return KK_EINVAL;
     if (align > ((uint64_t)1 << b->e.max_order) || (align > 1 && !KK_IS_POW2(align)))
         return KK_EINVAL;
@@ -223,7 +223,7 @@ int kk_buddy_alloc_pages(struct kk_buddy *b, uint64_t count, uint64_t align, uin
         return KK_ENOMEM;
     if (count < ((uint64_t)1 << o)) {
         glock(b);
-        eng_trim(&b->e, i, o, count);
+        kk_buddy__eng_trim(&b->e, i, o, count);
         gunlock(b);
     }
     *addr = to_addr(b, i);
@@ -232,13 +232,13 @@ int kk_buddy_alloc_pages(struct kk_buddy *b, uint64_t count, uint64_t align, uin
 
 int kk_buddy_free(struct kk_buddy *b, uint64_t addr, unsigned order)
 {
-    if (KK_UNLIKELY(!buddy_ok(b) || order > b->e.max_order))
+    if (KK_UNLIKELY(!kk_buddy__ok(b) || order > b->e.max_order))
         return KK_EINVAL;
     uint32_t i = to_idx(b, addr);
     if (KK_UNLIKELY(i == NIL))
         return KK_EINVAL;
     if (b->pcp && order < b->pcp_orders)
-        return pcp_free(b, i, order);
+        return kk_buddy__pcp_free(b, i, order);
     int rc = KK_EINVAL;
     glock(b);
     if (KK_LIKELY(is_alloc_head(&b->e, i, order))) {
@@ -251,13 +251,13 @@ int kk_buddy_free(struct kk_buddy *b, uint64_t addr, unsigned order)
 
 int kk_buddy_free_pages(struct kk_buddy *b, uint64_t addr, uint64_t count)
 {
-    if (!buddy_ok(b))
+    if (!kk_buddy__ok(b))
         return KK_EINVAL;
     uint32_t i = range_idx(b, addr, count);
     if (i == NIL)
         return KK_EINVAL;
     glock(b);
-    int rc = eng_free_range(&b->e, i, count);
+    int rc = kk_buddy__eng_free_range(&b->e, i, count);
     gunlock(b);
     return rc;
 }
@@ -265,7 +265,7 @@ int kk_buddy_free_pages(struct kk_buddy *b, uint64_t addr, uint64_t count)
 size_t kk_buddy_alloc_bulk(struct kk_buddy *b, uint64_t *addrs, size_t n)
 {
     size_t got = 0;
-    if (!buddy_ok(b) || !addrs)
+    if (!kk_buddy__ok(b) || !addrs)
         return 0;
     glock(b);
     for (; got < n; got++) {
@@ -283,7 +283,7 @@ size_t kk_buddy_alloc_bulk(struct kk_buddy *b, uint64_t *addrs, size_t n)
 int kk_buddy_free_bulk(struct kk_buddy *b, const uint64_t *addrs, size_t n)
 {
     int rc = 0;
-    if (!buddy_ok(b) || (!addrs && n))
+    if (!kk_buddy__ok(b) || (!addrs && n))
         return KK_EINVAL;
     glock(b);
     for (size_t j = 0; j < n; j++) {

@@ -19,13 +19,13 @@ static inline void gunlock(struct kk_buddy *b)
         b->unlock(b->ctx);
 }
 
-bool buddy_ok(const struct kk_buddy *b);
-void pcp_setup(struct kk_buddy *b, const struct kk_buddy_config *cfg);
-uint32_t pcp_alloc(struct kk_buddy *b, unsigned order);
-int pcp_free(struct kk_buddy *b, uint32_t i, unsigned order);
-void pcp_lock_all(struct kk_buddy *b);
-void pcp_unlock_all(struct kk_buddy *b);
-int pcp_check(struct kk_buddy *b, uint64_t *blocks);
-uint64_t pcp_frames(struct kk_buddy *b);
+bool kk_buddy__ok(const struct kk_buddy *b);
+void kk_buddy__pcp_setup(struct kk_buddy *b, const struct kk_buddy_config *cfg);
+uint32_t kk_buddy__pcp_alloc(struct kk_buddy *b, unsigned order);
+int kk_buddy__pcp_free(struct kk_buddy *b, uint32_t i, unsigned order);
+void kk_buddy__pcp_lock_all(struct kk_buddy *b);
+void kk_buddy__pcp_unlock_all(struct kk_buddy *b);
+int kk_buddy__pcp_check(struct kk_buddy *b, uint64_t *blocks);
+uint64_t kk_buddy__pcp_frames(struct kk_buddy *b);
 
 #endif

@@ -199,9 +199,9 @@ int kk_heap_add_region(struct kk_heap *h, void *mem, size_t size)
     r->size = size;
     r->start = start;
     r->end = start + ((uintptr_t)n << h->shift);
-    eng_setup(&r->e, (uint8_t *)(r + 1), (unsigned char *)start, h->shift, start >> h->shift, n,
-              h->max_order);
-    eng_add(&r->e, 0, n);
+    kk_buddy__eng_setup(&r->e, (uint8_t *)(r + 1), (unsigned char *)start, h->shift,
+                        start >> h->shift, n, h->max_order);
+    kk_buddy__eng_add(&r->e, 0, n);
     reg_insert(h, r);
     h->hint = r;
     h->nregions++;
@@ -356,9 +356,9 @@ void *kk_heap_realloc(struct kk_heap *h, void *ptr, size_t size)
     uint32_t before = r->e.nonempty;
     bool in_place = true;
     if (o <= cur) /* shrink in place: the upper halves go back */
-        eng_trim(&r->e, i, cur, (uint64_t)1 << o);
+        kk_buddy__eng_trim(&r->e, i, cur, (uint64_t)1 << o);
     else /* grow in place if the following buddies are free: no copy */
-        in_place = eng_grow(&r->e, i, cur, o);
+        in_place = kk_buddy__eng_grow(&r->e, i, cur, o);
     reg_changed(r, before);
     if (in_place) {
         hunlock(h);
@@ -411,7 +411,7 @@ int kk_heap_check(struct kk_heap *h)
             r->e.total_units != r->e.nunits)
             rc = KK_ECORRUPT;
         else
-            rc = eng_check(&r->e);
+            rc = kk_buddy__eng_check(&r->e);
         prev_end = r->mem + r->size;
     }
     if (rc == 0 && (n != h->nregions || kk_rb_check(&h->regions, NULL, reg_update) != (long)n))

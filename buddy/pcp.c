@@ -36,7 +36,7 @@ static inline void set_count(struct kk_buddy_pcp *p, unsigned o, uint32_t n)
     __atomic_store_n(&p->count[o], n, __ATOMIC_RELAXED);
 }
 
-void pcp_setup(struct kk_buddy *b, const struct kk_buddy_config *cfg)
+void kk_buddy__pcp_setup(struct kk_buddy *b, const struct kk_buddy_config *cfg)
 {
     if (!cfg->pcp)
         return;
@@ -101,7 +101,7 @@ static void refill(struct kk_buddy *b, struct kk_buddy_pcp *p, unsigned o)
     gunlock(b);
 }
 
-uint32_t pcp_alloc(struct kk_buddy *b, unsigned o)
+uint32_t kk_buddy__pcp_alloc(struct kk_buddy *b, unsigned o)
 {
     unsigned c = cur_cpu(b);
     struct kk_buddy_pcp *p = &b->pcp[c];
@@ -120,7 +120,7 @@ uint32_t pcp_alloc(struct kk_buddy *b, unsigned o)
     return i;
 }
 
-int pcp_free(struct kk_buddy *b, uint32_t i, unsigned o)
+int kk_buddy__pcp_free(struct kk_buddy *b, uint32_t i, unsigned o)
 {
     unsigned c = cur_cpu(b);
     struct kk_buddy_pcp *p = &b->pcp[c];
@@ -139,7 +139,7 @@ int pcp_free(struct kk_buddy *b, uint32_t i, unsigned o)
 uint64_t kk_buddy_drain(struct kk_buddy *b)
 {
     uint64_t n = 0;
-    if (!buddy_ok(b) || !b->pcp)
+    if (!kk_buddy__ok(b) || !b->pcp)
         return 0;
     for (unsigned c = 0; c < b->ncpus; c++) {
         struct kk_buddy_pcp *p = &b->pcp[c];
@@ -153,19 +153,19 @@ uint64_t kk_buddy_drain(struct kk_buddy *b)
     return n;
 }
 
-void pcp_lock_all(struct kk_buddy *b)
+void kk_buddy__pcp_lock_all(struct kk_buddy *b)
 {
     for (unsigned c = 0; b->pcp && c < b->ncpus; c++)
         clock_cpu(b, c);
 }
 
-void pcp_unlock_all(struct kk_buddy *b)
+void kk_buddy__pcp_unlock_all(struct kk_buddy *b)
 {
     for (unsigned c = b->pcp ? b->ncpus : 0; c-- > 0;)
         cunlock_cpu(b, c);
 }
 
-uint64_t pcp_frames(struct kk_buddy *b)
+uint64_t kk_buddy__pcp_frames(struct kk_buddy *b)
 {
     uint64_t n = 0;
     for (unsigned c = 0; b->pcp && c < b->ncpus; c++)
@@ -175,7 +175,7 @@ uint64_t pcp_frames(struct kk_buddy *b)
 }
 
 /* Verify the caches (all CPU locks and the allocator lock held); counts cached blocks. */
-int pcp_check(struct kk_buddy *b, uint64_t *blocks)
+int kk_buddy__pcp_check(struct kk_buddy *b, uint64_t *blocks)
 {
     *blocks = 0;
     for (unsigned c = 0; b->pcp && c < b->ncpus; c++) {

@@ -12,7 +12,7 @@ void kk_buddy_stats(struct kk_buddy *b, struct kk_buddy_stats *st)
         return;
     kk_memset(st, 0, sizeof *st);
     st->largest_free_order = -1;
-    if (!buddy_ok(b))
+    if (!kk_buddy__ok(b))
         return;
     glock(b);
     for (unsigned k = 0; k <= b->e.max_order; k++)
@@ -20,7 +20,7 @@ void kk_buddy_stats(struct kk_buddy *b, struct kk_buddy_stats *st)
     st->free_frames = b->e.free_units;
     st->total_frames = b->e.total_units;
     gunlock(b);
-    st->cached_frames = pcp_frames(b);
+    st->cached_frames = kk_buddy__pcp_frames(b);
     st->used_frames = st->total_frames - st->free_frames - st->cached_frames;
     for (unsigned k = 0; k <= b->e.max_order; k++)
         if (st->free_blocks[k] != 0)
@@ -33,7 +33,7 @@ void kk_buddy_stats(struct kk_buddy *b, struct kk_buddy_stats *st)
 int kk_buddy_walk(struct kk_buddy *b, kk_buddy_walk_fn fn, void *arg)
 {
     int rc = 0;
-    if (!buddy_ok(b) || !fn)
+    if (!kk_buddy__ok(b) || !fn)
         return KK_EINVAL;
     glock(b);
     for (unsigned k = 0; k <= b->e.max_order && rc == 0; k++)
@@ -81,7 +81,7 @@ size_t kk_buddy_dump(struct kk_buddy *b, char *buf, size_t len)
     put_str(&o, " used ");
     put_u64(&o, st.used_frames);
     put_str(&o, "\nfree blocks per order:");
-    for (unsigned k = 0; buddy_ok(b) && k <= b->e.max_order; k++) {
+    for (unsigned k = 0; kk_buddy__ok(b) && k <= b->e.max_order; k++) {
         put_str(&o, " ");
         put_u64(&o, st.free_blocks[k]);
     }
@@ -102,7 +102,7 @@ size_t kk_buddy_dump(struct kk_buddy *b, char *buf, size_t len)
 static int check_marks(struct kk_buddy *b)
 {
     uint64_t cached, marked = 0;
-    if (pcp_check(b, &cached) != 0)
+    if (kk_buddy__pcp_check(b, &cached) != 0)
         return KK_ECORRUPT;
     for (uint32_t i = 0; i < b->e.nunits; i++)
         if (ST_KIND(b->e.state[i]) == ST_ALLOC && lnk(&b->e, i)->prev == PCP_MARK)
@@ -112,14 +112,14 @@ static int check_marks(struct kk_buddy *b)
 
 int kk_buddy_check(struct kk_buddy *b)
 {
-    if (!buddy_ok(b))
+    if (!kk_buddy__ok(b))
         return KK_EINVAL;
-    pcp_lock_all(b);
+    kk_buddy__pcp_lock_all(b);
     glock(b);
-    int rc = eng_check(&b->e);
+    int rc = kk_buddy__eng_check(&b->e);
     if (rc == 0 && b->pcp)
         rc = check_marks(b);
     gunlock(b);
-    pcp_unlock_all(b);
+    kk_buddy__pcp_unlock_all(b);
     return rc;
 }

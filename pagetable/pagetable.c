@@ -28,7 +28,7 @@ static const struct kk_pt_desc *const descs[] = {
     &kk_pt_desc_x86_64_5l, &kk_pt_desc_aarch64_4k, &kk_pt_desc_i386,
 };
 
-const struct kk_pt_desc *pt_desc(enum kk_pt_format format)
+const struct kk_pt_desc *kk_pt__desc(enum kk_pt_format format)
 {
     for (size_t i = 0; i < KK_ARRAY_SIZE(descs); i++) {
         if (descs[i]->format == format)
@@ -40,7 +40,7 @@ const struct kk_pt_desc *pt_desc(enum kk_pt_format format)
 const char *kk_pt_format_info(enum kk_pt_format format, unsigned *levels, unsigned *va_bits,
                               uint64_t *page_sizes)
 {
-    const struct kk_pt_desc *d = pt_desc(format);
+    const struct kk_pt_desc *d = kk_pt__desc(format);
     if (!d)
         return NULL;
     if (levels)
@@ -71,7 +71,7 @@ void kk_pt_flush_init(struct kk_pt_flush *fb, struct kk_pt *pt)
     fb->free_head = 0;
 }
 
-void pt_flush_add(struct kk_pt_flush *fb, uint64_t va)
+void kk_pt__flush_add(struct kk_pt_flush *fb, uint64_t va)
 {
     if (fb->full)
         return;
@@ -83,7 +83,7 @@ void pt_flush_add(struct kk_pt_flush *fb, uint64_t va)
 
 /* Queue an unlinked table frame; its entry 0 links the queue (an address
  * with bit 0 clear, so a stale walker still sees an invalid entry). */
-void pt_defer_free(struct kk_pt_flush *fb, uint64_t pa)
+void kk_pt__defer_free(struct kk_pt_flush *fb, uint64_t pa)
 {
     struct kk_pt *pt = fb->pt;
     pt_wr(pt->desc, pt_tab(pt, pa), 0, fb->nfree ? fb->free_head : 0);
@@ -135,7 +135,7 @@ int kk_pt_init(struct kk_pt *pt, const struct kk_pt_config *cfg)
     if (!pt || !cfg || cfg->size < sizeof(struct kk_pt_config) || !cfg->plat)
         return KK_EINVAL;
     const struct kk_pt_platform *p = cfg->plat;
-    const struct kk_pt_desc *d = pt_desc(cfg->format);
+    const struct kk_pt_desc *d = kk_pt__desc(cfg->format);
     if (!d || p->version < 1 || !p->alloc_table || !p->free_table)
         return KK_EINVAL;
     if (cfg->flush_threshold > KK_PT_FLUSH_MAX)
@@ -196,7 +196,7 @@ uint64_t kk_pt_table_count(const struct kk_pt *pt)
 
 /* Validate [va, va+len): 4 KiB-aligned, nonzero, canonical, not running off
  * its half of the address space. Gives the index-space start. */
-int pt_check_range(const struct kk_pt *pt, uint64_t va, uint64_t len, uint64_t *iva)
+int kk_pt__check_range(const struct kk_pt *pt, uint64_t va, uint64_t len, uint64_t *iva)
 {
     const struct kk_pt_desc *d = pt->desc;
     if (!d)
@@ -225,7 +225,7 @@ static void root_slots(const struct kk_pt_desc *d, uint64_t iva, uint64_t len, u
 }
 
 /* KK_EPERM if [iva, iva+len) touches a root slot borrowed from another table. */
-int pt_check_borrowed(const struct kk_pt *pt, uint64_t iva, uint64_t len)
+int kk_pt__check_borrowed(const struct kk_pt *pt, uint64_t iva, uint64_t len)
 {
     if (!pt->nborrow)
         return 0;
@@ -366,12 +366,12 @@ static int do_map(struct kk_pt *pt, uint64_t va, uint64_t pa, uint64_t len, unsi
                   unsigned leaf_level, bool allow_huge, struct kk_pt_flush *fb)
 {
     uint64_t iva;
-    int rc = pt_check_range(pt, va, len, &iva);
+    int rc = kk_pt__check_range(pt, va, len, &iva);
     if (rc)
         return rc;
     const struct kk_pt_desc *d = pt->desc;
     if ((rc = check_pa(d, pa, len)) || (rc = check_flags(d, flags)) ||
-        (rc = pt_check_borrowed(pt, iva, len)))
+        (rc = kk_pt__check_borrowed(pt, iva, len)))
         return rc;
     unsigned top = d->levels - 1u, lo, hi;
     if (leaf_level == top && pt->npin) {
@@ -392,7 +392,7 @@ static int do_map(struct kk_pt *pt, uint64_t va, uint64_t pa, uint64_t len, unsi
     if (rc) {
         /* Undo: unmap what this call mapped, free the tables it left empty. */
         uint64_t undo_end = o.fail_va + (rc == KK_EEXIST ? 0 : KK_PT_PAGE_SIZE);
-        pt_rollback(pt, iva, undo_end, fb, o.newroot);
+        kk_pt__rollback(pt, iva, undo_end, fb, o.newroot);
     }
     return rc;
 }
@@ -455,7 +455,7 @@ static int split_leaf(struct kk_pt *pt, struct kk_pt_flush *fb, void *t, unsigne
     do {
         fill_split(d, ct, l, e);
     } while (!pt_cas(d, t, i, &e, pt_table_entry(d, *child)));
-    pt_flush_add(fb, va);
+    kk_pt__flush_add(fb, va);
     return 0;
 }
 
@@ -487,7 +487,7 @@ static int split_at(struct kk_pt *pt, struct kk_pt_flush *fb, uint64_t b)
     return 0;
 }
 
-int pt_split_range_ends(struct kk_pt *pt, struct kk_pt_flush *fb, uint64_t iva, uint64_t iend)
+int kk_pt__split_range_ends(struct kk_pt *pt, struct kk_pt_flush *fb, uint64_t iva, uint64_t iend)
 {
     int rc = split_at(pt, fb, iva);
     if (!rc)
@@ -546,8 +546,8 @@ int kk_pt_share_kernel(struct kk_pt *dst, struct kk_pt *src, uint64_t va, uint64
     uint64_t slot = pt_lsize(d, d->levels - 1u), iva;
     if ((va | len) & (slot - 1))
         return KK_EINVAL;
-    int rc = pt_check_range(src, va, len, &iva);
-    if (rc || (rc = pt_check_borrowed(src, iva, len)))
+    int rc = kk_pt__check_range(src, va, len, &iva);
+    if (rc || (rc = kk_pt__check_borrowed(src, iva, len)))
         return rc;
     unsigned lo, hi;
     root_slots(d, iva, len, &lo, &hi);

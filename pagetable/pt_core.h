@@ -192,16 +192,16 @@ static inline void pt_flush_now(struct kk_pt *pt, uint64_t va)
         pt->plat->flush_tlb(pt->plat->ctx, pt->asid, &va, 1);
 }
 
-const struct kk_pt_desc *pt_desc(enum kk_pt_format format);
-int pt_check_range(const struct kk_pt *pt, uint64_t va, uint64_t len, uint64_t *iva);
-int pt_check_borrowed(const struct kk_pt *pt, uint64_t iva, uint64_t len);
-void pt_flush_add(struct kk_pt_flush *fb, uint64_t va);
-void pt_defer_free(struct kk_pt_flush *fb, uint64_t pa);
-int pt_split_range_ends(struct kk_pt *pt, struct kk_pt_flush *fb, uint64_t iva, uint64_t iend);
+const struct kk_pt_desc *kk_pt__desc(enum kk_pt_format format);
+int kk_pt__check_range(const struct kk_pt *pt, uint64_t va, uint64_t len, uint64_t *iva);
+int kk_pt__check_borrowed(const struct kk_pt *pt, uint64_t iva, uint64_t len);
+void kk_pt__flush_add(struct kk_pt_flush *fb, uint64_t va);
+void kk_pt__defer_free(struct kk_pt_flush *fb, uint64_t pa);
+int kk_pt__split_range_ends(struct kk_pt *pt, struct kk_pt_flush *fb, uint64_t iva, uint64_t iend);
 /* Undo a failed map of [iva, iend): unmap it and free the tables it emptied;
  * root tables in pinned slots are freed only if @newroot (a bitmap of root
  * slots, may be NULL) says this map allocated them. */
-void pt_rollback(struct kk_pt *pt, uint64_t iva, uint64_t iend, struct kk_pt_flush *fb,
-                 const uint64_t *newroot);
+void kk_pt__rollback(struct kk_pt *pt, uint64_t iva, uint64_t iend, struct kk_pt_flush *fb,
+                     const uint64_t *newroot);
 
 #endif

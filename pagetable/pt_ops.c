@@ -6,7 +6,7 @@
  * the tables they empty through the flush batch (deferred past the flush);
  * tables under pinned root slots (shared kernel half) are never freed here.
  * Range operations other than clear-A/D first split huge pages that straddle
- * the range ends (pt_split_range_ends), so a leaf the walk meets is either
+ * the range ends (kk_pt__split_range_ends), so a leaf the walk meets is either
  * wholly inside the range or wholly outside.
  */
 #include "pt_core.h"
@@ -91,11 +91,11 @@ static void rewrite_leaf(struct mod_op *o, void *t, unsigned i, unsigned l, uint
             pt_wr(d, t, i, ne);
         } else if (pt_hw_stable(d, e)) {
             pt_wr(d, t, i, ne); /* the MMU never writes this entry: no CAS needed */
-            pt_flush_add(o->fb, va);
+            kk_pt__flush_add(o->fb, va);
         } else if (!pt_cas(d, t, i, &e, ne)) {
             continue;
         } else {
-            pt_flush_add(o->fb, va);
+            kk_pt__flush_add(o->fb, va);
         }
         o->changed++;
         if (o->cb)
@@ -114,7 +114,7 @@ static void mod_leaf(struct mod_op *o, void *t, unsigned i, unsigned l, uint64_t
         else
             pt_wr(o->d, t, i, 0);
         o->changed++;
-        pt_flush_add(o->fb, pt_ext(o->d, leaf_iva));
+        kk_pt__flush_add(o->fb, pt_ext(o->d, leaf_iva));
         if (o->cb)
             report(o, e, l, leaf_iva, o->d->decode(e, l));
         return;
@@ -137,8 +137,8 @@ static void maybe_free_child(struct mod_op *o, void *t, unsigned i, unsigned l, 
     if (!whole && !table_empty(o->d, pt_tab(o->pt, child)))
         return;
     pt_wr(o->d, t, i, 0);
-    pt_flush_add(o->fb, pt_ext(o->d, slot_iva));
-    pt_defer_free(o->fb, child);
+    kk_pt__flush_add(o->fb, pt_ext(o->d, slot_iva));
+    kk_pt__defer_free(o->fb, child);
 }
 
 static void mod_level(struct mod_op *o, uint64_t tpa, unsigned l, uint64_t va, uint64_t end)
@@ -177,8 +177,8 @@ static int run_mod(struct mod_op *o, struct kk_pt *pt, uint64_t va, uint64_t len
     uint64_t iva;
     if (!pt || !pt->desc || (fb && fb->pt != pt))
         return KK_EINVAL;
-    int rc = pt_check_range(pt, va, len, &iva);
-    if (rc || (rc = pt_check_borrowed(pt, iva, len)))
+    int rc = kk_pt__check_range(pt, va, len, &iva);
+    if (rc || (rc = kk_pt__check_borrowed(pt, iva, len)))
         return rc;
     if (o->kind == MOD_PROTECT && (o->flags & ~KK_PT_ALL_FLAGS))
         return KK_EINVAL;
@@ -195,7 +195,7 @@ static int run_mod(struct mod_op *o, struct kk_pt *pt, uint64_t va, uint64_t len
     o->d = pt->desc;
     o->fb = fb;
     if (o->kind != MOD_CLEAR)
-        rc = pt_split_range_ends(pt, fb, iva, iva + len);
+        rc = kk_pt__split_range_ends(pt, fb, iva, iva + len);
     if (!rc)
         mod_level(o, pt->root, pt->desc->levels - 1u, iva, iva + len);
     if (fb == &local)
@@ -205,8 +205,8 @@ static int run_mod(struct mod_op *o, struct kk_pt *pt, uint64_t va, uint64_t len
     return rc;
 }
 
-void pt_rollback(struct kk_pt *pt, uint64_t iva, uint64_t iend, struct kk_pt_flush *fb,
-                 const uint64_t *newroot)
+void kk_pt__rollback(struct kk_pt *pt, uint64_t iva, uint64_t iend, struct kk_pt_flush *fb,
+                     const uint64_t *newroot)
 {
     struct mod_op o = {.kind = MOD_ROLLBACK, .memo_level = ~0u, .newroot = newroot};
     struct kk_pt_flush local;
@@ -383,7 +383,7 @@ int kk_pt_walk(const struct kk_pt *pt, uint64_t va, uint64_t len, kk_pt_mapping_
     uint64_t iva;
     if (!pt || !cb)
         return KK_EINVAL;
-    int rc = pt_check_range(pt, va, len, &iva);
+    int rc = kk_pt__check_range(pt, va, len, &iva);
     if (rc)
         return rc;
     struct walk_op w = {.pt = pt, .cb = cb, .arg = arg};

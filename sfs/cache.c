@@ -9,8 +9,8 @@
  * (and are not reused) until sync has written all metadata; (2) a failed
  * write leaves the buffer dirty, so a later sync retries; (3) a failed read
  * leaves no buffer with bad contents in the cache.
- * Callers: bread()/bzero_get() return a pinned buffer that stays valid until
- * bput(); never keep more than a few pinned at once (the cache has >= 16).
+ * Callers: kk_sfs__bread()/kk_sfs__bzero_get() return a pinned buffer that stays valid until
+ * kk_sfs__bput(); never keep more than a few pinned at once (the cache has >= 16).
  */
 #include "sfs_int.h"
 
@@ -64,7 +64,7 @@ static void hash_remove(struct kk_sfs *fs, struct buf *b)
     set_dirty(fs, b, false);
 }
 
-int cache_init(struct kk_sfs *fs, const struct kk_sfs_config *cfg)
+int kk_sfs__cache_init(struct kk_sfs *fs, const struct kk_sfs_config *cfg)
 {
     uint32_t n = cfg->cache_blocks ? cfg->cache_blocks : 64, i, hsize = 1;
     if (cfg->cache_mem) {
@@ -81,12 +81,12 @@ int cache_init(struct kk_sfs *fs, const struct kk_sfs_config *cfg)
         hsize <<= 1;
     fs->nbufs = n;
     fs->bhash_mask = hsize - 1;
-    fs->bufs = sfs_alloc(fs, sizeof(struct buf) * n);
-    fs->bhash = sfs_alloc(fs, sizeof(struct buf *) * hsize);
+    fs->bufs = kk_sfs__alloc(fs, sizeof(struct buf) * n);
+    fs->bhash = kk_sfs__alloc(fs, sizeof(struct buf *) * hsize);
     if (cfg->cache_mem) {
         fs->bufmem = cfg->cache_mem;
     } else {
-        fs->bufmem = sfs_alloc(fs, (size_t)n * KK_SFS_BLKSIZE);
+        fs->bufmem = kk_sfs__alloc(fs, (size_t)n * KK_SFS_BLKSIZE);
         fs->bufmem_owned = true;
     }
     if (!fs->bufs || !fs->bhash || !fs->bufmem)
@@ -101,20 +101,20 @@ int cache_init(struct kk_sfs *fs, const struct kk_sfs_config *cfg)
     return 0;
 }
 
-void cache_fini(struct kk_sfs *fs)
+void kk_sfs__cache_fini(struct kk_sfs *fs)
 {
     if (fs->bufmem_owned)
-        sfs_free(fs, fs->bufmem, (size_t)fs->nbufs * KK_SFS_BLKSIZE);
+        kk_sfs__free(fs, fs->bufmem, (size_t)fs->nbufs * KK_SFS_BLKSIZE);
     if (fs->bufs)
-        sfs_free(fs, fs->bufs, sizeof(struct buf) * fs->nbufs);
+        kk_sfs__free(fs, fs->bufs, sizeof(struct buf) * fs->nbufs);
     if (fs->bhash)
-        sfs_free(fs, fs->bhash, sizeof(struct buf *) * (fs->bhash_mask + 1));
+        kk_sfs__free(fs, fs->bhash, sizeof(struct buf *) * (fs->bhash_mask + 1));
     fs->bufs = NULL;
     fs->bhash = NULL;
     fs->bufmem = NULL;
 }
 
-struct buf *bfind(struct kk_sfs *fs, uint32_t blkno)
+struct buf *kk_sfs__bfind(struct kk_sfs *fs, uint32_t blkno)
 {
     struct buf *b = fs->bhash[bhashfn(fs, blkno)];
     while (b && b->blkno != blkno)
@@ -130,8 +130,8 @@ static int write_map(struct kk_sfs *fs)
     for (i = 0; i < nmap; i++) {
         if (!fs->map_dirty[i])
             continue;
-        rc = dev_write(fs->dev, fs->dev_shift, KK_SFS_BLKN_FREEMAP + i, 1,
-                       fs->map + (size_t)i * KK_SFS_BLKSIZE);
+        rc = kk_sfs__dev_write(fs->dev, fs->dev_shift, KK_SFS_BLKN_FREEMAP + i, 1,
+                               fs->map + (size_t)i * KK_SFS_BLKSIZE);
         if (rc)
             return rc;
         fs->map_dirty[i] = 0;
@@ -161,9 +161,9 @@ static int write_bufs(struct kk_sfs *fs, struct buf **v, uint32_t n)
         return rc;
     wb->n = 0;
     for (i = 0; i < n && rc == 0; i++)
-        rc = iob_add(fs, wb, KK_BLOCKDEV_WRITE, v[i]->blkno, 1, v[i]->data);
+        rc = kk_sfs__iob_add(fs, wb, KK_BLOCKDEV_WRITE, v[i]->blkno, 1, v[i]->data);
     if (rc == 0) {
-        rc = iob_submit(fs, wb, &failed);
+        rc = kk_sfs__iob_submit(fs, wb, &failed);
         for (i = 0; i < wb->n; i++)
             if (wb->r[i].status == 0)
                 set_dirty(fs, v[i], false);
@@ -222,11 +222,11 @@ static int bget(struct kk_sfs *fs, uint32_t blkno, bool read, struct buf **out)
     int rc;
     if (blkno >= fs->super.blocks)
         return KK_ECORRUPT;
-    b = bfind(fs, blkno);
+    b = kk_sfs__bfind(fs, blkno);
     if (!b) {
         if ((rc = victim(fs, &b)) != 0)
             return rc;
-        if (read && (rc = dev_read(fs->dev, fs->dev_shift, blkno, 1, b->data)) != 0)
+        if (read && (rc = kk_sfs__dev_read(fs->dev, fs->dev_shift, blkno, 1, b->data)) != 0)
             return rc;
         if (!read)
             kk_memset(b->data, 0, KK_SFS_BLKSIZE);
@@ -243,36 +243,36 @@ static int bget(struct kk_sfs *fs, uint32_t blkno, bool read, struct buf **out)
     return 0;
 }
 
-int bread(struct kk_sfs *fs, uint32_t blkno, struct buf **out)
+int kk_sfs__bread(struct kk_sfs *fs, uint32_t blkno, struct buf **out)
 {
     return bget(fs, blkno, true, out);
 }
 
-int bzero_get(struct kk_sfs *fs, uint32_t blkno, struct buf **out)
+int kk_sfs__bzero_get(struct kk_sfs *fs, uint32_t blkno, struct buf **out)
 {
     return bget(fs, blkno, false, out);
 }
 
-void bput(struct kk_sfs *fs, struct buf *b)
+void kk_sfs__bput(struct kk_sfs *fs, struct buf *b)
 {
     if (b && b->pins && --b->pins == 0 && b->blkno != UINT32_MAX && b->blkno != 0 &&
-        block_is_free(fs, b->blkno))
+        kk_sfs__block_is_free(fs, b->blkno))
         hash_remove(fs, b); /* freed while pinned: its contents are dead */
 }
 
-void bdirty(struct kk_sfs *fs, struct buf *b)
+void kk_sfs__bdirty(struct kk_sfs *fs, struct buf *b)
 {
     set_dirty(fs, b, true);
 }
 
-void binval(struct kk_sfs *fs, uint32_t blkno)
+void kk_sfs__binval(struct kk_sfs *fs, uint32_t blkno)
 {
-    struct buf *b = bfind(fs, blkno);
+    struct buf *b = kk_sfs__bfind(fs, blkno);
     if (b && !b->pins)
         hash_remove(fs, b);
 }
 
-bool block_is_free(struct kk_sfs *fs, uint32_t blkno)
+bool kk_sfs__block_is_free(struct kk_sfs *fs, uint32_t blkno)
 {
     return blkno >= fs->super.blocks || kk_sfs_map_test(fs->map, blkno) ||
            kk_sfs_map_test(fs->pending, blkno);
@@ -322,7 +322,7 @@ static void take(struct kk_sfs *fs, uint32_t b)
     fs->nfree--;
 }
 
-int block_alloc_goal(struct kk_sfs *fs, uint32_t goal, uint32_t *out)
+int kk_sfs__block_alloc_goal(struct kk_sfs *fs, uint32_t goal, uint32_t *out)
 {
     uint32_t b;
     if (fs->nfree == 0)
@@ -340,12 +340,12 @@ int block_alloc_goal(struct kk_sfs *fs, uint32_t goal, uint32_t *out)
     return 0;
 }
 
-int block_alloc(struct kk_sfs *fs, uint32_t *out)
+int kk_sfs__block_alloc(struct kk_sfs *fs, uint32_t *out)
 {
-    return block_alloc_goal(fs, 0, out);
+    return kk_sfs__block_alloc_goal(fs, 0, out);
 }
 
-int block_alloc_meta(struct kk_sfs *fs, uint32_t *out)
+int kk_sfs__block_alloc_meta(struct kk_sfs *fs, uint32_t *out)
 {
     uint32_t b;
     if (fs->nfree == 0)
@@ -361,14 +361,14 @@ int block_alloc_meta(struct kk_sfs *fs, uint32_t *out)
     return 0;
 }
 
-int block_free(struct kk_sfs *fs, uint32_t blkno)
+int kk_sfs__block_free(struct kk_sfs *fs, uint32_t blkno)
 {
-    if (!valid_block(fs, blkno) || block_is_free(fs, blkno))
+    if (!kk_sfs__valid_block(fs, blkno) || kk_sfs__block_is_free(fs, blkno))
         return KK_ECORRUPT;
     fs->pending[blkno >> 3] |= (uint8_t)(1u << (blkno & 7));
     fs->npending++;
     fs->super_dirty = true;
-    binval(fs, blkno);
+    kk_sfs__binval(fs, blkno);
     return 0;
 }
 
@@ -413,18 +413,18 @@ static int write_super(struct kk_sfs *fs)
     int rc;
     fs->super.unused_blocks = fs->nfree + fs->npending;
     /* block 0 holds only the superblock (the rest is zero): no read needed */
-    if ((rc = bzero_get(fs, KK_SFS_BLKN_SUPER, &b)) != 0)
+    if ((rc = kk_sfs__bzero_get(fs, KK_SFS_BLKN_SUPER, &b)) != 0)
         return rc;
     kk_sfs_super_encode(&fs->super, b->data);
-    rc = dev_write(fs->dev, fs->dev_shift, KK_SFS_BLKN_SUPER, 1, b->data);
+    rc = kk_sfs__dev_write(fs->dev, fs->dev_shift, KK_SFS_BLKN_SUPER, 1, b->data);
     set_dirty(fs, b, false);
-    bput(fs, b);
+    kk_sfs__bput(fs, b);
     if (rc == 0)
         fs->super_dirty = false;
     return rc;
 }
 
-int sync_all(struct kk_sfs *fs)
+int kk_sfs__sync_all(struct kk_sfs *fs)
 {
     int rc;
     if ((rc = write_map(fs)) != 0 || (rc = flush_bufs(fs)) != 0)
@@ -448,7 +448,7 @@ static uint32_t popcount_map(const uint8_t *m, size_t n)
     return c;
 }
 
-int cache_check(struct kk_sfs *fs)
+int kk_sfs__cache_check(struct kk_sfs *fs)
 {
     uint32_t i, n = 0, ndirty = 0;
     struct buf *b;
@@ -460,21 +460,22 @@ int cache_check(struct kk_sfs *fs)
         popcount_map(fs->pending, fs->map_bytes) != fs->npending)
         return KK_ECORRUPT;
     for (i = 0; i < fs->first_data; i++)
-        if (block_is_free(fs, i))
+        if (kk_sfs__block_is_free(fs, i))
             return KK_ECORRUPT;
     for (b = fs->lru_head; b; b = b->next) {
         if (++n > fs->nbufs || b->pins)
             return KK_ECORRUPT;
-        if (b->blkno != UINT32_MAX && bfind(fs, b->blkno) != b)
+        if (b->blkno != UINT32_MAX && kk_sfs__bfind(fs, b->blkno) != b)
             return KK_ECORRUPT;
-        if (b->blkno != UINT32_MAX && b->blkno != 0 && block_is_free(fs, b->blkno) && b->dirty)
+        if (b->blkno != UINT32_MAX && b->blkno != 0 && kk_sfs__block_is_free(fs, b->blkno) &&
+            b->dirty)
             return KK_ECORRUPT; /* freed blocks must have left the cache */
         ndirty += b->dirty;
     }
     return n == fs->nbufs && ndirty == fs->ndirty ? 0 : KK_ECORRUPT;
 }
 
-int pin(struct kk_sfs *fs, struct pins *p, uint32_t blkno)
+int kk_sfs__pin(struct kk_sfs *fs, struct pins *p, uint32_t blkno)
 {
     struct buf *b;
     unsigned i;
@@ -486,14 +487,14 @@ int pin(struct kk_sfs *fs, struct pins *p, uint32_t blkno)
             return 0;
     if (p->n == MAX_PINS)
         return KK_ENOMEM;
-    if ((rc = bread(fs, blkno, &b)) != 0)
+    if ((rc = kk_sfs__bread(fs, blkno, &b)) != 0)
         return rc;
     p->b[p->n++] = b;
     return 0;
 }
 
-void unpin(struct kk_sfs *fs, struct pins *p)
+void kk_sfs__unpin(struct kk_sfs *fs, struct pins *p)
 {
     while (p->n)
-        bput(fs, p->b[--p->n]);
+        kk_sfs__bput(fs, p->b[--p->n]);
 }

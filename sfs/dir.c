@@ -14,7 +14,7 @@
  */
 #include "sfs_int.h"
 
-int check_name(const char *name)
+int kk_sfs__check_name(const char *name)
 {
     size_t len, i;
     if (!name)
@@ -37,7 +37,7 @@ static int entry_check(struct kk_sfs *fs, const uint8_t *data, uint32_t *ino)
     *ino = kk_sfs_get32(data);
     if (*ino == 0)
         return 0;
-    if (*ino != KK_SFS_BLKN_ROOT && !valid_block(fs, *ino))
+    if (*ino != KK_SFS_BLKN_ROOT && !kk_sfs__valid_block(fs, *ino))
         return KK_ECORRUPT;
     len = kk_strnlen((const char *)data + 4, KK_SFS_MAX_NAME + 1);
     if (len == 0 || len > KK_SFS_MAX_NAME)
@@ -49,11 +49,11 @@ static int entry_check(struct kk_sfs *fs, const uint8_t *data, uint32_t *ino)
 static int slot_get(struct kk_sfs_inode *dir, uint32_t i, struct buf **b)
 {
     uint32_t p;
-    int rc = bmap(dir, i, false, &p);
+    int rc = kk_sfs__bmap(dir, i, false, &p);
     *b = NULL;
     if (rc || p == 0)
         return rc;
-    return bread(dir->fs, p, b);
+    return kk_sfs__bread(dir->fs, p, b);
 }
 
 /* ---- name index ---- */
@@ -66,16 +66,16 @@ static size_t index_bytes(uint32_t cap)
     return sizeof(struct dir_index) + (size_t)cap * sizeof(struct dir_ient);
 }
 
-void dir_index_drop(struct kk_sfs_inode *dir)
+void kk_sfs__dir_index_drop(struct kk_sfs_inode *dir)
 {
     if (dir->idx)
-        sfs_free(dir->fs, dir->idx, index_bytes(dir->idx->cap));
+        kk_sfs__free(dir->fs, dir->idx, index_bytes(dir->idx->cap));
     dir->idx = NULL;
 }
 
 static struct dir_index *index_new(struct kk_sfs *fs, uint32_t cap)
 {
-    struct dir_index *x = sfs_alloc(fs, index_bytes(cap));
+    struct dir_index *x = kk_sfs__alloc(fs, index_bytes(cap));
     if (x) {
         kk_memset(x, 0, index_bytes(cap));
         x->cap = cap;
@@ -103,7 +103,7 @@ static void index_add(struct kk_sfs_inode *dir, uint32_t hash, uint32_t slot)
     if ((x->used + 1) * 4 > x->cap * 3) {
         uint32_t cap = (x->live + 1) * 4 > x->cap * 2 ? x->cap * 2 : x->cap;
         if (cap < x->cap || (n = index_new(dir->fs, cap)) == NULL) {
-            dir_index_drop(dir);
+            kk_sfs__dir_index_drop(dir);
             return;
         }
         n->nfree = x->nfree;
@@ -111,7 +111,7 @@ static void index_add(struct kk_sfs_inode *dir, uint32_t hash, uint32_t slot)
         for (i = 0; i < x->cap; i++)
             if (x->e[i].slot1 != 0 && x->e[i].slot1 != IDX_DEAD)
                 index_put(n, x->e[i].hash, x->e[i].slot1 - 1);
-        dir_index_drop(dir);
+        kk_sfs__dir_index_drop(dir);
         dir->idx = x = n;
     }
     index_put(x, hash, slot);
@@ -151,9 +151,9 @@ static void index_build(struct kk_sfs_inode *dir)
                                     kk_strnlen((const char *)b->data + 4, KK_SFS_MAX_NAME)),
                       i);
         if (b)
-            bput(fs, b);
+            kk_sfs__bput(fs, b);
         if (rc < 0 || x->used * 4 > x->cap * 3) {
-            sfs_free(fs, x, index_bytes(cap));
+            kk_sfs__free(fs, x, index_bytes(cap));
             return;
         }
         if (rc == 0 && x->nfree++ == 0)
@@ -173,7 +173,7 @@ static int slot_read(struct kk_sfs_inode *dir, uint32_t i, const char *name, siz
     rc = entry_check(dir->fs, b->data, ino);
     if (rc == 1 && name && kk_memcmp(b->data + 4, name, len + 1) != 0)
         rc = 2; /* used, another name */
-    bput(dir->fs, b);
+    kk_sfs__bput(dir->fs, b);
     return rc;
 }
 
@@ -233,7 +233,7 @@ static void index_update(struct kk_sfs_inode *dir, uint32_t slot, bool was_slot,
         index_add(dir, sfs_name_hash(name, kk_strnlen(name, KK_SFS_MAX_NAME)), slot);
 }
 
-int dir_index_check(struct kk_sfs_inode *dir)
+int kk_sfs__dir_index_check(struct kk_sfs_inode *dir)
 {
     struct dir_index *x = dir->idx;
     uint32_t i, e, live = 0, nfree = 0;
@@ -255,8 +255,8 @@ int dir_index_check(struct kk_sfs_inode *dir)
     return live == x->live && live + nfree == dir->d.blocks && nfree == x->nfree ? 0 : KK_ECORRUPT;
 }
 
-int dir_find(struct kk_sfs_inode *dir, const char *name, uint32_t *ino, uint32_t *slot,
-             uint32_t *free_slot)
+int kk_sfs__dir_find(struct kk_sfs_inode *dir, const char *name, uint32_t *ino, uint32_t *slot,
+                     uint32_t *free_slot)
 {
     struct kk_sfs *fs = dir->fs;
     size_t len = kk_strnlen(name, KK_SFS_MAX_NAME + 1);
@@ -274,13 +274,13 @@ int dir_find(struct kk_sfs_inode *dir, const char *name, uint32_t *ino, uint32_t
             return rc;
         rc = b ? entry_check(fs, b->data, &e) : 0;
         if (rc == 1 && kk_memcmp(b->data + 4, name, len + 1) == 0) {
-            bput(fs, b);
+            kk_sfs__bput(fs, b);
             *ino = e;
             if (slot)
                 *slot = i;
             return 0;
         }
-        bput(fs, b);
+        kk_sfs__bput(fs, b);
         if (rc < 0)
             return rc;
         if (rc == 0 && free_slot && *free_slot == UINT32_MAX)
@@ -291,7 +291,7 @@ int dir_find(struct kk_sfs_inode *dir, const char *name, uint32_t *ino, uint32_t
     return KK_ENOENT;
 }
 
-int dir_set_slot(struct kk_sfs_inode *dir, uint32_t slot, uint32_t ino, const char *name)
+int kk_sfs__dir_set_slot(struct kk_sfs_inode *dir, uint32_t slot, uint32_t ino, const char *name)
 {
     struct kk_sfs *fs = dir->fs;
     struct buf *b;
@@ -301,16 +301,16 @@ int dir_set_slot(struct kk_sfs_inode *dir, uint32_t slot, uint32_t ino, const ch
     if (grow) {
         if (slot != dir->d.blocks || dir->d.size > UINT32_MAX - KK_SFS_DENTRY_SIZE)
             return KK_EFBIG;
-        if ((rc = iextend_blocks(dir, slot + 1)) != 0)
+        if ((rc = kk_sfs__iextend_blocks(dir, slot + 1)) != 0)
             return rc;
         dir->d.size += KK_SFS_DENTRY_SIZE;
     }
-    rc = bmap_ex(dir, slot, true, &p, &fresh);
+    rc = kk_sfs__bmap_ex(dir, slot, true, &p, &fresh);
     if (rc == 0)
-        rc = fresh ? bzero_get(fs, p, &b) : bread(fs, p, &b);
+        rc = fresh ? kk_sfs__bzero_get(fs, p, &b) : kk_sfs__bread(fs, p, &b);
     if (rc) {
         if (grow) {
-            (void)iunmap(dir, slot);
+            (void)kk_sfs__iunmap(dir, slot);
             dir->d.size -= KK_SFS_DENTRY_SIZE;
         }
         return rc;
@@ -323,16 +323,16 @@ int dir_set_slot(struct kk_sfs_inode *dir, uint32_t slot, uint32_t ino, const ch
     kk_sfs_put32(b->data, ino);
     if (name)
         kk_memcpy(b->data + 4, name, kk_strnlen(name, KK_SFS_MAX_NAME));
-    bdirty(fs, b);
-    bput(fs, b);
+    kk_sfs__bdirty(fs, b);
+    kk_sfs__bput(fs, b);
     if (old_used < 0)
-        dir_index_drop(dir); /* was damaged: rebuilt (or not) on the next lookup */
+        kk_sfs__dir_index_drop(dir); /* was damaged: rebuilt (or not) on the next lookup */
     else
         index_update(dir, slot, !grow, old_used, old_hash, ino, name);
-    return grow ? iupdate(dir) : 0;
+    return grow ? kk_sfs__iupdate(dir) : 0;
 }
 
-int dir_readdir(struct kk_sfs_inode *dir, uint32_t *cookie, struct kk_sfs_dirent *ent)
+int kk_sfs__dir_readdir(struct kk_sfs_inode *dir, uint32_t *cookie, struct kk_sfs_dirent *ent)
 {
     struct kk_sfs *fs = dir->fs;
     uint32_t i;
@@ -344,7 +344,7 @@ int dir_readdir(struct kk_sfs_inode *dir, uint32_t *cookie, struct kk_sfs_dirent
         rc = b ? entry_check(fs, b->data, &ent->ino) : 0;
         if (rc == 1)
             kk_memcpy(ent->name, b->data + 4, KK_SFS_MAX_NAME + 1);
-        bput(fs, b);
+        kk_sfs__bput(fs, b);
         if (rc < 0)
             return rc;
         if (rc == 1) {
@@ -356,12 +356,12 @@ int dir_readdir(struct kk_sfs_inode *dir, uint32_t *cookie, struct kk_sfs_dirent
     return 0;
 }
 
-int dir_is_empty(struct kk_sfs_inode *dir)
+int kk_sfs__dir_is_empty(struct kk_sfs_inode *dir)
 {
     struct kk_sfs_dirent ent;
     uint32_t cookie = 0;
     int rc;
-    while ((rc = dir_readdir(dir, &cookie, &ent)) == 1) {
+    while ((rc = kk_sfs__dir_readdir(dir, &cookie, &ent)) == 1) {
         if (kk_memcmp(ent.name, ".", 2) != 0 && kk_memcmp(ent.name, "..", 3) != 0)
             return 0;
     }

@@ -130,7 +130,7 @@ static void ck_free(struct ck *c, void *p, size_t n)
 
 static int rd(struct ck *c, uint32_t b, uint8_t *buf)
 {
-    int rc = dev_read(c->dev, c->shift, b, 1, buf);
+    int rc = kk_sfs__dev_read(c->dev, c->shift, b, 1, buf);
     if (rc && !c->err)
         c->err = rc;
     return rc;
@@ -138,7 +138,7 @@ static int rd(struct ck *c, uint32_t b, uint8_t *buf)
 
 static void wr(struct ck *c, uint32_t b, const uint8_t *buf)
 {
-    int rc = dev_write(c->dev, c->shift, b, 1, buf);
+    int rc = kk_sfs__dev_write(c->dev, c->shift, b, 1, buf);
     if (rc && !c->err)
         c->err = rc;
 }
@@ -747,7 +747,7 @@ static int load(struct ck *c)
     c->qparent = ck_alloc(c, sizeof(uint32_t) * c->blocks);
     if (!c->map || !c->state || !c->refs || !c->queue || !c->qparent)
         return KK_ENOMEM;
-    if ((i = dev_read(c->dev, c->shift, KK_SFS_BLKN_FREEMAP, c->nmap, c->map)) != 0)
+    if ((i = kk_sfs__dev_read(c->dev, c->shift, KK_SFS_BLKN_FREEMAP, c->nmap, c->map)) != 0)
         return i;
     return 0;
 }
@@ -803,7 +803,7 @@ int kk_sfs_fsck(const struct kk_blockdev *dev, const struct kk_sfs_fsck_opts *op
     kk_memset(&c, 0, sizeof(c));
     c.dev = dev;
     c.o = opts;
-    if ((rc = dev_shift_of(dev, &c.shift)) != 0)
+    if ((rc = kk_sfs__dev_shift_of(dev, &c.shift)) != 0)
         return rc;
     rc = load(&c);
     if (rc == 0)

@@ -17,7 +17,7 @@
 #define RUN_MAX      256u /* blocks per direct device request */
 #define ALIGN_BLOCKS 256u /* large files' data starts every 1 MiB on a 1 MiB boundary */
 
-bool valid_block(struct kk_sfs *fs, uint32_t blkno)
+bool kk_sfs__valid_block(struct kk_sfs *fs, uint32_t blkno)
 {
     return blkno >= fs->first_data && blkno < fs->super.blocks;
 }
@@ -66,12 +66,13 @@ static void ihash_remove(struct kk_sfs *fs, struct kk_sfs_inode *ip)
 
 static void keep_remove(struct kk_sfs *fs, struct kk_sfs_inode *ip);
 
-int iget(struct kk_sfs *fs, uint32_t ino, struct kk_sfs_inode **out)
+int kk_sfs__iget(struct kk_sfs *fs, uint32_t ino, struct kk_sfs_inode **out)
 {
     struct kk_sfs_inode *ip;
     struct buf *b;
     int rc;
-    if ((ino != KK_SFS_BLKN_ROOT && !valid_block(fs, ino)) || block_is_free(fs, ino))
+    if ((ino != KK_SFS_BLKN_ROOT && !kk_sfs__valid_block(fs, ino)) ||
+        kk_sfs__block_is_free(fs, ino))
         return KK_ECORRUPT;
     for (ip = fs->ihash[ihashfn(fs, ino)]; ip; ip = ip->hnext) {
         if (ip->ino == ino) {
@@ -81,16 +82,16 @@ int iget(struct kk_sfs *fs, uint32_t ino, struct kk_sfs_inode **out)
             return 0;
         }
     }
-    if ((ip = sfs_alloc(fs, sizeof(*ip))) == NULL)
+    if ((ip = kk_sfs__alloc(fs, sizeof(*ip))) == NULL)
         return KK_ENOMEM;
-    if ((rc = bread(fs, ino, &b)) != 0) {
-        sfs_free(fs, ip, sizeof(*ip));
+    if ((rc = kk_sfs__bread(fs, ino, &b)) != 0) {
+        kk_sfs__free(fs, ip, sizeof(*ip));
         return rc;
     }
     kk_sfs_inode_decode(b->data, &ip->d);
-    bput(fs, b);
+    kk_sfs__bput(fs, b);
     if (!inode_sane(&ip->d)) {
-        sfs_free(fs, ip, sizeof(*ip));
+        kk_sfs__free(fs, ip, sizeof(*ip));
         return KK_ECORRUPT;
     }
     ip->fs = fs;
@@ -102,29 +103,29 @@ int iget(struct kk_sfs *fs, uint32_t ino, struct kk_sfs_inode **out)
     return 0;
 }
 
-int iupdate(struct kk_sfs_inode *ip)
+int kk_sfs__iupdate(struct kk_sfs_inode *ip)
 {
     struct buf *b;
-    int rc = bread(ip->fs, ip->ino, &b);
+    int rc = kk_sfs__bread(ip->fs, ip->ino, &b);
     if (rc)
         return rc;
     kk_sfs_inode_encode(&ip->d, b->data);
-    bdirty(ip->fs, b);
-    bput(ip->fs, b);
+    kk_sfs__bdirty(ip->fs, b);
+    kk_sfs__bput(ip->fs, b);
     return 0;
 }
 
-int ialloc(struct kk_sfs *fs, uint16_t type, struct kk_sfs_inode **out)
+int kk_sfs__ialloc(struct kk_sfs *fs, uint16_t type, struct kk_sfs_inode **out)
 {
-    struct kk_sfs_inode *ip = sfs_alloc(fs, sizeof(*ip));
+    struct kk_sfs_inode *ip = kk_sfs__alloc(fs, sizeof(*ip));
     struct buf *b;
     int rc;
     if (!ip)
         return KK_ENOMEM;
     kk_memset(ip, 0, sizeof(*ip));
-    if ((rc = block_alloc(fs, &ip->ino)) != 0)
+    if ((rc = kk_sfs__block_alloc(fs, &ip->ino)) != 0)
         goto fail;
-    if ((rc = bzero_get(fs, ip->ino, &b)) != 0) {
+    if ((rc = kk_sfs__bzero_get(fs, ip->ino, &b)) != 0) {
         /* never referenced: give it straight back */
         fs->map[ip->ino >> 3] |= (uint8_t)(1u << (ip->ino & 7));
         fs->nfree++;
@@ -134,12 +135,12 @@ int ialloc(struct kk_sfs *fs, uint16_t type, struct kk_sfs_inode **out)
     ip->refs = 1;
     ip->d.type = type;
     kk_sfs_inode_encode(&ip->d, b->data);
-    bput(fs, b);
+    kk_sfs__bput(fs, b);
     ihash_insert(fs, ip);
     *out = ip;
     return 0;
 fail:
-    sfs_free(fs, ip, sizeof(*ip));
+    kk_sfs__free(fs, ip, sizeof(*ip));
     return rc;
 }
 
@@ -157,9 +158,9 @@ static void keep_remove(struct kk_sfs *fs, struct kk_sfs_inode *ip)
 
 static void ifree(struct kk_sfs_inode *ip)
 {
-    dir_index_drop(ip);
+    kk_sfs__dir_index_drop(ip);
     ihash_remove(ip->fs, ip);
-    sfs_free(ip->fs, ip, sizeof(*ip));
+    kk_sfs__free(ip->fs, ip, sizeof(*ip));
 }
 
 /*
@@ -180,7 +181,7 @@ static bool keep(struct kk_sfs *fs, struct kk_sfs_inode *ip)
     return true;
 }
 
-void icache_drop_kept(struct kk_sfs *fs)
+void kk_sfs__icache_drop_kept(struct kk_sfs *fs)
 {
     while (fs->nkeep) {
         struct kk_sfs_inode *ip = fs->keep[0];
@@ -189,7 +190,7 @@ void icache_drop_kept(struct kk_sfs *fs)
     }
 }
 
-void iput(struct kk_sfs_inode *ip)
+void kk_sfs__iput(struct kk_sfs_inode *ip)
 {
     struct kk_sfs *fs = ip->fs;
     if (--ip->refs > 0 || keep(fs, ip))
@@ -197,12 +198,12 @@ void iput(struct kk_sfs_inode *ip)
     if (ip->d.nlinks == 0 && !fs->read_only) {
         /* a failure here leaks blocks (sfsck frees them); memory stays consistent */
         struct pins p = {{0}, 0};
-        int rc = pin(fs, &p, ip->ino);
+        int rc = kk_sfs__pin(fs, &p, ip->ino);
         if (rc == 0)
-            rc = itrunc(ip, 0);
-        unpin(fs, &p);
+            rc = kk_sfs__itrunc(ip, 0);
+        kk_sfs__unpin(fs, &p);
         if (rc == 0)
-            (void)block_free(fs, ip->ino);
+            (void)kk_sfs__block_free(fs, ip->ino);
     }
     ifree(ip);
 }
@@ -212,12 +213,12 @@ static int ptr_get(struct kk_sfs *fs, uint32_t blk, uint32_t idx, uint32_t *out)
 {
     struct buf *b;
     uint32_t v;
-    int rc = bread(fs, blk, &b);
+    int rc = kk_sfs__bread(fs, blk, &b);
     if (rc)
         return rc;
     v = kk_sfs_get32(b->data + 4 * idx);
-    bput(fs, b);
-    if (v && (!valid_block(fs, v) || block_is_free(fs, v)))
+    kk_sfs__bput(fs, b);
+    if (v && (!kk_sfs__valid_block(fs, v) || kk_sfs__block_is_free(fs, v)))
         return KK_ECORRUPT;
     *out = v;
     return 0;
@@ -226,40 +227,40 @@ static int ptr_get(struct kk_sfs *fs, uint32_t blk, uint32_t idx, uint32_t *out)
 static int ptr_set(struct kk_sfs *fs, uint32_t blk, uint32_t idx, uint32_t v)
 {
     struct buf *b;
-    int rc = bread(fs, blk, &b);
+    int rc = kk_sfs__bread(fs, blk, &b);
     if (rc)
         return rc;
     kk_sfs_put32(b->data + 4 * idx, v);
-    bdirty(fs, b);
-    bput(fs, b);
+    kk_sfs__bdirty(fs, b);
+    kk_sfs__bput(fs, b);
     return 0;
 }
 
 static int check_ptr(struct kk_sfs *fs, uint32_t v)
 {
-    return (v && (!valid_block(fs, v) || block_is_free(fs, v))) ? KK_ECORRUPT : 0;
+    return (v && (!kk_sfs__valid_block(fs, v) || kk_sfs__block_is_free(fs, v))) ? KK_ECORRUPT : 0;
 }
 
 /* Allocate a zeroed metadata block (an indirect block). */
 static int alloc_zeroed(struct kk_sfs *fs, uint32_t *out)
 {
     struct buf *b;
-    int rc = block_alloc_meta(fs, out);
+    int rc = kk_sfs__block_alloc_meta(fs, out);
     if (rc)
         return rc;
-    if ((rc = bzero_get(fs, *out, &b)) != 0) {
+    if ((rc = kk_sfs__bzero_get(fs, *out, &b)) != 0) {
         fs->map[*out >> 3] |= (uint8_t)(1u << (*out & 7));
         fs->nfree++;
         return rc;
     }
-    bput(fs, b);
+    kk_sfs__bput(fs, b);
     return 0;
 }
 
 /*
  * Where data block @idx of a file goes: at every 1 MiB of a large file, the
  * next block on a 1 MiB boundary of the device unless the next free one is
- * already there. With indirect blocks kept apart (block_alloc_meta) the data
+ * already there. With indirect blocks kept apart (kk_sfs__block_alloc_meta) the data
  * then stays in aligned runs, which a device and a host page cache (hostblk)
  * serve faster; 0 = no goal.
  */
@@ -295,7 +296,7 @@ static int map_in(struct kk_sfs *fs, uint32_t *parent, uint32_t idx, bool create
         return rc;
     }
     if (v == 0 && create) {
-        rc = leaf ? block_alloc_goal(fs, goal, &v) : alloc_zeroed(fs, &v);
+        rc = leaf ? kk_sfs__block_alloc_goal(fs, goal, &v) : alloc_zeroed(fs, &v);
         if (rc)
             return rc;
         if ((rc = ptr_set(fs, *parent, idx, v)) != 0) {
@@ -310,7 +311,7 @@ static int map_in(struct kk_sfs *fs, uint32_t *parent, uint32_t idx, bool create
     return 0;
 }
 
-int bmap_ex(struct kk_sfs_inode *ip, uint32_t idx, bool create, uint32_t *out, bool *fresh)
+int kk_sfs__bmap_ex(struct kk_sfs_inode *ip, uint32_t idx, bool create, uint32_t *out, bool *fresh)
 {
     struct kk_sfs *fs = ip->fs;
     struct kk_sfs_disk_inode *d = &ip->d;
@@ -326,7 +327,7 @@ int bmap_ex(struct kk_sfs_inode *ip, uint32_t idx, bool create, uint32_t *out, b
         if ((rc = check_ptr(fs, d->direct[idx])) != 0)
             return rc;
         if (d->direct[idx] == 0 && create) {
-            if ((rc = block_alloc(fs, &d->direct[idx])) != 0)
+            if ((rc = kk_sfs__block_alloc(fs, &d->direct[idx])) != 0)
                 return rc;
             if (fresh)
                 *fresh = true;
@@ -346,9 +347,9 @@ int bmap_ex(struct kk_sfs_inode *ip, uint32_t idx, bool create, uint32_t *out, b
     return map_in(fs, &l1, idx % KK_SFS_NENTRY, create, true, goal, out, fresh);
 }
 
-int bmap(struct kk_sfs_inode *ip, uint32_t idx, bool create, uint32_t *out)
+int kk_sfs__bmap(struct kk_sfs_inode *ip, uint32_t idx, bool create, uint32_t *out)
 {
-    return bmap_ex(ip, idx, create, out, NULL);
+    return kk_sfs__bmap_ex(ip, idx, create, out, NULL);
 }
 
 /* Zero the pointers of indices [from, to) of indirect block @blk (entries s..e). */
@@ -357,18 +358,18 @@ static int clear_ptrs(struct kk_sfs *fs, uint32_t blk, uint32_t s, uint32_t e, b
     struct buf *b;
     uint32_t j, v;
     int rc = check_ptr(fs, blk), bad = 0;
-    if (rc || (rc = bread(fs, blk, &b)) != 0)
+    if (rc || (rc = kk_sfs__bread(fs, blk, &b)) != 0)
         return rc;
     for (j = s; j < e; j++) {
         v = kk_sfs_get32(b->data + 4 * j);
         if (!v)
             continue;
-        if (do_free && block_free(fs, v) != 0)
+        if (do_free && kk_sfs__block_free(fs, v) != 0)
             bad = KK_ECORRUPT;
         kk_sfs_put32(b->data + 4 * j, 0);
-        bdirty(fs, b);
+        kk_sfs__bdirty(fs, b);
     }
-    bput(fs, b);
+    kk_sfs__bput(fs, b);
     return bad;
 }
 
@@ -384,7 +385,7 @@ static int unmap_range(struct kk_sfs_inode *ip, uint32_t from, uint32_t to, bool
     uint32_t i, a, s, e, l1;
     int rc, bad = 0;
     for (i = from; i < to && i < L1_FIRST; i++) {
-        if (d->direct[i] && do_free && block_free(fs, d->direct[i]) != 0)
+        if (d->direct[i] && do_free && kk_sfs__block_free(fs, d->direct[i]) != 0)
             bad = KK_ECORRUPT;
         d->direct[i] = 0;
     }
@@ -397,7 +398,7 @@ static int unmap_range(struct kk_sfs_inode *ip, uint32_t from, uint32_t to, bool
             bad = rc;
         }
         if (from <= L1_FIRST) {
-            if (do_free && block_free(fs, d->indirect) != 0)
+            if (do_free && kk_sfs__block_free(fs, d->indirect) != 0)
                 bad = KK_ECORRUPT;
             d->indirect = 0;
         }
@@ -422,14 +423,14 @@ static int unmap_range(struct kk_sfs_inode *ip, uint32_t from, uint32_t to, bool
             if (rc)
                 bad = rc;
             if (lo == a * KK_SFS_NENTRY) {
-                if (do_free && block_free(fs, l1) != 0)
+                if (do_free && kk_sfs__block_free(fs, l1) != 0)
                     bad = KK_ECORRUPT;
                 if ((rc = ptr_set(fs, d->db_indirect, a, 0)) != 0)
                     return rc;
             }
         }
         if (from <= L2_FIRST) {
-            if (do_free && block_free(fs, d->db_indirect) != 0)
+            if (do_free && kk_sfs__block_free(fs, d->db_indirect) != 0)
                 bad = KK_ECORRUPT;
             d->db_indirect = 0;
         }
@@ -479,12 +480,12 @@ static int iextend(struct kk_sfs_inode *ip, uint32_t newb)
     return rc;
 }
 
-int iextend_blocks(struct kk_sfs_inode *ip, uint32_t newb)
+int kk_sfs__iextend_blocks(struct kk_sfs_inode *ip, uint32_t newb)
 {
     return iextend(ip, newb);
 }
 
-int iunmap(struct kk_sfs_inode *ip, uint32_t from)
+int kk_sfs__iunmap(struct kk_sfs_inode *ip, uint32_t from)
 {
     int rc = 0;
     if (from < ip->d.blocks) {
@@ -499,18 +500,18 @@ static int zero_tail(struct kk_sfs_inode *ip, uint32_t idx, uint32_t from)
 {
     struct buf *b;
     uint32_t p;
-    int rc = bmap(ip, idx, false, &p);
+    int rc = kk_sfs__bmap(ip, idx, false, &p);
     if (rc || p == 0)
         return rc;
-    if ((rc = bread(ip->fs, p, &b)) != 0)
+    if ((rc = kk_sfs__bread(ip->fs, p, &b)) != 0)
         return rc;
     kk_memset(b->data + from, 0, KK_SFS_BLKSIZE - from);
-    bdirty(ip->fs, b);
-    bput(ip->fs, b);
+    kk_sfs__bdirty(ip->fs, b);
+    kk_sfs__bput(ip->fs, b);
     return 0;
 }
 
-int itrunc(struct kk_sfs_inode *ip, uint64_t size)
+int kk_sfs__itrunc(struct kk_sfs_inode *ip, uint64_t size)
 {
     struct kk_sfs_disk_inode *d = &ip->d;
     uint32_t newb, old = d->blocks;
@@ -531,7 +532,7 @@ int itrunc(struct kk_sfs_inode *ip, uint64_t size)
     if (rc == 0 || rc == KK_ECORRUPT)
         d->size = (uint32_t)size;
     {
-        int rc2 = iupdate(ip);
+        int rc2 = kk_sfs__iupdate(ip);
         return rc ? rc : rc2;
     }
 }
@@ -546,10 +547,10 @@ static int read_partial(struct kk_sfs_inode *ip, uint32_t p, uint32_t boff, uint
         kk_memset(dst, 0, n);
         return 0;
     }
-    if ((rc = bread(ip->fs, p, &b)) != 0)
+    if ((rc = kk_sfs__bread(ip->fs, p, &b)) != 0)
         return rc;
     kk_memcpy(dst, b->data + boff, n);
-    bput(ip->fs, b);
+    kk_sfs__bput(ip->fs, b);
     return 0;
 }
 
@@ -577,9 +578,9 @@ static int leaf_of(struct kk_sfs_inode *ip, uint32_t i, uint32_t *leaf, uint32_t
 }
 
 /*
- * Read-side run length: walks the pointer arrays (one bread per indirect block, not
+ * Read-side run length: walks the pointer arrays (one kk_sfs__bread per indirect block, not
  * per data block). The run stops at the first block that is not consecutive or not
- * a sane pointer; the caller's next bmap() reports any corruption there. Cached
+ * a sane pointer; the caller's next kk_sfs__bmap() reports any corruption there. Cached
  * blocks inside the run are read from the device too: a clean buffer equals the
  * device, and dirty ones are copied over the result (overlay_dirty).
  */
@@ -600,7 +601,7 @@ static int read_run_len(struct kk_sfs_inode *ip, uint32_t idx, uint32_t p0, uint
         struct buf *b;
         if ((rc = leaf_of(ip, idx + k, &leaf, &slot)) != 0 || leaf == 0)
             break;
-        if ((rc = bread(fs, leaf, &b)) != 0)
+        if ((rc = kk_sfs__bread(fs, leaf, &b)) != 0)
             break;
         for (; slot < KK_SFS_NENTRY && k < max; slot++, k++) {
             if (!run_ok(fs, kk_sfs_get32(b->data + 4 * slot), p0, k)) {
@@ -608,7 +609,7 @@ static int read_run_len(struct kk_sfs_inode *ip, uint32_t idx, uint32_t p0, uint
                 break;
             }
         }
-        bput(fs, b);
+        kk_sfs__bput(fs, b);
     }
     *n = k;
     return rc;
@@ -617,15 +618,15 @@ static int read_run_len(struct kk_sfs_inode *ip, uint32_t idx, uint32_t p0, uint
 /*
  * Write-side run length: maps (allocating) blocks idx+1.. while they are physically
  * consecutive with @p0 (cached copies are dropped once the run is written: rw_flush).
- * A failed bmap() ends the run (blocks it mapped must still be written); the
- * caller's next bmap() reports the error.
+ * A failed kk_sfs__bmap() ends the run (blocks it mapped must still be written); the
+ * caller's next kk_sfs__bmap() reports the error.
  */
 static void write_run_len(struct kk_sfs_inode *ip, uint32_t idx, uint32_t p0, uint32_t max,
                           uint32_t *n)
 {
     uint32_t k, p;
     for (k = 1; k < max; k++) {
-        if (bmap(ip, idx + k, true, &p) != 0 || p != p0 + k)
+        if (kk_sfs__bmap(ip, idx + k, true, &p) != 0 || p != p0 + k)
             break;
     }
     *n = k;
@@ -636,7 +637,7 @@ static void overlay_dirty(struct kk_sfs *fs, const struct kk_blockdev_req *r)
 {
     uint32_t p0 = (uint32_t)(r->blkno >> fs->dev_shift), n = r->count >> fs->dev_shift, k;
     for (k = 0; k < n; k++) {
-        struct buf *b = bfind(fs, p0 + k);
+        struct buf *b = kk_sfs__bfind(fs, p0 + k);
         if (b && b->dirty)
             kk_memcpy((uint8_t *)r->buf + (size_t)k * KK_SFS_BLKSIZE, b->data, KK_SFS_BLKSIZE);
     }
@@ -650,21 +651,21 @@ static void drop_written(struct kk_sfs *fs, const struct kk_blockdev_req *r)
 {
     uint32_t p0 = (uint32_t)(r->blkno >> fs->dev_shift), n = r->count >> fs->dev_shift, k;
     for (k = 0; k < n; k++) {
-        struct buf *b = bfind(fs, p0 + k);
+        struct buf *b = kk_sfs__bfind(fs, p0 + k);
         if (b && (r->status == 0 || !b->dirty))
-            binval(fs, p0 + k);
+            kk_sfs__binval(fs, p0 + k);
     }
 }
 
 /*
- * Submit the runs queued by iread/iwrite (buffer @base). When all succeed, *done
+ * Submit the runs queued by kk_sfs__iread/kk_sfs__iwrite (buffer @base). When all succeed, *done
  * becomes @pos; else the bytes before the first failed request.
  */
 static int rw_flush(struct kk_sfs *fs, const uint8_t *base, size_t pos, size_t *done)
 {
     struct iobatch *iob = &fs->iob;
     uint32_t failed, i;
-    int rc = iob_submit(fs, iob, &failed);
+    int rc = kk_sfs__iob_submit(fs, iob, &failed);
     for (i = 0; i < iob->n; i++) {
         if (iob->r[i].op == KK_BLOCKDEV_WRITE)
             drop_written(fs, &iob->r[i]);
@@ -689,7 +690,7 @@ static int rw_step(struct kk_sfs *fs, const uint8_t *base, size_t pos, bool last
     return 0;
 }
 
-int iread(struct kk_sfs_inode *ip, uint64_t off, void *buf, size_t len, size_t *done)
+int kk_sfs__iread(struct kk_sfs_inode *ip, uint64_t off, void *buf, size_t len, size_t *done)
 {
     struct kk_sfs *fs = ip->fs;
     uint8_t *dst = buf;
@@ -703,13 +704,13 @@ int iread(struct kk_sfs_inode *ip, uint64_t off, void *buf, size_t len, size_t *
     while (off < end && rc == 0) {
         uint32_t idx = (uint32_t)(off / KK_SFS_BLKSIZE), boff = (uint32_t)(off % KK_SFS_BLKSIZE);
         uint32_t p, n;
-        if ((rc = bmap(ip, idx, false, &p)) != 0)
+        if ((rc = kk_sfs__bmap(ip, idx, false, &p)) != 0)
             break;
-        if (boff == 0 && end - off >= KK_SFS_BLKSIZE && p && !bfind(fs, p)) {
+        if (boff == 0 && end - off >= KK_SFS_BLKSIZE && p && !kk_sfs__bfind(fs, p)) {
             uint32_t run;
             uint32_t max = (uint32_t)KK_MIN((end - off) / KK_SFS_BLKSIZE, (uint64_t)RUN_MAX);
             if ((rc = read_run_len(ip, idx, p, max, &run)) != 0 ||
-                (rc = iob_add(fs, &fs->iob, KK_BLOCKDEV_READ, p, run, dst)) != 0)
+                (rc = kk_sfs__iob_add(fs, &fs->iob, KK_BLOCKDEV_READ, p, run, dst)) != 0)
                 break;
             n = run * KK_SFS_BLKSIZE;
         } else {
@@ -731,19 +732,19 @@ static int write_partial(struct kk_sfs_inode *ip, uint32_t idx, uint32_t boff, c
     struct buf *b;
     uint32_t p;
     bool fresh;
-    int rc = bmap_ex(ip, idx, true, &p, &fresh);
+    int rc = kk_sfs__bmap_ex(ip, idx, true, &p, &fresh);
     if (rc)
         return rc;
-    rc = fresh ? bzero_get(ip->fs, p, &b) : bread(ip->fs, p, &b);
+    rc = fresh ? kk_sfs__bzero_get(ip->fs, p, &b) : kk_sfs__bread(ip->fs, p, &b);
     if (rc)
         return rc;
     kk_memcpy(b->data + boff, src, n);
-    bdirty(ip->fs, b);
-    bput(ip->fs, b);
+    kk_sfs__bdirty(ip->fs, b);
+    kk_sfs__bput(ip->fs, b);
     return 0;
 }
 
-int iwrite(struct kk_sfs_inode *ip, uint64_t off, const void *buf, size_t len, size_t *done)
+int kk_sfs__iwrite(struct kk_sfs_inode *ip, uint64_t off, const void *buf, size_t len, size_t *done)
 {
     struct kk_sfs *fs = ip->fs;
     const uint8_t *src = buf;
@@ -764,10 +765,10 @@ int iwrite(struct kk_sfs_inode *ip, uint64_t off, const void *buf, size_t len, s
         if (boff == 0 && end - off >= KK_SFS_BLKSIZE) {
             uint32_t run;
             uint32_t max = (uint32_t)KK_MIN((end - off) / KK_SFS_BLKSIZE, (uint64_t)RUN_MAX);
-            if ((rc = bmap(ip, idx, true, &p)) != 0)
+            if ((rc = kk_sfs__bmap(ip, idx, true, &p)) != 0)
                 break;
             write_run_len(ip, idx, p, max, &run);
-            if ((rc = iob_add(fs, &fs->iob, KK_BLOCKDEV_WRITE, p, run, (void *)src)) != 0)
+            if ((rc = kk_sfs__iob_add(fs, &fs->iob, KK_BLOCKDEV_WRITE, p, run, (void *)src)) != 0)
                 break;
             n = run * KK_SFS_BLKSIZE;
         } else {
@@ -792,7 +793,7 @@ int iwrite(struct kk_sfs_inode *ip, uint64_t off, const void *buf, size_t len, s
         if (rc == 0)
             rc = rc2;
     }
-    rc2 = iupdate(ip);
+    rc2 = kk_sfs__iupdate(ip);
     return rc ? rc : rc2;
 }
 
@@ -805,7 +806,7 @@ static bool kept(struct kk_sfs *fs, struct kk_sfs_inode *ip)
     return false;
 }
 
-int icache_check(struct kk_sfs *fs)
+int kk_sfs__icache_check(struct kk_sfs *fs)
 {
     uint32_t h, n = 0;
     struct kk_sfs_inode *ip;
@@ -815,39 +816,39 @@ int icache_check(struct kk_sfs *fs)
             n++;
             if (ihashfn(fs, ip->ino) != h || ip->fs != fs || (ip->refs == 0) != kept(fs, ip))
                 return KK_ECORRUPT;
-            if (block_is_free(fs, ip->ino))
+            if (kk_sfs__block_is_free(fs, ip->ino))
                 return KK_ECORRUPT;
             if (d.nlinks == 0)
                 d.nlinks = 1; /* unlinked but open */
-            if (!inode_sane(&d) || (ip->idx && dir_index_check(ip) != 0))
+            if (!inode_sane(&d) || (ip->idx && kk_sfs__dir_index_check(ip) != 0))
                 return KK_ECORRUPT;
         }
     }
     return n == fs->ninodes ? 0 : KK_ECORRUPT;
 }
 
-uint32_t icache_busy(struct kk_sfs *fs)
+uint32_t kk_sfs__icache_busy(struct kk_sfs *fs)
 {
     return fs->ninodes - fs->nkeep;
 }
 
-int pin_path(struct kk_sfs_inode *ip, uint32_t idx, struct pins *p)
+int kk_sfs__pin_path(struct kk_sfs_inode *ip, uint32_t idx, struct pins *p)
 {
     struct kk_sfs *fs = ip->fs;
     struct kk_sfs_disk_inode *d = &ip->d;
     uint32_t blk = 0, l1 = 0;
     int rc = 0;
     if (idx >= L1_FIRST && idx < L2_FIRST && d->blocks > L1_FIRST && d->indirect)
-        rc = check_ptr(fs, d->indirect) ? 0 : pin(fs, p, d->indirect);
+        rc = check_ptr(fs, d->indirect) ? 0 : kk_sfs__pin(fs, p, d->indirect);
     if (rc == 0 && idx >= L2_FIRST && d->blocks > L2_FIRST && d->db_indirect &&
         check_ptr(fs, d->db_indirect) == 0) {
         uint32_t a = (idx - L2_FIRST) / KK_SFS_NENTRY;
-        rc = pin(fs, p, d->db_indirect);
+        rc = kk_sfs__pin(fs, p, d->db_indirect);
         if (rc == 0 && a <= (d->blocks - 1 - L2_FIRST) / KK_SFS_NENTRY &&
             (rc = ptr_get(fs, d->db_indirect, a, &l1)) == 0)
-            rc = pin(fs, p, l1);
+            rc = kk_sfs__pin(fs, p, l1);
     }
-    if (rc == 0 && idx < d->blocks && (rc = bmap(ip, idx, false, &blk)) == 0)
-        rc = pin(fs, p, blk);
+    if (rc == 0 && idx < d->blocks && (rc = kk_sfs__bmap(ip, idx, false, &blk)) == 0)
+        rc = kk_sfs__pin(fs, p, blk);
     return rc == KK_ECORRUPT ? 0 : rc; /* the operation itself reports damage */
 }

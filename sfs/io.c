@@ -11,7 +11,7 @@
  */
 #include "sfs_int.h"
 
-int dev_shift_of(const struct kk_blockdev *dev, uint32_t *shift)
+int kk_sfs__dev_shift_of(const struct kk_blockdev *dev, uint32_t *shift)
 {
     uint32_t s;
     if (!dev || !dev->read || !dev->write || dev->version < 1)
@@ -31,7 +31,8 @@ static int check_range(const struct kk_blockdev *dev, uint32_t shift, uint32_t b
     return (n == 0 || end > dev->nblocks) ? KK_EIO : 0;
 }
 
-int dev_read(const struct kk_blockdev *dev, uint32_t shift, uint32_t blkno, uint32_t n, void *buf)
+int kk_sfs__dev_read(const struct kk_blockdev *dev, uint32_t shift, uint32_t blkno, uint32_t n,
+                     void *buf)
 {
     int rc = check_range(dev, shift, blkno, n);
     if (rc == 0)
@@ -39,8 +40,8 @@ int dev_read(const struct kk_blockdev *dev, uint32_t shift, uint32_t blkno, uint
     return rc > 0 ? KK_EIO : rc;
 }
 
-int dev_write(const struct kk_blockdev *dev, uint32_t shift, uint32_t blkno, uint32_t n,
-              const void *buf)
+int kk_sfs__dev_write(const struct kk_blockdev *dev, uint32_t shift, uint32_t blkno, uint32_t n,
+                      const void *buf)
 {
     int rc = check_range(dev, shift, blkno, n);
     if (rc == 0)
@@ -48,8 +49,8 @@ int dev_write(const struct kk_blockdev *dev, uint32_t shift, uint32_t blkno, uin
     return rc > 0 ? KK_EIO : rc;
 }
 
-int iob_add(struct kk_sfs *fs, struct iobatch *b, uint32_t op, uint32_t blkno, uint32_t n,
-            void *buf)
+int kk_sfs__iob_add(struct kk_sfs *fs, struct iobatch *b, uint32_t op, uint32_t blkno, uint32_t n,
+                    void *buf)
 {
     struct kk_blockdev_req *r;
     int rc = check_range(fs->dev, fs->dev_shift, blkno, n);
@@ -75,7 +76,7 @@ static void submit_each(const struct kk_blockdev *dev, struct kk_blockdev_req *r
     }
 }
 
-int iob_submit(struct kk_sfs *fs, struct iobatch *b, uint32_t *failed)
+int kk_sfs__iob_submit(struct kk_sfs *fs, struct iobatch *b, uint32_t *failed)
 {
     const struct kk_blockdev *dev = fs->dev;
     uint32_t i;

@@ -34,12 +34,12 @@ static int live_dir(struct kk_sfs_inode *dir)
 static int name_free(struct kk_sfs_inode *dir, const char *name, uint32_t *free_slot)
 {
     uint32_t ino;
-    int rc = check_name(name);
+    int rc = kk_sfs__check_name(name);
     if (rc)
         return rc;
     if (is_dot(name))
         return KK_EEXIST;
-    rc = dir_find(dir, name, &ino, NULL, free_slot);
+    rc = kk_sfs__dir_find(dir, name, &ino, NULL, free_slot);
     if (rc == 0)
         return KK_EEXIST;
     return rc == KK_ENOENT ? 0 : rc;
@@ -50,21 +50,21 @@ static int fill_new(struct kk_sfs_inode *dir, struct kk_sfs_inode *ip, const cha
     size_t done;
     int rc;
     if (ip->d.type == KK_SFS_TYPE_DIR) {
-        if ((rc = dir_set_slot(ip, 0, ip->ino, ".")) != 0 ||
-            (rc = dir_set_slot(ip, 1, dir->ino, "..")) != 0)
+        if ((rc = kk_sfs__dir_set_slot(ip, 0, ip->ino, ".")) != 0 ||
+            (rc = kk_sfs__dir_set_slot(ip, 1, dir->ino, "..")) != 0)
             return rc;
         return 0;
     }
     if (ip->d.type == KK_SFS_TYPE_LINK) {
         size_t len = kk_strnlen(target, KK_SFS_MAX_LINK + 1);
-        rc = iwrite(ip, 0, target, len, &done);
-        return rc ? rc : iupdate(ip);
+        rc = kk_sfs__iwrite(ip, 0, target, len, &done);
+        return rc ? rc : kk_sfs__iupdate(ip);
     }
-    return iupdate(ip);
+    return kk_sfs__iupdate(ip);
 }
 
-int op_create(struct kk_sfs_inode *dir, const char *name, uint16_t type, const char *target,
-              struct kk_sfs_inode **out)
+int kk_sfs__op_create(struct kk_sfs_inode *dir, const char *name, uint16_t type, const char *target,
+                      struct kk_sfs_inode **out)
 {
     struct kk_sfs *fs = dir->fs;
     struct kk_sfs_inode *ip;
@@ -86,40 +86,41 @@ int op_create(struct kk_sfs_inode *dir, const char *name, uint16_t type, const c
            (type == KK_SFS_TYPE_LINK ? 1 : 0);
     if (fs->nfree < need)
         return KK_ENOSPC;
-    if ((rc = pin(fs, &pins, dir->ino)) != 0 || (rc = pin_path(dir, free_slot, &pins)) != 0 ||
-        (rc = ialloc(fs, type, &ip)) != 0)
+    if ((rc = kk_sfs__pin(fs, &pins, dir->ino)) != 0 ||
+        (rc = kk_sfs__pin_path(dir, free_slot, &pins)) != 0 ||
+        (rc = kk_sfs__ialloc(fs, type, &ip)) != 0)
         goto out;
-    if ((rc = pin(fs, &pins, ip->ino)) != 0) {
+    if ((rc = kk_sfs__pin(fs, &pins, ip->ino)) != 0) {
         ip->d.nlinks = 0;
-        iput(ip);
+        kk_sfs__iput(ip);
         goto out;
     }
     ip->d.nlinks = type == KK_SFS_TYPE_DIR ? 2 : 1;
     rc = fill_new(dir, ip, target);
     if (rc == 0)
-        rc = dir_set_slot(dir, free_slot, ip->ino, name);
+        rc = kk_sfs__dir_set_slot(dir, free_slot, ip->ino, name);
     if (rc == 0 && type == KK_SFS_TYPE_DIR) {
         dir->d.nlinks++;
-        rc = iupdate(dir);
+        rc = kk_sfs__iupdate(dir);
         if (rc) {
             dir->d.nlinks--;
-            (void)dir_set_slot(dir, free_slot, 0, NULL);
+            (void)kk_sfs__dir_set_slot(dir, free_slot, 0, NULL);
         }
     }
     if (rc) {
         ip->d.nlinks = 0;
-        iput(ip);
+        kk_sfs__iput(ip);
     } else if (out) {
         *out = ip;
     } else {
-        iput(ip);
+        kk_sfs__iput(ip);
     }
 out:
-    unpin(fs, &pins);
+    kk_sfs__unpin(fs, &pins);
     return rc;
 }
 
-int op_link(struct kk_sfs_inode *dir, const char *name, struct kk_sfs_inode *target)
+int kk_sfs__op_link(struct kk_sfs_inode *dir, const char *name, struct kk_sfs_inode *target)
 {
     struct pins pins = {{0}, 0};
     uint32_t free_slot;
@@ -138,13 +139,14 @@ int op_link(struct kk_sfs_inode *dir, const char *name, struct kk_sfs_inode *tar
         return rc;
     if (dir->fs->nfree < slot_cost(dir, free_slot))
         return KK_ENOSPC;
-    if ((rc = pin(dir->fs, &pins, dir->ino)) == 0 && (rc = pin(dir->fs, &pins, target->ino)) == 0 &&
-        (rc = pin_path(dir, free_slot, &pins)) == 0 &&
-        (rc = dir_set_slot(dir, free_slot, target->ino, name)) == 0) {
+    if ((rc = kk_sfs__pin(dir->fs, &pins, dir->ino)) == 0 &&
+        (rc = kk_sfs__pin(dir->fs, &pins, target->ino)) == 0 &&
+        (rc = kk_sfs__pin_path(dir, free_slot, &pins)) == 0 &&
+        (rc = kk_sfs__dir_set_slot(dir, free_slot, target->ino, name)) == 0) {
         target->d.nlinks++;
-        rc = iupdate(target);
+        rc = kk_sfs__iupdate(target);
     }
-    unpin(dir->fs, &pins);
+    kk_sfs__unpin(dir->fs, &pins);
     return rc;
 }
 
@@ -156,11 +158,11 @@ static int drop_name(struct kk_sfs_inode *parent, struct kk_sfs_inode *ip)
         ip->d.nlinks = 0;
         if (parent->d.nlinks > 2)
             parent->d.nlinks--;
-        rc = iupdate(parent);
+        rc = kk_sfs__iupdate(parent);
     } else if (ip->d.nlinks > 0) {
         ip->d.nlinks--;
     }
-    return rc ? rc : iupdate(ip);
+    return rc ? rc : kk_sfs__iupdate(ip);
 }
 
 /* Check that @ip may be removed (want_dir: rmdir semantics). */
@@ -173,30 +175,31 @@ static int removable(struct kk_sfs_inode *ip, bool want_dir)
         return KK_ENOTDIR;
     if (ip->ino == KK_SFS_BLKN_ROOT)
         return KK_EBUSY;
-    rc = dir_is_empty(ip);
+    rc = kk_sfs__dir_is_empty(ip);
     return rc == 1 ? 0 : (rc == 0 ? KK_ENOTEMPTY : rc);
 }
 
-int op_remove(struct kk_sfs_inode *dir, const char *name, bool want_dir)
+int kk_sfs__op_remove(struct kk_sfs_inode *dir, const char *name, bool want_dir)
 {
     struct pins pins = {{0}, 0};
     struct kk_sfs_inode *ip;
     uint32_t ino, slot;
     int rc;
-    if ((rc = live_dir(dir)) != 0 || (rc = check_name(name)) != 0)
+    if ((rc = live_dir(dir)) != 0 || (rc = kk_sfs__check_name(name)) != 0)
         return rc;
     if (is_dot(name))
         return want_dir ? KK_EINVAL : KK_EISDIR;
-    if ((rc = dir_find(dir, name, &ino, &slot, NULL)) != 0)
+    if ((rc = kk_sfs__dir_find(dir, name, &ino, &slot, NULL)) != 0)
         return rc;
-    if ((rc = iget(dir->fs, ino, &ip)) != 0)
+    if ((rc = kk_sfs__iget(dir->fs, ino, &ip)) != 0)
         return rc;
-    if ((rc = removable(ip, want_dir)) == 0 && (rc = pin(dir->fs, &pins, dir->ino)) == 0 &&
-        (rc = pin(dir->fs, &pins, ip->ino)) == 0 && (rc = pin_path(dir, slot, &pins)) == 0 &&
-        (rc = dir_set_slot(dir, slot, 0, NULL)) == 0)
+    if ((rc = removable(ip, want_dir)) == 0 && (rc = kk_sfs__pin(dir->fs, &pins, dir->ino)) == 0 &&
+        (rc = kk_sfs__pin(dir->fs, &pins, ip->ino)) == 0 &&
+        (rc = kk_sfs__pin_path(dir, slot, &pins)) == 0 &&
+        (rc = kk_sfs__dir_set_slot(dir, slot, 0, NULL)) == 0)
         rc = drop_name(dir, ip);
-    unpin(dir->fs, &pins);
-    iput(ip);
+    kk_sfs__unpin(dir->fs, &pins);
+    kk_sfs__iput(ip);
     return rc;
 }
 
@@ -212,11 +215,11 @@ static int is_ancestor(struct kk_sfs_inode *anc, struct kk_sfs_inode *dir)
             return 1;
         if (++steps > fs->super.blocks)
             return KK_ECORRUPT; /* ".." chain loops */
-        if ((rc = iget(fs, ino, &cur)) != 0)
+        if ((rc = kk_sfs__iget(fs, ino, &cur)) != 0)
             return rc;
-        rc =
-            cur->d.type == KK_SFS_TYPE_DIR ? dir_find(cur, "..", &parent, NULL, NULL) : KK_ECORRUPT;
-        iput(cur);
+        rc = cur->d.type == KK_SFS_TYPE_DIR ? kk_sfs__dir_find(cur, "..", &parent, NULL, NULL)
+                                            : KK_ECORRUPT;
+        kk_sfs__iput(cur);
         if (rc)
             return rc == KK_ENOENT ? KK_ECORRUPT : rc;
         ino = parent;
@@ -237,17 +240,18 @@ static int rename_pins(struct kk_sfs_inode *odir, struct kk_sfs_inode *ndir, str
     struct kk_sfs *fs = odir->fs;
     uint32_t ino;
     int rc;
-    if ((rc = pin(fs, &c->pins, odir->ino)) != 0 || (rc = pin(fs, &c->pins, ndir->ino)) != 0 ||
-        (rc = pin(fs, &c->pins, c->src->ino)) != 0 ||
-        (c->tgt && (rc = pin(fs, &c->pins, c->tgt->ino)) != 0) ||
-        (rc = pin_path(odir, c->oslot, &c->pins)) != 0 ||
-        (rc = pin_path(ndir, c->nslot, &c->pins)) != 0)
+    if ((rc = kk_sfs__pin(fs, &c->pins, odir->ino)) != 0 ||
+        (rc = kk_sfs__pin(fs, &c->pins, ndir->ino)) != 0 ||
+        (rc = kk_sfs__pin(fs, &c->pins, c->src->ino)) != 0 ||
+        (c->tgt && (rc = kk_sfs__pin(fs, &c->pins, c->tgt->ino)) != 0) ||
+        (rc = kk_sfs__pin_path(odir, c->oslot, &c->pins)) != 0 ||
+        (rc = kk_sfs__pin_path(ndir, c->nslot, &c->pins)) != 0)
         return rc;
     if (c->src->d.type != KK_SFS_TYPE_DIR || odir == ndir)
         return 0;
-    if ((rc = dir_find(c->src, "..", &ino, &c->dotdot, NULL)) != 0)
+    if ((rc = kk_sfs__dir_find(c->src, "..", &ino, &c->dotdot, NULL)) != 0)
         return rc == KK_ENOENT ? KK_ECORRUPT : rc;
-    return pin_path(c->src, c->dotdot, &c->pins);
+    return kk_sfs__pin_path(c->src, c->dotdot, &c->pins);
 }
 
 static int rename_checks(struct kk_sfs_inode *odir, const char *oname, struct kk_sfs_inode *ndir,
@@ -260,20 +264,20 @@ static int rename_checks(struct kk_sfs_inode *odir, const char *oname, struct kk
         return rc;
     if (odir->fs != ndir->fs)
         return KK_EXDEV;
-    if ((rc = check_name(oname)) != 0 || (rc = check_name(nname)) != 0)
+    if ((rc = kk_sfs__check_name(oname)) != 0 || (rc = kk_sfs__check_name(nname)) != 0)
         return rc;
     if (is_dot(oname) || is_dot(nname))
         return KK_EINVAL;
-    if ((rc = dir_find(odir, oname, &ino, &c->oslot, NULL)) != 0)
+    if ((rc = kk_sfs__dir_find(odir, oname, &ino, &c->oslot, NULL)) != 0)
         return rc;
-    if ((rc = iget(fs, ino, &c->src)) != 0)
+    if ((rc = kk_sfs__iget(fs, ino, &c->src)) != 0)
         return rc;
     if (c->src->d.type == KK_SFS_TYPE_DIR && odir != ndir) {
         rc = is_ancestor(c->src, ndir);
         if (rc)
             return rc < 0 ? rc : KK_EINVAL;
     }
-    rc = dir_find(ndir, nname, &tino, &c->nslot, &c->nslot);
+    rc = kk_sfs__dir_find(ndir, nname, &tino, &c->nslot, &c->nslot);
     if (rc == KK_ENOENT)
         return fs->nfree < slot_cost(ndir, c->nslot) ? KK_ENOSPC : 0;
     if (rc)
@@ -281,7 +285,7 @@ static int rename_checks(struct kk_sfs_inode *odir, const char *oname, struct kk
     c->replace = true;
     if (tino == ino)
         return 1; /* same inode: nothing to do */
-    if ((rc = iget(fs, tino, &c->tgt)) != 0)
+    if ((rc = kk_sfs__iget(fs, tino, &c->tgt)) != 0)
         return rc;
     if (c->src->d.type == KK_SFS_TYPE_DIR) {
         if (c->tgt->d.type != KK_SFS_TYPE_DIR)
@@ -294,19 +298,19 @@ static int rename_checks(struct kk_sfs_inode *odir, const char *oname, struct kk
 static int move_dir(struct kk_sfs_inode *src, struct kk_sfs_inode *odir, struct kk_sfs_inode *ndir,
                     uint32_t dotdot)
 {
-    int rc = dir_set_slot(src, dotdot, ndir->ino, "..");
+    int rc = kk_sfs__dir_set_slot(src, dotdot, ndir->ino, "..");
     if (rc)
         return rc;
     if (odir->d.nlinks > 2)
         odir->d.nlinks--;
     ndir->d.nlinks++;
-    if ((rc = iupdate(odir)) != 0)
+    if ((rc = kk_sfs__iupdate(odir)) != 0)
         return rc;
-    return iupdate(ndir);
+    return kk_sfs__iupdate(ndir);
 }
 
-int op_rename(struct kk_sfs_inode *odir, const char *oname, struct kk_sfs_inode *ndir,
-              const char *nname)
+int kk_sfs__op_rename(struct kk_sfs_inode *odir, const char *oname, struct kk_sfs_inode *ndir,
+                      const char *nname)
 {
     struct rename_ctx c = {0};
     bool isdir;
@@ -319,19 +323,19 @@ int op_rename(struct kk_sfs_inode *odir, const char *oname, struct kk_sfs_inode 
     if (rc)
         goto out;
     isdir = c.src->d.type == KK_SFS_TYPE_DIR;
-    if ((rc = dir_set_slot(ndir, c.nslot, c.src->ino, nname)) != 0)
+    if ((rc = kk_sfs__dir_set_slot(ndir, c.nslot, c.src->ino, nname)) != 0)
         goto out;
     if (c.replace && (rc = drop_name(ndir, c.tgt)) != 0)
         goto out;
-    if ((rc = dir_set_slot(odir, c.oslot, 0, NULL)) != 0)
+    if ((rc = kk_sfs__dir_set_slot(odir, c.oslot, 0, NULL)) != 0)
         goto out;
     if (isdir && odir != ndir)
         rc = move_dir(c.src, odir, ndir, c.dotdot);
 out:
-    unpin(odir->fs, &c.pins);
+    kk_sfs__unpin(odir->fs, &c.pins);
     if (c.tgt)
-        iput(c.tgt);
+        kk_sfs__iput(c.tgt);
     if (c.src)
-        iput(c.src);
+        kk_sfs__iput(c.src);
     return rc == 1 ? 0 : rc;
 }

@@ -8,24 +8,24 @@
  */
 #include "sfs_int.h"
 
-void *sfs_alloc(struct kk_sfs *fs, size_t size)
+void *kk_sfs__alloc(struct kk_sfs *fs, size_t size)
 {
     return fs->plat->alloc(fs->plat->ctx, size);
 }
 
-void sfs_free(struct kk_sfs *fs, void *p, size_t size)
+void kk_sfs__free(struct kk_sfs *fs, void *p, size_t size)
 {
     if (p && fs->plat->free)
         fs->plat->free(fs->plat->ctx, p, size);
 }
 
-void sfs_lock(struct kk_sfs *fs)
+void kk_sfs__lock(struct kk_sfs *fs)
 {
     if (fs->lock)
         fs->plat->lock(fs->plat->ctx, fs->lock);
 }
 
-void sfs_unlock(struct kk_sfs *fs)
+void kk_sfs__unlock(struct kk_sfs *fs)
 {
     if (fs->lock)
         fs->plat->unlock(fs->plat->ctx, fs->lock);
@@ -57,15 +57,15 @@ static int format_root(const struct kk_blockdev *dev, uint32_t shift, uint32_t f
     root.direct[1] = fd + 1;
     kk_memset(blk, 0, KK_SFS_BLKSIZE);
     kk_sfs_inode_encode(&root, blk);
-    if ((rc = dev_write(dev, shift, KK_SFS_BLKN_ROOT, 1, blk)) != 0)
+    if ((rc = kk_sfs__dev_write(dev, shift, KK_SFS_BLKN_ROOT, 1, blk)) != 0)
         return rc;
     kk_memset(blk, 0, KK_SFS_BLKSIZE);
     kk_sfs_put32(blk, KK_SFS_BLKN_ROOT);
     blk[4] = '.';
-    if ((rc = dev_write(dev, shift, fd, 1, blk)) != 0)
+    if ((rc = kk_sfs__dev_write(dev, shift, fd, 1, blk)) != 0)
         return rc;
     blk[5] = '.';
-    return dev_write(dev, shift, fd + 1, 1, blk);
+    return kk_sfs__dev_write(dev, shift, fd + 1, 1, blk);
 }
 
 static int format_map(const struct kk_blockdev *dev, uint32_t shift, uint32_t blocks, uint32_t used,
@@ -82,7 +82,7 @@ static int format_map(const struct kk_blockdev *dev, uint32_t shift, uint32_t bl
             if (blkno >= used)
                 set_bit(blk, b);
         }
-        if ((rc = dev_write(dev, shift, KK_SFS_BLKN_FREEMAP + i, 1, blk)) != 0)
+        if ((rc = kk_sfs__dev_write(dev, shift, KK_SFS_BLKN_FREEMAP + i, 1, blk)) != 0)
             return rc;
     }
     return 0;
@@ -98,7 +98,7 @@ int kk_sfs_format(const struct kk_blockdev *dev, const struct kk_fs_platform *pl
     uint8_t *blk;
     int rc;
     size_t n;
-    if (!plat_ok(plat) || (rc = dev_shift_of(dev, &shift)) != 0 ||
+    if (!plat_ok(plat) || (rc = kk_sfs__dev_shift_of(dev, &shift)) != 0 ||
         (opts && opts->size < sizeof(*opts)))
         return KK_EINVAL;
     dev4k = dev->nblocks >> shift;
@@ -127,7 +127,7 @@ int kk_sfs_format(const struct kk_blockdev *dev, const struct kk_fs_platform *pl
         kk_memcpy(s.info, info, n);
         kk_memset(blk, 0, KK_SFS_BLKSIZE);
         kk_sfs_super_encode(&s, blk);
-        rc = dev_write(dev, shift, KK_SFS_BLKN_SUPER, 1, blk);
+        rc = kk_sfs__dev_write(dev, shift, KK_SFS_BLKN_SUPER, 1, blk);
     }
     if (rc == 0 && dev->flush)
         rc = dev->flush(dev->ctx);
@@ -139,27 +139,27 @@ int kk_sfs_format(const struct kk_blockdev *dev, const struct kk_fs_platform *pl
 static void release(struct kk_sfs *fs)
 {
     size_t nmap = kk_sfs_freemap_blocks(fs->super.blocks);
-    cache_fini(fs);
-    sfs_free(fs, fs->map, fs->map_bytes);
-    sfs_free(fs, fs->pending, fs->map_bytes);
-    sfs_free(fs, fs->map_dirty, nmap ? nmap : 1);
+    kk_sfs__cache_fini(fs);
+    kk_sfs__free(fs, fs->map, fs->map_bytes);
+    kk_sfs__free(fs, fs->pending, fs->map_bytes);
+    kk_sfs__free(fs, fs->map_dirty, nmap ? nmap : 1);
     if (fs->ihash)
-        sfs_free(fs, fs->ihash, sizeof(*fs->ihash) * (fs->ihash_mask + 1));
+        kk_sfs__free(fs, fs->ihash, sizeof(*fs->ihash) * (fs->ihash_mask + 1));
     if (fs->lock && fs->plat->lock_free)
         fs->plat->lock_free(fs->plat->ctx, fs->lock);
-    sfs_free(fs, fs, sizeof(*fs));
+    kk_sfs__free(fs, fs, sizeof(*fs));
 }
 
 static int read_super(struct kk_sfs *fs, uint64_t dev4k)
 {
-    uint8_t *blk = sfs_alloc(fs, KK_SFS_BLKSIZE);
+    uint8_t *blk = kk_sfs__alloc(fs, KK_SFS_BLKSIZE);
     int rc;
     if (!blk)
         return KK_ENOMEM;
-    rc = dev_read(fs->dev, fs->dev_shift, KK_SFS_BLKN_SUPER, 1, blk);
+    rc = kk_sfs__dev_read(fs->dev, fs->dev_shift, KK_SFS_BLKN_SUPER, 1, blk);
     if (rc == 0)
         kk_sfs_super_decode(blk, &fs->super);
-    sfs_free(fs, blk, KK_SFS_BLKSIZE);
+    kk_sfs__free(fs, blk, KK_SFS_BLKSIZE);
     if (rc)
         return rc;
     if (fs->super.magic != KK_SFS_MAGIC)
@@ -176,14 +176,14 @@ static int load_map(struct kk_sfs *fs)
 {
     uint32_t nmap = kk_sfs_freemap_blocks(fs->super.blocks), i, count = 0;
     fs->map_bytes = (size_t)nmap * KK_SFS_BLKSIZE;
-    fs->map = sfs_alloc(fs, fs->map_bytes);
-    fs->pending = sfs_alloc(fs, fs->map_bytes);
-    fs->map_dirty = sfs_alloc(fs, nmap);
+    fs->map = kk_sfs__alloc(fs, fs->map_bytes);
+    fs->pending = kk_sfs__alloc(fs, fs->map_bytes);
+    fs->map_dirty = kk_sfs__alloc(fs, nmap);
     if (!fs->map || !fs->pending || !fs->map_dirty)
         return KK_ENOMEM;
     kk_memset(fs->pending, 0, fs->map_bytes);
     kk_memset(fs->map_dirty, 0, nmap);
-    i = (uint32_t)dev_read(fs->dev, fs->dev_shift, KK_SFS_BLKN_FREEMAP, nmap, fs->map);
+    i = (uint32_t)kk_sfs__dev_read(fs->dev, fs->dev_shift, KK_SFS_BLKN_FREEMAP, nmap, fs->map);
     if (i)
         return (int)i;
     /* bits past the end are ignored (and written back as 0) */
@@ -206,23 +206,23 @@ static int mount_init(struct kk_sfs *fs, const struct kk_sfs_config *cfg)
     uint32_t hsize = 256;
     uint64_t dev4k;
     int rc;
-    if ((rc = dev_shift_of(cfg->dev, &fs->dev_shift)) != 0)
+    if ((rc = kk_sfs__dev_shift_of(cfg->dev, &fs->dev_shift)) != 0)
         return rc;
     dev4k = cfg->dev->nblocks >> fs->dev_shift;
     if (fs->plat->lock_new && (fs->lock = fs->plat->lock_new(fs->plat->ctx)) == NULL)
         return KK_ENOMEM;
     if ((rc = read_super(fs, dev4k)) != 0 || (rc = load_map(fs)) != 0 ||
-        (rc = cache_init(fs, cfg)) != 0)
+        (rc = kk_sfs__cache_init(fs, cfg)) != 0)
         return rc;
     fs->ihash_mask = hsize - 1;
-    if ((fs->ihash = sfs_alloc(fs, sizeof(*fs->ihash) * hsize)) == NULL)
+    if ((fs->ihash = kk_sfs__alloc(fs, sizeof(*fs->ihash) * hsize)) == NULL)
         return KK_ENOMEM;
     kk_memset(fs->ihash, 0, sizeof(*fs->ihash) * hsize);
     fs->alloc_hint = fs->first_data;
-    if ((rc = iget(fs, KK_SFS_BLKN_ROOT, &root)) != 0)
+    if ((rc = kk_sfs__iget(fs, KK_SFS_BLKN_ROOT, &root)) != 0)
         return rc;
     rc = root->d.type == KK_SFS_TYPE_DIR ? 0 : KK_ECORRUPT;
-    iput(root);
+    kk_sfs__iput(root);
     return rc;
 }
 
@@ -255,15 +255,15 @@ int kk_sfs_unmount(struct kk_sfs *fs)
     int rc = 0;
     if (!fs)
         return KK_EINVAL;
-    sfs_lock(fs);
-    if (icache_busy(fs)) {
-        sfs_unlock(fs);
+    kk_sfs__lock(fs);
+    if (kk_sfs__icache_busy(fs)) {
+        kk_sfs__unlock(fs);
         return KK_EBUSY;
     }
-    icache_drop_kept(fs);
+    kk_sfs__icache_drop_kept(fs);
     if (!fs->read_only)
-        rc = sync_all(fs);
-    sfs_unlock(fs);
+        rc = kk_sfs__sync_all(fs);
+    kk_sfs__unlock(fs);
     release(fs);
     return rc;
 }
@@ -273,10 +273,10 @@ int kk_sfs_sync(struct kk_sfs *fs)
     int rc = 0;
     if (!fs)
         return KK_EINVAL;
-    sfs_lock(fs);
+    kk_sfs__lock(fs);
     if (!fs->read_only)
-        rc = sync_all(fs);
-    sfs_unlock(fs);
+        rc = kk_sfs__sync_all(fs);
+    kk_sfs__unlock(fs);
     return rc;
 }
 
@@ -284,13 +284,13 @@ int kk_sfs_statfs(struct kk_sfs *fs, struct kk_sfs_statfs *st)
 {
     if (!fs || !st)
         return KK_EINVAL;
-    sfs_lock(fs);
+    kk_sfs__lock(fs);
     st->block_size = KK_SFS_BLKSIZE;
     st->blocks = fs->super.blocks;
     st->free_blocks = fs->nfree + fs->npending;
     st->name_max = KK_SFS_MAX_NAME;
     kk_memcpy(st->info, fs->super.info, KK_SFS_INFO_LEN);
-    sfs_unlock(fs);
+    kk_sfs__unlock(fs);
     return 0;
 }
 
@@ -299,11 +299,11 @@ int kk_sfs_check(struct kk_sfs *fs)
     int rc;
     if (!fs)
         return KK_EINVAL;
-    sfs_lock(fs);
-    rc = cache_check(fs);
+    kk_sfs__lock(fs);
+    rc = kk_sfs__cache_check(fs);
     if (rc == 0)
-        rc = icache_check(fs);
-    sfs_unlock(fs);
+        rc = kk_sfs__icache_check(fs);
+    kk_sfs__unlock(fs);
     return rc;
 }
 
@@ -312,9 +312,9 @@ int kk_sfs_iget(struct kk_sfs *fs, uint32_t ino, struct kk_sfs_inode **out)
     int rc;
     if (!fs || !out)
         return KK_EINVAL;
-    sfs_lock(fs);
-    rc = iget(fs, ino, out);
-    sfs_unlock(fs);
+    kk_sfs__lock(fs);
+    rc = kk_sfs__iget(fs, ino, out);
+    kk_sfs__unlock(fs);
     return rc;
 }
 
@@ -327,9 +327,9 @@ void kk_sfs_ref(struct kk_sfs_inode *ip)
 {
     if (!ip)
         return;
-    sfs_lock(ip->fs);
+    kk_sfs__lock(ip->fs);
     ip->refs++;
-    sfs_unlock(ip->fs);
+    kk_sfs__unlock(ip->fs);
 }
 
 void kk_sfs_put(struct kk_sfs_inode *ip)
@@ -338,9 +338,9 @@ void kk_sfs_put(struct kk_sfs_inode *ip)
     if (!ip)
         return;
     fs = ip->fs;
-    sfs_lock(fs);
-    iput(ip);
-    sfs_unlock(fs);
+    kk_sfs__lock(fs);
+    kk_sfs__iput(ip);
+    kk_sfs__unlock(fs);
 }
 
 int kk_sfs_lookup(struct kk_sfs_inode *dir, const char *name, struct kk_sfs_inode **out)
@@ -349,12 +349,13 @@ int kk_sfs_lookup(struct kk_sfs_inode *dir, const char *name, struct kk_sfs_inod
     int rc;
     if (!dir || !out || !name)
         return KK_EINVAL;
-    sfs_lock(dir->fs);
+    kk_sfs__lock(dir->fs);
     if (dir->d.type != KK_SFS_TYPE_DIR)
         rc = KK_ENOTDIR;
-    else if ((rc = check_name(name)) == 0 && (rc = dir_find(dir, name, &ino, NULL, NULL)) == 0)
-        rc = iget(dir->fs, ino, out);
-    sfs_unlock(dir->fs);
+    else if ((rc = kk_sfs__check_name(name)) == 0 &&
+             (rc = kk_sfs__dir_find(dir, name, &ino, NULL, NULL)) == 0)
+        rc = kk_sfs__iget(dir->fs, ino, out);
+    kk_sfs__unlock(dir->fs);
     return rc == KK_EINVAL && name[0] == '\0' ? KK_ENOENT : rc;
 }
 
@@ -364,9 +365,9 @@ static int create_common(struct kk_sfs_inode *dir, const char *name, uint16_t ty
     int rc;
     if (!dir || !name)
         return KK_EINVAL;
-    sfs_lock(dir->fs);
-    rc = op_create(dir, name, type, target, out);
-    sfs_unlock(dir->fs);
+    kk_sfs__lock(dir->fs);
+    rc = kk_sfs__op_create(dir, name, type, target, out);
+    kk_sfs__unlock(dir->fs);
     return rc;
 }
 
@@ -395,9 +396,9 @@ int kk_sfs_link(struct kk_sfs_inode *dir, const char *name, struct kk_sfs_inode 
         return KK_EINVAL;
     if (target->fs != dir->fs)
         return KK_EXDEV;
-    sfs_lock(dir->fs);
-    rc = op_link(dir, name, target);
-    sfs_unlock(dir->fs);
+    kk_sfs__lock(dir->fs);
+    rc = kk_sfs__op_link(dir, name, target);
+    kk_sfs__unlock(dir->fs);
     return rc;
 }
 
@@ -406,9 +407,9 @@ static int remove_common(struct kk_sfs_inode *dir, const char *name, bool want_d
     int rc;
     if (!dir || !name)
         return KK_EINVAL;
-    sfs_lock(dir->fs);
-    rc = op_remove(dir, name, want_dir);
-    sfs_unlock(dir->fs);
+    kk_sfs__lock(dir->fs);
+    rc = kk_sfs__op_remove(dir, name, want_dir);
+    kk_sfs__unlock(dir->fs);
     return rc;
 }
 
@@ -430,9 +431,9 @@ int kk_sfs_rename(struct kk_sfs_inode *odir, const char *oname, struct kk_sfs_in
         return KK_EINVAL;
     if (odir->fs != ndir->fs)
         return KK_EXDEV;
-    sfs_lock(odir->fs);
-    rc = op_rename(odir, oname, ndir, nname);
-    sfs_unlock(odir->fs);
+    kk_sfs__lock(odir->fs);
+    rc = kk_sfs__op_rename(odir, oname, ndir, nname);
+    kk_sfs__unlock(odir->fs);
     return rc;
 }
 
@@ -442,17 +443,17 @@ int kk_sfs_readlink(struct kk_sfs_inode *ip, char *buf, size_t len)
     int rc;
     if (!ip || (!buf && len))
         return KK_EINVAL;
-    sfs_lock(ip->fs);
+    kk_sfs__lock(ip->fs);
     if (ip->d.type != KK_SFS_TYPE_LINK) {
         rc = KK_EINVAL;
     } else {
-        rc = iread(ip, 0, buf, len ? len - 1 : 0, &done);
+        rc = kk_sfs__iread(ip, 0, buf, len ? len - 1 : 0, &done);
         if (len)
             buf[done] = '\0';
         if (rc == 0)
             rc = (int)ip->d.size;
     }
-    sfs_unlock(ip->fs);
+    kk_sfs__unlock(ip->fs);
     return rc;
 }
 
@@ -469,9 +470,9 @@ int kk_sfs_read(struct kk_sfs_inode *ip, uint64_t off, void *buf, size_t len, si
     int rc = rw_check(ip, buf, len, done);
     if (rc)
         return rc;
-    sfs_lock(ip->fs);
-    rc = iread(ip, off, buf, len, done);
-    sfs_unlock(ip->fs);
+    kk_sfs__lock(ip->fs);
+    rc = kk_sfs__iread(ip, off, buf, len, done);
+    kk_sfs__unlock(ip->fs);
     return rc;
 }
 
@@ -480,10 +481,10 @@ static int pinned(struct kk_sfs_inode *ip, int trunc, uint64_t off, const void *
                   size_t *done)
 {
     struct pins p = {{0}, 0};
-    int rc = pin(ip->fs, &p, ip->ino);
+    int rc = kk_sfs__pin(ip->fs, &p, ip->ino);
     if (rc == 0)
-        rc = trunc ? itrunc(ip, off) : iwrite(ip, off, buf, len, done);
-    unpin(ip->fs, &p);
+        rc = trunc ? kk_sfs__itrunc(ip, off) : kk_sfs__iwrite(ip, off, buf, len, done);
+    kk_sfs__unpin(ip->fs, &p);
     return rc;
 }
 
@@ -498,14 +499,14 @@ int kk_sfs_write(struct kk_sfs_inode *ip, uint64_t off, const void *buf, size_t 
     int rc = rw_check(ip, buf, len, done);
     if (rc)
         return rc;
-    sfs_lock(ip->fs);
+    kk_sfs__lock(ip->fs);
     if (ip->fs->read_only)
         rc = KK_EROFS;
     else if (link_too_long(ip, off, len))
         rc = KK_EINVAL;
     else
         rc = pinned(ip, 0, off, buf, len, done);
-    sfs_unlock(ip->fs);
+    kk_sfs__unlock(ip->fs);
     return rc;
 }
 
@@ -514,7 +515,7 @@ int kk_sfs_truncate(struct kk_sfs_inode *ip, uint64_t size)
     int rc;
     if (!ip)
         return KK_EINVAL;
-    sfs_lock(ip->fs);
+    kk_sfs__lock(ip->fs);
     if (ip->fs->read_only)
         rc = KK_EROFS;
     else if (ip->d.type == KK_SFS_TYPE_DIR)
@@ -523,7 +524,7 @@ int kk_sfs_truncate(struct kk_sfs_inode *ip, uint64_t size)
         rc = KK_EINVAL;
     else
         rc = pinned(ip, 1, size, NULL, 0, NULL);
-    sfs_unlock(ip->fs);
+    kk_sfs__unlock(ip->fs);
     return rc;
 }
 
@@ -531,13 +532,13 @@ int kk_sfs_stat(struct kk_sfs_inode *ip, struct kk_sfs_stat *st)
 {
     if (!ip || !st)
         return KK_EINVAL;
-    sfs_lock(ip->fs);
+    kk_sfs__lock(ip->fs);
     st->ino = ip->ino;
     st->type = ip->d.type;
     st->nlinks = ip->d.nlinks;
     st->size = ip->d.size;
     st->blocks = ip->d.blocks;
-    sfs_unlock(ip->fs);
+    kk_sfs__unlock(ip->fs);
     return 0;
 }
 
@@ -546,9 +547,9 @@ int kk_sfs_readdir(struct kk_sfs_inode *dir, uint32_t *cookie, struct kk_sfs_dir
     int rc;
     if (!dir || !cookie || !ent)
         return KK_EINVAL;
-    sfs_lock(dir->fs);
-    rc = dir->d.type == KK_SFS_TYPE_DIR ? dir_readdir(dir, cookie, ent) : KK_ENOTDIR;
-    sfs_unlock(dir->fs);
+    kk_sfs__lock(dir->fs);
+    rc = dir->d.type == KK_SFS_TYPE_DIR ? kk_sfs__dir_readdir(dir, cookie, ent) : KK_ENOTDIR;
+    kk_sfs__unlock(dir->fs);
     return rc;
 }
 

@@ -28,7 +28,7 @@ struct buf {
  * In-memory name index of a cached directory (dir.c): open addressing,
  * name hash -> slot, plus the free-slot count and the lowest slot that may
  * be free. Built on the first lookup of a directory of at least
- * DIR_INDEX_MIN slots, kept in step by dir_set_slot(), freed with the
+ * DIR_INDEX_MIN slots, kept in step by kk_sfs__dir_set_slot(), freed with the
  * inode. Purely a cache: when memory is short it is dropped and the slot
  * scan is used.
  */
@@ -120,80 +120,82 @@ struct pins {
 };
 
 /* memory and locking helpers (sfs.c) */
-void *sfs_alloc(struct kk_sfs *fs, size_t size);
-void sfs_free(struct kk_sfs *fs, void *p, size_t size);
-void sfs_lock(struct kk_sfs *fs);
-void sfs_unlock(struct kk_sfs *fs);
+void *kk_sfs__alloc(struct kk_sfs *fs, size_t size);
+void kk_sfs__free(struct kk_sfs *fs, void *p, size_t size);
+void kk_sfs__lock(struct kk_sfs *fs);
+void kk_sfs__unlock(struct kk_sfs *fs);
 
 /* io.c */
-int dev_read(const struct kk_blockdev *dev, uint32_t shift, uint32_t blkno, uint32_t n, void *buf);
-int dev_write(const struct kk_blockdev *dev, uint32_t shift, uint32_t blkno, uint32_t n,
-              const void *buf);
-int dev_shift_of(const struct kk_blockdev *dev, uint32_t *shift);
+int kk_sfs__dev_read(const struct kk_blockdev *dev, uint32_t shift, uint32_t blkno, uint32_t n,
+                     void *buf);
+int kk_sfs__dev_write(const struct kk_blockdev *dev, uint32_t shift, uint32_t blkno, uint32_t n,
+                      const void *buf);
+int kk_sfs__dev_shift_of(const struct kk_blockdev *dev, uint32_t *shift);
 /* Queue @n SFS blocks at @blkno (b->n < IOB_MAX); KK_EIO if outside the device. */
-int iob_add(struct kk_sfs *fs, struct iobatch *b, uint32_t op, uint32_t blkno, uint32_t n,
-            void *buf);
+int kk_sfs__iob_add(struct kk_sfs *fs, struct iobatch *b, uint32_t op, uint32_t blkno, uint32_t n,
+                    void *buf);
 /* Run the queued requests; returns 0 or the first failed one's code (*failed = its
  * index, else b->n). Statuses stay in b->r; the caller resets b->n. */
-int iob_submit(struct kk_sfs *fs, struct iobatch *b, uint32_t *failed);
+int kk_sfs__iob_submit(struct kk_sfs *fs, struct iobatch *b, uint32_t *failed);
 
 /* cache.c */
-int cache_init(struct kk_sfs *fs, const struct kk_sfs_config *cfg);
-void cache_fini(struct kk_sfs *fs);
-int bread(struct kk_sfs *fs, uint32_t blkno, struct buf **out);
-int bzero_get(struct kk_sfs *fs, uint32_t blkno, struct buf **out);
-void bput(struct kk_sfs *fs, struct buf *b);
-void bdirty(struct kk_sfs *fs, struct buf *b);
-struct buf *bfind(struct kk_sfs *fs, uint32_t blkno);
-void binval(struct kk_sfs *fs, uint32_t blkno);
+int kk_sfs__cache_init(struct kk_sfs *fs, const struct kk_sfs_config *cfg);
+void kk_sfs__cache_fini(struct kk_sfs *fs);
+int kk_sfs__bread(struct kk_sfs *fs, uint32_t blkno, struct buf **out);
+int kk_sfs__bzero_get(struct kk_sfs *fs, uint32_t blkno, struct buf **out);
+void kk_sfs__bput(struct kk_sfs *fs, struct buf *b);
+void kk_sfs__bdirty(struct kk_sfs *fs, struct buf *b);
+struct buf *kk_sfs__bfind(struct kk_sfs *fs, uint32_t blkno);
+void kk_sfs__binval(struct kk_sfs *fs, uint32_t blkno);
 /* A free block: data and inodes upwards (from @goal when it has one free above it,
  * else from the hint), indirect blocks downwards from the top, so that a large
  * file's data stays one run. */
-int block_alloc(struct kk_sfs *fs, uint32_t *out);
-int block_alloc_goal(struct kk_sfs *fs, uint32_t goal, uint32_t *out);
-int block_alloc_meta(struct kk_sfs *fs, uint32_t *out);
-int block_free(struct kk_sfs *fs, uint32_t blkno);
-bool block_is_free(struct kk_sfs *fs, uint32_t blkno);
-int sync_all(struct kk_sfs *fs);
-int pin(struct kk_sfs *fs, struct pins *p, uint32_t blkno);
-void unpin(struct kk_sfs *fs, struct pins *p);
-int cache_check(struct kk_sfs *fs);
+int kk_sfs__block_alloc(struct kk_sfs *fs, uint32_t *out);
+int kk_sfs__block_alloc_goal(struct kk_sfs *fs, uint32_t goal, uint32_t *out);
+int kk_sfs__block_alloc_meta(struct kk_sfs *fs, uint32_t *out);
+int kk_sfs__block_free(struct kk_sfs *fs, uint32_t blkno);
+bool kk_sfs__block_is_free(struct kk_sfs *fs, uint32_t blkno);
+int kk_sfs__sync_all(struct kk_sfs *fs);
+int kk_sfs__pin(struct kk_sfs *fs, struct pins *p, uint32_t blkno);
+void kk_sfs__unpin(struct kk_sfs *fs, struct pins *p);
+int kk_sfs__cache_check(struct kk_sfs *fs);
 
 /* inode.c */
-int iget(struct kk_sfs *fs, uint32_t ino, struct kk_sfs_inode **out);
-void iput(struct kk_sfs_inode *ip);
-int iupdate(struct kk_sfs_inode *ip);
-int ialloc(struct kk_sfs *fs, uint16_t type, struct kk_sfs_inode **out);
-int bmap(struct kk_sfs_inode *ip, uint32_t idx, bool create, uint32_t *out);
-int bmap_ex(struct kk_sfs_inode *ip, uint32_t idx, bool create, uint32_t *out, bool *fresh);
-int iextend_blocks(struct kk_sfs_inode *ip, uint32_t newb);
-int iunmap(struct kk_sfs_inode *ip, uint32_t from);
-int iread(struct kk_sfs_inode *ip, uint64_t off, void *buf, size_t len, size_t *done);
-int iwrite(struct kk_sfs_inode *ip, uint64_t off, const void *buf, size_t len, size_t *done);
-int itrunc(struct kk_sfs_inode *ip, uint64_t size);
-int icache_check(struct kk_sfs *fs);
-int pin_path(struct kk_sfs_inode *ip, uint32_t idx, struct pins *p);
-uint32_t icache_busy(struct kk_sfs *fs);
-void icache_drop_kept(struct kk_sfs *fs);
-bool valid_block(struct kk_sfs *fs, uint32_t blkno);
+int kk_sfs__iget(struct kk_sfs *fs, uint32_t ino, struct kk_sfs_inode **out);
+void kk_sfs__iput(struct kk_sfs_inode *ip);
+int kk_sfs__iupdate(struct kk_sfs_inode *ip);
+int kk_sfs__ialloc(struct kk_sfs *fs, uint16_t type, struct kk_sfs_inode **out);
+int kk_sfs__bmap(struct kk_sfs_inode *ip, uint32_t idx, bool create, uint32_t *out);
+int kk_sfs__bmap_ex(struct kk_sfs_inode *ip, uint32_t idx, bool create, uint32_t *out, bool *fresh);
+int kk_sfs__iextend_blocks(struct kk_sfs_inode *ip, uint32_t newb);
+int kk_sfs__iunmap(struct kk_sfs_inode *ip, uint32_t from);
+int kk_sfs__iread(struct kk_sfs_inode *ip, uint64_t off, void *buf, size_t len, size_t *done);
+int kk_sfs__iwrite(struct kk_sfs_inode *ip, uint64_t off, const void *buf, size_t len,
+                   size_t *done);
+int kk_sfs__itrunc(struct kk_sfs_inode *ip, uint64_t size);
+int kk_sfs__icache_check(struct kk_sfs *fs);
+int kk_sfs__pin_path(struct kk_sfs_inode *ip, uint32_t idx, struct pins *p);
+uint32_t kk_sfs__icache_busy(struct kk_sfs *fs);
+void kk_sfs__icache_drop_kept(struct kk_sfs *fs);
+bool kk_sfs__valid_block(struct kk_sfs *fs, uint32_t blkno);
 
 /* dir.c */
-int dir_find(struct kk_sfs_inode *dir, const char *name, uint32_t *ino, uint32_t *slot,
-             uint32_t *free_slot);
-int dir_set_slot(struct kk_sfs_inode *dir, uint32_t slot, uint32_t ino, const char *name);
-int dir_readdir(struct kk_sfs_inode *dir, uint32_t *cookie, struct kk_sfs_dirent *ent);
-int dir_is_empty(struct kk_sfs_inode *dir);
-void dir_index_drop(struct kk_sfs_inode *dir);
-int dir_index_check(struct kk_sfs_inode *dir);
-int check_name(const char *name);
+int kk_sfs__dir_find(struct kk_sfs_inode *dir, const char *name, uint32_t *ino, uint32_t *slot,
+                     uint32_t *free_slot);
+int kk_sfs__dir_set_slot(struct kk_sfs_inode *dir, uint32_t slot, uint32_t ino, const char *name);
+int kk_sfs__dir_readdir(struct kk_sfs_inode *dir, uint32_t *cookie, struct kk_sfs_dirent *ent);
+int kk_sfs__dir_is_empty(struct kk_sfs_inode *dir);
+void kk_sfs__dir_index_drop(struct kk_sfs_inode *dir);
+int kk_sfs__dir_index_check(struct kk_sfs_inode *dir);
+int kk_sfs__check_name(const char *name);
 
 /* file-system level operations (ops.c) */
-int op_create(struct kk_sfs_inode *dir, const char *name, uint16_t type, const char *target,
-              struct kk_sfs_inode **out);
-int op_link(struct kk_sfs_inode *dir, const char *name, struct kk_sfs_inode *target);
-int op_remove(struct kk_sfs_inode *dir, const char *name, bool want_dir);
-int op_rename(struct kk_sfs_inode *odir, const char *oname, struct kk_sfs_inode *ndir,
-              const char *nname);
+int kk_sfs__op_create(struct kk_sfs_inode *dir, const char *name, uint16_t type, const char *target,
+                      struct kk_sfs_inode **out);
+int kk_sfs__op_link(struct kk_sfs_inode *dir, const char *name, struct kk_sfs_inode *target);
+int kk_sfs__op_remove(struct kk_sfs_inode *dir, const char *name, bool want_dir);
+int kk_sfs__op_rename(struct kk_sfs_inode *odir, const char *oname, struct kk_sfs_inode *ndir,
+                      const char *nname);
 
 /* FNV-1a of a name of @len bytes (directory name tables, fsck). */
 static inline uint32_t sfs_name_hash(const char *name, size_t len)

@@ -17,7 +17,7 @@ int kk_completion_init(struct kk_completion *c, const struct kk_sync_platform *p
         return KK_EINVAL;
     c->done = 0;
     c->all = 0;
-    return wq_init(&c->wq, plat);
+    return kk_sync__wq_init(&c->wq, plat);
 }
 
 int kk_completion_reinit(struct kk_completion *c)
@@ -27,20 +27,20 @@ int kk_completion_reinit(struct kk_completion *c)
 
     if (!c || !wq_ok(&c->wq))
         return KK_EINVAL;
-    f = wq_lock(&c->wq);
+    f = kk_sync__wq_lock(&c->wq);
     if (!kk_list_empty(&c->wq.waiters)) {
         rc = KK_EBUSY;
     } else {
         ST_RLX(&c->done, 0);
         ST_RLX(&c->all, 0);
     }
-    wq_unlock(&c->wq, f);
+    kk_sync__wq_unlock(&c->wq, f);
     return rc;
 }
 
 int kk_completion_complete(struct kk_completion *c)
 {
-    return c ? units_give(&c->wq, &c->done, false) : KK_EINVAL;
+    return c ? kk_sync__units_give(&c->wq, &c->done, false) : KK_EINVAL;
 }
 
 int kk_completion_complete_all(struct kk_completion *c)
@@ -48,12 +48,13 @@ int kk_completion_complete_all(struct kk_completion *c)
     if (!c || !wq_ok(&c->wq))
         return KK_EINVAL;
     ST_REL(&c->all, 1);
-    return units_give(&c->wq, &c->done, true);
+    return kk_sync__units_give(&c->wq, &c->done, true);
 }
 
 int kk_completion_wait(struct kk_completion *c, uint64_t deadline)
 {
-    return c ? units_take(&c->wq, &c->done, &c->all, deadline, KK_ETIMEDOUT, NULL) : KK_EINVAL;
+    return c ? kk_sync__units_take(&c->wq, &c->done, &c->all, deadline, KK_ETIMEDOUT, NULL)
+             : KK_EINVAL;
 }
 
 /* ---- once ---- */
@@ -66,14 +67,14 @@ int kk_once_init(struct kk_once *o, const struct kk_sync_platform *plat)
         return KK_EINVAL;
     o->state = ONCE_NONE;
     o->runner = NULL;
-    return wq_init(&o->wq, plat);
+    return kk_sync__wq_init(&o->wq, plat);
 }
 
 /* Claim the once (returns 1), see it done (0) or fail; sleeps while running. */
 static int claim(struct kk_once *o, void *me)
 {
     struct kk_waiter w;
-    unsigned long f = wq_lock(&o->wq);
+    unsigned long f = kk_sync__wq_lock(&o->wq);
     int rc;
 
     for (;;) {
@@ -92,10 +93,10 @@ static int claim(struct kk_once *o, void *me)
             rc = KK_EDEADLK;
             break;
         }
-        wq_enqueue(&o->wq, &w, me);
-        wq_sleep(&o->wq, &w, &f, KK_SYNC_FOREVER);
+        kk_sync__wq_enqueue(&o->wq, &w, me);
+        kk_sync__wq_sleep(&o->wq, &w, &f, KK_SYNC_FOREVER);
     }
-    wq_unlock(&o->wq, f);
+    kk_sync__wq_unlock(&o->wq, f);
     return rc;
 }
 
@@ -115,11 +116,11 @@ int kk_once_call(struct kk_once *o, int (*fn)(void *arg), void *arg)
     if (rc != 1)
         return rc;
     rc = fn(arg);
-    f = wq_lock(&o->wq);
+    f = kk_sync__wq_lock(&o->wq);
     o->runner = NULL;
     ST_REL(&o->state, rc ? ONCE_NONE : ONCE_DONE);
-    while ((w = wq_first(&o->wq)) != NULL)
-        wq_wake(&o->wq, w, 0);
-    wq_unlock(&o->wq, f);
+    while ((w = kk_sync__wq_first(&o->wq)) != NULL)
+        kk_sync__wq_wake(&o->wq, w, 0);
+    kk_sync__wq_unlock(&o->wq, f);
     return rc;
 }

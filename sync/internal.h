@@ -168,13 +168,13 @@ void sync_dbg_report(const struct kk_sync_platform *p, enum kk_sync_report_kind 
 /*
  * Wait-queue internals shared by the sleeping primitives (waitq.c). The
  * queue lock is an irqsave spinlock without debug hooks (internal locks never
- * nest, so they stay out of the lock-order graph). wq_sleep() is entered with
+ * nest, so they stay out of the lock-order graph). kk_sync__wq_sleep() is entered with
  * the lock held and @w enqueued; it returns with the lock held: 0 once a
  * waker dequeued @w (w->status says what it handed over), KK_ETIMEDOUT with
- * @w dequeued by itself. Wakers call wq_wake() with the lock held.
+ * @w dequeued by itself. Wakers call kk_sync__wq_wake() with the lock held.
  */
 #define WQ_MAGIC 0x6b6b5751u
-int wq_init(struct kk_waitq *wq, const struct kk_sync_platform *plat);
+int kk_sync__wq_init(struct kk_waitq *wq, const struct kk_sync_platform *plat);
 
 static inline bool wq_ok(const struct kk_waitq *wq)
 {
@@ -191,18 +191,19 @@ static inline bool wq_expired(const struct kk_sync_platform *p, uint64_t deadlin
 {
     return deadline == 0 || (deadline != KK_SYNC_FOREVER && p->now(p->ctx) >= deadline);
 }
-unsigned long wq_lock(struct kk_waitq *wq);
-void wq_unlock(struct kk_waitq *wq, unsigned long flags);
-void wq_enqueue(struct kk_waitq *wq, struct kk_waiter *w, void *thread);
-struct kk_waiter *wq_first(const struct kk_waitq *wq);
-void wq_wake(struct kk_waitq *wq, struct kk_waiter *w, int status);
-int wq_sleep(struct kk_waitq *wq, struct kk_waiter *w, unsigned long *flags, uint64_t deadline);
-int sync_plat_sleepers(const struct kk_sync_platform *p);
-int units_take(struct kk_waitq *wq, int32_t *count, const uint32_t *all, uint64_t deadline,
-               int busy_rc, int32_t *pending);
-void sem_pending_add(struct kk_sem *s, int32_t *pending);
-int sem_pending_give(struct kk_sem *s, int32_t *pending);
-int sem_pending_take(struct kk_sem *s, int32_t *pending, uint64_t deadline);
-int units_give(struct kk_waitq *wq, int32_t *count, bool to_all);
+unsigned long kk_sync__wq_lock(struct kk_waitq *wq);
+void kk_sync__wq_unlock(struct kk_waitq *wq, unsigned long flags);
+void kk_sync__wq_enqueue(struct kk_waitq *wq, struct kk_waiter *w, void *thread);
+struct kk_waiter *kk_sync__wq_first(const struct kk_waitq *wq);
+void kk_sync__wq_wake(struct kk_waitq *wq, struct kk_waiter *w, int status);
+int kk_sync__wq_sleep(struct kk_waitq *wq, struct kk_waiter *w, unsigned long *flags,
+                      uint64_t deadline);
+int kk_sync__plat_sleepers(const struct kk_sync_platform *p);
+int kk_sync__units_take(struct kk_waitq *wq, int32_t *count, const uint32_t *all, uint64_t deadline,
+                        int busy_rc, int32_t *pending);
+void kk_sync__sem_pending_add(struct kk_sem *s, int32_t *pending);
+int kk_sync__sem_pending_give(struct kk_sem *s, int32_t *pending);
+int kk_sync__sem_pending_take(struct kk_sem *s, int32_t *pending, uint64_t deadline);
+int kk_sync__units_give(struct kk_waitq *wq, int32_t *count, bool to_all);
 
 #endif

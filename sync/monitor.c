@@ -130,7 +130,7 @@ static int signal_one(struct kk_monitor_cond *cv)
 
     mon->next_count++;
     ST_RLX(&mon->owner, NULL);
-    if (!sem_pending_give(&cv->sem, &cv->count)) { /* every waiter timed out */
+    if (!kk_sync__sem_pending_give(&cv->sem, &cv->count)) { /* every waiter timed out */
         ST_RLX(&mon->owner, me(mon));
         mon->next_count--;
         return 0;
@@ -157,12 +157,12 @@ static int mon_wait(struct kk_monitor_cond *cv, uint64_t deadline, site_t site)
         return KK_EPERM;
     if (wq_expired(p, deadline))
         return KK_ETIMEDOUT; /* never left */
-    sem_pending_add(&cv->sem, &cv->count);
+    kk_sync__sem_pending_add(&cv->sem, &cv->count);
     hand_off(mon);
     /* 0: a signaller handed the monitor over. KK_ETIMEDOUT: nobody did, and
      * the registration is gone (decided under the queue lock): re-enter as
      * any entrant, behind waiting signallers. */
-    rc = sem_pending_take(&cv->sem, &cv->count, deadline);
+    rc = kk_sync__sem_pending_take(&cv->sem, &cv->count, deadline);
     if (rc == KK_ETIMEDOUT)
         kk_sem_down(&mon->mutex);
     ST_RLX(&mon->owner, me(mon));

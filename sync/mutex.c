@@ -28,7 +28,7 @@ int kk_mutex_init(struct kk_mutex *m, const struct kk_sync_platform *plat, uint3
     int rc;
     if (!m || (flags & ~(KK_MUTEX_FIFO | KK_MUTEX_ADAPTIVE)))
         return KK_EINVAL;
-    rc = wq_init(&m->wq, plat);
+    rc = kk_sync__wq_init(&m->wq, plat);
     if (rc)
         return rc;
     m->owner = 0;
@@ -59,7 +59,7 @@ static int lock_slow(struct kk_mutex *m, uintptr_t me, uint64_t deadline)
 {
     const struct kk_sync_platform *p = m->wq.plat;
     struct kk_waiter w;
-    unsigned long f = wq_lock(&m->wq);
+    unsigned long f = kk_sync__wq_lock(&m->wq);
     int rc;
 
     for (;;) {
@@ -82,8 +82,8 @@ static int lock_slow(struct kk_mutex *m, uintptr_t me, uint64_t deadline)
         }
         if (!(v & MW) && !CAS(&m->owner, &v, v | MW, __ATOMIC_RELAXED))
             continue;
-        wq_enqueue(&m->wq, &w, (void *)me);
-        rc = wq_sleep(&m->wq, &w, &f, deadline);
+        kk_sync__wq_enqueue(&m->wq, &w, (void *)me);
+        rc = kk_sync__wq_sleep(&m->wq, &w, &f, deadline);
         if (rc) {
             clear_waiters_if_empty(m);
             break;
@@ -91,7 +91,7 @@ static int lock_slow(struct kk_mutex *m, uintptr_t me, uint64_t deadline)
         if (w.status == HANDOFF)
             break; /* owner word set by the unlocker; ordered by the queue lock */
     }
-    wq_unlock(&m->wq, f);
+    kk_sync__wq_unlock(&m->wq, f);
     return rc;
 }
 
@@ -173,8 +173,8 @@ SITED(kk_mutex_trylock, lock_common(m, KK_SYNC_FOREVER, true, site), struct kk_m
 
 static __attribute__((noinline)) void unlock_slow(struct kk_mutex *m)
 {
-    unsigned long f = wq_lock(&m->wq);
-    struct kk_waiter *w = wq_first(&m->wq);
+    unsigned long f = kk_sync__wq_lock(&m->wq);
+    struct kk_waiter *w = kk_sync__wq_first(&m->wq);
 
     if (!w) {
         ST_REL(&m->owner, 0);
@@ -182,13 +182,13 @@ static __attribute__((noinline)) void unlock_slow(struct kk_mutex *m)
         bool more = w->link.next != &m->wq.waiters;
         if (m->flags & KK_MUTEX_FIFO) {
             ST_REL(&m->owner, (uintptr_t)w->thread | (more ? MW : 0));
-            wq_wake(&m->wq, w, HANDOFF);
+            kk_sync__wq_wake(&m->wq, w, HANDOFF);
         } else {
             ST_REL(&m->owner, more ? MW : 0);
-            wq_wake(&m->wq, w, 0);
+            kk_sync__wq_wake(&m->wq, w, 0);
         }
     }
-    wq_unlock(&m->wq, f);
+    kk_sync__wq_unlock(&m->wq, f);
 }
 
 static __attribute__((noinline)) int unlock_checked(struct kk_mutex *m, site_t site)

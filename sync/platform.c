@@ -21,7 +21,7 @@ int kk_sync_platform_check(const struct kk_sync_platform *plat)
 }
 
 /* Sleeping primitives need a thread identity and block/wake. */
-int sync_plat_sleepers(const struct kk_sync_platform *p)
+int kk_sync__plat_sleepers(const struct kk_sync_platform *p)
 {
     int rc = kk_sync_platform_check(p);
     if (rc)

@@ -20,7 +20,7 @@ int kk_sem_init(struct kk_sem *s, const struct kk_sync_platform *plat, uint32_t 
     if (!s || value > KK_SEM_MAX)
         return KK_EINVAL;
     s->count = (int32_t)value;
-    return wq_init(&s->wq, plat);
+    return kk_sync__wq_init(&s->wq, plat);
 }
 
 int kk_sem_destroy(struct kk_sem *s)
@@ -34,8 +34,8 @@ int kk_sem_destroy(struct kk_sem *s)
  * to the oldest sleeper or bank it. Queue lock taken inside. A sleeper that
  * times out also decrements *pending (if given) in the same critical section.
  */
-int units_take(struct kk_waitq *wq, int32_t *count, const uint32_t *all, uint64_t deadline,
-               int busy_rc, int32_t *pending)
+int kk_sync__units_take(struct kk_waitq *wq, int32_t *count, const uint32_t *all, uint64_t deadline,
+                        int busy_rc, int32_t *pending)
 {
     struct kk_waiter w;
     unsigned long f;
@@ -45,7 +45,7 @@ int units_take(struct kk_waitq *wq, int32_t *count, const uint32_t *all, uint64_
         return KK_EINVAL;
     if (wq_deadline_ok(wq->plat, deadline))
         return KK_ENOTSUP;
-    f = wq_lock(wq);
+    f = kk_sync__wq_lock(wq);
     if (all && LD_ACQ(all)) {
         rc = 0;
     } else if (*count > 0) {
@@ -53,16 +53,16 @@ int units_take(struct kk_waitq *wq, int32_t *count, const uint32_t *all, uint64_
     } else if (wq_expired(wq->plat, deadline)) {
         rc = busy_rc;
     } else {
-        wq_enqueue(wq, &w, wq->plat->current(wq->plat->ctx));
-        rc = wq_sleep(wq, &w, &f, deadline);
+        kk_sync__wq_enqueue(wq, &w, wq->plat->current(wq->plat->ctx));
+        rc = kk_sync__wq_sleep(wq, &w, &f, deadline);
     }
     if (rc && pending)
         ST_RLX(pending, *pending - 1);
-    wq_unlock(wq, f);
+    kk_sync__wq_unlock(wq, f);
     return rc;
 }
 
-int units_give(struct kk_waitq *wq, int32_t *count, bool to_all)
+int kk_sync__units_give(struct kk_waitq *wq, int32_t *count, bool to_all)
 {
     struct kk_waiter *w;
     unsigned long f;
@@ -70,9 +70,9 @@ int units_give(struct kk_waitq *wq, int32_t *count, bool to_all)
 
     if (!wq_ok(wq))
         return KK_EINVAL;
-    f = wq_lock(wq);
-    while ((w = wq_first(wq)) != NULL) {
-        wq_wake(wq, w, GRANTED);
+    f = kk_sync__wq_lock(wq);
+    while ((w = kk_sync__wq_first(wq)) != NULL) {
+        kk_sync__wq_wake(wq, w, GRANTED);
         if (!to_all)
             goto out;
     }
@@ -83,7 +83,7 @@ int units_give(struct kk_waitq *wq, int32_t *count, bool to_all)
     else
         ST_UP(count, *count + 1);
 out:
-    wq_unlock(wq, f);
+    kk_sync__wq_unlock(wq, f);
     return rc;
 }
 
@@ -95,40 +95,41 @@ out:
  * a timed-out waiter drops its registration as it leaves the queue. So a
  * signal and a timeout never both claim the same waiter.
  */
-void sem_pending_add(struct kk_sem *s, int32_t *pending)
+void kk_sync__sem_pending_add(struct kk_sem *s, int32_t *pending)
 {
-    unsigned long f = wq_lock(&s->wq);
+    unsigned long f = kk_sync__wq_lock(&s->wq);
     ST_RLX(pending, *pending + 1);
-    wq_unlock(&s->wq, f);
+    kk_sync__wq_unlock(&s->wq, f);
 }
 
 /* 1 if a registered waiter got the unit, 0 if none was registered. */
-int sem_pending_give(struct kk_sem *s, int32_t *pending)
+int kk_sync__sem_pending_give(struct kk_sem *s, int32_t *pending)
 {
-    unsigned long f = wq_lock(&s->wq);
+    unsigned long f = kk_sync__wq_lock(&s->wq);
     struct kk_waiter *w;
     int rc = 0;
 
     if (*pending > 0) {
         ST_RLX(pending, *pending - 1);
-        if ((w = wq_first(&s->wq)) != NULL)
-            wq_wake(&s->wq, w, GRANTED);
+        if ((w = kk_sync__wq_first(&s->wq)) != NULL)
+            kk_sync__wq_wake(&s->wq, w, GRANTED);
         else
             ST_UP(&s->count, s->count + 1);
         rc = 1;
     }
-    wq_unlock(&s->wq, f);
+    kk_sync__wq_unlock(&s->wq, f);
     return rc;
 }
 
-int sem_pending_take(struct kk_sem *s, int32_t *pending, uint64_t deadline)
+int kk_sync__sem_pending_take(struct kk_sem *s, int32_t *pending, uint64_t deadline)
 {
-    return units_take(&s->wq, &s->count, NULL, deadline, KK_ETIMEDOUT, pending);
+    return kk_sync__units_take(&s->wq, &s->count, NULL, deadline, KK_ETIMEDOUT, pending);
 }
 
 int kk_sem_down_timeout(struct kk_sem *s, uint64_t deadline)
 {
-    return s ? units_take(&s->wq, &s->count, NULL, deadline, KK_ETIMEDOUT, NULL) : KK_EINVAL;
+    return s ? kk_sync__units_take(&s->wq, &s->count, NULL, deadline, KK_ETIMEDOUT, NULL)
+             : KK_EINVAL;
 }
 
 int kk_sem_down(struct kk_sem *s)
@@ -139,12 +140,12 @@ int kk_sem_down(struct kk_sem *s)
 int kk_sem_trydown(struct kk_sem *s)
 {
     /* Deadline 0 is always past: take a unit or fail without sleeping. */
-    return s ? units_take(&s->wq, &s->count, NULL, 0, KK_EAGAIN, NULL) : KK_EINVAL;
+    return s ? kk_sync__units_take(&s->wq, &s->count, NULL, 0, KK_EAGAIN, NULL) : KK_EINVAL;
 }
 
 int kk_sem_up(struct kk_sem *s)
 {
-    return s ? units_give(&s->wq, &s->count, false) : KK_EINVAL;
+    return s ? kk_sync__units_give(&s->wq, &s->count, false) : KK_EINVAL;
 }
 
 int kk_sem_value(const struct kk_sem *s)
@@ -156,7 +157,7 @@ int kk_sem_value(const struct kk_sem *s)
 
 int kk_cond_init(struct kk_cond *c, const struct kk_sync_platform *plat)
 {
-    return c ? wq_init(&c->wq, plat) : KK_EINVAL;
+    return c ? kk_sync__wq_init(&c->wq, plat) : KK_EINVAL;
 }
 
 int kk_cond_destroy(struct kk_cond *c)
@@ -184,13 +185,13 @@ static int cond_wait(struct kk_cond *c, struct kk_mutex *m, uint64_t deadline, s
     }
     if (wq_expired(p, deadline))
         return KK_ETIMEDOUT;
-    f = wq_lock(&c->wq);
-    wq_enqueue(&c->wq, &w, me);
-    wq_unlock(&c->wq, f);
+    f = kk_sync__wq_lock(&c->wq);
+    kk_sync__wq_enqueue(&c->wq, &w, me);
+    kk_sync__wq_unlock(&c->wq, f);
     kk_mutex_unlock(m);
-    f = wq_lock(&c->wq);
-    rc = wq_sleep(&c->wq, &w, &f, deadline);
-    wq_unlock(&c->wq, f);
+    f = kk_sync__wq_lock(&c->wq);
+    rc = kk_sync__wq_sleep(&c->wq, &w, &f, deadline);
+    kk_sync__wq_unlock(&c->wq, f);
     kk_mutex_lock(m);
     return rc;
 }

@@ -16,12 +16,12 @@ struct unlock_arg {
     unsigned long flags;
 };
 
-int wq_init(struct kk_waitq *wq, const struct kk_sync_platform *plat)
+int kk_sync__wq_init(struct kk_waitq *wq, const struct kk_sync_platform *plat)
 {
     int rc;
     if (!wq)
         return KK_EINVAL;
-    rc = sync_plat_sleepers(plat);
+    rc = kk_sync__plat_sleepers(plat);
     if (rc)
         return rc;
     wq->lock = 0;
@@ -31,7 +31,7 @@ int wq_init(struct kk_waitq *wq, const struct kk_sync_platform *plat)
     return 0;
 }
 
-unsigned long wq_lock(struct kk_waitq *wq)
+unsigned long kk_sync__wq_lock(struct kk_waitq *wq)
 {
     const struct kk_sync_platform *p = wq->plat;
     unsigned long f = guard_on(p, G_IRQ);
@@ -46,7 +46,7 @@ unsigned long wq_lock(struct kk_waitq *wq)
     return f;
 }
 
-void wq_unlock(struct kk_waitq *wq, unsigned long flags)
+void kk_sync__wq_unlock(struct kk_waitq *wq, unsigned long flags)
 {
     if (SYNC_UP)
         UP_BARRIER();
@@ -58,10 +58,10 @@ void wq_unlock(struct kk_waitq *wq, unsigned long flags)
 static void unlock_cb(void *arg)
 {
     struct unlock_arg *u = arg;
-    wq_unlock(u->wq, u->flags);
+    kk_sync__wq_unlock(u->wq, u->flags);
 }
 
-void wq_enqueue(struct kk_waitq *wq, struct kk_waiter *w, void *thread)
+void kk_sync__wq_enqueue(struct kk_waitq *wq, struct kk_waiter *w, void *thread)
 {
     w->thread = thread;
     w->status = 0;
@@ -69,13 +69,13 @@ void wq_enqueue(struct kk_waitq *wq, struct kk_waiter *w, void *thread)
     kk_list_add_tail(&wq->waiters, &w->link);
 }
 
-struct kk_waiter *wq_first(const struct kk_waitq *wq)
+struct kk_waiter *kk_sync__wq_first(const struct kk_waitq *wq)
 {
     struct kk_list *n = kk_list_first(&wq->waiters);
     return n ? kk_list_entry(n, struct kk_waiter, link) : NULL;
 }
 
-void wq_wake(struct kk_waitq *wq, struct kk_waiter *w, int status)
+void kk_sync__wq_wake(struct kk_waitq *wq, struct kk_waiter *w, int status)
 {
     void *thread = w->thread;
     kk_list_del(&w->link);
@@ -84,14 +84,15 @@ void wq_wake(struct kk_waitq *wq, struct kk_waiter *w, int status)
     wq->plat->wake(wq->plat->ctx, thread);
 }
 
-int wq_sleep(struct kk_waitq *wq, struct kk_waiter *w, unsigned long *flags, uint64_t deadline)
+int kk_sync__wq_sleep(struct kk_waitq *wq, struct kk_waiter *w, unsigned long *flags,
+                      uint64_t deadline)
 {
     const struct kk_sync_platform *p = wq->plat;
 
     while (!w->woken) {
         struct unlock_arg u = {wq, *flags};
         int rc = p->block(p->ctx, wq, unlock_cb, &u, deadline);
-        *flags = wq_lock(wq);
+        *flags = kk_sync__wq_lock(wq);
         if (w->woken)
             break;
         if (rc == KK_ETIMEDOUT || wq_expired(p, deadline)) {
@@ -106,7 +107,7 @@ int wq_sleep(struct kk_waitq *wq, struct kk_waiter *w, unsigned long *flags, uin
 
 int kk_waitq_init(struct kk_waitq *wq, const struct kk_sync_platform *plat)
 {
-    return wq_init(wq, plat);
+    return kk_sync__wq_init(wq, plat);
 }
 
 int kk_waitq_destroy(struct kk_waitq *wq)
@@ -116,12 +117,12 @@ int kk_waitq_destroy(struct kk_waitq *wq)
 
     if (!wq_ok(wq))
         return KK_EINVAL;
-    f = wq_lock(wq);
+    f = kk_sync__wq_lock(wq);
     if (!kk_list_empty(&wq->waiters))
         rc = KK_EBUSY;
     else
         wq->magic = 0;
-    wq_unlock(wq, f);
+    kk_sync__wq_unlock(wq, f);
     if (rc)
         dbg_report(wq->plat, KK_SYNC_R_BUSY, rc, wq, NULL, SITE());
     return rc;
@@ -137,20 +138,20 @@ int kk_waitq_wait(struct kk_waitq *wq, bool (*cond)(void *arg), void *arg, uint6
         return KK_EINVAL;
     if (wq_deadline_ok(wq->plat, deadline))
         return KK_ENOTSUP;
-    f = wq_lock(wq);
+    f = kk_sync__wq_lock(wq);
     while (!cond(arg)) {
         if (wq_expired(wq->plat, deadline)) {
             rc = KK_ETIMEDOUT;
             break;
         }
-        wq_enqueue(wq, &w, wq->plat->current(wq->plat->ctx));
-        rc = wq_sleep(wq, &w, &f, deadline);
+        kk_sync__wq_enqueue(wq, &w, wq->plat->current(wq->plat->ctx));
+        rc = kk_sync__wq_sleep(wq, &w, &f, deadline);
         if (rc) {
             rc = cond(arg) ? 0 : rc; /* the condition wins a tie with the deadline */
             break;
         }
     }
-    wq_unlock(wq, f);
+    kk_sync__wq_unlock(wq, f);
     return rc;
 }
 
@@ -162,12 +163,12 @@ static int wake_n(struct kk_waitq *wq, int max)
 
     if (!wq_ok(wq))
         return KK_EINVAL;
-    f = wq_lock(wq);
-    while (n < max && (w = wq_first(wq)) != NULL) {
-        wq_wake(wq, w, 0);
+    f = kk_sync__wq_lock(wq);
+    while (n < max && (w = kk_sync__wq_first(wq)) != NULL) {
+        kk_sync__wq_wake(wq, w, 0);
         n++;
     }
-    wq_unlock(wq, f);
+    kk_sync__wq_unlock(wq, f);
     return n;
 }
 

@@ -8,7 +8,7 @@
 
 int wb_hw_stable(enum kk_pt_format f, unsigned flags, unsigned level)
 {
-    const struct kk_pt_desc *d = pt_desc(f);
+    const struct kk_pt_desc *d = kk_pt__desc(f);
     if (!d || !(d->leaf_mask & (1u << level)))
         return -1;
     return pt_hw_stable(d, d->encode(flags, level)) ? 1 : 0;
