@@ -1,54 +1,84 @@
 #!/usr/bin/env bash
 # The README's test command body: every host preset built and tested, every
 # cross preset built with check-freestanding, formatting and docs checked.
-set -euo pipefail
+# Every step runs even after one fails; a summary (one line per step, with
+# its status and seconds) ends the run, and the exit status is non-zero if
+# any step failed.
+#
+# To add a check, append one line `step NAME COMMAND [ARG...]` below (COMMAND
+# may be a shell function defined here; it runs under `set -e`).
+set -uo pipefail
 cd "$(dirname "$0")/.."
+source .ci/steps.sh
 JOBS=$(nproc 2>/dev/null || echo 2)
-step() { printf '\n=== %s ===\n' "$*"; }
 
-step "format"
-git ls-files -- '*.c' '*.h' | xargs -r clang-format --dry-run -Werror
+check_format() {
+    git ls-files -- '*.c' '*.h' | xargs -r clang-format --dry-run -Werror
+}
 
-for p in host asan tsan clang; do
-  step "preset $p"
-  cmake --preset "$p" >/dev/null
-  cmake --build --preset "$p" -j "$JOBS"
-  ctest --preset "$p"
-done
+# preset_tests PRESET: configure, build and run the preset's ctest suite.
+preset_tests() {
+    cmake --preset "$1" >/dev/null
+    cmake --build --preset "$1" -j "$JOBS"
+    ctest_run "build/$1" --preset "$1"
+}
 
-step "each library alone (-DKERNKIT_LIBS=...), with its tests, host"
-for libs in buddy pagetable sched sync trapframe vfs "vfs;sfs"; do
-  dir="build/alone-${libs//;/-}"
-  cmake -S . -B "$dir" -DKERNKIT_LIBS="$libs" -DKERNKIT_DOCS=OFF >/dev/null
-  cmake --build "$dir" -j "$JOBS" >/dev/null
-  echo "built alone: $libs"
-done
+# each library alone (-DKERNKIT_LIBS=...), with its tests, host
+libs_alone() {
+    local libs dir
+    for libs in buddy pagetable sched sync trapframe vfs "vfs;sfs"; do
+        dir="build/alone-${libs//;/-}"
+        cmake -S . -B "$dir" -DKERNKIT_LIBS="$libs" -DKERNKIT_DOCS=OFF >/dev/null
+        cmake --build "$dir" -j "$JOBS" >/dev/null
+        echo "built alone: $libs"
+    done
+}
 
-step "shared libraries (BUILD_SHARED_LIBS=ON): build and install-consumer"
-cmake -S . -B build/shared -DBUILD_SHARED_LIBS=ON -DKERNKIT_DOCS=OFF >/dev/null
-cmake --build build/shared -j "$JOBS" >/dev/null
-(cd build/shared && ctest --output-on-failure -R 'install-consumer|^base$')
+# shared libraries (BUILD_SHARED_LIBS=ON): build and install-consumer
+shared() {
+    cmake -S . -B build/shared -DBUILD_SHARED_LIBS=ON -DKERNKIT_DOCS=OFF >/dev/null
+    cmake --build build/shared -j "$JOBS" >/dev/null
+    ctest_run build/shared --test-dir build/shared --output-on-failure -R 'install-consumer|^base$'
+}
 
-step "preset release (benchmarks build)"
-cmake --preset release >/dev/null
-cmake --build --preset release -j "$JOBS"
+# release preset (benchmarks build)
+release() {
+    cmake --preset release >/dev/null
+    cmake --build --preset release -j "$JOBS"
+}
 
-for p in riscv64 x86_64 i386 aarch64; do
-  step "preset $p (freestanding)"
-  cmake --preset "$p" >/dev/null
-  cmake --build --preset "$p" -j "$JOBS"
-  cmake --build --preset "$p" --target check-freestanding
-done
+# freestanding cross preset, with check-freestanding
+cross() {
+    cmake --preset "$1" >/dev/null
+    cmake --build --preset "$1" -j "$JOBS"
+    cmake --build --preset "$1" --target check-freestanding
+}
 
-for p in riscv64 i386; do
-  step "preset $p, sync debug + uniprocessor build (freestanding)"
-  cmake --preset "$p" -B "build/$p-sync-debug-up" -DKERNKIT_LIBS=sync \
+# sync debug + uniprocessor build of a cross preset (freestanding)
+sync_debug_up() {
+    cmake --preset "$1" -B "build/$1-sync-debug-up" -DKERNKIT_LIBS=sync \
         -DKERNKIT_SYNC_DEBUG=ON -DKERNKIT_SYNC_UP=ON >/dev/null
-  cmake --build "build/$p-sync-debug-up" -j "$JOBS"
-done
+    cmake --build "build/$1-sync-debug-up" -j "$JOBS"
+}
 
-step "docs"
-cmake --build --preset host --target docs
+docs() {
+    cmake --build --preset host --target docs
+}
 
-echo
-echo "kernkit: all checks passed"
+step format check_format
+step host preset_tests host
+step asan preset_tests asan
+step tsan preset_tests tsan
+step clang preset_tests clang
+step alone libs_alone
+step shared shared
+step release release
+step riscv64 cross riscv64
+step x86_64 cross x86_64
+step i386 cross i386
+step aarch64 cross aarch64
+step riscv64-sync-debug-up sync_debug_up riscv64
+step i386-sync-debug-up sync_debug_up i386
+step docs docs
+
+steps_summary

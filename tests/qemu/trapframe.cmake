@@ -13,6 +13,7 @@ if(NOT KERNKIT_FREESTANDING AND KERNKIT_ARCH STREQUAL "x86_64" AND TARGET kernki
   find_program(KK_QEMU_X86_64 qemu-system-x86_64)
   if(NOT KK_QEMU_X86_64 OR NOT CMAKE_OBJCOPY)
     message(WARNING "x86_64 trapframe QEMU test disabled: qemu-system-x86_64 or objcopy missing")
+    kernkit_skipped_test(qemu-trapframe-x86_64 "qemu-system-x86_64 or objcopy not found at configure time")
     return()
   endif()
   set(_tf ${PROJECT_SOURCE_DIR}/trapframe/x86_64)
@@ -62,8 +63,9 @@ endif()
     VERBATIM)
   foreach(_cpu max qemu64)
     add_test(NAME qemu-trapframe-x86_64-${_cpu}
-      COMMAND ${CMAKE_COMMAND} -DQEMU=${KK_QEMU_X86_64} -DIMAGE=${_dir}/trapframe-x86_64.elf32
+      COMMAND ${KK_REQUIRE} prog=${KK_QEMU_X86_64} --
+              ${CMAKE_COMMAND} -DQEMU=${KK_QEMU_X86_64} -DIMAGE=${_dir}/trapframe-x86_64.elf32
               -DCPU=${_cpu} -P ${_dir}/run.cmake)
-    set_tests_properties(qemu-trapframe-x86_64-${_cpu} PROPERTIES TIMEOUT 60)
+    set_tests_properties(qemu-trapframe-x86_64-${_cpu} PROPERTIES TIMEOUT 60 SKIP_RETURN_CODE 77)
   endforeach()
 endif()

@@ -3,11 +3,13 @@
 # use it through the kernel (every FUSE operation sfs-fuse implements), then
 # unmount and check the image with sfsck and the sfs tool. Exits 77 (ctest
 # SKIP_RETURN_CODE) when FUSE cannot be used here (no /dev/fuse, no
-# fusermount3, or the mount is refused, as in many containers).
+# fusermount3, or the mount is refused, as in many containers), or when
+# KK_TEST_NO_FUSE is set (.ci/masked.sh).
 set -u
 FUSE=$1 MKSFS=$2 SFSCK=$3 SFS=$4 W=$5
 skip() { echo "SKIP: $*"; exit 77; }
 fail() { echo "FAIL: $*"; [ -n "${PID:-}" ] && fusermount3 -u "$M" 2>/dev/null; exit 1; }
+[ -z "${KK_TEST_NO_FUSE:-}" ] || skip "FUSE masked (KK_TEST_NO_FUSE)"
 [ -c /dev/fuse ] && [ -r /dev/fuse ] && [ -w /dev/fuse ] || skip "/dev/fuse unusable"
 command -v fusermount3 >/dev/null 2>&1 || skip "no fusermount3"
 rm -rf "$W" && mkdir -p "$W/src/sub" "$W/mnt" || exit 1
@@ -22,7 +24,7 @@ until grep -q " $M fuse" /proc/mounts; do
     i=$((i + 1))
     if [ $i -gt 50 ] || ! kill -0 $PID 2>/dev/null; then
         kill $PID 2>/dev/null; wait $PID 2>/dev/null
-        skip "mount refused: $(head -c 200 "$W/fuse.log")"
+        skip "mount refused: $(head -c 200 "$W/fuse.log" | tr '\n' ' ')"
     fi
     sleep 0.1
 done
