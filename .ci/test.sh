@@ -24,10 +24,10 @@ for libs in buddy pagetable sched sync trapframe vfs "vfs;sfs"; do
   echo "built alone: $libs"
 done
 
-step "shared libraries (BUILD_SHARED_LIBS=ON): build and install-consumer"
+step "shared libraries (BUILD_SHARED_LIBS=ON): build, install-consumer and the ABI gate"
 cmake -S . -B build/shared -DBUILD_SHARED_LIBS=ON -DKERNKIT_DOCS=OFF >/dev/null
 cmake --build build/shared -j "$JOBS" >/dev/null
-(cd build/shared && ctest --output-on-failure -R 'install-consumer|^base$')
+(cd build/shared && ctest --output-on-failure -R 'install-consumer|^base$|^abi-')
 
 step "preset release (benchmarks build)"
 cmake --preset release >/dev/null
