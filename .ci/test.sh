@@ -34,11 +34,11 @@ libs_alone() {
     done
 }
 
-# shared libraries (BUILD_SHARED_LIBS=ON): build and install-consumer
+# shared libraries (BUILD_SHARED_LIBS=ON): build, install-consumer and the ABI gate
 shared() {
     cmake -S . -B build/shared -DBUILD_SHARED_LIBS=ON -DKERNKIT_DOCS=OFF >/dev/null
     cmake --build build/shared -j "$JOBS" >/dev/null
-    ctest_run build/shared --test-dir build/shared --output-on-failure -R 'install-consumer|^base$'
+    ctest_run build/shared --test-dir build/shared --output-on-failure -R 'install-consumer|^base$|^abi-'
 }
 
 # release preset (benchmarks build)

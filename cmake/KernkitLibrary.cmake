@@ -41,6 +41,9 @@ function(kernkit_add_library name)
   if(BUILD_SHARED_LIBS)
     set_target_properties(${tgt} PROPERTIES
       VERSION ${PROJECT_VERSION} SOVERSION ${PROJECT_VERSION_MAJOR})
+    # Debug info in every shared build: the ABI gate (tests/abi) reads the
+    # types of the public interface from it.
+    target_compile_options(${tgt} PRIVATE -g)
   endif()
   target_include_directories(${tgt} PUBLIC
     $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
