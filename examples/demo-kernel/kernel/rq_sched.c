@@ -82,7 +82,11 @@ void rq_wake(struct proc *p, bool sync)
 {
     /* A synchronous wake-up (the waker soon waits for the wakee, as on a
      * pipe) stays on this hart when the waker runs alone here: no IPI, no
-     * idle hart to wake. */
+     * idle hart to wake. A wake-up from an interrupt taken by an idle hart
+     * (a disk completion) is treated the same: that hart is awake and free,
+     * another idle one would need an IPI and its own wake-up first. */
+    if (!mycpu()->proc)
+        sync = true;
     int cpu = kk_sched_select_cpu_hint(&sched, &p->se.se, (uint32_t)mycpu()->id,
                                        sync ? KK_SCHED_WAKE_SYNC : 0);
     if (cpu < 0 || cpu >= ncpu)

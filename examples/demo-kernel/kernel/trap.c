@@ -33,9 +33,19 @@ static void plic_init_hart(struct cpu *c)
     uintptr_t base = (uintptr_t)plic;
     volatile uint32_t *enable = (volatile uint32_t *)(base + 0x2000 + 0x80 * c->plic_ctx);
     volatile uint32_t *threshold = (volatile uint32_t *)(base + 0x200000 + 0x1000 * c->plic_ctx);
-    uint32_t irqs[9] = {boot_info.uart_irq};
-    for (uint32_t i = 0; i < boot_info.nvirtio && i < 8; i++)
-        irqs[i + 1] = boot_info.virtio_irq[i];
+    /* Every device interrupt goes to one hart, CPU 0. Enabled on every
+     * hart, each interrupt woke all idle harts (a QEMU vCPU thread each, on
+     * a busy host one scheduling delay each), one of them claimed it and the
+     * woken process often went to another, idle hart through an IPI: a disk
+     * read on -smp 2 waited up to a timer tick per request (issue 15). The
+     * wake-up side is in rq_wake(): a process woken from an idle hart's
+     * interrupt runs on that hart. */
+    uint32_t irqs[9] = {0};
+    if (c->id == 0) {
+        irqs[0] = boot_info.uart_irq;
+        for (uint32_t i = 0; i < boot_info.nvirtio && i < 8; i++)
+            irqs[i + 1] = boot_info.virtio_irq[i];
+    }
     for (uint32_t i = 0; i < ARRAY_SIZE(irqs); i++) {
         if (!irqs[i])
             continue;
