@@ -10,6 +10,13 @@
  *   frames-lifo        allocate and free one order-0 frame back to back, without
  *                      and with the per-CPU cache (-pcp).
  *   heap-random        1M ops on 4096 slots, sizes log-uniform 16..4096, 64 MiB heap.
+ *   frames-pcp-threads 2M order-0 ops per thread on 512 private slots (free the
+ *                      slot if live, else allocate), per-CPU caches with
+ *                      spinlock hooks (one per CPU + the allocator's): one
+ *                      thread alone, then two threads at once on two CPUs;
+ *                      ".scaling" = two threads' ops/s / one thread's ops/s,
+ *                      median of 5 rounds (wall time; the machine's other load
+ *                      lowers it).
  *
  * Frame baselines (written here; like kernkit they keep metadata only and never
  * touch the frames, so the ratios compare allocators, not page faults):
@@ -44,6 +51,7 @@
  * once untimed to warm up.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -578,6 +586,122 @@ static void run_lifo(void)
     ratio("frames-lifo", "mean_ratio_vs_flbuddy", mean[KK], mean[FLBUDDY]);
 }
 
+/* ---- frames-pcp-threads ---- */
+
+#define TOPS   2000000u
+#define TSLOTS 512u
+
+static struct kk_buddy TB;
+static struct kk_buddy_pcp tpcp[2];
+static pthread_spinlock_t tlock_cpu[2], tlock_all;
+static __thread unsigned tcpu;
+
+static unsigned t_cpu_id(void *ctx)
+{
+    (void)ctx;
+    return tcpu;
+}
+
+static void t_cpu_lock(void *ctx, unsigned c)
+{
+    (void)ctx;
+    pthread_spin_lock(&tlock_cpu[c]);
+}
+
+static void t_cpu_unlock(void *ctx, unsigned c)
+{
+    (void)ctx;
+    pthread_spin_unlock(&tlock_cpu[c]);
+}
+
+static void t_lock(void *ctx)
+{
+    (void)ctx;
+    pthread_spin_lock(&tlock_all);
+}
+
+static void t_unlock(void *ctx)
+{
+    (void)ctx;
+    pthread_spin_unlock(&tlock_all);
+}
+
+static void *pcp_thread(void *arg)
+{
+    uint64_t slot[TSLOTS] = {0}, rng = 1234 + (uintptr_t)arg;
+    tcpu = (unsigned)(uintptr_t)arg;
+    for (unsigned i = 0; i < TOPS; i++) {
+        uint64_t *s = &slot[kk_bench_rand(&rng) % TSLOTS];
+        if (*s != 0) {
+            kk_buddy_free(&TB, *s, 0);
+            *s = 0;
+        } else if (kk_buddy_alloc(&TB, 0, s) != 0) {
+            abort();
+        }
+    }
+    for (unsigned i = 0; i < TSLOTS; i++)
+        if (slot[i] != 0)
+            kk_buddy_free(&TB, slot[i], 0);
+    return NULL;
+}
+
+/* Seconds (wall) for @nthreads threads doing TOPS operations each, at once. */
+static double pcp_threads_pass(unsigned nthreads)
+{
+    struct kk_buddy_config c = {.size = sizeof c, .base = BASE, .nframes = NFRAMES};
+    pthread_t th[2];
+    c.meta_size = kk_buddy_meta_size(NFRAMES);
+    c.meta = meta;
+    c.pcp = tpcp;
+    c.ncpus = 2;
+    c.cpu_id = t_cpu_id;
+    c.cpu_lock = t_cpu_lock;
+    c.cpu_unlock = t_cpu_unlock;
+    c.lock = t_lock;
+    c.unlock = t_unlock;
+    if (kk_buddy_init(&TB, &c) != 0 || kk_buddy_add_range(&TB, BASE, (uint64_t)NFRAMES * FS) != 0)
+        abort();
+    uint64_t t0 = kk_bench_now_ns();
+    for (unsigned i = 0; i < nthreads; i++)
+        if (pthread_create(&th[i], NULL, pcp_thread, (void *)(uintptr_t)i) != 0)
+            abort();
+    for (unsigned i = 0; i < nthreads; i++)
+        pthread_join(th[i], NULL);
+    double t = (double)(kk_bench_now_ns() - t0) / 1e9;
+    if (kk_buddy_check(&TB) != 0)
+        abort();
+    return t;
+}
+
+static void run_pcp_threads(void)
+{
+    enum { ROUNDS = 5 };
+    struct kk_bench one, two, sc;
+    kk_bench_init(&one, "frames-pcp-threads-1", ROUNDS);
+    kk_bench_init(&two, "frames-pcp-threads-2", ROUNDS);
+    kk_bench_init(&sc, "frames-pcp-threads", ROUNDS);
+    if (meta == NULL)
+        frames_init(0);
+    for (unsigned i = 0; i < 2; i++)
+        if (pthread_spin_init(&tlock_cpu[i], 0) != 0)
+            abort();
+    if (pthread_spin_init(&tlock_all, 0) != 0)
+        abort();
+    pcp_threads_pass(1); /* warm-up */
+    for (int r = 0; r < ROUNDS; r++) {
+        double t1 = pcp_threads_pass(1), t2 = pcp_threads_pass(2);
+        kk_bench_add(&one, t1 * 1e9 / TOPS);
+        kk_bench_add(&two, t2 * 1e9 / (2.0 * TOPS));
+        kk_bench_add(&sc, 2.0 * t1 / t2);
+    }
+    kk_bench_print("frames-pcp-threads-1", "median", kk_bench_percentile(&one, 50), "ns");
+    kk_bench_print("frames-pcp-threads-2", "median", kk_bench_percentile(&two, 50), "ns");
+    printf("frames-pcp-threads.scaling: %.2f x\n", kk_bench_percentile(&sc, 50));
+    kk_bench_free(&one);
+    kk_bench_free(&two);
+    kk_bench_free(&sc);
+}
+
 /*
  * Run bench-buddy-heap-<name> (beside this program) and return its
  * heap-random median (0 if it is not built or fails); its lines are echoed.
@@ -662,6 +786,8 @@ int main(int argc, char **argv)
         run_lifo();
     if (!only || strstr("heap-random", only))
         run_heap_random();
+    if (!only || strstr("frames-pcp-threads", only))
+        run_pcp_threads();
     free(addrs);
     free(perm);
     free(fops);
