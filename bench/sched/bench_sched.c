@@ -3,9 +3,12 @@
  * entities, in steady state, against two heap baselines written here.
  *
  * One operation = kk_sched_pick_next(): it charges the running entity (the
- * fake clock advances 1 us per reading), puts it back (put_prev) and picks the
- * next one. N entities are runnable throughout. Before timing, every size is
- * warmed with WARM_FACTOR * N steps (>= 2N), so every entity has run and been
+ * fake clock advances by the class's default slice per reading: every step is
+ * a slice end, where a tick-driven host calls pick_next, so EEVDF switches
+ * entity as Stride does instead of keeping the running one), puts it back
+ * (put_prev) and picks the next one. "<class>-<N>.switched" is the share of
+ * steps that picked another entity than the one running. N entities are runnable throughout. Before
+ * timing, every size is warmed with WARM_FACTOR * N steps (>= 2N), so every entity has run and been
  * charged at least once on average and the keys (pass, vruntime, deadline) are
  * spread as in a running system; without the warm-up, most entities of a large
  * queue would still hold their initial equal key and any heap would look cheap.
@@ -35,14 +38,25 @@
 
 #define BATCH       64
 #define WARM_FACTOR 2
-#define CHARGE_NS   1000u
+#define CHARGE_NS   KK_SCHED_DEFAULT_STRIDE_SLICE /* baselines: Stride's slice */
 
-static uint64_t fake_now;
+static uint64_t fake_now, step_ns;
 
 static uint64_t bench_clock(void *ctx)
 {
     (void)ctx;
-    return fake_now += CHARGE_NS;
+    return fake_now += step_ns;
+}
+
+static uint64_t slice_of(const struct kk_sched_class *cls)
+{
+    if (cls == &kk_sched_stride_class)
+        return KK_SCHED_DEFAULT_STRIDE_SLICE;
+    if (cls == &kk_sched_eevdf_class)
+        return KK_SCHED_DEFAULT_FAIR_SLICE;
+    if (cls == &kk_sched_rr_class || cls == &kk_sched_mlq_class)
+        return KK_SCHED_DEFAULT_RR_SLICE;
+    return 1000; /* FIFO, EDF: no slice */
 }
 
 struct setup {
@@ -87,14 +101,16 @@ static double run(const struct kk_sched_class *cls, size_t n, size_t samples)
     struct setup *st = calloc(1, sizeof(*st));
     struct kk_sched_entity *e = calloc(n, sizeof(*e));
     struct kk_bench b;
+    struct kk_sched_entity *last = NULL;
     char name[64];
-    size_t i, k;
+    size_t i, k, switched = 0;
     double med;
 
     if (st == NULL || e == NULL) {
         fprintf(stderr, "out of memory\n");
         exit(2);
     }
+    step_ns = slice_of(cls);
     memset(&cfg, 0, sizeof(cfg));
     cfg.size = sizeof(cfg);
     cfg.clock_ns = bench_clock;
@@ -123,11 +139,17 @@ static double run(const struct kk_sched_class *cls, size_t n, size_t samples)
             KK_BENCH_USE(kk_sched_pick_next(&st->rq));
         kk_bench_stop(&b, BATCH);
     }
+    for (i = 0; i < 4096; i++) { /* untimed: how often a step switches entity */
+        struct kk_sched_entity *se = kk_sched_pick_next(&st->rq);
+        switched += se != last;
+        last = se;
+    }
     if (n <= 16384 && kk_sched_check(&st->rq) != 0) {
         fprintf(stderr, "%s: run queue corrupt\n", name);
         exit(1);
     }
     kk_bench_report(&b);
+    kk_bench_print(name, "switched", 100.0 * (double)switched / 4096.0, "%");
     med = kk_bench_percentile(&b, 50.0);
     kk_bench_free(&b);
     free(e);
