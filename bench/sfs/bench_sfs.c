@@ -8,8 +8,8 @@
  *   KK_BENCH_SFS_PASSES read passes per round (default 5, max 64)
  *   KK_BENCH_SFS_FILES  files in the mksfs tree (default 5000)
  *   KK_BENCH_SFS_DIRFILES  files created in one directory (default 10000)
- *   KK_BENCH_SFS_ONLY=dir|dev|seq  only the one-directory, device, or
- *                       sequential + fragmented figures
+ *   KK_BENCH_SFS_ONLY=dir|dev|seq|mksfs  only the one-directory, device,
+ *                       sequential + fragmented, or mksfs-vs-cp figures
  *
  * The machine is shared and noisy, so every workload runs in rounds whose
  * variants take turns (the order rotating round by round) and the figures
@@ -829,6 +829,11 @@ int main(int argc, char **argv)
             kk_hostblk_close(hb);
         }
     }
+    snprintf(tree, sizeof(tree), "%s/bench-sfs-tree-%d", dir, (int)getpid());
+    if (only && strcmp(only, "mksfs") == 0) {
+        mksfs_figures(tree, nfiles, rounds);
+        goto out;
+    }
     if (!only || strcmp(only, "dir") == 0)
         dir_figures(ndir);
     if (only && strcmp(only, "dir") == 0)
@@ -843,7 +848,6 @@ int main(int argc, char **argv)
         goto out;
 
     small_figures(rounds);
-    snprintf(tree, sizeof(tree), "%s/bench-sfs-tree-%d", dir, (int)getpid());
     mksfs_figures(tree, nfiles, rounds);
 out:
     unlink(img);
