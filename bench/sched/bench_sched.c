@@ -20,7 +20,9 @@
  * insert + remove-min pair a heap-based Stride run queue does, as uCore's
  * skew-heap Stride does with its heap); "pairheap" is an intrusive pairing heap
  * (Fredman et al.; insert = meld with the root, remove-min = two-pass pairing
- * of the root's children). Ratios "<class>-<N>.ratio_vs_binheap" are
+ * of the root's children). Baseline entities are padded to the size of a
+ * struct kk_sched_entity (the key and links first), so both sides walk the
+ * same amount of memory. Ratios "<class>-<N>.ratio_vs_binheap" are
  * kernkit's median / the binary heap's median, measured in the same run
  * (below 1 is faster).
  *
@@ -159,9 +161,11 @@ static double run(const struct kk_sched_class *cls, size_t n, size_t samples)
 
 /* ---- Baselines: Stride's job on a binary heap and on a pairing heap. ---- */
 
+/* A baseline entity: as large as a struct kk_sched_entity, so both walk the same memory. */
 struct bent {
     uint64_t pass, stride;
     struct bent *child, *sib; /* pairing heap links */
+    char rest[sizeof(struct kk_sched_entity) - 4 * sizeof(uint64_t)];
 };
 
 static inline int pass_lt(const struct bent *a, const struct bent *b)
