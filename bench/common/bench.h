@@ -13,6 +13,9 @@
  * The per-operation timer is the TSC (rdtscp) on x86, calibrated against
  * CLOCK_MONOTONIC at init, because CLOCK_MONOTONIC on some VMs moves in ~10 ns
  * steps, coarser than the operations measured; elsewhere it is CLOCK_MONOTONIC.
+ * Define KK_BENCH_NO_TSC to use CLOCK_MONOTONIC on x86 too (valgrind's
+ * callgrind does not run rdtscp; instruction counts are the load-independent
+ * cross-check of the timings).
  */
 #ifndef KK_BENCH_H
 #define KK_BENCH_H
@@ -30,7 +33,7 @@ struct kk_bench {
 /* Monotonic time in nanoseconds (CLOCK_MONOTONIC). */
 uint64_t kk_bench_now_ns(void);
 
-#if defined(__x86_64__) || defined(__i386__)
+#if (defined(__x86_64__) || defined(__i386__)) && !defined(KK_BENCH_NO_TSC)
 /* Timer ticks for per-operation timing: the TSC. */
 static inline uint64_t kk_bench_ticks(void)
 {
