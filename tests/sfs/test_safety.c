@@ -17,15 +17,6 @@
 #include "ramdev.h"
 #include "sfs_env.h"
 
-static int fsck(struct env *e, int repair)
-{
-    struct kk_sfs_fsck_opts o = {0};
-    o.size = sizeof(o);
-    o.plat = &e->tp.p;
-    o.repair = (uint32_t)repair;
-    return kk_sfs_fsck(&e->rd->dev, &o);
-}
-
 static int setup_n(void **state, uint64_t nblocks)
 {
     struct env *e = calloc(1, sizeof(*e));
@@ -45,18 +36,6 @@ static int setup(void **state)
 static int setup_small(void **state)
 {
     return setup_n(state, 256); /* 1 MiB */
-}
-
-static int teardown(void **state)
-{
-    struct env *e = *state;
-    if (e->fs)
-        env_umount(e);
-    assert_int_equal(fsck(e, 0), KK_SFS_FSCK_CLEAN);
-    assert_int_equal(e->tp.live, 0);
-    ramdev_free(e->rd);
-    free(e);
-    return 0;
 }
 
 static uint32_t size_of(struct kk_sfs_inode *f)
@@ -129,7 +108,7 @@ static void test_enospc_past_eof(void **state)
         assert_int_equal(back[i], 0x77);
     kk_sfs_put(f);
     env_umount(e);
-    assert_int_equal(fsck(e, 0), KK_SFS_FSCK_CLEAN);
+    assert_int_equal(env_fsck(e, 0), KK_SFS_FSCK_CLEAN);
     env_mount(e);
     assert_int_equal(kk_sfs_lookup(e->root, "f", &f), 0);
     assert_int_equal(size_of(f), size);
@@ -167,7 +146,7 @@ static void test_rewrite_without_sync(void **state)
     assert_true(e->rd->flushes > flushes); /* the library synced by itself */
     assert_int_equal(kk_sfs_check(e->fs), 0);
     env_umount(e);
-    assert_int_equal(fsck(e, 0), KK_SFS_FSCK_CLEAN);
+    assert_int_equal(env_fsck(e, 0), KK_SFS_FSCK_CLEAN);
     env_mount(e);
     assert_int_equal(kk_sfs_lookup(e->root, "f", &f), 0);
     assert_int_equal(kk_sfs_read(f, 0, back, sizeof(back), &done), 0);
@@ -192,16 +171,16 @@ static void test_stale_free_count(void **state)
     assert_int_equal(st.free_blocks, real);
     assert_int_equal(kk_sfs_mkdir(e->root, "d", NULL), 0);
     env_umount(e);
-    assert_int_equal(fsck(e, 0), KK_SFS_FSCK_CLEAN);
+    assert_int_equal(env_fsck(e, 0), KK_SFS_FSCK_CLEAN);
     env_mount(e);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_enospc_past_eof, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rewrite_without_sync, setup_small, teardown),
-        cmocka_unit_test_setup_teardown(test_stale_free_count, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_enospc_past_eof, setup, env_teardown),
+        cmocka_unit_test_setup_teardown(test_rewrite_without_sync, setup_small, env_teardown),
+        cmocka_unit_test_setup_teardown(test_stale_free_count, setup, env_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,11 +16,7 @@
 
 static int fsck(struct env *e, int repair)
 {
-    struct kk_sfs_fsck_opts o = {0};
-    o.size = sizeof(o);
-    o.plat = &e->tp.p;
-    o.repair = (uint32_t)repair;
-    return kk_sfs_fsck(&e->rd->dev, &o);
+    return env_fsck(e, repair);
 }
 
 static int setup_n(void **state, uint64_t nblocks, uint32_t bs)
@@ -41,14 +37,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    struct env *e = *state;
-    if (e->fs)
-        env_umount(e);
-    assert_int_equal(fsck(e, 0), KK_SFS_FSCK_CLEAN);
-    assert_int_equal(e->tp.live, 0);
-    ramdev_free(e->rd);
-    free(e);
-    return 0;
+    return env_teardown(state);
 }
 
 static void remount(struct env *e)
