@@ -322,11 +322,25 @@ static void take(struct kk_sfs *fs, uint32_t b)
     fs->nfree--;
 }
 
+int kk_sfs__reserve(struct kk_sfs *fs, uint32_t need)
+{
+    int rc;
+    if (fs->nfree >= need)
+        return 0;
+    if (fs->nfree + fs->npending < need || fs->read_only)
+        return KK_ENOSPC;
+    /* the frees' metadata goes out, then the held blocks become allocatable */
+    if ((rc = kk_sfs__sync_all(fs)) != 0)
+        return rc;
+    return fs->nfree >= need ? 0 : KK_ENOSPC;
+}
+
 int kk_sfs__block_alloc_goal(struct kk_sfs *fs, uint32_t goal, uint32_t *out)
 {
     uint32_t b;
-    if (fs->nfree == 0)
-        return KK_ENOSPC;
+    int rc;
+    if ((rc = kk_sfs__reserve(fs, 1)) != 0)
+        return rc;
     if (fs->alloc_hint < fs->first_data || fs->alloc_hint >= fs->super.blocks)
         fs->alloc_hint = fs->first_data;
     if (!(goal >= fs->first_data && goal < fs->super.blocks &&
@@ -348,8 +362,9 @@ int kk_sfs__block_alloc(struct kk_sfs *fs, uint32_t *out)
 int kk_sfs__block_alloc_meta(struct kk_sfs *fs, uint32_t *out)
 {
     uint32_t b;
-    if (fs->nfree == 0)
-        return KK_ENOSPC;
+    int rc;
+    if ((rc = kk_sfs__reserve(fs, 1)) != 0)
+        return rc;
     if (fs->meta_hint <= fs->first_data || fs->meta_hint > fs->super.blocks)
         fs->meta_hint = fs->super.blocks;
     if (!find_free_down(fs, fs->meta_hint, fs->first_data, &b) &&

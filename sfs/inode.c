@@ -784,7 +784,8 @@ int kk_sfs__iwrite(struct kk_sfs_inode *ip, uint64_t off, const void *buf, size_
     if (rc && fs->iob.n)
         rw_flush(fs, buf, (size_t)(src - (const uint8_t *)buf), done);
     fs->iob.n = 0;
-    if (start + *done > ip->d.size)
+    /* a write that wrote nothing never moves end-of-file (no zeros appear) */
+    if (*done && start + *done > ip->d.size)
         ip->d.size = (uint32_t)(start + *done);
     if (ip->d.blocks > ceil_blocks(ip->d.size)) {
         /* give back what was mapped but not written */

@@ -84,8 +84,8 @@ int kk_sfs__op_create(struct kk_sfs_inode *dir, const char *name, uint16_t type,
         return KK_EMLINK;
     need = 1 + slot_cost(dir, free_slot) + (type == KK_SFS_TYPE_DIR ? 2 : 0) +
            (type == KK_SFS_TYPE_LINK ? 1 : 0);
-    if (fs->nfree < need)
-        return KK_ENOSPC;
+    if ((rc = kk_sfs__reserve(fs, need)) != 0)
+        return rc;
     if ((rc = kk_sfs__pin(fs, &pins, dir->ino)) != 0 ||
         (rc = kk_sfs__pin_path(dir, free_slot, &pins)) != 0 ||
         (rc = kk_sfs__ialloc(fs, type, &ip)) != 0)
@@ -137,8 +137,8 @@ int kk_sfs__op_link(struct kk_sfs_inode *dir, const char *name, struct kk_sfs_in
         return KK_EMLINK;
     if ((rc = name_free(dir, name, &free_slot)) != 0)
         return rc;
-    if (dir->fs->nfree < slot_cost(dir, free_slot))
-        return KK_ENOSPC;
+    if ((rc = kk_sfs__reserve(dir->fs, slot_cost(dir, free_slot))) != 0)
+        return rc;
     if ((rc = kk_sfs__pin(dir->fs, &pins, dir->ino)) == 0 &&
         (rc = kk_sfs__pin(dir->fs, &pins, target->ino)) == 0 &&
         (rc = kk_sfs__pin_path(dir, free_slot, &pins)) == 0 &&
@@ -279,7 +279,7 @@ static int rename_checks(struct kk_sfs_inode *odir, const char *oname, struct kk
     }
     rc = kk_sfs__dir_find(ndir, nname, &tino, &c->nslot, &c->nslot);
     if (rc == KK_ENOENT)
-        return fs->nfree < slot_cost(ndir, c->nslot) ? KK_ENOSPC : 0;
+        return kk_sfs__reserve(fs, slot_cost(ndir, c->nslot));
     if (rc)
         return rc;
     c->replace = true;

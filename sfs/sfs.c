@@ -194,8 +194,12 @@ static int load_map(struct kk_sfs *fs)
     for (i = 0; i < fs->first_data; i++)
         if (kk_sfs_map_test(fs->map, i))
             return KK_ECORRUPT;
-    if (count != fs->super.unused_blocks)
-        return KK_ECORRUPT;
+    /* the count is derived from the map (a crash can leave it stale): recomputed,
+     * and written back by the next sync of a read-write mount */
+    if (count != fs->super.unused_blocks) {
+        fs->super.unused_blocks = count;
+        fs->super_dirty = true;
+    }
     fs->nfree = count;
     return 0;
 }

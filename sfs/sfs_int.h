@@ -151,6 +151,10 @@ void kk_sfs__binval(struct kk_sfs *fs, uint32_t blkno);
  * else from the hint), indirect blocks downwards from the top, so that a large
  * file's data stays one run. */
 int kk_sfs__block_alloc(struct kk_sfs *fs, uint32_t *out);
+/* 0 when @need blocks are allocatable; when only blocks held for the next sync
+ * (freed since the last one) would make up the difference, syncs first so they
+ * become allocatable. KK_ENOSPC, or the sync's error. */
+int kk_sfs__reserve(struct kk_sfs *fs, uint32_t need);
 int kk_sfs__block_alloc_goal(struct kk_sfs *fs, uint32_t goal, uint32_t *out);
 int kk_sfs__block_alloc_meta(struct kk_sfs *fs, uint32_t *out);
 int kk_sfs__block_free(struct kk_sfs *fs, uint32_t blkno);

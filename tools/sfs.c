@@ -6,8 +6,9 @@
  *   sfs [-v] [--pread] cat IMAGE PATH           file contents to stdout
  *   sfs [-v] [--pread] stat IMAGE PATH          "key: value" lines
  *   sfs [-v] [--pread] extract IMAGE DIR        copy the whole tree into DIR
- *   sfs [-v] [--pread] put IMAGE HOSTFILE PATH  copy a regular host file in (create/replace;
- *                                               a failed copy leaves no file at PATH)
+ *   sfs [-v] [--pread] put IMAGE HOSTFILE PATH  copy a regular host file in (create/replace
+ *                                               through a temporary name + rename: a failed
+ *                                               copy leaves PATH as it was)
  *   sfs [-v] [--pread] rm IMAGE PATH            remove a file, symlink or empty directory
  *   sfs [-v] [--pread] mkdir IMAGE PATH         create a directory
  *
@@ -149,14 +150,29 @@ static int cmd_rm(struct ctx *c, const char *path)
 }
 
 /*
- * Copy a host file in. The source must be a regular file (checked before the
- * destination is created); if reading or writing fails, the destination is
- * removed again, so a failed put never leaves a partial file behind.
+ * The temporary name put writes to: ".put-<pid>.tmp" in PATH's directory
+ * (same directory, so the rename that replaces PATH stays inside it).
+ */
+static int put_tmp_name(const char *path, char *tmp, size_t len)
+{
+    const char *slash = strrchr(path, '/');
+    int dir = slash ? (int)(slash - path + 1) : 0;
+    int n = snprintf(tmp, len, "%.*s.put-%ld.tmp", dir, path, (long)getpid());
+    return n > 0 && (size_t)n < len ? 0 : KK_ENAMETOOLONG;
+}
+
+/*
+ * Copy a host file in. The source must be a regular file (checked before
+ * anything is created). The copy goes to a temporary name in the same
+ * directory, is synced, then renamed over PATH: PATH is the whole old file
+ * or the whole new one after any failure (KK_ENOSPC included) or power cut.
+ * A failed copy removes the temporary file again.
  */
 static int cmd_put(struct ctx *c, const char *host, const char *path)
 {
     struct kk_vfs_file *f;
     int fd = open(host, O_RDONLY | O_CLOEXEC), rc, err = 0;
+    char tmp[KK_VFS_PATH_MAX + 1];
     struct stat st;
     ssize_t n;
     size_t done;
@@ -171,8 +187,8 @@ static int cmd_put(struct ctx *c, const char *host, const char *path)
         close(fd);
         return 1;
     }
-    rc = kk_vfs_open(c->vfs, NULL, path, KK_O_WRONLY | KK_O_CREAT | KK_O_TRUNC, &f);
-    if (rc) {
+    if ((rc = put_tmp_name(path, tmp, sizeof(tmp))) != 0 ||
+        (rc = kk_vfs_open(c->vfs, NULL, tmp, KK_O_WRONLY | KK_O_CREAT | KK_O_TRUNC, &f)) != 0) {
         close(fd);
         return fail(c, path, rc);
     }
@@ -183,9 +199,11 @@ static int cmd_put(struct ctx *c, const char *host, const char *path)
         err = errno;
     close(fd);
     kk_vfs_close(f);
-    if (n >= 0 && rc == 0)
+    /* the new contents are on the device before any name points at them */
+    if (n >= 0 && rc == 0 && (rc = kk_vfs_sync(c->vfs)) == 0 &&
+        (rc = kk_vfs_rename(c->vfs, NULL, tmp, path)) == 0)
         return 0;
-    kk_vfs_unlink(c->vfs, NULL, path); /* no partial file */
+    kk_vfs_unlink(c->vfs, NULL, tmp); /* no partial file; PATH untouched */
     if (n < 0) {
         tool_err("%s: %s", host, strerror(err));
         return 1;

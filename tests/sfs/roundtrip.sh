@@ -89,6 +89,19 @@ head -c $((2000 * 4096)) /dev/zero > toobig
 grep -q "no space" err.txt || fail "put too big: no reason"
 "$SFS" ls p.img big 2>/dev/null && fail "failed put left a partial file"
 "$SFSCK" p.img || fail "sfsck not clean after failed puts"
+# put over an existing file: a copy that runs out of space leaves the old file
+# whole and no temporary name behind; a good one replaces it, again and again
+"$SFS" put p.img toobig dir/mid.bin 2> err.txt && fail "put over a file: too big succeeded"
+grep -q "no space" err.txt || fail "put over a file: no reason"
+"$SFS" cat p.img dir/mid.bin | cmp -s - src/dir/mid.bin || fail "failed put changed the old file"
+"$SFS" ls p.img dir | grep -q '\.tmp$' && fail "failed put left its temporary file"
+"$SFSCK" p.img || fail "sfsck not clean after a failed put over a file"
+head -c 3000000 /dev/urandom > three.bin
+for i in 1 2 3 4 5 6; do
+    "$SFS" put p.img three.bin dir/mid.bin || fail "put over a file, round $i"
+done
+"$SFS" cat p.img dir/mid.bin | cmp -s - three.bin || fail "put over a file: wrong contents"
+"$SFSCK" p.img || fail "sfsck not clean after puts over a file"
 set +e
 for img in empty.img part.img /dev/null; do
     "$SFSCK" "$img" 2> err.txt >/dev/null; [ $? = 8 ] || fail "sfsck $img: want exit 8"

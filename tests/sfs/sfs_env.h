@@ -38,4 +38,27 @@ static inline void env_umount(struct env *e)
     e->fs = NULL;
 }
 
+/* kk_sfs_fsck of the (unmounted) device: check, or with @repair repair. */
+static inline int env_fsck(struct env *e, int repair)
+{
+    struct kk_sfs_fsck_opts o = {0};
+    o.size = sizeof(o);
+    o.plat = &e->tp.p;
+    o.repair = (uint32_t)repair;
+    return kk_sfs_fsck(&e->rd->dev, &o);
+}
+
+/* cmocka teardown: unmount if mounted, image clean, no memory left, free. */
+static inline int env_teardown(void **state)
+{
+    struct env *e = *state;
+    if (e->fs)
+        env_umount(e);
+    assert_int_equal(env_fsck(e, 0), KK_SFS_FSCK_CLEAN);
+    assert_int_equal(e->tp.live, 0);
+    ramdev_free(e->rd);
+    free(e);
+    return 0;
+}
+
 #endif
