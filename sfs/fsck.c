@@ -10,14 +10,22 @@
  * unreachable blocks and inodes, duplicate names in one directory. In repair
  * mode each finding is fixed in place: the later claimant of a doubly
  * claimed block loses it (a hole), a bad or duplicate entry is cleared (the
- * first entry with a name wins), unreachable blocks are freed.
+ * first entry with a name wins), unreachable blocks are freed; a data block
+ * of a file claimed twice is copied to a fresh block after the walk (e2fsck's
+ * clone); a missing "." or ".." takes a free (or freed) slot, else the
+ * directory grows by one slot; a superblock block count the device cannot
+ * hold is rebuilt from the device size; a root that is not a directory is
+ * made one (its slots kept when they look like a directory's).
  * Unreachable inodes that hold data (size > 0, nlinks > 0, every pointer
  * plausible) are not freed but reconnected, as e2fsck does, under
  * /lost+found (created on demand) as "#<ino>"; their subtrees are then
- * checked like the rest. Without repair they are reported once and their
- * blocks counted as reachable, so the check predicts the repair.
+ * checked like the rest.
+ * A check-only run makes the same repairs into an in-memory overlay of the
+ * blocks it would write (rd/wr), never the device, so it reports exactly
+ * the lines -y reports. Findings it cannot repair end in "(cannot repair)".
  * Memory: about 13 bytes per block, plus 8 bytes per slot of the directory
- * being visited, through the platform's alloc.
+ * being visited, plus (check-only) one block per block a repair would write,
+ * through the platform's alloc.
  */
 #include "sfs_int.h"
 
@@ -40,7 +48,23 @@ struct ck {
     uint32_t lf; /* inode of /lost+found, 0 = none yet */
     /* names of the directory being visited: hash -> entry block, open addressing */
     uint32_t *nh_hash, *nh_blk, nh_cap;
+    /* check-only run: blocks "written" so far, block -> copy (open addressing) */
+    uint32_t *ov_blk, ov_cap, ov_n;
+    uint8_t **ov_data;
+    /* data blocks claimed twice, copied to fresh blocks after the walk */
+    struct xlink *xl;
+    uint32_t xl_n, xl_cap;
 };
+
+/* A file's pointer (in block @where at byte @off) to a block someone else owns. */
+struct xlink {
+    uint32_t ino, where, off, blk;
+};
+
+/* state[] bits above the ST_* value: a directory still needs "." / ".." */
+#define NEED_DOT    0x10u
+#define NEED_DOTDOT 0x20u
+#define ST(c, b)    ((c)->state[b] & 0x0fu)
 
 /* Per-directory state while its entries are visited. */
 struct dirwalk {
@@ -93,25 +117,30 @@ static void vfmt_name(char *out, uint32_t ino)
     out[n] = '\0';
 }
 
-/* Report a finding; returns true when the caller should repair it. */
+/*
+ * Report a finding; returns @fixable: whether the caller should repair it.
+ * A check-only run repairs too, into the in-memory overlay (rd/wr), so it
+ * walks exactly the path -y walks and reports the same lines.
+ */
 static bool findf(struct ck *c, bool fixable, const char *f, ...)
 {
     __builtin_va_list ap;
     char line[480];
     size_t n;
-    bool fix = fixable && c->o->repair;
     __builtin_va_start(ap, f);
-    vfmt(line, sizeof(line) - 10, f, ap);
+    vfmt(line, sizeof(line) - 20, f, ap);
     __builtin_va_end(ap);
     c->found++;
-    if (!fix)
+    if (!fixable || !c->o->repair)
         c->unfixed++;
     n = kk_strnlen(line, sizeof(line));
-    if (fix)
+    if (!fixable)
+        kk_memcpy(line + n, " (cannot repair)", 17);
+    else if (c->o->repair)
         kk_memcpy(line + n, " (fixed)", 9);
     if (c->o->report)
         c->o->report(c->o->report_ctx, line);
-    return fix;
+    return fixable;
 }
 
 static void *ck_alloc(struct ck *c, size_t n)
@@ -128,9 +157,77 @@ static void ck_free(struct ck *c, void *p, size_t n)
         c->o->plat->free(c->o->plat->ctx, p, n ? n : 1);
 }
 
+/* Overlay slot of block @b (check-only runs): its index, or the free slot to use. */
+static uint32_t ov_slot(struct ck *c, uint32_t b)
+{
+    uint32_t i = (b * 2654435761u) & (c->ov_cap - 1);
+    while (c->ov_data[i] && c->ov_blk[i] != b)
+        i = (i + 1) & (c->ov_cap - 1);
+    return i;
+}
+
+static int ov_grow(struct ck *c)
+{
+    uint32_t *ob = c->ov_blk, oc = c->ov_cap, i;
+    uint8_t **od = c->ov_data;
+    c->ov_cap = oc ? oc * 2 : 64;
+    c->ov_blk = ck_alloc(c, sizeof(uint32_t) * c->ov_cap);
+    c->ov_data = ck_alloc(c, sizeof(uint8_t *) * c->ov_cap);
+    if (!c->ov_blk || !c->ov_data) {
+        ck_free(c, c->ov_blk, sizeof(uint32_t) * c->ov_cap);
+        ck_free(c, c->ov_data, sizeof(uint8_t *) * c->ov_cap);
+        c->ov_blk = ob, c->ov_data = od, c->ov_cap = oc;
+        return KK_ENOMEM;
+    }
+    for (i = 0; i < oc; i++) {
+        if (od[i]) {
+            uint32_t j = ov_slot(c, ob[i]);
+            c->ov_blk[j] = ob[i];
+            c->ov_data[j] = od[i];
+        }
+    }
+    ck_free(c, ob, sizeof(uint32_t) * oc);
+    ck_free(c, od, sizeof(uint8_t *) * oc);
+    return 0;
+}
+
+/* Keep a copy of block @b as written (check-only runs never touch the device). */
+static int ov_put(struct ck *c, uint32_t b, const uint8_t *buf)
+{
+    uint32_t i;
+    if ((c->ov_n + 1) * 2 > c->ov_cap && ov_grow(c) != 0)
+        return KK_ENOMEM;
+    i = ov_slot(c, b);
+    if (!c->ov_data[i]) {
+        if ((c->ov_data[i] = ck_alloc(c, KK_SFS_BLKSIZE)) == NULL)
+            return KK_ENOMEM;
+        c->ov_blk[i] = b;
+        c->ov_n++;
+    }
+    kk_memcpy(c->ov_data[i], buf, KK_SFS_BLKSIZE);
+    return 0;
+}
+
+static void ov_free(struct ck *c)
+{
+    uint32_t i;
+    for (i = 0; i < c->ov_cap; i++)
+        ck_free(c, c->ov_data[i], KK_SFS_BLKSIZE);
+    ck_free(c, c->ov_blk, sizeof(uint32_t) * c->ov_cap);
+    ck_free(c, c->ov_data, sizeof(uint8_t *) * c->ov_cap);
+}
+
 static int rd(struct ck *c, uint32_t b, uint8_t *buf)
 {
-    int rc = kk_sfs__dev_read(c->dev, c->shift, b, 1, buf);
+    int rc;
+    if (c->ov_n) {
+        uint32_t i = ov_slot(c, b);
+        if (c->ov_data[i]) {
+            kk_memcpy(buf, c->ov_data[i], KK_SFS_BLKSIZE);
+            return 0;
+        }
+    }
+    rc = kk_sfs__dev_read(c->dev, c->shift, b, 1, buf);
     if (rc && !c->err)
         c->err = rc;
     return rc;
@@ -138,7 +235,7 @@ static int rd(struct ck *c, uint32_t b, uint8_t *buf)
 
 static void wr(struct ck *c, uint32_t b, const uint8_t *buf)
 {
-    int rc = kk_sfs__dev_write(c->dev, c->shift, b, 1, buf);
+    int rc = c->o->repair ? kk_sfs__dev_write(c->dev, c->shift, b, 1, buf) : ov_put(c, b, buf);
     if (rc && !c->err)
         c->err = rc;
 }
@@ -152,8 +249,32 @@ static void map_set(struct ck *c, uint32_t b, bool free)
     c->map_changed = true;
 }
 
-/* Claim block *p for inode @ino; clears the pointer (when repairing) if it is bad. */
-static bool claim(struct ck *c, uint32_t ino, uint32_t *p, bool *changed)
+/* Remember that @ino's pointer at @where:@off names @blk, owned already. */
+static void xlink_add(struct ck *c, uint32_t ino, uint32_t where, uint32_t off, uint32_t blk)
+{
+    if (c->xl_n == c->xl_cap) {
+        uint32_t cap = c->xl_cap ? c->xl_cap * 2 : 16;
+        struct xlink *n = ck_alloc(c, sizeof(*n) * cap);
+        if (!n) {
+            c->err = KK_ENOMEM;
+            return;
+        }
+        if (c->xl_n)
+            kk_memcpy(n, c->xl, sizeof(*n) * c->xl_n);
+        ck_free(c, c->xl, sizeof(*n) * c->xl_cap);
+        c->xl = n;
+        c->xl_cap = cap;
+    }
+    c->xl[c->xl_n++] = (struct xlink){ino, where, off, blk};
+}
+
+/*
+ * Claim block *p for inode @ino; clears the pointer if it is bad. A data
+ * block of a file (@where != 0: the pointer lives at @where:@off) that is
+ * owned already is left for copy_xlinks(), as e2fsck clones it.
+ */
+static bool claim(struct ck *c, uint32_t ino, uint32_t *p, bool *changed, uint32_t where,
+                  uint32_t off)
 {
     if (*p == 0)
         return false;
@@ -164,7 +285,11 @@ static bool claim(struct ck *c, uint32_t ino, uint32_t *p, bool *changed)
         }
         return false;
     }
-    if (c->state[*p] != ST_FREE) {
+    if (ST(c, *p) != ST_FREE) {
+        if (where) {
+            xlink_add(c, ino, where, off, *p);
+            return false;
+        }
         if (findf(c, true, "inode %u: block %u claimed twice", ino, *p)) {
             *p = 0;
             *changed = true;
@@ -197,7 +322,7 @@ static void walk_ind(struct ck *c, struct dirwalk *w, uint32_t ino, uint32_t blk
         return;
     for (j = 0; j < KK_SFS_NENTRY && j * (level == 2 ? KK_SFS_NENTRY : 1) < count; j++) {
         uint32_t p = kk_sfs_get32(b + 4 * j);
-        if (!claim(c, ino, &p, &changed)) {
+        if (!claim(c, ino, &p, &changed, level == 1 && !w ? blk : 0, 4 * j)) {
             if (changed)
                 kk_sfs_put32(b + 4 * j, p);
             continue;
@@ -216,17 +341,17 @@ static void walk_inode(struct ck *c, uint32_t ino, struct kk_sfs_disk_inode *d, 
     bool changed = false;
     uint32_t i, n = d->blocks;
     for (i = 0; i < KK_SFS_NDIRECT && i < n; i++)
-        if (claim(c, ino, &d->direct[i], &changed) && w)
+        if (claim(c, ino, &d->direct[i], &changed, w ? 0 : ino, 12 + 4 * i) && w)
             visit_entry(c, w, d->direct[i], c->blk[B_LEAF]);
     if (n > KK_SFS_NDIRECT) {
-        if (claim(c, ino, &d->indirect, &changed))
+        if (claim(c, ino, &d->indirect, &changed, 0, 0))
             walk_ind(c, w, ino, d->indirect, 1, n - KK_SFS_NDIRECT);
     } else if (d->indirect && findf(c, true, "inode %u: stale indirect pointer", ino)) {
         d->indirect = 0;
         changed = true;
     }
     if (n > KK_SFS_NDIRECT + KK_SFS_NENTRY) {
-        if (claim(c, ino, &d->db_indirect, &changed))
+        if (claim(c, ino, &d->db_indirect, &changed, 0, 0))
             walk_ind(c, w, ino, d->db_indirect, 2, n - KK_SFS_NDIRECT - KK_SFS_NENTRY);
     } else if (d->db_indirect && findf(c, true, "inode %u: stale double-indirect pointer", ino)) {
         d->db_indirect = 0;
@@ -239,10 +364,13 @@ static void walk_inode(struct ck *c, uint32_t ino, struct kk_sfs_disk_inode *d, 
     }
 }
 
-static void clear_entry(struct ck *c, uint32_t blkno, uint8_t *blk)
+/* Free the slot of an entry; the slot may then take a missing "." or "..". */
+static void clear_entry(struct ck *c, struct dirwalk *w, uint32_t blkno, uint8_t *blk)
 {
     kk_memset(blk, 0, KK_SFS_ENTRY_BYTES);
     wr(c, blkno, blk);
+    if (w->nfree < 2)
+        w->free_blk[w->nfree++] = blkno;
 }
 
 /* Check the inode an entry names the first time it is seen; queue it. */
@@ -267,7 +395,7 @@ static void visit_dot(struct ck *c, struct dirwalk *w, uint32_t blkno, uint8_t *
     bool *seen = two ? &w->dotdot : &w->dot;
     if (*seen) {
         if (findf(c, true, "directory %u: duplicate '%s' entry", w->ino, two ? ".." : "."))
-            clear_entry(c, blkno, blk);
+            clear_entry(c, w, blkno, blk);
         return;
     }
     *seen = true;
@@ -280,9 +408,9 @@ static void visit_dot(struct ck *c, struct dirwalk *w, uint32_t blkno, uint8_t *
 
 static void count_link(struct ck *c, struct dirwalk *w, uint32_t ino)
 {
-    if (ino < c->blocks && c->state[ino] == ST_DIR)
+    if (ino < c->blocks && ST(c, ino) == ST_DIR)
         c->refs[w->ino]++; /* subdirectory: parent's link count */
-    else if (ino < c->blocks && c->state[ino] == ST_FILE)
+    else if (ino < c->blocks && ST(c, ino) == ST_FILE)
         c->refs[ino]++;
 }
 
@@ -325,7 +453,7 @@ static void visit_entry(struct ck *c, struct dirwalk *w, uint32_t blkno, uint8_t
         ;
     if (len == 0 || len > KK_SFS_MAX_NAME || i < len) {
         if (findf(c, true, "directory %u: entry in block %u has a bad name", w->ino, blkno))
-            clear_entry(c, blkno, blk);
+            clear_entry(c, w, blkno, blk);
         return;
     }
     if (len <= 2 && name[0] == '.' && (len == 1 || name[1] == '.')) {
@@ -335,7 +463,7 @@ static void visit_entry(struct ck *c, struct dirwalk *w, uint32_t blkno, uint8_t
     if (name_seen(c, blkno, name, len)) {
         if (findf(c, true, "directory %u: duplicate name '%s' (entry in block %u)", w->ino, name,
                   blkno))
-            clear_entry(c, blkno, blk);
+            clear_entry(c, w, blkno, blk);
         else
             count_link(c, w, ino);
         return;
@@ -343,28 +471,34 @@ static void visit_entry(struct ck *c, struct dirwalk *w, uint32_t blkno, uint8_t
     if (w->ino == KK_SFS_BLKN_ROOT && kk_memcmp(name, LOST_FOUND, sizeof(LOST_FOUND)) == 0)
         w->lf_blk = blkno;
     if ((ino != KK_SFS_BLKN_ROOT && (ino < c->first || ino >= c->blocks)) ||
-        c->state[ino] == ST_DATA || ino == KK_SFS_BLKN_ROOT || c->state[ino] == ST_DIR ||
-        (c->state[ino] == ST_FREE && !accept_target(c, ino, w->ino))) {
+        ST(c, ino) == ST_DATA || ino == KK_SFS_BLKN_ROOT || ST(c, ino) == ST_DIR ||
+        (ST(c, ino) == ST_FREE && !accept_target(c, ino, w->ino))) {
         if (findf(c, true,
                   "directory %u: entry '%s' -> %u is not a valid inode or a second "
                   "link to a directory",
                   w->ino, name, ino))
-            clear_entry(c, blkno, blk);
+            clear_entry(c, w, blkno, blk);
         return;
     }
     count_link(c, w, ino);
     if (w->lf_blk == blkno)
-        c->lf = c->state[ino] == ST_DIR ? ino : UINT32_MAX; /* a non-directory: unusable */
+        c->lf = ST(c, ino) == ST_DIR ? ino : UINT32_MAX; /* a non-directory: unusable */
 }
 
-/* Put a missing "." or ".." entry into a free slot of the directory. */
+/*
+ * Put a missing "." or ".." entry into a free slot of the directory; without
+ * one, mark the directory to be grown by grow_dots() after the walk.
+ */
 static void add_dot(struct ck *c, struct dirwalk *w, bool missing, const char *name, uint32_t ino)
 {
     uint8_t *b = c->blk[B_LEAF];
     if (!missing)
         return;
-    if (!findf(c, w->nfree > 0, "directory %u: missing '%s' entry", w->ino, name) || w->nfree == 0)
+    if (w->nfree == 0) {
+        c->state[w->ino] |= name[1] ? NEED_DOTDOT : NEED_DOT;
         return;
+    }
+    findf(c, true, "directory %u: missing '%s' entry", w->ino, name);
     kk_memset(b, 0, KK_SFS_BLKSIZE);
     kk_sfs_put32(b, ino);
     kk_memcpy(b + 4, name, kk_strnlen(name, 2));
@@ -446,7 +580,7 @@ static uint32_t new_block(struct ck *c)
 {
     uint32_t b;
     for (b = c->first; b < c->blocks; b++) {
-        if (c->state[b] == ST_FREE && kk_sfs_map_test(c->map, b)) {
+        if (ST(c, b) == ST_FREE && kk_sfs_map_test(c->map, b)) {
             c->state[b] = ST_DATA;
             map_set(c, b, false);
             return b;
@@ -466,7 +600,7 @@ static uint32_t free_count(struct ck *c, uint32_t want)
 {
     uint32_t b, n = 0;
     for (b = c->first; b < c->blocks && n < want; b++)
-        n += c->state[b] == ST_FREE && kk_sfs_map_test(c->map, b);
+        n += ST(c, b) == ST_FREE && kk_sfs_map_test(c->map, b);
     return n;
 }
 
@@ -572,27 +706,23 @@ static bool orphan_ok(struct ck *c, const struct kk_sfs_disk_inode *d)
         uint32_t need = i < KK_SFS_NDIRECT    ? i + 1
                         : i == KK_SFS_NDIRECT ? KK_SFS_NDIRECT + 1
                                               : KK_SFS_NDIRECT + KK_SFS_NENTRY + 1;
-        if (p && (d->blocks < need || p < c->first || p >= c->blocks || c->state[p] != ST_FREE))
+        if (p && (d->blocks < need || p < c->first || p >= c->blocks || ST(c, p) != ST_FREE))
             return false;
     }
     return true;
 }
 
-/* Reconnect inode @ino (repair) or count it as if reconnected (check only). */
+/* Reconnect inode @ino under /lost+found and walk it. */
 static int reconnect(struct ck *c, uint32_t ino, const struct kk_sfs_disk_inode *d)
 {
     char name[16];
     uint32_t lf = 0;
     int rc = 0;
-    if (c->o->repair) {
-        vfmt_name(name, ino);
-        if ((rc = lost_found(c, &lf)) == 0)
-            rc = dir_append(c, lf, name, ino);
-        if (rc)
-            return rc;
-    } else {
-        lf = c->lf && c->lf != UINT32_MAX ? c->lf : KK_SFS_BLKN_ROOT;
-    }
+    vfmt_name(name, ino);
+    if ((rc = lost_found(c, &lf)) == 0)
+        rc = dir_append(c, lf, name, ino);
+    if (rc)
+        return rc;
     c->state[ino] = d->type == KK_SFS_TYPE_DIR ? ST_DIR : ST_FILE;
     c->refs[d->type == KK_SFS_TYPE_DIR ? lf : ino]++;
     c->queue[c->qtail] = ino;
@@ -609,7 +739,7 @@ static void reconnect_orphans(struct ck *c)
     int pass;
     for (pass = 0; pass < 2; pass++) {
         for (b = c->first; b < c->blocks && !c->err; b++) {
-            if (c->state[b] != ST_FREE || kk_sfs_map_test(c->map, b) || rd(c, b, c->blk[B_INODE]))
+            if (ST(c, b) != ST_FREE || kk_sfs_map_test(c->map, b) || rd(c, b, c->blk[B_INODE]))
                 continue;
             kk_sfs_inode_decode(c->blk[B_INODE], &d);
             if (!orphan_ok(c, &d) || (d.type == KK_SFS_TYPE_DIR) != (pass == 0))
@@ -621,18 +751,78 @@ static void reconnect_orphans(struct ck *c)
     }
 }
 
+/* The parent a queued directory was reached from. */
+static uint32_t parent_of(struct ck *c, uint32_t ino)
+{
+    uint32_t i;
+    for (i = 0; i < c->qtail; i++)
+        if (c->queue[i] == ino)
+            return c->qparent[i];
+    return KK_SFS_BLKN_ROOT;
+}
+
+/* Directories with no slot for a missing "." / "..": grow them by one slot each. */
+static void grow_dots(struct ck *c)
+{
+    uint32_t b;
+    int k;
+    for (b = 1; b < c->blocks && !c->err; b++) {
+        for (k = 0; k < 2; k++) {
+            const char *name = k ? ".." : ".";
+            int rc;
+            if (!(c->state[b] & (k ? NEED_DOTDOT : NEED_DOT)))
+                continue;
+            c->state[b] &= (uint8_t) ~(k ? NEED_DOTDOT : NEED_DOT);
+            rc = dir_append(c, b, name, k ? parent_of(c, b) : b);
+            if (rc < 0 && rc != KK_ENOSPC && rc != KK_EFBIG)
+                return;
+            findf(c, rc == 0, "directory %u: missing '%s' entry%s", b, name,
+                  rc == 0 ? ", directory grown" : " and no free slot or block");
+        }
+        if (b == KK_SFS_BLKN_ROOT)
+            b = c->first - 1;
+    }
+}
+
+/* Give each file that shares a data block its own copy (e2fsck's clone). */
+static void copy_xlinks(struct ck *c)
+{
+    uint8_t *where = c->blk[B_L1], *data = c->blk[B_L2];
+    uint32_t i;
+    for (i = 0; i < c->xl_n && !c->err; i++) {
+        struct xlink *x = &c->xl[i];
+        uint32_t nb;
+        if (rd(c, x->where, where))
+            return;
+        if (kk_sfs_get32(where + x->off) != x->blk)
+            continue;
+        if ((nb = new_block(c)) != 0 && rd(c, x->blk, data))
+            return;
+        if (nb) {
+            findf(c, true, "inode %u: block %u claimed twice, copied to block %u", x->ino, x->blk,
+                  nb);
+            wr(c, nb, data);
+        } else {
+            findf(c, true, "inode %u: block %u claimed twice, cleared (no free block)", x->ino,
+                  x->blk);
+        }
+        kk_sfs_put32(where + x->off, nb);
+        wr(c, x->where, where);
+    }
+}
+
 static void check_links(struct ck *c)
 {
     uint32_t b;
     struct kk_sfs_disk_inode d;
     for (b = 1; b < c->blocks && !c->err; b++) {
         uint32_t want;
-        if (c->state[b] != ST_FILE && c->state[b] != ST_DIR)
+        if (ST(c, b) != ST_FILE && ST(c, b) != ST_DIR)
             continue;
         if (rd(c, b, c->blk[B_INODE]))
             return;
         kk_sfs_inode_decode(c->blk[B_INODE], &d);
-        want = c->state[b] == ST_DIR ? 2 + c->refs[b] : c->refs[b];
+        want = ST(c, b) == ST_DIR ? 2 + c->refs[b] : c->refs[b];
         if (want > UINT16_MAX)
             want = UINT16_MAX;
         if (d.nlinks != want &&
@@ -673,7 +863,7 @@ static void check_map(struct ck *c)
     for (b = 0; b <= c->blocks; b++) {
         int k = -1;
         if (b < c->blocks) {
-            bool used = b < c->first || c->state[b] != ST_FREE;
+            bool used = b < c->first || ST(c, b) != ST_FREE;
             bool free = kk_sfs_map_test(c->map, b);
             if (used && free)
                 k = 1;
@@ -727,15 +917,18 @@ static int load(struct ck *c)
     c->blocks = c->s.blocks;
     c->first = kk_sfs_first_data_block(c->blocks);
     c->nmap = kk_sfs_freemap_blocks(c->blocks);
-    if (c->blocks > dev4k) {
-        findf(c, false, "superblock: %u blocks does not fit the device (%u blocks)", c->blocks,
-              (unsigned)KK_MIN(dev4k, (uint64_t)UINT32_MAX));
-        return 1;
-    }
-    if ((uint64_t)c->first >= c->blocks) {
-        findf(c, false, "superblock: %u blocks leave no room for data (the first is block %u)",
-              c->blocks, c->first);
-        return 1;
+    if (c->blocks > dev4k || (uint64_t)c->first >= c->blocks) {
+        /* rebuild the count from the device size, as mksfs sizes an image */
+        uint32_t n = (uint32_t)KK_MIN(dev4k, (uint64_t)UINT32_MAX);
+        bool ok = (uint64_t)kk_sfs_first_data_block(n) < n;
+        if (!findf(c, ok, "superblock: %u blocks, the device holds %u%s", c->blocks, n,
+                   ok ? ": count set from the device size" : ": too small for an SFS image"))
+            return 1;
+        c->s.blocks = c->blocks = n;
+        c->first = kk_sfs_first_data_block(n);
+        c->nmap = kk_sfs_freemap_blocks(n);
+        kk_sfs_super_encode(&c->s, c->blk[0]);
+        wr(c, KK_SFS_BLKN_SUPER, c->blk[0]);
     }
     if ((size_t)c->blocks * sizeof(uint32_t) / sizeof(uint32_t) != c->blocks)
         return KK_ENOMEM; /* 32-bit size_t: the per-block tables would wrap */
@@ -762,6 +955,29 @@ static void release(struct ck *c)
     ck_free(c, c->refs, sizeof(uint32_t) * c->blocks);
     ck_free(c, c->queue, sizeof(uint32_t) * c->blocks);
     ck_free(c, c->qparent, sizeof(uint32_t) * c->blocks);
+    ck_free(c, c->xl, sizeof(struct xlink) * c->xl_cap);
+    ov_free(c);
+}
+
+/*
+ * Make a root that is not a directory one: keep its slots when its size and
+ * block count look like a directory's, else start empty (what hung below it
+ * is then unreachable and reconnected under /lost+found). "." and ".." are
+ * added by the walk.
+ */
+static void fix_root(struct ck *c, struct kk_sfs_disk_inode *d)
+{
+    bool keep = d->blocks > 0 && d->blocks <= KK_SFS_MAX_FILE_BLOCKS &&
+                d->size == d->blocks * KK_SFS_DENTRY_SIZE;
+    findf(c, true, "root inode is not a directory (type %u): %s", d->type,
+          keep ? "type set to directory" : "made an empty directory");
+    if (!keep)
+        kk_memset(d, 0, sizeof(*d));
+    d->type = KK_SFS_TYPE_DIR;
+    d->nlinks = 2;
+    kk_memset(c->blk[B_INODE], 0, KK_SFS_BLKSIZE);
+    kk_sfs_inode_encode(d, c->blk[B_INODE]);
+    wr(c, KK_SFS_BLKN_ROOT, c->blk[B_INODE]);
 }
 
 static void run(struct ck *c)
@@ -774,8 +990,9 @@ static void run(struct ck *c)
         return;
     kk_sfs_inode_decode(c->blk[B_INODE], &d);
     if (d.type != KK_SFS_TYPE_DIR || !inode_plausible(&d)) {
-        findf(c, false, "root inode is not a directory");
-        return;
+        fix_root(c, &d);
+        if (c->err)
+            return;
     }
     c->state[KK_SFS_BLKN_ROOT] = ST_DIR;
     c->queue[0] = KK_SFS_BLKN_ROOT;
@@ -784,6 +1001,10 @@ static void run(struct ck *c)
     drain(c, 0);
     if (!c->err)
         reconnect_orphans(c);
+    if (!c->err)
+        copy_xlinks(c);
+    if (!c->err)
+        grow_dots(c);
     if (c->err)
         return;
     check_links(c);

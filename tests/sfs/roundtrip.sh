@@ -114,11 +114,13 @@ cp u.img d.img
 printf '\001' | dd of=d.img bs=1 seek=8 conv=notrunc 2>/dev/null
 "$SFSCK" d.img >/dev/null; [ $? = 4 ] || fail "sfsck damaged: want 4"
 "$SFSCK" -y d.img >/dev/null; [ $? = 1 ] || fail "sfsck -y damaged: want 1"
-# a superblock block count too small for the layout is named as such
+# a superblock block count too small for the layout is rebuilt from the device size
 cp u.img z.img
 printf '\001\000\000\000' | dd of=z.img bs=1 seek=4 conv=notrunc 2>/dev/null
 "$SFSCK" z.img > out.txt; [ $? = 4 ] || fail "sfsck 1-block superblock: want 4"
-grep -q "leave no room for data" out.txt || fail "1-block superblock: reason: $(cat out.txt)"
+grep -q "count set from the device size" out.txt || fail "1-block superblock: reason: $(cat out.txt)"
+"$SFSCK" -y z.img > /dev/null; [ $? = 1 ] || fail "sfsck -y 1-block superblock: want 1"
+"$SFSCK" z.img; [ $? = 0 ] || fail "sfsck after count rebuild: want 0"
 "$SFSCK" d.img; [ $? = 0 ] || fail "sfsck after repair: want 0"
 set -e
 
