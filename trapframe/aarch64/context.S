@@ -48,28 +48,25 @@ kk_a64_context_start:
     .arch_extension fp
     .arch_extension simd
 
+/* \op (stp or ldp) of q0..q31 at x0 + 16 * n. */
+.macro FP_PAIRS op
+.irp a, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30
+    .altmacro
+    QPAIR_ \op, %(\a), %(\a + 1)
+    .noaltmacro
+.endr
+.endm
+.macro QPAIR_ op, a, b
+    \op    q\a, q\b, [x0, #(\a * 16)]
+.endm
+
 /* int kk_fpu_save(struct kk_fpu_state *st) */
     .globl  kk_fpu_save
     .type   kk_fpu_save, %function
     .balign 4
 kk_fpu_save:
     cbz     x0, 9f
-    stp     q0, q1, [x0, #0]
-    stp     q2, q3, [x0, #32]
-    stp     q4, q5, [x0, #64]
-    stp     q6, q7, [x0, #96]
-    stp     q8, q9, [x0, #128]
-    stp     q10, q11, [x0, #160]
-    stp     q12, q13, [x0, #192]
-    stp     q14, q15, [x0, #224]
-    stp     q16, q17, [x0, #256]
-    stp     q18, q19, [x0, #288]
-    stp     q20, q21, [x0, #320]
-    stp     q22, q23, [x0, #352]
-    stp     q24, q25, [x0, #384]
-    stp     q26, q27, [x0, #416]
-    stp     q28, q29, [x0, #448]
-    stp     q30, q31, [x0, #480]
+    FP_PAIRS stp
     mrs     x1, fpsr
     mrs     x2, fpcr
     str     w1, [x0, #512]
@@ -86,22 +83,7 @@ kk_fpu_save:
     .balign 4
 kk_fpu_restore:
     cbz     x0, 9f
-    ldp     q0, q1, [x0, #0]
-    ldp     q2, q3, [x0, #32]
-    ldp     q4, q5, [x0, #64]
-    ldp     q6, q7, [x0, #96]
-    ldp     q8, q9, [x0, #128]
-    ldp     q10, q11, [x0, #160]
-    ldp     q12, q13, [x0, #192]
-    ldp     q14, q15, [x0, #224]
-    ldp     q16, q17, [x0, #256]
-    ldp     q18, q19, [x0, #288]
-    ldp     q20, q21, [x0, #320]
-    ldp     q22, q23, [x0, #352]
-    ldp     q24, q25, [x0, #384]
-    ldp     q26, q27, [x0, #416]
-    ldp     q28, q29, [x0, #448]
-    ldp     q30, q31, [x0, #480]
+    FP_PAIRS ldp
     ldr     w1, [x0, #512]
     ldr     w2, [x0, #516]
     msr     fpsr, x1

@@ -19,6 +19,31 @@
 /* kk_uctx_run() keeps x19-x30 on its stack (96 bytes). */
 #define RUN_FRAME 96
 
+/* Store (load) x2..x30 at \base, in the struct kk_user_context layout. */
+.macro SAVE_X2_30 base
+.irp a, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28
+    XPAIR   stp, \a, \base
+.endr
+    str     x30, [\base, #KK_UC_X(30)]
+.endm
+
+.macro LOAD_X2_30 base
+.irp a, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28
+    XPAIR   ldp, \a, \base
+.endr
+    ldr     x30, [\base, #KK_UC_X(30)]
+.endm
+
+/* \op x\a, x(\a+1) at their slots of \base. */
+.macro XPAIR op, a, base
+    .altmacro
+    XPAIR_ \op, %(\a), %(\a + 1), \base
+    .noaltmacro
+.endm
+.macro XPAIR_ op, a, b, base
+    \op    x\a, x\b, [\base, #KK_UC_X(\a)]
+.endm
+
     .text
 
 /* One 128-byte vector slot: kernel trap of \type. */
@@ -64,21 +89,7 @@ kk_a64_vectors:
 kernel_trap:
     str     x0, [sp, #KK_UC_TYPE]
     ldr     x0, [sp, #KK_UC_X(0)]
-    stp     x2, x3, [sp, #KK_UC_X(2)]
-    stp     x4, x5, [sp, #KK_UC_X(4)]
-    stp     x6, x7, [sp, #KK_UC_X(6)]
-    stp     x8, x9, [sp, #KK_UC_X(8)]
-    stp     x10, x11, [sp, #KK_UC_X(10)]
-    stp     x12, x13, [sp, #KK_UC_X(12)]
-    stp     x14, x15, [sp, #KK_UC_X(14)]
-    stp     x16, x17, [sp, #KK_UC_X(16)]
-    stp     x18, x19, [sp, #KK_UC_X(18)]
-    stp     x20, x21, [sp, #KK_UC_X(20)]
-    stp     x22, x23, [sp, #KK_UC_X(22)]
-    stp     x24, x25, [sp, #KK_UC_X(24)]
-    stp     x26, x27, [sp, #KK_UC_X(26)]
-    stp     x28, x29, [sp, #KK_UC_X(28)]
-    str     x30, [sp, #KK_UC_X(30)]
+    SAVE_X2_30 sp
     add     x1, sp, #KK_TF_SIZE
     str     x1, [sp, #KK_UC_SP]
     mrs     x1, elr_el1
@@ -98,21 +109,7 @@ kernel_trap:
     msr     elr_el1, x1
     msr     spsr_el1, x2
     ldp     x0, x1, [sp, #KK_UC_X(0)]
-    ldp     x2, x3, [sp, #KK_UC_X(2)]
-    ldp     x4, x5, [sp, #KK_UC_X(4)]
-    ldp     x6, x7, [sp, #KK_UC_X(6)]
-    ldp     x8, x9, [sp, #KK_UC_X(8)]
-    ldp     x10, x11, [sp, #KK_UC_X(10)]
-    ldp     x12, x13, [sp, #KK_UC_X(12)]
-    ldp     x14, x15, [sp, #KK_UC_X(14)]
-    ldp     x16, x17, [sp, #KK_UC_X(16)]
-    ldp     x18, x19, [sp, #KK_UC_X(18)]
-    ldp     x20, x21, [sp, #KK_UC_X(20)]
-    ldp     x22, x23, [sp, #KK_UC_X(22)]
-    ldp     x24, x25, [sp, #KK_UC_X(24)]
-    ldp     x26, x27, [sp, #KK_UC_X(26)]
-    ldp     x28, x29, [sp, #KK_UC_X(28)]
-    ldr     x30, [sp, #KK_UC_X(30)]
+    LOAD_X2_30 sp
     add     sp, sp, #KK_TF_SIZE
     eret
 
@@ -122,21 +119,7 @@ user_trap:
     mrs     x1, tpidr_el1
     ldr     x1, [x1, #KK_CPU_UCTX]
     str     x0, [x1, #KK_UC_TYPE]
-    stp     x2, x3, [x1, #KK_UC_X(2)]
-    stp     x4, x5, [x1, #KK_UC_X(4)]
-    stp     x6, x7, [x1, #KK_UC_X(6)]
-    stp     x8, x9, [x1, #KK_UC_X(8)]
-    stp     x10, x11, [x1, #KK_UC_X(10)]
-    stp     x12, x13, [x1, #KK_UC_X(12)]
-    stp     x14, x15, [x1, #KK_UC_X(14)]
-    stp     x16, x17, [x1, #KK_UC_X(16)]
-    stp     x18, x19, [x1, #KK_UC_X(18)]
-    stp     x20, x21, [x1, #KK_UC_X(20)]
-    stp     x22, x23, [x1, #KK_UC_X(22)]
-    stp     x24, x25, [x1, #KK_UC_X(24)]
-    stp     x26, x27, [x1, #KK_UC_X(26)]
-    stp     x28, x29, [x1, #KK_UC_X(28)]
-    str     x30, [x1, #KK_UC_X(30)]
+    SAVE_X2_30 x1
     ldp     x2, x3, [sp], #16
     stp     x2, x3, [x1, #KK_UC_X(0)]
     mrs     x2, sp_el0
@@ -189,21 +172,7 @@ kk_uctx_run:
     msr     sp_el0, x2
     ldr     x2, [x0, #KK_UC_TPIDR]
     msr     tpidr_el0, x2
-    ldp     x2, x3, [x0, #KK_UC_X(2)]
-    ldp     x4, x5, [x0, #KK_UC_X(4)]
-    ldp     x6, x7, [x0, #KK_UC_X(6)]
-    ldp     x8, x9, [x0, #KK_UC_X(8)]
-    ldp     x10, x11, [x0, #KK_UC_X(10)]
-    ldp     x12, x13, [x0, #KK_UC_X(12)]
-    ldp     x14, x15, [x0, #KK_UC_X(14)]
-    ldp     x16, x17, [x0, #KK_UC_X(16)]
-    ldp     x18, x19, [x0, #KK_UC_X(18)]
-    ldp     x20, x21, [x0, #KK_UC_X(20)]
-    ldp     x22, x23, [x0, #KK_UC_X(22)]
-    ldp     x24, x25, [x0, #KK_UC_X(24)]
-    ldp     x26, x27, [x0, #KK_UC_X(26)]
-    ldp     x28, x29, [x0, #KK_UC_X(28)]
-    ldr     x30, [x0, #KK_UC_X(30)]
+    LOAD_X2_30 x0
     ldp     x0, x1, [x0, #KK_UC_X(0)]
     eret
 9:  mov     x0, #-22                /* KK_EINVAL */
