@@ -10,6 +10,11 @@
  *    and XSAVEOPT of every XCR0 component (AVX, AVX-512 on hosts with it),
  *    each into its own area, restored from it right after (nothing modified
  *    in between, the case XSAVEOPT optimises: a thread switched out and in).
+ *  - aarch64 under QEMU TCG (informational: the emulator's speed, not a
+ *    CPU's): when the build made the aarch64 QEMU image and found
+ *    qemu-system-aarch64, the image is booted and its aarch64-tcg.* figures
+ *    (EL0 svc and EL1 trap round trips, FPU save+restore, context switch
+ *    pair) are repeated here.
  * Figures: "<workload>.<stat>: <value> <unit>"; the ratios are baseline / ours
  * (how many times faster the trapframe primitive is).
  */
@@ -17,6 +22,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -175,6 +181,30 @@ static void fpu_modes(void)
     free(st);
 }
 
+/* Boot the aarch64 QEMU image and repeat its figures (TCG, informational). */
+static void aarch64_tcg(void)
+{
+#if defined(KK_BENCH_QEMU_AARCH64) && defined(KK_BENCH_AARCH64_IMAGE)
+    const char *cmd = KK_BENCH_QEMU_AARCH64
+        " -machine virt -cpu cortex-a57 -smp 2 -m 128M -display none -serial stdio -monitor none"
+        " -no-reboot -semihosting-config enable=on,target=native -kernel " KK_BENCH_AARCH64_IMAGE
+        " 2>&1";
+    FILE *f = popen(cmd, "r");
+    if (!f) {
+        printf("aarch64-tcg: skipped: cannot run qemu-system-aarch64\n");
+        return;
+    }
+    char line[256];
+    printf("aarch64 under QEMU TCG (informational: emulator speed, not a CPU's):\n");
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "aarch64-tcg.", 12) == 0)
+            fputs(line, stdout);
+    pclose(f);
+#else
+    printf("aarch64-tcg: skipped: no aarch64 QEMU image or qemu-system-aarch64 in this build\n");
+#endif
+}
+
 int main(void)
 {
     double fn = fncall_round_trip();
@@ -184,5 +214,6 @@ int main(void)
     double sc = swapcontext_baseline();
     kk_bench_print("swapcontext-over-context-switch", "ratio", cs > 0 ? sc / cs : 0, "x");
     fpu_modes();
+    aarch64_tcg();
     return 0;
 }

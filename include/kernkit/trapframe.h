@@ -1,13 +1,13 @@
 /**
  * @file trapframe.h
  * @brief Trap entry/exit, "user mode as a function call", and kernel-thread
- *        context switching for riscv64 and x86_64.
+ *        context switching for riscv64, x86_64 and aarch64.
  *
  * The layouts (struct kk_user_context, struct kk_trapframe, struct
  * kk_context, struct kk_trap_cpu, struct kk_trap_config, struct
  * kk_fpu_state) and the inline accessors live in the per-architecture header
- * this one includes: <kernkit/trapframe_riscv64.h> or
- * <kernkit/trapframe_x86_64.h>.
+ * this one includes: <kernkit/trapframe_riscv64.h>,
+ * <kernkit/trapframe_x86_64.h> or <kernkit/trapframe_aarch64.h>.
  *
  * Model: the kernel calls kk_uctx_run(uc); the CPU enters user mode with the
  * registers of @c uc; the next trap from user mode (syscall, fault,
@@ -32,8 +32,10 @@
 #include <kernkit/trapframe_x86_64.h>
 #elif defined(__riscv) && __riscv_xlen == 64
 #include <kernkit/trapframe_riscv64.h>
+#elif defined(__aarch64__)
+#include <kernkit/trapframe_aarch64.h>
 #else
-#error "kernkit trapframe supports x86_64 and riscv64 only"
+#error "kernkit trapframe supports x86_64, riscv64 and aarch64 only"
 #endif
 
 #ifdef __cplusplus

@@ -69,3 +69,45 @@ endif()
     set_tests_properties(qemu-trapframe-x86_64-${_cpu} PROPERTIES TIMEOUT 60 SKIP_RETURN_CODE 77)
   endforeach()
 endif()
+
+# trapframe on aarch64 QEMU (host builds with aarch64-linux-gnu-gcc): one image
+# built here by the cross compiler, freestanding, from the library's aarch64
+# sources and tests/qemu/aarch64/ (entry, link script), booted at EL1 with
+# qemu-system-aarch64 -machine virt -smp 2 -kernel; it ends through
+# semihosting (exit status 0 = pass, with the KK-QEMU-PASS marker).
+if(NOT KERNKIT_FREESTANDING AND TARGET kernkit_trapframe)
+  find_program(KK_AARCH64_GCC aarch64-linux-gnu-gcc)
+  find_program(KK_QEMU_AARCH64 qemu-system-aarch64)
+  if(NOT KK_AARCH64_GCC)
+    add_test(NAME qemu-trapframe-aarch64
+      COMMAND sh -c "echo 'qemu-trapframe-aarch64: skipped: aarch64-linux-gnu-gcc not installed'; exit 77")
+    set_tests_properties(qemu-trapframe-aarch64 PROPERTIES SKIP_RETURN_CODE 77)
+  else()
+    set(_a64 ${PROJECT_SOURCE_DIR}/trapframe/aarch64)
+    set(_qa ${CMAKE_CURRENT_SOURCE_DIR}/aarch64)
+    set(_img ${CMAKE_CURRENT_BINARY_DIR}/trapframe-aarch64.elf)
+    set(_srcs ${_qa}/start.S ${CMAKE_CURRENT_SOURCE_DIR}/trapframe_aarch64.c ${_a64}/trap.S
+        ${_a64}/context.S ${_a64}/trap.c ${PROJECT_SOURCE_DIR}/base/base.c)
+    file(GLOB _hdrs ${PROJECT_SOURCE_DIR}/include/kernkit/*.h)
+    add_custom_command(OUTPUT ${_img}
+      COMMAND ${KK_AARCH64_GCC} -O2 -ffreestanding -nostdlib -mgeneral-regs-only
+              -fno-stack-protector -fno-pic -fno-pie -static -Wall -Wextra -Werror
+              -I${PROJECT_SOURCE_DIR}/include -I${PROJECT_BINARY_DIR}/include
+              -I${PROJECT_SOURCE_DIR}/base/internal -T ${_qa}/link.ld -Wl,--build-id=none
+              -Wl,--no-warn-rwx-segments ${_srcs} -o ${_img} -lgcc
+      DEPENDS ${_srcs} ${_qa}/link.ld ${_hdrs}
+      COMMENT "Building the aarch64 trapframe QEMU image"
+      VERBATIM)
+    add_custom_target(trapframe-aarch64-image ALL DEPENDS ${_img})
+    if(KK_QEMU_AARCH64)
+      add_test(NAME qemu-trapframe-aarch64
+        COMMAND ${CMAKE_COMMAND} -DQEMU=${KK_QEMU_AARCH64} -DIMAGE=${_img}
+                -P ${_qa}/run.cmake)
+      set_tests_properties(qemu-trapframe-aarch64 PROPERTIES TIMEOUT 60)
+    else()
+      add_test(NAME qemu-trapframe-aarch64
+        COMMAND sh -c "echo 'qemu-trapframe-aarch64: skipped: qemu-system-aarch64 not installed'; exit 77")
+      set_tests_properties(qemu-trapframe-aarch64 PROPERTIES SKIP_RETURN_CODE 77)
+    endif()
+  endif()
+endif()
