@@ -8,7 +8,8 @@ PKGS=(
   libcmocka-dev liburing-dev libfuse3-dev fuse3
   gcc-riscv64-unknown-elf gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
   lib32gcc-12-dev libc6-dev-i386
-  qemu-system-misc qemu-system-x86 qemu-system-arm python3 abigail-tools
+  qemu-system-misc qemu-system-x86 qemu-system-arm qemu-user python3
+  abigail-tools
   libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev
 )
 missing=()

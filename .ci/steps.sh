@@ -48,22 +48,22 @@ ctest_skips() {
 }
 
 ctest_run() {
-    local dir=$1 out rc total passed failed skipped
+    local dir=$1 out rc=0 total passed failed skipped
     shift
     out=$(mktemp)
-    ctest "$@" 2>&1 | tee "$out"
-    rc=${PIPESTATUS[0]}
+    ctest "$@" 2>&1 | tee "$out" || rc=$?
     total=$(sed -n 's/.* tests failed out of \([0-9]*\).*/\1/p' "$out" | tail -n 1)
     failed=$(sed -n 's/.*, \([0-9]*\) tests failed out of .*/\1/p' "$out" | tail -n 1)
-    skipped=$(grep -c '(Skipped)$' "$out")
+    skipped=$(grep -c '(Skipped)$' "$out" || true)
     if [ -n "$total" ]; then
         passed=$((total - failed - skipped))
+        [ "$skipped" -gt 0 ] && skipped=", $skipped skipped" || skipped=""
         if [ "$failed" -gt 0 ]; then
-            printf '%s/%s passed, %s skipped, failed: %s' "$passed" "$total" "$skipped" \
+            printf '%s/%s passed%s, failed: %s' "$passed" "$total" "$skipped" \
                 "$(sed -n 's/^[[:space:]]*[0-9]* - \(.*\) (\(Failed\|Timeout\|Not Run\|SEGFAULT\|Subprocess aborted\|Exception\).*/\1/p' "$out" |
                     tr '\n' ' ' | sed 's/ $//')" >"$KK_STEP_NOTE"
         else
-            printf '%s/%s passed, %s skipped' "$passed" "$total" "$skipped" >"$KK_STEP_NOTE"
+            printf '%s/%s passed%s' "$passed" "$total" "$skipped" >"$KK_STEP_NOTE"
         fi
     fi
     rm -f "$out"
