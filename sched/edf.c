@@ -74,7 +74,7 @@ static void dl_dequeue(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
 {
     (void)rq;
     if ((flags & KK_SCHED_DEQ_CURR) == 0)
-        kk_rb_erase(&crq->dl.tree, &se->node.rb, NULL);
+        rbi_erase(&crq->dl.tree, &se->node.rb, NULL);
 }
 
 static struct kk_sched_entity *dl_pick(struct kk_sched_rq *rq, union kk_sched_class_rq *crq)
@@ -84,7 +84,7 @@ static struct kk_sched_entity *dl_pick(struct kk_sched_rq *rq, union kk_sched_cl
     (void)rq;
     if (n == NULL)
         return NULL;
-    kk_rb_erase(&crq->dl.tree, n, NULL);
+    rbi_erase(&crq->dl.tree, n, NULL);
     return SE_OF_RB(n);
 }
 

@@ -164,7 +164,7 @@ static inline uint64_t min_v(const struct kk_rb_node *n)
 /* Augmentation: min_vruntime = smallest tree_v in the subtree. tree_v is the vruntime, except that
  * charging the running entity leaves its tree_v behind until sync_tree(): the minima are then lower
  * bounds (enough for zero_v and the finger), made exact before a descent reads them. */
-static bool min_vruntime_update(struct kk_rb_node *n)
+static RBI_INLINE bool min_vruntime_update(struct kk_rb_node *n)
 {
     struct kk_sched_fair_se *fs = FS(SE_OF_RB(n));
     uint64_t m = fs->tree_v;
@@ -251,7 +251,7 @@ static void tree_erase(struct kk_sched_fair_rq *f, struct kk_sched_entity *se)
         f->finger = NULL;
     if (f->stale == se)
         f->stale = NULL;
-    kk_rb_erase(&f->tree, &se->node.rb, min_vruntime_update);
+    rbi_erase(&f->tree, &se->node.rb, min_vruntime_update);
 }
 
 /* Move @se (queued) to the place of its new @deadline. */

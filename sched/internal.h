@@ -10,6 +10,7 @@
 
 #include <kernkit/sched.h>
 
+#include <kk_rbtree_impl.h>
 #include <kk_util.h>
 
 /* Entity flags (se->flags). */
@@ -140,9 +141,10 @@ bool kk_sched_mlq_wakeup_preempt(struct kk_sched_rq *rq, union kk_sched_class_rq
                                  struct kk_sched_entity *curr, struct kk_sched_entity *se);
 
 /* Insert @se into @root ordered (wrap-safe) by the 64-bit key at byte offset @off of the entity;
- * equal keys go after existing ones. Inline so the key load is not an indirect call per level. */
-static inline void rb_insert_key(struct kk_rb_root *root, struct kk_sched_entity *se, size_t off,
-                                 kk_rb_update_fn update)
+ * equal keys go after existing ones. Always inline, with the tree's rebalancing: the key load is
+ * not an indirect call per level, and a constant @update is inlined into the retrace. */
+static RBI_INLINE void rb_insert_key(struct kk_rb_root *root, struct kk_sched_entity *se,
+                                     size_t off, kk_rb_update_fn update)
 {
     struct kk_rb_node **link = &root->node, *parent = NULL;
     uint64_t key = *(const uint64_t *)(const void *)((const char *)se + off);
@@ -158,7 +160,7 @@ static inline void rb_insert_key(struct kk_rb_root *root, struct kk_sched_entity
         link = lt ? &parent->left : &parent->right;
     }
     kk_rb_link(&se->node.rb, parent, link);
-    kk_rb_insert_color(root, &se->node.rb, leftmost, update);
+    rbi_insert_color(root, &se->node.rb, leftmost, update);
 }
 
 /* Count a list and check its links; -1 if broken or an entity points elsewhere. */

@@ -81,7 +81,7 @@ static void stride_dequeue(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
 {
     (void)rq;
     if ((flags & KK_SCHED_DEQ_CURR) == 0)
-        kk_rb_erase(&crq->stride.tree, &se->node.rb, NULL);
+        rbi_erase(&crq->stride.tree, &se->node.rb, NULL);
 }
 
 /* @se starts a new run: its pass is the smallest, a new slice begins. */
@@ -100,7 +100,7 @@ static struct kk_sched_entity *stride_pick(struct kk_sched_rq *rq, union kk_sche
     (void)rq;
     if (n == NULL)
         return NULL;
-    kk_rb_erase(&crq->stride.tree, n, NULL);
+    rbi_erase(&crq->stride.tree, n, NULL);
     se = SE_OF_RB(n);
     start_run(&crq->stride, se);
     return se;
