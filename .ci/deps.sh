@@ -9,6 +9,7 @@ PKGS=(
   gcc-riscv64-unknown-elf gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
   lib32gcc-12-dev libc6-dev-i386
   qemu-system-misc qemu-system-x86 python3
+  tmux
 )
 missing=()
 for p in "${PKGS[@]}"; do

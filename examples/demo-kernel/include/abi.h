@@ -33,10 +33,15 @@ enum {
     SYS_uptime,
     SYS_getcwd,
     SYS_sysinfo,
-    SYS_kill,     /* kill(pid): the process exits (status -1) at its next trap or wake-up */
-    SYS_ps,       /* ps(struct procinfo *buf, int max): live processes, returns the count */
-    SYS_blkcheck, /* blkcheck(seed): the disk driver's batch self-check (reads only);
-                   * returns the most requests of its batch in flight at once */
+    SYS_kill,      /* kill(pid): the process exits (status -1) at its next trap or wake-up */
+    SYS_ps,        /* ps(struct procinfo *buf, int max): live processes, returns the count */
+    SYS_blkcheck,  /* blkcheck(seed): the disk driver's batch self-check (reads only);
+                    * returns the most requests of its batch in flight at once */
+    SYS_setpgid,   /* setpgid(pid, pgid): pid 0 is the caller, pgid 0 is pid; the caller or
+                    * its child only */
+    SYS_tcsetpgrp, /* tcsetpgrp(pgid): the console's foreground group (Ctrl-C kills it) */
+    SYS_consmode,  /* consmode(raw): 1 raw (bytes as typed, no echo), 0 cooked (lines
+                    * with editing and signals); returns the previous mode */
     SYS_count
 };
 
@@ -123,7 +128,7 @@ struct procinfo {
 #define ENOSYS       38
 #define ENOTEMPTY    39
 
-#define MAXARG  16
+#define MAXARG  64
 #define MAXPATH 256
 
 #endif

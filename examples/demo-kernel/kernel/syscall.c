@@ -336,6 +336,12 @@ long syscall_dispatch(struct proc *p)
         return sys_ps(p);
     case SYS_blkcheck:
         return vblk_selfcheck((uint32_t)ARG(0), VBLK_CHECK_BIG);
+    case SYS_setpgid:
+        return proc_setpgid((int)ARG(0), (int)ARG(1));
+    case SYS_tcsetpgrp:
+        return console_set_foreground((int)ARG(0));
+    case SYS_consmode:
+        return console_set_raw((int)ARG(0) != 0);
     default:
         return KK_ENOSYS;
     }

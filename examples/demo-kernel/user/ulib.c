@@ -115,6 +115,21 @@ int sysinfo(struct sysinfo *si)
 {
     return (int)SC1(SYS_sysinfo, si);
 }
+int setpgid(int pid, int pgid)
+{
+    return (int)syscall6(SYS_setpgid, pid, pgid, 0, 0, 0, 0);
+}
+
+int tcsetpgrp(int pgid)
+{
+    return (int)syscall6(SYS_tcsetpgrp, pgid, 0, 0, 0, 0, 0);
+}
+
+int consmode(int raw)
+{
+    return (int)syscall6(SYS_consmode, raw, 0, 0, 0, 0, 0);
+}
+
 int kill(int pid)
 {
     return (int)SC1(SYS_kill, pid);
