@@ -42,6 +42,11 @@ enum {
     SYS_tcsetpgrp, /* tcsetpgrp(pgid): the console's foreground group (Ctrl-C kills it) */
     SYS_consmode,  /* consmode(raw): 1 raw (bytes as typed, no echo), 0 cooked (lines
                     * with editing and signals); returns the previous mode */
+    SYS_rename,    /* rename(old, new): new is replaced if it exists */
+    SYS_link,      /* link(old, new): a hard link */
+    SYS_symlink,   /* symlink(target, path) */
+    SYS_readlink,  /* readlink(path, buf, size): the target's length */
+    SYS_statfs,    /* statfs(struct statfs *): the root file system's blocks */
     SYS_count
 };
 
@@ -87,6 +92,12 @@ struct sysinfo {
     uint64_t free_frames, total_frames;
     uint32_t ncpu, nproc;
     char sched[32];
+};
+
+/* statfs(): the root file system. */
+struct statfs {
+    uint32_t block_size, blocks, free_blocks, name_max;
+    char info[32];
 };
 
 /* ps(): one live process. */
