@@ -4,7 +4,9 @@
  * separated by ';', pipelines with '|', redirection '<', '>' and '>>',
  * '#' comments, quoting ('...' literal, "..." literal but for \" and \\);
  * builtins cd, exit, help. A script stops at the first command that fails
- * and exits with its status.
+ * and exits with its status. Interactively it edits the line itself (the
+ * console in raw mode: arrows, history, ^A ^E ^U ^W ^L ^C ^D) and runs each
+ * pipeline as the console's foreground process group, so Ctrl-C stops it.
  */
 #include "ulib.h"
 
