@@ -3,12 +3,16 @@
 # programs into an SFS disk image with kernkit's mksfs and boot it all in
 # qemu-system-riscv64 -machine virt -bios default (disk on virtio-blk).
 #
-#   run.sh                       interactive shell (quit: type exit, or Ctrl-A X)
+#   run.sh                       interactive shell (quit: type exit, or Ctrl-A X);
+#                                its disk (build/demo/persist.img) is kept between
+#                                runs, rebuilt only when the programs or rootfs/
+#                                change, or with --fresh
 #   run.sh --test [SCRIPT]       run SCRIPT (default /tests/all.sh) and power
 #                                off; exits with the guest's status; checks the
 #                                image with sfsck afterwards
 # Options: --smp N (default 2)  --sched fair|stride  --mem SIZE (default 128M)
 #          --image FILE  --keep-image (boot FILE as it is: a second boot)
+#          --fresh (interactive: a new disk image even if the old one is current)
 #          --modern (virtio-mmio version 2 instead of legacy)  --timeout S
 #          --icount (guest time from the instruction count: CPU shares do not
 #          depend on how busy the host is; used by the stride share test)
@@ -23,7 +27,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 HERE="$ROOT/examples/demo-kernel"
 BUILD="$ROOT/build/demo"
 SMP=2 MEM=128M SCHED="" TEST="" IMAGE="" KEEP=0 MODERN=0 TIMEOUT=300 DOBUILD=1
-TOOLS="" KBUILD="" ICOUNT=0 BLKCHECK=0
+TOOLS="" KBUILD="" ICOUNT=0 BLKCHECK=0 FRESH=0
 EXPECT=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -34,6 +38,7 @@ while [ $# -gt 0 ]; do
     --mem) MEM=$2; shift ;;
     --image) IMAGE=$2; shift ;;
     --keep-image) KEEP=1 ;;
+    --fresh) FRESH=1 ;;
     --modern) MODERN=1 ;;
     --icount) ICOUNT=1 ;;
     --blkcheck) BLKCHECK=1 ;;
@@ -43,12 +48,13 @@ while [ $# -gt 0 ]; do
     --tools) TOOLS=$2; shift ;;
     --kernel-build) KBUILD=$2; shift ;;
     --expect) EXPECT+=("$2"); shift ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
 done
-IMAGE=${IMAGE:-$BUILD/disk.img}
+# --test boots a fresh image each time; the interactive shell keeps its own.
+if [ -n "$TEST" ]; then IMAGE=${IMAGE:-$BUILD/disk.img}; else IMAGE=${IMAGE:-$BUILD/persist.img}; fi
 JOBS=$(nproc 2>/dev/null || echo 2)
 [ "$JOBS" -gt 2 ] && JOBS=2
 log() { printf 'run.sh: %s\n' "$*" >&2; }
@@ -73,6 +79,14 @@ KERNEL="$KBUILD/kernel.elf"
 [ -x "$MKSFS" ] || { log "no mksfs at $MKSFS (kernkit::sfs not in this tree?)"; exit 2; }
 [ -f "$KERNEL" ] || { log "no kernel at $KERNEL"; exit 2; }
 
+# What the image is made from: the programs and rootfs/ (their checksum).
+STAMP=$( { for p in "$KBUILD/user/"*; do [ -f "$p" ] && [ -x "$p" ] && cat "$p"; done
+           find "$HERE/rootfs" -type f | sort | xargs cat; } | cksum)
+if [ -z "$TEST" ] && [ "$KEEP" = 0 ] && [ "$FRESH" = 0 ] && [ -f "$IMAGE" ] &&
+   [ "$(cat "$IMAGE.stamp" 2>/dev/null)" = "$STAMP" ]; then
+  KEEP=1
+  log "keeping $IMAGE (files written last time are there; --fresh for a new one)"
+fi
 if [ "$KEEP" = 0 ] || [ ! -f "$IMAGE" ]; then
   STAGE="$BUILD/rootfs"
   rm -rf "$STAGE"
@@ -83,6 +97,7 @@ if [ "$KEEP" = 0 ] || [ ! -f "$IMAGE" ]; then
   cp -r "$HERE/rootfs/." "$STAGE/"
   rm -f "$IMAGE"
   "$MKSFS" -s 32M -i "kernkit demo" "$IMAGE" "$STAGE" >/dev/null
+  echo "$STAMP" > "$IMAGE.stamp"
   log "disk image $IMAGE ($(du -h "$IMAGE" | cut -f1)) from $STAGE"
 fi
 

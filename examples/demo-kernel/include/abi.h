@@ -33,10 +33,20 @@ enum {
     SYS_uptime,
     SYS_getcwd,
     SYS_sysinfo,
-    SYS_kill,     /* kill(pid): the process exits (status -1) at its next trap or wake-up */
-    SYS_ps,       /* ps(struct procinfo *buf, int max): live processes, returns the count */
-    SYS_blkcheck, /* blkcheck(seed): the disk driver's batch self-check (reads only);
-                   * returns the most requests of its batch in flight at once */
+    SYS_kill,      /* kill(pid): the process exits (status -1) at its next trap or wake-up */
+    SYS_ps,        /* ps(struct procinfo *buf, int max): live processes, returns the count */
+    SYS_blkcheck,  /* blkcheck(seed): the disk driver's batch self-check (reads only);
+                    * returns the most requests of its batch in flight at once */
+    SYS_setpgid,   /* setpgid(pid, pgid): pid 0 is the caller, pgid 0 is pid; the caller or
+                    * its child only */
+    SYS_tcsetpgrp, /* tcsetpgrp(pgid): the console's foreground group (Ctrl-C kills it) */
+    SYS_consmode,  /* consmode(raw): 1 raw (bytes as typed, no echo), 0 cooked (lines
+                    * with editing and signals); returns the previous mode */
+    SYS_rename,    /* rename(old, new): new is replaced if it exists */
+    SYS_link,      /* link(old, new): a hard link */
+    SYS_symlink,   /* symlink(target, path) */
+    SYS_readlink,  /* readlink(path, buf, size): the target's length */
+    SYS_statfs,    /* statfs(struct statfs *): the root file system's blocks */
     SYS_count
 };
 
@@ -84,6 +94,12 @@ struct sysinfo {
     char sched[32];
 };
 
+/* statfs(): the root file system. */
+struct statfs {
+    uint32_t block_size, blocks, free_blocks, name_max;
+    char info[32];
+};
+
 /* ps(): one live process. */
 struct procinfo {
     int32_t pid, ppid;
@@ -123,7 +139,7 @@ struct procinfo {
 #define ENOSYS       38
 #define ENOTEMPTY    39
 
-#define MAXARG  16
+#define MAXARG  64
 #define MAXPATH 256
 
 #endif

@@ -1,8 +1,11 @@
 /*
  * console.c: the ns16550a UART as the system console. Output is polled (and
  * serialised by a lock so lines from two harts do not mix); input arrives by
- * interrupt into a line buffer with echo and backspace, and console_read()
- * sleeps until a whole line (or ^D) is there.
+ * interrupt. Cooked mode (the default) is a line discipline: echo, backspace,
+ * ^U (erase line), ^W (erase word), ^L (clear screen), ^C (drop the line and
+ * kill the foreground process group), ^D (end of input); console_read()
+ * sleeps until a whole line (or ^D) is there. Raw mode (consmode(1), the
+ * shell's line editor) hands over every byte as typed, without echo.
  */
 #include "proc.h"
 
@@ -16,8 +19,10 @@
 
 static volatile uint8_t *uart;
 static struct spinlock out_lock, in_lock;
-static char line[256];
+static char line[4096];           /* a page: the longest line one can type */
 static unsigned rpos, wpos, epos; /* read, committed (whole lines), edit */
+static int foreground;            /* process group that ^C kills (0: none) */
+static int raw;                   /* raw mode: no editing, no echo, no signals */
 
 void console_init(uintptr_t uart_pa)
 {
@@ -146,40 +151,111 @@ void panic(const char *fmt, ...)
     power_off(99);
 }
 
-/* Interrupt: take every byte the UART has, edit the current line. */
+/* Erase the last character being edited, on the screen too (in_lock held). */
+static bool erase1(void)
+{
+    if (epos == wpos)
+        return false;
+    epos--;
+    console_write("\b \b", 3);
+    return true;
+}
+
+/* One typed byte in cooked mode (in_lock held). Returns true when a line (or
+ * ^D) is committed; *intr is set for ^C. */
+static bool cooked(int c, bool *intr)
+{
+    switch (c) {
+    case 3: /* ^C: drop all unread input, kill the foreground group */
+        console_write("^C\n", 3);
+        epos = wpos = rpos;
+        *intr = true;
+        return false;
+    case 0x15: /* ^U: erase the line */
+        while (erase1())
+            ;
+        return false;
+    case 0x17: /* ^W: erase the word before the cursor (and the blanks after it) */
+        while (epos != wpos && line[(epos - 1) % sizeof line] == ' ')
+            erase1();
+        while (epos != wpos && line[(epos - 1) % sizeof line] != ' ')
+            erase1();
+        return false;
+    case 0x0c: /* ^L: clear the screen, show the line being edited again */
+        console_write("\033[H\033[2J", 7);
+        for (unsigned i = wpos; i != epos; i++)
+            console_write(&line[i % sizeof line], 1);
+        return false;
+    case 0x7f:
+    case '\b':
+        erase1();
+        return false;
+    default:
+        break;
+    }
+    if (epos - rpos >= sizeof line - 1 && c != '\n' && c != 4)
+        return false; /* line full: only newline / ^D accepted */
+    if (c != 4) {
+        char ch = (char)c;
+        console_write(&ch, 1);
+    }
+    line[epos++ % sizeof line] = (char)c;
+    if (c != '\n' && c != 4)
+        return false;
+    wpos = epos;
+    return true;
+}
+
+/* Interrupt: take every byte the UART has; in cooked mode edit the current
+ * line, in raw mode hand each byte over as it is. */
 void console_intr(void)
 {
-    bool wake = false;
+    bool wake = false, intr = false;
     spin_lock(&in_lock);
     while (uart[LSR] & LSR_RX) {
         int c = uart[RBR];
-        if (c == '\r')
-            c = '\n';
-        if (c == 0x7f || c == '\b') {
-            if (epos != wpos) {
-                epos--;
-                console_write("\b \b", 3);
+        if (raw) {
+            if (epos - rpos < sizeof line) {
+                line[epos++ % sizeof line] = (char)c;
+                wpos = epos;
+                wake = true;
             }
             continue;
         }
-        if (epos - rpos >= sizeof line - 1 && c != '\n' && c != 4)
-            continue; /* line full: only newline / ^D accepted */
-        if (c != 4) {
-            char ch = (char)c;
-            console_write(&ch, 1);
-        }
-        line[epos++ % sizeof line] = (char)c;
-        if (c == '\n' || c == 4) {
-            wpos = epos;
-            wake = true;
-        }
+        if (c == '\r')
+            c = '\n';
+        wake |= cooked(c, &intr);
     }
+    int fg = foreground;
     spin_unlock(&in_lock);
+    if (intr && fg > 0)
+        proc_kill_group(fg);
     if (wake)
         wakeup(&wpos);
 }
 
-/* Read up to n bytes of the next line; ^D at the start of a line gives 0. */
+int console_set_foreground(int pgid)
+{
+    if (pgid < 0)
+        return KK_EINVAL;
+    spin_lock(&in_lock);
+    foreground = pgid;
+    spin_unlock(&in_lock);
+    return 0;
+}
+
+int console_set_raw(bool on)
+{
+    spin_lock(&in_lock);
+    int old = raw;
+    raw = on;
+    epos = wpos; /* a half-edited line does not survive a switch */
+    spin_unlock(&in_lock);
+    return old;
+}
+
+/* Read up to n bytes: in cooked mode of the next line (^D at the start of a
+ * line gives 0), in raw mode whatever has been typed. */
 int console_read(char *buf, size_t n)
 {
     size_t got = 0;
@@ -193,6 +269,10 @@ int console_read(char *buf, size_t n)
     }
     while (got < n && rpos != wpos) {
         char c = line[rpos++ % sizeof line];
+        if (raw) {
+            buf[got++] = c;
+            continue;
+        }
         if (c == 4) {
             if (got == 0)
                 break; /* EOF */

@@ -22,6 +22,11 @@ int fs_getdents(void *h, void *buf, size_t n);
 void fs_close(void *h);
 int fs_mkdir(struct proc *p, const char *path);
 int fs_unlink(struct proc *p, const char *path);
+/* op: 0 rename(a, b), 1 link(a, b), 2 symlink(target a, path b) */
+int fs_path2(struct proc *p, int op, const char *a, const char *b);
+int fs_readlink(struct proc *p, const char *path, char *buf, size_t n);
+struct statfs;
+int fs_statfs(struct statfs *st);
 int fs_chdir(struct proc *p, const char *path);
 const char *fs_name(void);
 

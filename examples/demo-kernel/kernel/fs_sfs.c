@@ -266,6 +266,40 @@ int fs_unlink(struct proc *p, const char *path)
     return rc == KK_EISDIR ? kk_vfs_rmdir(vfs, p->cwd, path) : rc;
 }
 
+int fs_path2(struct proc *p, int op, const char *a, const char *b)
+{
+    switch (op) {
+    case 0:
+        return kk_vfs_rename(vfs, p->cwd, a, b);
+    case 1:
+        return kk_vfs_link(vfs, p->cwd, a, b);
+    case 2:
+        return kk_vfs_symlink(vfs, p->cwd, a, b);
+    default:
+        return KK_EINVAL;
+    }
+}
+
+int fs_readlink(struct proc *p, const char *path, char *buf, size_t n)
+{
+    return kk_vfs_readlink(vfs, p->cwd, path, buf, n);
+}
+
+int fs_statfs(struct statfs *st)
+{
+    struct kk_sfs_statfs s;
+    int rc = kk_sfs_statfs(sfs, &s);
+    if (rc < 0)
+        return rc;
+    memset(st, 0, sizeof *st);
+    st->block_size = s.block_size;
+    st->blocks = s.blocks;
+    st->free_blocks = s.free_blocks;
+    st->name_max = s.name_max;
+    strncpy0(st->info, s.info, sizeof st->info);
+    return 0;
+}
+
 /* Keep the textual cwd for getcwd(): join and fold "." and "..". */
 static void path_join(char *cwd, size_t size, const char *path)
 {

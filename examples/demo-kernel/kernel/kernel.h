@@ -51,7 +51,9 @@ void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void kvprintf(const char *fmt, va_list ap);
 __attribute__((noreturn)) void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void console_intr(void);
-int console_read(char *buf, size_t n); /* blocks for a line */
+int console_read(char *buf, size_t n); /* blocks for a line (cooked) or a byte (raw) */
+int console_set_foreground(int pgid);  /* the group Ctrl-C kills; returns 0 */
+int console_set_raw(bool raw);         /* returns the previous mode (1 raw) */
 void console_write(const char *buf, size_t n);
 #define KASSERT(c)                                                                                 \
     do {                                                                                           \

@@ -286,6 +286,7 @@ int proc_spawn_init(const char *path, char *const argv[])
     rc = exec_load(p, path, argv);
     if (rc < 0)
         return rc;
+    p->pgid = p->pid;
     initproc = p;
     make_runnable(p);
     return p->pid;
@@ -313,6 +314,7 @@ int proc_fork(void)
             p->ofile[fd] = file_dup(parent->ofile[fd]);
     fs_proc_fork(p, parent);
     memcpy(p->name, parent->name, sizeof p->name);
+    p->pgid = parent->pgid;
     int pid = p->pid;
     spin_lock(&ptable_lock);
     p->parent = parent;
@@ -411,6 +413,53 @@ int proc_kill(int pid)
         if (p->state == P_SLEEPING)
             make_runnable_locked(p, false);
         spin_unlock(&p->lock);
+        break;
+    }
+    spin_unlock(&ptable_lock);
+    return rc;
+}
+
+/* Ctrl-C: mark every live process of the group killed (init excepted). */
+int proc_kill_group(int pgid)
+{
+    int n = 0;
+    if (pgid <= 0)
+        return KK_EINVAL;
+    spin_lock(&ptable_lock);
+    for (struct proc *p = ptable; p < &ptable[NPROC]; p++) {
+        if (p->pgid != pgid || p == initproc || p->state == P_UNUSED || p->state == P_EMBRYO ||
+            p->state == P_ZOMBIE)
+            continue;
+        n++;
+        p->killed = 1;
+        spin_lock(&p->lock);
+        if (p->state == P_SLEEPING)
+            make_runnable_locked(p, false);
+        spin_unlock(&p->lock);
+    }
+    spin_unlock(&ptable_lock);
+    return n;
+}
+
+/* Put pid (0: the caller) in group pgid (0: its own pid); the caller or its child only. */
+int proc_setpgid(int pid, int pgid)
+{
+    struct proc *me = myproc();
+    int rc = KK_ESRCH;
+    if (pid < 0 || pgid < 0)
+        return KK_EINVAL;
+    if (pid == 0)
+        pid = me->pid;
+    spin_lock(&ptable_lock);
+    for (struct proc *p = ptable; p < &ptable[NPROC]; p++) {
+        if (p->pid != pid || p->state == P_UNUSED || p->state == P_EMBRYO)
+            continue;
+        if (p != me && p->parent != me) {
+            rc = KK_EPERM;
+            break;
+        }
+        p->pgid = pgid ? pgid : pid;
+        rc = 0;
         break;
     }
     spin_unlock(&ptable_lock);

@@ -47,6 +47,7 @@ struct proc {
     enum pstate state;
     void *chan; /* what a sleeping process waits for */
     int pid;
+    int pgid; /* process group (the console's Ctrl-C kills a whole group) */
     int killed;
     int xstatus;
     int priority;
@@ -80,6 +81,8 @@ int proc_fork(void);
 __attribute__((noreturn)) void proc_exit(int status);
 int proc_wait(uintptr_t ustatus);
 int proc_kill(int pid);
+int proc_kill_group(int pgid); /* every process of the group but init */
+int proc_setpgid(int pid, int pgid);
 struct procinfo;
 int proc_list(struct procinfo *out, int max);
 void proc_sleep_ticks(uint64_t ticks);

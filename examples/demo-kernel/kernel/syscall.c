@@ -234,6 +234,41 @@ static long sys_path(struct proc *p, int (*op)(struct proc *, const char *))
     return rc < 0 ? rc : op(p, path);
 }
 
+/* rename, link, symlink: two paths */
+static long sys_path2(struct proc *p, int op)
+{
+    char a[MAXPATH], b[MAXPATH];
+    int rc = get_path(p, ARG(0), a);
+    if (rc == 0)
+        rc = get_path(p, ARG(1), b);
+    return rc < 0 ? rc : fs_path2(p, op, a, b);
+}
+
+static long sys_readlink(struct proc *p)
+{
+    char path[MAXPATH], target[MAXPATH];
+    size_t n = ARG(2) < sizeof target ? ARG(2) : sizeof target;
+    int rc = get_path(p, ARG(0), path);
+    if (rc == 0)
+        rc = fs_readlink(p, path, target, sizeof target);
+    if (rc < 0)
+        return rc;
+    if ((size_t)rc < n)
+        n = (size_t)rc;
+    if (n && copyout(p->as, ARG(1), target, n) < 0)
+        return KK_EFAULT;
+    return (long)n;
+}
+
+static long sys_statfs(struct proc *p)
+{
+    struct statfs st;
+    int rc = fs_statfs(&st);
+    if (rc < 0)
+        return rc;
+    return copyout(p->as, ARG(0), &st, sizeof st) < 0 ? KK_EFAULT : 0;
+}
+
 static long sys_sysinfo(struct proc *p)
 {
     struct sysinfo si = {0};
@@ -336,6 +371,22 @@ long syscall_dispatch(struct proc *p)
         return sys_ps(p);
     case SYS_blkcheck:
         return vblk_selfcheck((uint32_t)ARG(0), VBLK_CHECK_BIG);
+    case SYS_rename:
+        return sys_path2(p, 0);
+    case SYS_link:
+        return sys_path2(p, 1);
+    case SYS_symlink:
+        return sys_path2(p, 2);
+    case SYS_readlink:
+        return sys_readlink(p);
+    case SYS_statfs:
+        return sys_statfs(p);
+    case SYS_setpgid:
+        return proc_setpgid((int)ARG(0), (int)ARG(1));
+    case SYS_tcsetpgrp:
+        return console_set_foreground((int)ARG(0));
+    case SYS_consmode:
+        return console_set_raw((int)ARG(0) != 0);
     default:
         return KK_ENOSYS;
     }

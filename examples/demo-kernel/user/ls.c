@@ -1,9 +1,35 @@
-/* ls: list directories (type, inode, size, name) or describe files. */
+/* ls [-l] [PATH...]: list directories (names; with -l type, links, size,
+ * inode, name and a symlink's target) or describe files. */
 #include "ulib.h"
+
+static int longfmt;
 
 static const char *tname(uint32_t t)
 {
-    return t == T_DIR ? "dir " : t == T_FILE ? "file" : t == T_LINK ? "link" : "dev ";
+    return t == T_DIR ? "d" : t == T_FILE ? "-" : t == T_LINK ? "l" : "c";
+}
+
+static void entry(const char *full, const char *name, uint32_t dtype, uint32_t ino)
+{
+    struct stat st = {0};
+    char target[MAXPATH];
+    if (!longfmt) {
+        printf("%s\n", name);
+        return;
+    }
+    int f = open(full, O_RDONLY);
+    if (f >= 0) {
+        fstat(f, &st);
+        close(f);
+    }
+    int tl = readlink(full, target, sizeof target - 1); /* getdents has no types */
+    if (tl >= 0) {
+        target[tl] = 0;
+        dtype = T_LINK;
+    }
+    printf("%s %3u %8lu %5u %s%s%s\n", tname(dtype ? dtype : st.type), st.nlink,
+           (unsigned long)st.size, ino ? ino : (uint32_t)st.ino, name, tl >= 0 ? " -> " : "",
+           tl >= 0 ? target : "");
 }
 
 static int ls(const char *path)
@@ -16,9 +42,8 @@ static int ls(const char *path)
         return 1;
     }
     if (fstat(fd, &st) < 0 || st.type != T_DIR) {
-        printf("%s %4lu %8lu %s\n", tname(st.type), (unsigned long)st.ino, (unsigned long)st.size,
-               path);
         close(fd);
+        entry(path, path, st.type, (uint32_t)st.ino);
         return 0;
     }
     int n;
@@ -26,15 +51,8 @@ static int ls(const char *path)
         for (int off = 0; off < n;) {
             struct dirent *d = (struct dirent *)(buf + off);
             char full[MAXPATH];
-            struct stat es = {0};
             snprintf(full, sizeof full, "%s/%s", path, d->name);
-            int f = open(full, O_RDONLY);
-            if (f >= 0) {
-                fstat(f, &es);
-                close(f);
-            }
-            printf("%s %4u %8lu %s\n", tname(es.type ? es.type : d->type), d->ino,
-                   (unsigned long)es.size, d->name);
+            entry(full, d->name, d->type, d->ino);
             off += d->reclen;
         }
     }
@@ -48,10 +66,15 @@ static int ls(const char *path)
 
 int main(int argc, char **argv)
 {
-    int rc = 0;
-    if (argc < 2)
-        return ls(".");
-    for (int i = 1; i < argc; i++)
+    int rc = 0, i = 1, any = 0;
+    for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+        if (strcmp(argv[i], "-l")) {
+            fprintf(2, "usage: ls [-l] [PATH...]\n");
+            return 2;
+        }
+        longfmt = 1;
+    }
+    for (; i < argc; i++, any = 1)
         rc |= ls(argv[i]);
-    return rc;
+    return any ? rc : ls(".");
 }

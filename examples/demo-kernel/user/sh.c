@@ -4,12 +4,16 @@
  * separated by ';', pipelines with '|', redirection '<', '>' and '>>',
  * '#' comments, quoting ('...' literal, "..." literal but for \" and \\);
  * builtins cd, exit, help. A script stops at the first command that fails
- * and exits with its status.
+ * and exits with its status. Interactively it edits the line itself (the
+ * console in raw mode: arrows, history, ^A ^E ^U ^W ^L ^C ^D) and runs each
+ * pipeline as the console's foreground process group, so Ctrl-C stops it.
  */
 #include "ulib.h"
 
 #define MAXCMD 8
-#define MAXTOK 24
+#define MAXTOK 1024
+#define LINE   4096 /* a page: the console's longest line */
+#define NHIST  32
 
 struct cmd {
     char *argv[MAXARG + 1];
@@ -123,6 +127,36 @@ static __attribute__((noreturn)) void run_child(struct cmd *c)
     exit(127);
 }
 
+/* help: the builtins, the syntax and every program in /bin (read from the disk). */
+static void help(void)
+{
+    static char buf[1024];
+    int fd = open("/bin", O_RDONLY), n, col = 9;
+    printf("programs:");
+    while (fd >= 0 && (n = getdents(fd, buf, sizeof buf)) > 0) {
+        for (int off = 0; off < n;) {
+            struct dirent *d = (struct dirent *)(buf + off);
+            off += d->reclen;
+            if (d->name[0] == '.')
+                continue;
+            int w = (int)strlen(d->name) + 1;
+            if (col + w > 78) {
+                printf("\n        ");
+                col = 8;
+            }
+            printf(" %s", d->name);
+            col += w;
+        }
+    }
+    if (fd >= 0)
+        close(fd);
+    printf("\nbuiltins: cd exit help;  syntax: a ; b   a | b   a > f   a >> f   a < f   "
+           "'...' \"...\"\n"
+           "keys: left/right, up/down (history), backspace, ^A ^E ^U ^W ^L, ^C (interrupt), "
+           "^D (end of input)\n"
+           "exit powers the machine off (files are synced first)\n");
+}
+
 static int builtin(struct cmd *c, int *status)
 {
     if (!strcmp(c->argv[0], "cd")) {
@@ -135,11 +169,7 @@ static int builtin(struct cmd *c, int *status)
     if (!strcmp(c->argv[0], "exit"))
         exit(c->argv[1] ? (int)atol(c->argv[1]) : 0);
     if (!strcmp(c->argv[0], "help")) {
-        printf("commands: ls cat echo mkdir rm kill ps forktest priority filetest badptr "
-               "faulttest bench\n"
-               "builtins: cd exit help;  syntax: a ; b   a | b   a > f   a >> f   a < f   "
-               "'...' \"...\"\n"
-               "exit powers the machine off (files are synced first)\n");
+        help();
         *status = 0;
         return 1;
     }
@@ -148,7 +178,7 @@ static int builtin(struct cmd *c, int *status)
 
 static int run_pipeline(struct cmd *cmds, int nc)
 {
-    int status = 0, prev = -1, pids[MAXCMD];
+    int status = 0, prev = -1, pids[MAXCMD], leader = 0;
     if (nc == 1 && builtin(&cmds[0], &status))
         return status;
     for (int i = 0; i < nc; i++) {
@@ -158,7 +188,14 @@ static int run_pipeline(struct cmd *cmds, int nc)
             return 1;
         }
         pids[i] = fork();
+        if (pids[i] > 0 && interactive) { /* the pipeline is one process group */
+            if (!leader)
+                leader = pids[i];
+            setpgid(pids[i], leader);
+        }
         if (pids[i] == 0) {
+            if (interactive)
+                setpgid(0, leader); /* the first child leads: its own pid */
             if (prev >= 0) {
                 close(0);
                 dup(prev);
@@ -182,6 +219,9 @@ static int run_pipeline(struct cmd *cmds, int nc)
             return 1;
         }
     }
+    /* Ctrl-C kills the pipeline, not the shell */
+    if (interactive && leader)
+        tcsetpgrp(leader);
     /* wait for this pipeline's processes (orphans reparented to us may come too) */
     for (int left = nc; left > 0;) {
         int st = 0, pid = wait(&st);
@@ -195,13 +235,15 @@ static int run_pipeline(struct cmd *cmds, int nc)
             }
         }
     }
+    if (interactive)
+        tcsetpgrp(getpid());
     return status;
 }
 
 /* Run one line; returns the status of its last command. */
 static int run_line(const char *line)
 {
-    static char words[2 * 256 + 2];
+    static char words[2 * LINE + 2];
     char *tok[MAXTOK];
     struct cmd cmds[MAXCMD];
     int n = tokenize(line, tok, MAXTOK, words), status = 0;
@@ -245,9 +287,144 @@ static int get_line(int fd, char *buf, int max)
     return n > 0;
 }
 
+/* ---- the interactive line editor (console in raw mode) ---- */
+static char *hist[NHIST];
+static int nhist; /* lines in hist[], the newest last */
+
+static void add_history(const char *line)
+{
+    if (!line[0] || (nhist && !strcmp(hist[nhist - 1], line)))
+        return;
+    if (nhist == NHIST) {
+        free(hist[0]);
+        memmove(hist, hist + 1, sizeof hist[0] * (NHIST - 1));
+        nhist--;
+    }
+    char *s = malloc(strlen(line) + 1);
+    if (s) {
+        strcpy(s, line);
+        hist[nhist++] = s;
+    }
+}
+
+/* Show the prompt and the line, the cursor at pos. */
+static void redraw(const char *prompt, const char *buf, int len, int pos)
+{
+    printf("\r%s%s\033[K", prompt, buf);
+    if (len > pos)
+        printf("\033[%dD", len - pos);
+    (void)len;
+}
+
+static int getbyte(void)
+{
+    char c;
+    return read(0, &c, 1) == 1 ? (unsigned char)c : -1;
+}
+
+/* Read a line with editing: left/right, home/end (^A/^E), backspace,
+ * delete, ^U, ^W, ^L, ^C (drop the line), history with up/down. Returns 0
+ * at ^D on an empty line or the end of input. */
+static int edit_line(const char *prompt, char *buf, int max)
+{
+    int len = 0, pos = 0, h = nhist;
+    static char saved[LINE]; /* the new line while browsing the history */
+    buf[0] = 0;
+    consmode(1);
+    printf("%s", prompt);
+    for (;;) {
+        int c = getbyte();
+        if (c < 0 || (c == 4 && len == 0)) {
+            consmode(0);
+            printf("\n");
+            return 0;
+        }
+        if (c == '\r' || c == '\n')
+            break;
+        if (c == 3) { /* ^C */
+            printf("^C\n");
+            len = pos = 0;
+            buf[0] = 0;
+            h = nhist;
+            printf("%s", prompt);
+            continue;
+        }
+        if (c == 0x1b) { /* ESC [ X or ESC [ n ~ */
+            if (getbyte() != '[')
+                continue;
+            c = getbyte();
+            if (c >= '0' && c <= '9') {
+                int d = c;
+                while (c >= '0' && c <= '9')
+                    c = getbyte();
+                if (d == '3' && pos < len) { /* delete */
+                    memmove(buf + pos, buf + pos + 1, (size_t)(len - pos));
+                    len--;
+                } else if (d == '1' || d == '7') {
+                    pos = 0;
+                } else if (d == '4' || d == '8') {
+                    pos = len;
+                }
+            } else if (c == 'D' && pos > 0) {
+                pos--;
+            } else if (c == 'C' && pos < len) {
+                pos++;
+            } else if (c == 'H') {
+                pos = 0;
+            } else if (c == 'F') {
+                pos = len;
+            } else if ((c == 'A' && h > 0) || (c == 'B' && h < nhist)) {
+                if (h == nhist)
+                    strcpy(saved, buf);
+                h += c == 'A' ? -1 : 1;
+                const char *s = h == nhist ? saved : hist[h];
+                len = (int)strlen(s) < max - 1 ? (int)strlen(s) : max - 1;
+                memcpy(buf, s, (size_t)len);
+                buf[len] = 0;
+                pos = len;
+            }
+        } else if (c == 0x7f || c == '\b') {
+            if (pos > 0) {
+                memmove(buf + pos - 1, buf + pos, (size_t)(len - pos + 1));
+                pos--;
+                len--;
+            }
+        } else if (c == 0x15) { /* ^U: erase before the cursor */
+            memmove(buf, buf + pos, (size_t)(len - pos + 1));
+            len -= pos;
+            pos = 0;
+        } else if (c == 0x17) { /* ^W: erase the word before the cursor */
+            int k = pos;
+            while (k > 0 && buf[k - 1] == ' ')
+                k--;
+            while (k > 0 && buf[k - 1] != ' ')
+                k--;
+            memmove(buf + k, buf + pos, (size_t)(len - pos + 1));
+            len -= pos - k;
+            pos = k;
+        } else if (c == 0x0c) { /* ^L */
+            printf("\033[H\033[2J");
+        } else if (c == 1) {
+            pos = 0;
+        } else if (c == 5) {
+            pos = len;
+        } else if (c >= ' ' && c < 0x7f && len < max - 1) {
+            memmove(buf + pos + 1, buf + pos, (size_t)(len - pos + 1));
+            buf[pos++] = (char)c;
+            len++;
+        }
+        buf[len] = 0;
+        redraw(prompt, buf, len, pos);
+    }
+    consmode(0);
+    printf("\n");
+    add_history(buf);
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
-    char line[256];
+    static char line[LINE];
     int fd = 0;
     if (argc > 1) {
         fd = open(argv[1], O_RDONLY);
@@ -261,13 +438,15 @@ int main(int argc, char **argv)
     }
     for (;;) {
         if (interactive) {
-            char cwd[128];
+            char cwd[128], prompt[140];
             if (getcwd(cwd, sizeof cwd) < 0)
                 strcpy(cwd, "?");
-            printf("%s$ ", cwd);
-        }
-        if (!get_line(fd, line, sizeof line))
+            snprintf(prompt, sizeof prompt, "%s$ ", cwd);
+            if (!edit_line(prompt, line, sizeof line))
+                break;
+        } else if (!get_line(fd, line, sizeof line)) {
             break;
+        }
         if (!interactive && line[0] && line[0] != '#')
             printf("+ %s\n", line);
         int st = run_line(line);

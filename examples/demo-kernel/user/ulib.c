@@ -115,6 +115,46 @@ int sysinfo(struct sysinfo *si)
 {
     return (int)SC1(SYS_sysinfo, si);
 }
+int setpgid(int pid, int pgid)
+{
+    return (int)syscall6(SYS_setpgid, pid, pgid, 0, 0, 0, 0);
+}
+
+int tcsetpgrp(int pgid)
+{
+    return (int)syscall6(SYS_tcsetpgrp, pgid, 0, 0, 0, 0, 0);
+}
+
+int consmode(int raw)
+{
+    return (int)syscall6(SYS_consmode, raw, 0, 0, 0, 0, 0);
+}
+
+int rename(const char *a, const char *b)
+{
+    return (int)syscall6(SYS_rename, (long)a, (long)b, 0, 0, 0, 0);
+}
+
+int link(const char *a, const char *b)
+{
+    return (int)syscall6(SYS_link, (long)a, (long)b, 0, 0, 0, 0);
+}
+
+int symlink(const char *target, const char *path)
+{
+    return (int)syscall6(SYS_symlink, (long)target, (long)path, 0, 0, 0, 0);
+}
+
+int readlink(const char *path, char *buf, size_t n)
+{
+    return (int)syscall6(SYS_readlink, (long)path, (long)buf, (long)n, 0, 0, 0);
+}
+
+int statfs(struct statfs *st)
+{
+    return (int)syscall6(SYS_statfs, (long)st, 0, 0, 0, 0, 0);
+}
+
 int kill(int pid)
 {
     return (int)SC1(SYS_kill, pid);

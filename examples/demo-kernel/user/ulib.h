@@ -35,6 +35,14 @@ uint64_t uptime(void);
 int getcwd(char *buf, size_t n);
 int sysinfo(struct sysinfo *si);
 int kill(int pid);
+int rename(const char *oldpath, const char *newpath);
+int link(const char *oldpath, const char *newpath);
+int symlink(const char *target, const char *path);
+int readlink(const char *path, char *buf, size_t n); /* the length; no NUL added */
+int statfs(struct statfs *st);
+int setpgid(int pid, int pgid); /* pid 0: the caller; pgid 0: pid */
+int tcsetpgrp(int pgid);        /* the console's foreground group (Ctrl-C kills it) */
+int consmode(int raw);          /* 1: raw console input, 0: cooked; returns the old mode */
 int ps(struct procinfo *buf, int max);
 int blkcheck(unsigned seed);
 long syscall6(long n, long a0, long a1, long a2, long a3, long a4, long a5);

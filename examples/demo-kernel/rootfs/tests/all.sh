@@ -9,6 +9,7 @@ killtest
 blktest
 ps
 filetest
+sh /tests/userland.sh
 priority 1
 mkdir /t
 echo hello from sh > /t/greeting
