@@ -33,7 +33,7 @@ step "preset release (benchmarks build)"
 cmake --preset release >/dev/null
 cmake --build --preset release -j "$JOBS"
 
-for p in riscv64 x86_64 i386 aarch64; do
+for p in riscv64 riscv64-lp64d x86_64 i386 aarch64; do  # quickstart-kernel links in riscv64*, x86_64
   step "preset $p (freestanding)"
   cmake --preset "$p" >/dev/null
   cmake --build --preset "$p" -j "$JOBS"
