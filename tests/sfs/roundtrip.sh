@@ -86,7 +86,7 @@ grep -q "not a regular file" err.txt || fail "put of a directory: no reason"
 "$SFS" ls p.img pdir 2>/dev/null && fail "put of a directory left a file"
 head -c $((2000 * 4096)) /dev/zero > toobig
 "$SFS" put p.img toobig big 2> err.txt && fail "put larger than the image succeeded"
-grep -q "no space" err.txt || fail "put too big: no reason"
+grep -qi "no space" err.txt || fail "put too big: no reason"
 "$SFS" ls p.img big 2>/dev/null && fail "failed put left a partial file"
 "$SFSCK" p.img || fail "sfsck not clean after failed puts"
 set +e
