@@ -4,6 +4,22 @@
 include(CMakePackageConfigHelpers)
 
 set(KERNKIT_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/kernkit)
+# The ABI flags a consumer must compile with to link these archives (cross
+# builds: the toolchain file's -march/-mabi/-mcmodel... in KK_CROSS_FLAGS;
+# host builds: none). Carried by the .pc files' Cflags and by the CMake
+# package (kernkit_ABI_FLAGS, and INTERFACE_COMPILE_OPTIONS of kernkit::base).
+if(KERNKIT_FREESTANDING)
+  set(KERNKIT_ABI_FLAGS "${KK_CROSS_FLAGS}")
+else()
+  set(KERNKIT_ABI_FLAGS "")
+endif()
+if(KERNKIT_FREESTANDING AND TARGET kernkit_base)
+  separate_arguments(_kk_abi UNIX_COMMAND "${KERNKIT_ABI_FLAGS}")
+  foreach(_kk_flag IN LISTS _kk_abi)
+    set_property(TARGET kernkit_base APPEND PROPERTY INTERFACE_COMPILE_OPTIONS
+                 "$<INSTALL_INTERFACE:${_kk_flag}>")
+  endforeach()
+endif()
 # The .pc files are relocatable: prefix is found from their own location.
 file(RELATIVE_PATH KK_PC_PREFIX_REL "/p/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/p")
 
