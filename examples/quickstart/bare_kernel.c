@@ -1,5 +1,5 @@
 /*
- * bare_kernel.c: your_kernel.h for a freestanding kernel of ~150 lines, so the
+ * bare_kernel.c: your_kernel.h (with machine.c) for a freestanding kernel, so the
  * quick-start examples link (x86_64, riscv64 lp64 and lp64d) exactly as in
  * your kernel. On riscv64 it boots under `qemu-system-riscv64 -machine virt
  * -bios default -kernel quickstart-kernel`, runs the examples, prints one line
@@ -8,7 +8,7 @@
  */
 #include <kernkit/base.h>
 
-#include "your_kernel.h"
+#include "machine.h"
 
 #define HEAP_BYTES (1u << 20)
 #define RAM_BYTES  (2u << 20)
@@ -17,7 +17,7 @@
 static uint8_t heap[HEAP_BYTES] __attribute__((aligned(16)));
 static uint8_t ram[RAM_BYTES] __attribute__((aligned(1u << 20))); /* frames for buddy + tables */
 static uint8_t disk[DISK_BYTES];
-static size_t heap_used, frames_used;
+static size_t heap_used;
 __attribute__((used)) static uint8_t boot_stack[16384] __attribute__((aligned(16)));
 
 /* ---- the C library subset kernkit needs: mem* (libgcc comes with the compiler) ---- */
@@ -128,96 +128,6 @@ void kfree(void *p)
     (void)p; /* a bump allocator; a real kernel would use kk_heap from kernkit::buddy */
 }
 
-unsigned long arch_irq_save(void)
-{
-    return 0; /* interrupts are never enabled in this kernel */
-}
-
-void arch_irq_restore(unsigned long flags)
-{
-    (void)flags;
-}
-
-unsigned arch_cpu_id(void)
-{
-    return 0;
-}
-
-static int the_thread;
-
-void *thread_current(void)
-{
-    return &the_thread;
-}
-
-void thread_sleep(void (*unlock)(void *), void *arg)
-{
-    unlock(arg); /* one thread: nothing else could hold a lock */
-}
-
-void thread_wakeup(void *thread)
-{
-    (void)thread;
-}
-
-size_t boot_memory_map(const struct mem_region **regions)
-{
-    static struct mem_region map[1];
-    map[0] = (struct mem_region){(uint64_t)(uintptr_t)ram, RAM_BYTES / 2, 1};
-    *regions = map;
-    return 1;
-}
-
-void kernel_image(uint64_t *start, uint64_t *end)
-{
-    *start = *end = 0; /* the image lies outside the map above */
-}
-
-int frame_alloc(uint64_t *pa)
-{
-    if (frames_used + 4096 > RAM_BYTES / 2)
-        return -1;
-    *pa = (uint64_t)(uintptr_t)ram + RAM_BYTES / 2 + frames_used;
-    frames_used += 4096;
-    return 0;
-}
-
-void frame_free(uint64_t pa)
-{
-    (void)pa;
-}
-
-void *phys_to_virt(uint64_t pa)
-{
-    return (void *)(uintptr_t)pa;
-}
-
-uint64_t disk_sectors(void)
-{
-    return DISK_BYTES / DISK_SECTOR;
-}
-
-int disk_read(uint64_t sector, uint32_t count, void *buf)
-{
-    if (sector + count > disk_sectors())
-        return -1;
-    memcpy(buf, disk + sector * DISK_SECTOR, (size_t)count * DISK_SECTOR);
-    return 0;
-}
-
-int disk_write(uint64_t sector, uint32_t count, const void *buf)
-{
-    if (sector + count > disk_sectors())
-        return -1;
-    memcpy(disk + sector * DISK_SECTOR, buf, (size_t)count * DISK_SECTOR);
-    return 0;
-}
-
-int disk_flush(void)
-{
-    return 0;
-}
-
 void kmain(void);
 
 void kmain(void)
@@ -225,6 +135,7 @@ void kmain(void)
     kputs("kernkit quickstart kernel (kernkit ");
     kputs(kk_version_string());
     kputs(")\n");
+    machine_setup(ram, RAM_BYTES, disk, DISK_BYTES);
     int failed = qs_run_all();
     kputs(failed ? "quickstart: FAILED\n" : "quickstart: all ok\n");
     poweroff(failed);
