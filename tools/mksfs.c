@@ -539,6 +539,25 @@ static void mk_free(struct mk *m)
     free(m);
 }
 
+static const char help_text[] =
+    "Usage: mksfs [OPTION]... IMAGE DIR\n"
+    "Make an SFS (uCore Simple File System) image IMAGE holding the tree DIR.\n"
+    "\n"
+    "  -s, --size=SIZE    create IMAGE with SIZE bytes (K, M, G suffixes); \"auto\"\n"
+    "                     fits the contents plus slack; without -s an existing IMAGE\n"
+    "                     (file or block device) keeps its size and a missing one\n"
+    "                     is created with \"auto\"\n"
+    "  -i, --info=TEXT    superblock info string (default \"simple file system\")\n"
+    "      --skip-hidden  skip names starting with '.' (as uCore's mksfs does)\n"
+    "      --pread        never use io_uring (pread/pwrite only)\n"
+    "  -v, --verbose      say what is done and which block backend is active\n"
+    "      --help         print this help and exit\n"
+    "      --version      print the version and exit\n"
+    "\n"
+    "Files, directories, symlinks and hard links are copied; FIFOs, sockets and\n"
+    "devices are skipped with a warning. SFS keeps no modes, owners or times.\n"
+    "Exit status: 0 success, 1 error. See mksfs(8).\n";
+
 int main(int argc, char **argv)
 {
     struct args a = {0};
@@ -547,6 +566,7 @@ int main(int argc, char **argv)
     uint64_t blocks, need;
     int dfd, rc = 1;
     tool_name = "mksfs";
+    tool_help_version(argc, argv, help_text);
     if (!m || parse_args(argc, argv, &a, m) != 0) {
         mk_free(m);
         return 1;

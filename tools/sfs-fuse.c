@@ -295,11 +295,29 @@ static void usage(void)
     fprintf(stderr, "usage: sfs-fuse [-v] [--pread] [-r] IMAGE MOUNTPOINT [FUSE options]\n");
 }
 
+static const char help_text[] =
+    "Usage: sfs-fuse [OPTION]... IMAGE MOUNTPOINT [FUSE OPTION]...\n"
+    "Mount an SFS image with FUSE (through kernkit's VFS).\n"
+    "\n"
+    "  -r             mount read-only\n"
+    "  -v             say which block backend is active\n"
+    "  --pread        never use io_uring (pread/pwrite only)\n"
+    "  --help         print this help and exit\n"
+    "  --version      print the version and exit\n"
+    "  FUSE options   passed to libfuse3, e.g. -f (foreground), -d (debug),\n"
+    "                 -o allow_other; -s (single-threaded) is always added\n"
+    "\n"
+    "SFS keeps no modes, owners or times: files show 0644, directories 0755,\n"
+    "symlinks 0777, owned by the mounting user; utimens is accepted and ignored.\n"
+    "Unmount with fusermount3 -u MOUNTPOINT. Exit status: 0 after a clean\n"
+    "unmount, 1 or 2 on error. See sfs-fuse(1).\n";
+
 int main(int argc, char **argv)
 {
     char **fargv = calloc((size_t)argc + 3, sizeof(char *));
     int i, fargc = 0, pread_only = 0, ro = 0, rc;
     tool_name = "sfs-fuse";
+    tool_help_version(argc, argv, help_text);
     if (!fargv)
         return 1;
     fargv[fargc++] = argv[0];

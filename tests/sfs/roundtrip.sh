@@ -94,7 +94,7 @@ for img in empty.img part.img /dev/null; do
     "$SFSCK" "$img" 2> err.txt >/dev/null; [ $? = 8 ] || fail "sfsck $img: want exit 8"
     grep -q "too small\|not a regular file" err.txt || fail "sfsck $img: no reason: $(cat err.txt)"
 done
-"$SFSCK" junk.img >/dev/null; [ $? = 4 ] || fail "sfsck junk image: want exit 4"
+"$SFSCK" junk.img >/dev/null; [ $? = 8 ] || fail "sfsck junk (non-SFS) image: want exit 8"
 "$SFSCK" /nonexistent.img 2>/dev/null; [ $? = 8 ] || fail "sfsck missing image: want exit 8"
 # damage unused_blocks: 4 without -y, 1 with -y, then 0
 cp u.img d.img
