@@ -59,3 +59,20 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/kernkitConfigVersion.cmak
 install(FILES ${PROJECT_BINARY_DIR}/kernkitConfig.cmake
               ${PROJECT_BINARY_DIR}/kernkitConfigVersion.cmake
         DESTINATION ${KERNKIT_CMAKE_DIR})
+
+# CPack: one Debian package with everything cmake --install puts in place
+# (libraries, headers, CMake and pkg-config files, tools, man pages):
+# `cpack -G DEB` in a host build dir, then `apt install ./kernkit_*.deb`.
+if(NOT KERNKIT_FREESTANDING)
+  set(CPACK_GENERATOR DEB)
+  set(CPACK_PACKAGE_NAME kernkit)
+  set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
+  set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
+      "embeddable kernel-subsystem libraries (buddy, pagetable, sched, sync, trapframe, vfs, sfs) and SFS tools")
+  set(CPACK_PACKAGE_CONTACT "kernkit maintainers <kernkit@invalid>")
+  set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+  set(CPACK_DEBIAN_PACKAGE_SECTION devel)
+  set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+  set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+  include(CPack)
+endif()
