@@ -74,6 +74,7 @@ step alone libs_alone
 step shared shared
 step release release
 step riscv64 cross riscv64
+step riscv64-lp64d cross riscv64-lp64d  # quickstart-kernel links in riscv64*, x86_64
 step x86_64 cross x86_64
 step i386 cross i386
 step aarch64 cross aarch64

@@ -1,5 +1,6 @@
 /*
- * base.c: error-code descriptions and the library version.
+ * base.c: error-code descriptions (the GNU C library's strerror() words, so
+ * tools, kernels and host programs share one vocabulary) and the library version.
  *
  * Owns no state; every function is pure and safe from any context
  * (interrupts included).
@@ -17,47 +18,47 @@ struct errdesc {
         c, #c, t                                                                                   \
     }
 static const struct errdesc errors[] = {
-    E(KK_EPERM, "operation not permitted"),
-    E(KK_ENOENT, "no such file, entry or mapping"),
-    E(KK_ESRCH, "no such process"),
-    E(KK_EINTR, "interrupted"),
-    E(KK_EIO, "input/output error"),
-    E(KK_ENXIO, "no such device or address"),
-    E(KK_E2BIG, "argument list too long"),
-    E(KK_ENOEXEC, "not an executable format"),
-    E(KK_EBADF, "bad file descriptor"),
-    E(KK_ECHILD, "no child processes"),
-    E(KK_EAGAIN, "resource temporarily unavailable"),
-    E(KK_ENOMEM, "out of memory"),
-    E(KK_EACCES, "permission denied"),
-    E(KK_EFAULT, "bad address"),
-    E(KK_EBUSY, "resource busy"),
-    E(KK_EEXIST, "already exists"),
-    E(KK_EXDEV, "cross-device link"),
-    E(KK_ENODEV, "no such device"),
-    E(KK_ENOTDIR, "not a directory"),
-    E(KK_EISDIR, "is a directory"),
-    E(KK_EINVAL, "invalid argument"),
-    E(KK_ENFILE, "too many open files in system"),
-    E(KK_EMFILE, "too many open files"),
-    E(KK_EFBIG, "file too large"),
-    E(KK_ENOSPC, "no space left on device"),
-    E(KK_ESPIPE, "illegal seek"),
-    E(KK_EROFS, "read-only file system"),
-    E(KK_EMLINK, "too many links"),
-    E(KK_EPIPE, "broken pipe or closed channel"),
-    E(KK_ERANGE, "result out of range"),
-    E(KK_EDEADLK, "deadlock would occur"),
-    E(KK_ENAMETOOLONG, "name too long"),
-    E(KK_ENOSYS, "not implemented"),
-    E(KK_ENOTEMPTY, "directory not empty"),
-    E(KK_ELOOP, "too many levels of symbolic links"),
-    E(KK_EOVERFLOW, "value too large"),
-    E(KK_ENOTSUP, "operation not supported"),
-    E(KK_ETIMEDOUT, "timed out"),
-    E(KK_EALREADY, "already in progress"),
-    E(KK_ECORRUPT, "structure needs cleaning (corrupt)"),
-    E(KK_ECANCELED, "operation canceled"),
+    E(KK_EPERM, "Operation not permitted"),
+    E(KK_ENOENT, "No such file or directory"),
+    E(KK_ESRCH, "No such process"),
+    E(KK_EINTR, "Interrupted system call"),
+    E(KK_EIO, "Input/output error"),
+    E(KK_ENXIO, "No such device or address"),
+    E(KK_E2BIG, "Argument list too long"),
+    E(KK_ENOEXEC, "Exec format error"),
+    E(KK_EBADF, "Bad file descriptor"),
+    E(KK_ECHILD, "No child processes"),
+    E(KK_EAGAIN, "Resource temporarily unavailable"),
+    E(KK_ENOMEM, "Cannot allocate memory"),
+    E(KK_EACCES, "Permission denied"),
+    E(KK_EFAULT, "Bad address"),
+    E(KK_EBUSY, "Device or resource busy"),
+    E(KK_EEXIST, "File exists"),
+    E(KK_EXDEV, "Invalid cross-device link"),
+    E(KK_ENODEV, "No such device"),
+    E(KK_ENOTDIR, "Not a directory"),
+    E(KK_EISDIR, "Is a directory"),
+    E(KK_EINVAL, "Invalid argument"),
+    E(KK_ENFILE, "Too many open files in system"),
+    E(KK_EMFILE, "Too many open files"),
+    E(KK_EFBIG, "File too large"),
+    E(KK_ENOSPC, "No space left on device"),
+    E(KK_ESPIPE, "Illegal seek"),
+    E(KK_EROFS, "Read-only file system"),
+    E(KK_EMLINK, "Too many links"),
+    E(KK_EPIPE, "Broken pipe"),
+    E(KK_ERANGE, "Numerical result out of range"),
+    E(KK_EDEADLK, "Resource deadlock avoided"),
+    E(KK_ENAMETOOLONG, "File name too long"),
+    E(KK_ENOSYS, "Function not implemented"),
+    E(KK_ENOTEMPTY, "Directory not empty"),
+    E(KK_ELOOP, "Too many levels of symbolic links"),
+    E(KK_EOVERFLOW, "Value too large for defined data type"),
+    E(KK_ENOTSUP, "Operation not supported"),
+    E(KK_ETIMEDOUT, "Connection timed out"),
+    E(KK_EALREADY, "Operation already in progress"),
+    E(KK_ECORRUPT, "Structure needs cleaning"),
+    E(KK_ECANCELED, "Operation canceled"),
 };
 #undef E
 
@@ -76,9 +77,9 @@ const char *kk_strerror(int err)
     const struct errdesc *d;
 
     if (err == 0)
-        return "success";
+        return "Success";
     d = lookup(err);
-    return d ? d->text : "unknown error";
+    return d ? d->text : "Unknown error";
 }
 
 const char *kk_strerror_name(int err)

@@ -25,9 +25,14 @@ void kk_buddy_stats(struct kk_buddy *b, struct kk_buddy_stats *st)
     for (unsigned k = 0; k <= b->e.max_order; k++)
         if (st->free_blocks[k] != 0)
             st->largest_free_order = (int)k;
+    /* The largest free block against the largest one the free memory could
+     * form: a max-order block at most, so free memory that is all in
+     * max-order blocks is not fragmented. */
+    uint64_t could = (uint64_t)1 << b->e.max_order;
+    if (st->free_frames < could)
+        could = st->free_frames;
     if (st->free_frames != 0)
-        st->frag_permille =
-            (uint32_t)(1000 - ((uint64_t)1000 << st->largest_free_order) / st->free_frames);
+        st->frag_permille = (uint32_t)(1000 - ((uint64_t)1000 << st->largest_free_order) / could);
 }
 
 int kk_buddy_walk(struct kk_buddy *b, kk_buddy_walk_fn fn, void *arg)

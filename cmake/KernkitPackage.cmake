@@ -4,6 +4,22 @@
 include(CMakePackageConfigHelpers)
 
 set(KERNKIT_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/kernkit)
+# The ABI flags a consumer must compile with to link these archives (cross
+# builds: the toolchain file's -march/-mabi/-mcmodel... in KK_CROSS_FLAGS;
+# host builds: none). Carried by the .pc files' Cflags and by the CMake
+# package (kernkit_ABI_FLAGS, and INTERFACE_COMPILE_OPTIONS of kernkit::base).
+if(KERNKIT_FREESTANDING)
+  set(KERNKIT_ABI_FLAGS "${KK_CROSS_FLAGS}")
+else()
+  set(KERNKIT_ABI_FLAGS "")
+endif()
+if(KERNKIT_FREESTANDING AND TARGET kernkit_base)
+  separate_arguments(_kk_abi UNIX_COMMAND "${KERNKIT_ABI_FLAGS}")
+  foreach(_kk_flag IN LISTS _kk_abi)
+    set_property(TARGET kernkit_base APPEND PROPERTY INTERFACE_COMPILE_OPTIONS
+                 "$<INSTALL_INTERFACE:${_kk_flag}>")
+  endforeach()
+endif()
 # The .pc files are relocatable: prefix is found from their own location.
 file(RELATIVE_PATH KK_PC_PREFIX_REL "/p/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/p")
 
@@ -43,3 +59,20 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/kernkitConfigVersion.cmak
 install(FILES ${PROJECT_BINARY_DIR}/kernkitConfig.cmake
               ${PROJECT_BINARY_DIR}/kernkitConfigVersion.cmake
         DESTINATION ${KERNKIT_CMAKE_DIR})
+
+# CPack: one Debian package with everything cmake --install puts in place
+# (libraries, headers, CMake and pkg-config files, tools, man pages):
+# `cpack -G DEB` in a host build dir, then `apt install ./kernkit_*.deb`.
+if(NOT KERNKIT_FREESTANDING)
+  set(CPACK_GENERATOR DEB)
+  set(CPACK_PACKAGE_NAME kernkit)
+  set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
+  set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
+      "embeddable kernel-subsystem libraries (buddy, pagetable, sched, sync, trapframe, vfs, sfs) and SFS tools")
+  set(CPACK_PACKAGE_CONTACT "kernkit maintainers <kernkit@invalid>")
+  set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+  set(CPACK_DEBIAN_PACKAGE_SECTION devel)
+  set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+  set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+  include(CPack)
+endif()

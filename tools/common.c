@@ -157,3 +157,17 @@ int image_close(struct image *im, const char *path)
     im->hb = NULL;
     return rc;
 }
+
+void tool_help_version(int argc, char **argv, const char *help)
+{
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        if (!strcmp(argv[i], "--help")) {
+            fputs(help, stdout);
+            exit(0);
+        }
+        if (!strcmp(argv[i], "--version")) {
+            printf("%s (kernkit) %s\n", tool_name, kk_version_string());
+            exit(0);
+        }
+    }
+}

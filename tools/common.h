@@ -20,6 +20,13 @@ void tool_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* With --verbose: print "tool: message" on stderr. */
 void tool_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * --help / --version, e2fsprogs style: if any argument before "--" is one of
+ * them, print @help (the full usage, every option) or "TOOL (kernkit) X.Y.Z"
+ * on stdout and exit 0. Call first in main().
+ */
+void tool_help_version(int argc, char **argv, const char *help);
+
 /* Parse "123", "64K", "16M", "1G" (bytes). Returns 0 or -1. */
 int parse_size(const char *s, uint64_t *out);
 

@@ -6,6 +6,8 @@
  *                       (fit the contents plus slack); without it an existing
  *                       IMAGE keeps its size (uCore's invocation) and a missing
  *                       one is created with "auto"
+ *     --headroom PCT    with "auto": free space beyond the tree's needs, in percent
+ *                       of them (default 12.5; 0 = just fits)
  *     -i, --info TEXT   superblock info string (default "simple file system")
  *     --skip-hidden     skip names starting with '.' (what uCore's mksfs does)
  *     --pread           never use io_uring
@@ -379,25 +381,39 @@ static uint64_t image_blocks(uint64_t data)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: mksfs [-s SIZE|auto] [-i INFO] [--skip-hidden] [--pread] [-v] "
-                    "IMAGE DIR\n");
+    fprintf(stderr,
+            "usage: mksfs [-s SIZE|auto] [--headroom PCT] [-i INFO] [--skip-hidden] [--pread] [-v] "
+            "IMAGE DIR\n");
 }
 
 struct args {
     const char *image, *dir, *info;
     uint64_t size;
     int have_size, auto_size, force_pread;
+    long headroom; /* --headroom percent for "auto"; -1 = 12.5 */
 };
+
+/* --headroom PERCENT: 0..1000. Prints the error. */
+static int parse_headroom(const char *arg, long *out)
+{
+    char *end;
+    long v = strtol(arg, &end, 10);
+    if (end == arg || (*end && strcmp(end, "%")) || v < 0 || v > 1000) {
+        tool_err("bad headroom '%s' (a percentage, 0 to 1000)", arg);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
 
 static int parse_args(int argc, char **argv, struct args *a, struct mk *m)
 {
-    static const struct option lo[] = {{"size", required_argument, 0, 's'},
-                                       {"info", required_argument, 0, 'i'},
-                                       {"verbose", no_argument, 0, 'v'},
-                                       {"skip-hidden", no_argument, 0, 'H'},
-                                       {"pread", no_argument, 0, 'P'},
-                                       {"help", no_argument, 0, 'h'},
-                                       {0, 0, 0, 0}};
+    a->headroom = -1;
+    static const struct option lo[] = {
+        {"size", required_argument, 0, 's'}, {"info", required_argument, 0, 'i'},
+        {"verbose", no_argument, 0, 'v'},    {"skip-hidden", no_argument, 0, 'H'},
+        {"pread", no_argument, 0, 'P'},      {"headroom", required_argument, 0, 'R'},
+        {"help", no_argument, 0, 'h'},       {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "s:i:vh", lo, NULL)) != -1) {
         switch (c) {
@@ -421,6 +437,10 @@ static int parse_args(int argc, char **argv, struct args *a, struct mk *m)
             break;
         case 'P':
             a->force_pread = 1;
+            break;
+        case 'R':
+            if (parse_headroom(optarg, &a->headroom) != 0)
+                return -1;
             break;
         default:
             usage();
@@ -465,7 +485,8 @@ static uint64_t prepare_image(struct args *a, uint64_t need, struct kk_hostblk *
     if (!a->have_size && !exists)
         a->auto_size = a->have_size = 1;
     if (a->auto_size)
-        a->size = (need + need / 8 + 16) * KK_SFS_BLKSIZE;
+        a->size = (need + (a->headroom < 0 ? need / 8 : need * (uint64_t)a->headroom / 100) + 16) *
+                  KK_SFS_BLKSIZE;
     else if (!a->have_size)
         a->size = dev_bytes;
     if (exists && S_ISBLK(st.st_mode) && a->size > dev_bytes) {
@@ -539,6 +560,27 @@ static void mk_free(struct mk *m)
     free(m);
 }
 
+static const char help_text[] =
+    "Usage: mksfs [OPTION]... IMAGE DIR\n"
+    "Make an SFS (uCore Simple File System) image IMAGE holding the tree DIR.\n"
+    "\n"
+    "  -s, --size=SIZE    create IMAGE with SIZE bytes (K, M, G suffixes); \"auto\"\n"
+    "                     fits the contents plus slack; without -s an existing IMAGE\n"
+    "                     (file or block device) keeps its size and a missing one\n"
+    "                     is created with \"auto\"\n"
+    "      --headroom=PERCENT  with \"auto\": free space beyond what the tree needs,\n"
+    "                     in percent of it (default 12.5; 0 = just fits)\n"
+    "  -i, --info=TEXT    superblock info string (default \"simple file system\")\n"
+    "      --skip-hidden  skip names starting with '.' (as uCore's mksfs does)\n"
+    "      --pread        never use io_uring (pread/pwrite only)\n"
+    "  -v, --verbose      say what is done and which block backend is active\n"
+    "      --help         print this help and exit\n"
+    "      --version      print the version and exit\n"
+    "\n"
+    "Files, directories, symlinks and hard links are copied; FIFOs, sockets and\n"
+    "devices are skipped with a warning. SFS keeps no modes, owners or times.\n"
+    "Exit status: 0 success, 1 error. See mksfs(8).\n";
+
 int main(int argc, char **argv)
 {
     struct args a = {0};
@@ -547,6 +589,7 @@ int main(int argc, char **argv)
     uint64_t blocks, need;
     int dfd, rc = 1;
     tool_name = "mksfs";
+    tool_help_version(argc, argv, help_text);
     if (!m || parse_args(argc, argv, &a, m) != 0) {
         mk_free(m);
         return 1;

@@ -9,7 +9,8 @@
  * a seek before each read/write. KK_E* codes are negative Linux errno
  * values, so they are returned to FUSE as they are. SFS has no modes,
  * owners or times: files show as 0644, directories 0755, symlinks 0777,
- * owned by the mounting user; utimens is accepted and ignored (touch works).
+ * owned by the mounting user; utimens, chmod and chown are accepted and
+ * ignored (touch, cp -a work).
  * Unmount with `fusermount3 -u MOUNTPOINT`; the image is synced and closed.
  */
 #define _GNU_SOURCE
@@ -248,6 +249,20 @@ static int f_utimens(const char *path, const struct timespec tv[2], struct fuse_
     return fi ? 0 : kk_vfs_stat(g.v, NULL, path, 1, &st); /* no times on SFS */
 }
 
+/* SFS has no modes or owners: chmod and chown are accepted and change
+ * nothing, like utimens, so cp -a / rsync -a / tar into a mount work. */
+static int f_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
+{
+    (void)mode;
+    return f_utimens(path, NULL, fi);
+}
+
+static int f_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_info *fi)
+{
+    (void)uid, (void)gid;
+    return f_utimens(path, NULL, fi);
+}
+
 static void *f_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
     (void)conn;
@@ -288,6 +303,8 @@ static const struct fuse_operations ops = {
     .destroy = f_destroy,
     .create = f_create,
     .utimens = f_utimens,
+    .chmod = f_chmod,
+    .chown = f_chown,
 };
 
 static void usage(void)
@@ -295,11 +312,30 @@ static void usage(void)
     fprintf(stderr, "usage: sfs-fuse [-v] [--pread] [-r] IMAGE MOUNTPOINT [FUSE options]\n");
 }
 
+static const char help_text[] =
+    "Usage: sfs-fuse [OPTION]... IMAGE MOUNTPOINT [FUSE OPTION]...\n"
+    "Mount an SFS image with FUSE (through kernkit's VFS).\n"
+    "\n"
+    "  -r             mount read-only\n"
+    "  -v             say which block backend is active\n"
+    "  --pread        never use io_uring (pread/pwrite only)\n"
+    "  --help         print this help and exit\n"
+    "  --version      print the version and exit\n"
+    "  FUSE options   passed to libfuse3, e.g. -f (foreground), -d (debug),\n"
+    "                 -o allow_other; -s (single-threaded) is always added\n"
+    "\n"
+    "SFS keeps no modes, owners or times: files show 0644, directories 0755,\n"
+    "symlinks 0777, owned by the mounting user; utimens, chmod and chown are\n"
+    "accepted and ignored.\n"
+    "Unmount with fusermount3 -u MOUNTPOINT. Exit status: 0 after a clean\n"
+    "unmount, 1 or 2 on error. See sfs-fuse(1).\n";
+
 int main(int argc, char **argv)
 {
     char **fargv = calloc((size_t)argc + 3, sizeof(char *));
     int i, fargc = 0, pread_only = 0, ro = 0, rc;
     tool_name = "sfs-fuse";
+    tool_help_version(argc, argv, help_text);
     if (!fargv)
         return 1;
     fargv[fargc++] = argv[0];

@@ -432,6 +432,27 @@ static int run(struct ctx *c, const char *cmd, int argc, char **argv)
     return 1;
 }
 
+static const char help_text[] =
+    "Usage: sfs [OPTION]... COMMAND IMAGE [ARG]...\n"
+    "Look into and change an SFS image without mounting it.\n"
+    "\n"
+    "Commands:\n"
+    "  ls IMAGE [PATH] [-a]     one line per entry: TYPE INO NLINKS SIZE NAME [-> TARGET]\n"
+    "  cat IMAGE PATH           file contents to stdout\n"
+    "  stat IMAGE PATH          \"key: value\" lines\n"
+    "  extract IMAGE DIR        copy the whole tree into DIR (SFS keeps no permission bits)\n"
+    "  put IMAGE HOSTFILE PATH  copy a regular host file in (create or replace)\n"
+    "  rm IMAGE PATH            remove a file, symlink or empty directory\n"
+    "  mkdir IMAGE PATH         create a directory\n"
+    "\n"
+    "Options (before COMMAND):\n"
+    "  -v, --verbose  say which block backend is active\n"
+    "      --pread    never use io_uring (pread/pwrite only)\n"
+    "      --help     print this help and exit\n"
+    "      --version  print the version and exit\n"
+    "\n"
+    "Exit status: 0 success, 1 error (one line on stderr per error). See sfs(1).\n";
+
 int main(int argc, char **argv)
 {
     static const struct option lo[] = {
@@ -440,6 +461,7 @@ int main(int argc, char **argv)
     int opt, force_pread = 0, rc, ro;
     const char *cmd;
     tool_name = "sfs";
+    tool_help_version(argc, argv, help_text);
     memset(&c, 0, sizeof(c));
     while ((opt = getopt_long(argc, argv, "+v", lo, NULL)) != -1) {
         if (opt == 'v')

@@ -6,7 +6,7 @@
  * One line per finding on stdout ("IMAGE: finding", "(fixed)" appended when
  * repaired). Exit status like e2fsck: 0 clean, 1 errors found and repaired,
  * 4 errors left uncorrected (always the case without -y), 8 operational
- * error (cannot open or read the image, bad usage).
+ * error (cannot open or read the image, not an SFS image, bad usage).
  */
 #include "common.h"
 
@@ -17,6 +17,36 @@
 static void report(void *ctx, const char *msg)
 {
     printf("%s: %s\n", (const char *)ctx, msg);
+}
+
+static const char help_text[] =
+    "Usage: sfsck [OPTION]... IMAGE\n"
+    "Check an SFS image and, with -y, repair it.\n"
+    "\n"
+    "  -y, --yes      repair every finding\n"
+    "  -n, --no       only report (the default); IMAGE is opened read-only\n"
+    "  -f             accepted for e2fsck compatibility (the check is always full)\n"
+    "  -v, --verbose  say which block backend is active\n"
+    "      --pread    never use io_uring (pread/pwrite only)\n"
+    "      --help     print this help and exit\n"
+    "      --version  print the version and exit\n"
+    "\n"
+    "One line per finding on stdout (\"IMAGE: finding\", \"(fixed)\" when repaired).\n"
+    "Exit status (as e2fsck): 0 clean, 1 errors found and repaired, 4 errors left\n"
+    "uncorrected, 8 operational error (cannot open or read IMAGE, not an SFS\n"
+    "image, bad usage). See sfsck(8).\n";
+
+/* Is there an SFS superblock at all? A file that is not SFS is an
+ * operational error (exit 8, as e2fsck on a non-ext2 file), not a finding. */
+static int has_sfs_magic(const struct kk_blockdev *dev)
+{
+    static uint8_t b[4096];
+    if (dev->block_size == 0 || dev->block_size > sizeof b ||
+        dev->nblocks * dev->block_size < sizeof b)
+        return 0;
+    if (dev->read(dev->ctx, 0, (uint32_t)(sizeof b / dev->block_size), b) != 0)
+        return 0;
+    return kk_sfs_get32(b) == KK_SFS_MAGIC;
 }
 
 int main(int argc, char **argv)
@@ -31,6 +61,7 @@ int main(int argc, char **argv)
     struct kk_hostblk *hb;
     int c, repair = 0, rc;
     tool_name = "sfsck";
+    tool_help_version(argc, argv, help_text);
     while ((c = getopt_long(argc, argv, "ynvf", lo, NULL)) != -1) {
         switch (c) {
         case 'y':
@@ -65,6 +96,11 @@ int main(int argc, char **argv)
     fo.plat = kk_host_platform();
     fo.report = report;
     fo.report_ctx = argv[optind];
+    if (!has_sfs_magic(kk_hostblk_dev(hb))) {
+        tool_err("%s: not an SFS image (bad superblock magic)", argv[optind]);
+        kk_hostblk_close(hb);
+        return 8;
+    }
     rc = kk_sfs_fsck(kk_hostblk_dev(hb), &fo);
     fflush(stdout);
     if (kk_hostblk_close(hb) != 0 && rc >= 0 && repair) {

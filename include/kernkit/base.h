@@ -83,8 +83,9 @@ extern "C" {
 /**
  * @brief Describe an error code.
  * @param err a kernkit error code; its sign is ignored, so errno values work too.
- * @return a static, NUL-terminated English description ("success" for 0,
- *         "unknown error" for a code kernkit does not define). Never NULL.
+ * @return a static, NUL-terminated English description, the GNU C library's
+ *         strerror() words ("No such file or directory"; "Success" for 0,
+ *         "Unknown error" for a code kernkit does not define). Never NULL.
  */
 KK_API const char *kk_strerror(int err);
 

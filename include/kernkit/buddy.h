@@ -140,8 +140,9 @@ struct kk_buddy_stats {
     uint64_t free_blocks[KK_BUDDY_ORDER_LIMIT + 1]; /**< Free blocks per order (buddyinfo). */
     int largest_free_order; /**< Order of the largest free block, -1 when none. */
     /**
-     * Fragmentation index in permille: 1000 * (1 - largest free block / free
-     * frames); 0 when all free memory is one block (or none is free).
+     * Fragmentation index in permille: 1000 * (1 - largest free block /
+     * min(free frames, 2^max_order)); 0 when all free memory is one block or
+     * all of it is in max-order blocks (or none is free).
      */
     uint32_t frag_permille;
 };

@@ -404,6 +404,38 @@ static int walk_cb(void *arg, uint64_t addr, unsigned order)
     return ++w->blocks == w->stop_after ? 42 : 0;
 }
 
+/* Free memory all in max-order blocks is not fragmented (29 blocks of order
+ * 10, as a fresh 116 MiB allocator has); one max-order block short is. */
+static void frag_zero_for_max_order_blocks(void **state)
+{
+    struct fixture f;
+    struct kk_buddy_stats st;
+    char buf[512];
+    uint64_t pa;
+    (void)state;
+    fixture_config(&f, BASE, 29 * 1024, 0, 0);
+    assert_int_equal(kk_buddy_init(&f.b, &f.cfg), 0);
+    assert_int_equal(kk_buddy_add_range(&f.b, BASE, 29ull * 1024 * FS), 0);
+    kk_buddy_stats(&f.b, &st);
+    assert_int_equal(st.free_blocks[10], 29);
+    assert_int_equal(st.frag_permille, 0);
+    assert_true(kk_buddy_dump(&f.b, buf, sizeof buf) < sizeof buf);
+    assert_non_null(strstr(buf, "fragmentation: 0"));
+    /* Splitting one block leaves orders 0..9 beside 28 max-order blocks: still 0. */
+    assert_int_equal(kk_buddy_alloc(&f.b, 0, &pa), 0);
+    kk_buddy_stats(&f.b, &st);
+    assert_int_equal(st.frag_permille, 0);
+    fixture_done(&f);
+    /* Less free memory than one max-order block: measured against what it could form. */
+    setup_full(&f, 0);
+    assert_int_equal(kk_buddy_alloc(&f.b, 9, &pa), 0);
+    assert_int_equal(kk_buddy_alloc(&f.b, 0, &pa), 0);
+    kk_buddy_stats(&f.b, &st); /* 511 free: 256 + 128 + ... + 1 */
+    assert_int_equal(st.largest_free_order, 8);
+    assert_int_equal(st.frag_permille, 1000 - 1000 * 256 / 511);
+    fixture_done(&f);
+}
+
 static void stats_walk_dump(void **state)
 {
     struct fixture f;
@@ -519,6 +551,7 @@ int main(void)
         cmocka_unit_test(window_allocations_stay_inside),
         cmocka_unit_test(bulk_alloc_and_free),
         cmocka_unit_test(stats_walk_dump),
+        cmocka_unit_test(frag_zero_for_max_order_blocks),
         cmocka_unit_test(check_detects_corruption),
         cmocka_unit_test(big_orders_and_frame_sizes),
     };

@@ -37,6 +37,9 @@ printf 'abc' > "$M/new" && printf 'def' >> "$M/new" || fail "create/write"
 [ "$(cat "$M/new")" = abcdef ] || fail "append"
 truncate -s 2 "$M/new" && [ "$(cat "$M/new")" = ab ] || fail "truncate"
 truncate -s 10000 "$M/new" && [ "$(stat -c %s "$M/new")" = 10000 ] || fail "extend"
+# chmod/chown are accepted no-ops (SFS keeps no modes): cp -a into the mount works
+chmod 0755 "$M/new" && chown "$(id -u):$(id -g)" "$M/new" || fail "chmod/chown not accepted"
+cp -a "$W/src/sub" "$M/cpa" 2>"$W/cpa.err" && [ ! -s "$W/cpa.err" ] || fail "cp -a: $(cat "$W/cpa.err")"
 dd if=/dev/urandom of="$W/rand" bs=4096 count=300 status=none
 dd if="$W/rand" of="$M/rand" bs=65536 conv=fsync status=none || fail "fsync"
 cmp "$W/rand" "$M/rand" || fail "big file"

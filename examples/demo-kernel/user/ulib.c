@@ -260,38 +260,39 @@ const char *strerror(int err)
     static const struct {
         int e;
         const char *s;
-    } tab[] = {{EPERM, "operation not permitted"},
-               {ESRCH, "no such process"},
-               {ENOENT, "no such file or directory"},
-               {EINTR, "interrupted"},
-               {EIO, "I/O error"},
-               {E2BIG, "argument list too long"},
-               {ENOEXEC, "exec format error"},
-               {EBADF, "bad file descriptor"},
-               {ECHILD, "no child processes"},
-               {EAGAIN, "try again"},
-               {ENOMEM, "out of memory"},
-               {EFAULT, "bad address"},
-               {EBUSY, "busy"},
-               {EEXIST, "file exists"},
-               {ENOTDIR, "not a directory"},
-               {EISDIR, "is a directory"},
-               {EINVAL, "invalid argument"},
-               {EMFILE, "too many open files"},
-               {EFBIG, "file too large"},
-               {ENOSPC, "no space left on device"},
-               {ESPIPE, "illegal seek"},
-               {EPIPE, "broken pipe"},
-               {ENAMETOOLONG, "name too long"},
-               {ENOSYS, "not implemented"},
-               {ENOTEMPTY, "directory not empty"},
-               {30, "read-only file system"}};
+    } tab[] = {/* the C library's words, as kk_strerror() and the host tools print them */
+               {EPERM, "Operation not permitted"},
+               {ESRCH, "No such process"},
+               {ENOENT, "No such file or directory"},
+               {EINTR, "Interrupted system call"},
+               {EIO, "Input/output error"},
+               {E2BIG, "Argument list too long"},
+               {ENOEXEC, "Exec format error"},
+               {EBADF, "Bad file descriptor"},
+               {ECHILD, "No child processes"},
+               {EAGAIN, "Resource temporarily unavailable"},
+               {ENOMEM, "Cannot allocate memory"},
+               {EFAULT, "Bad address"},
+               {EBUSY, "Device or resource busy"},
+               {EEXIST, "File exists"},
+               {ENOTDIR, "Not a directory"},
+               {EISDIR, "Is a directory"},
+               {EINVAL, "Invalid argument"},
+               {EMFILE, "Too many open files"},
+               {EFBIG, "File too large"},
+               {ENOSPC, "No space left on device"},
+               {ESPIPE, "Illegal seek"},
+               {EPIPE, "Broken pipe"},
+               {ENAMETOOLONG, "File name too long"},
+               {ENOSYS, "Function not implemented"},
+               {ENOTEMPTY, "Directory not empty"},
+               {30, "Read-only file system"}};
     if (err < 0)
         err = -err;
     for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
         if (tab[i].e == err)
             return tab[i].s;
-    return "unknown error";
+    return "Unknown error";
 }
 
 /* ---- formatted output ---- */
