@@ -6,7 +6,7 @@
  * updated as pwrite would.
  * KK_TEST_ITERS scales the number of random batches (default 20, 4 under
  * TSan). Measured per backend test (ctest hostblk-<backend>), with
- * `stress --cpu 2` beside it on a 2-core host: see tests/sfs/CMakeLists.txt.
+ * `stress --cpu 2` beside it on a 2-core host: see docs/testing.md.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
