@@ -772,6 +772,7 @@ int kk_sfs__iwrite(struct kk_sfs_inode *ip, uint64_t off, const void *buf, size_
     struct kk_sfs *fs = ip->fs;
     const uint8_t *src = buf;
     uint64_t end, start = off;
+    uint32_t need;
     int rc = 0, rc2;
     *done = 0;
     fs->iob.n = 0;
@@ -780,6 +781,11 @@ int kk_sfs__iwrite(struct kk_sfs_inode *ip, uint64_t off, const void *buf, size_
     if (off > UINT32_MAX || len > UINT32_MAX - off) /* also keeps off + len from wrapping */
         return KK_EFBIG;
     end = off + len;
+    /* held frees this write may need come back before its first change, so that
+     * no sync runs while its data runs are queued (worst case: every block new) */
+    need = ceil_blocks(end) - (uint32_t)(off / KK_SFS_BLKSIZE) + 3;
+    if (fs->nfree < need && fs->npending && (rc = kk_sfs__sync_all(fs)) != 0)
+        return rc;
     if ((rc = iextend(ip, ceil_blocks(end))) != 0)
         return rc;
     while (off < end && rc == 0) {
