@@ -337,7 +337,7 @@ void kk_sfs__bdirty(struct kk_sfs *fs, struct buf *b)
 void kk_sfs__bdirty_kind(struct kk_sfs *fs, struct buf *b, uint8_t kind)
 {
     set_dirty(fs, b, true);
-    if (kind > b->kind)
+    if (kind > b->kind && !fs->unordered)
         b->kind = kind;
 }
 

@@ -92,6 +92,7 @@ struct kk_sfs {
     void *lock;
     bool read_only;
     bool no_dir_index;  /* kk_sfs_config.no_dir_index */
+    bool unordered;     /* kk_sfs_config.unordered: every dirty block is KIND_DATA */
     uint32_t dev_shift; /* log2(4096 / device block size) */
     struct kk_sfs_disk_super super;
     uint32_t first_data; /* first block after the free map */
