@@ -180,6 +180,48 @@ static void test_stale_free_count(void **state)
     env_mount(e);
 }
 
+/* kk_sfs_config.unordered (mksfs): the same image contents, one barrier per sync. */
+static void test_unordered(void **state)
+{
+    struct env *e = *state;
+    struct kk_sfs_config cfg = {0};
+    struct kk_sfs_inode *f;
+    static uint8_t buf[200000];
+    size_t done;
+    uint64_t flushes;
+    env_umount(e);
+    cfg.size = sizeof(cfg);
+    cfg.dev = &e->rd->dev;
+    cfg.plat = &e->tp.p;
+    cfg.cache_blocks = 16;
+    cfg.unordered = 1;
+    assert_int_equal(kk_sfs_mount(&cfg, &e->fs), 0);
+    assert_int_equal(kk_sfs_root(e->fs, &e->root), 0);
+    memset(buf, 0x3c, sizeof(buf));
+    assert_int_equal(kk_sfs_mkdir(e->root, "d", NULL), 0);
+    assert_int_equal(kk_sfs_create(e->root, "f", &f), 0);
+    assert_int_equal(kk_sfs_write(f, 0, buf, sizeof(buf), &done), 0);
+    kk_sfs_put(f);
+    flushes = e->rd->flushes;
+    assert_int_equal(kk_sfs_sync(e->fs), 0);
+    assert_int_equal(e->rd->flushes - flushes, 1);
+    env_umount(e);
+    assert_int_equal(env_fsck(e, 0), KK_SFS_FSCK_CLEAN);
+    env_mount(e);
+    assert_int_equal(kk_sfs_lookup(e->root, "f", &f), 0);
+    assert_int_equal(kk_sfs_read(f, 0, buf, sizeof(buf), &done), 0);
+    assert_int_equal(done, sizeof(buf));
+    assert_int_equal(buf[sizeof(buf) - 1], 0x3c);
+    kk_sfs_put(f);
+    /* ordered, the same work needs a barrier between kinds */
+    assert_int_equal(kk_sfs_create(e->root, "g", &f), 0);
+    assert_int_equal(kk_sfs_write(f, 0, buf, sizeof(buf), &done), 0);
+    kk_sfs_put(f);
+    flushes = e->rd->flushes;
+    assert_int_equal(kk_sfs_sync(e->fs), 0);
+    assert_true(e->rd->flushes - flushes > 1);
+}
+
 /* ---- power cuts: a recording device and replays of its trace ---- */
 
 /* A device over a ramdev that records every write (a copy) and flush. */
@@ -369,6 +411,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rewrite_without_sync, setup_small, env_teardown),
         cmocka_unit_test_setup_teardown(test_stale_free_count, setup, env_teardown),
         cmocka_unit_test_setup_teardown(test_replace_cut, setup_4k, env_teardown),
+        cmocka_unit_test_setup_teardown(test_unordered, setup, env_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
