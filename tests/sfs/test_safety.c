@@ -112,9 +112,7 @@ static void test_enospc_past_eof(void **state)
     for (size_t i = 0; i < done; i++)
         assert_int_equal(back[i], 0x77);
     kk_sfs_put(f);
-    env_umount(e);
-    assert_int_equal(env_fsck(e, 0), KK_SFS_FSCK_CLEAN);
-    env_mount(e);
+    env_remount(e);
     assert_int_equal(kk_sfs_lookup(e->root, "f", &f), 0);
     assert_int_equal(size_of(f), size);
     kk_sfs_put(f);
@@ -150,9 +148,7 @@ static void test_rewrite_without_sync(void **state)
     }
     assert_true(e->rd->flushes > flushes); /* the library synced by itself */
     assert_int_equal(kk_sfs_check(e->fs), 0);
-    env_umount(e);
-    assert_int_equal(env_fsck(e, 0), KK_SFS_FSCK_CLEAN);
-    env_mount(e);
+    env_remount(e);
     assert_int_equal(kk_sfs_lookup(e->root, "f", &f), 0);
     assert_int_equal(kk_sfs_read(f, 0, back, sizeof(back), &done), 0);
     assert_int_equal(done, sizeof(back));
@@ -175,9 +171,7 @@ static void test_stale_free_count(void **state)
     assert_int_equal(kk_sfs_statfs(e->fs, &st), 0);
     assert_int_equal(st.free_blocks, real);
     assert_int_equal(kk_sfs_mkdir(e->root, "d", NULL), 0);
-    env_umount(e);
-    assert_int_equal(env_fsck(e, 0), KK_SFS_FSCK_CLEAN);
-    env_mount(e);
+    env_remount(e);
 }
 
 /* kk_sfs_config.unordered (mksfs): the same image contents, one barrier per sync. */
@@ -205,9 +199,7 @@ static void test_unordered(void **state)
     flushes = e->rd->flushes;
     assert_int_equal(kk_sfs_sync(e->fs), 0);
     assert_int_equal(e->rd->flushes - flushes, 1);
-    env_umount(e);
-    assert_int_equal(env_fsck(e, 0), KK_SFS_FSCK_CLEAN);
-    env_mount(e);
+    env_remount(e);
     assert_int_equal(kk_sfs_lookup(e->root, "f", &f), 0);
     assert_int_equal(kk_sfs_read(f, 0, buf, sizeof(buf), &done), 0);
     assert_int_equal(done, sizeof(buf));
