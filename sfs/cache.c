@@ -50,6 +50,26 @@ static void set_dirty(struct kk_sfs *fs, struct buf *b, bool dirty)
     if (b->dirty != dirty)
         fs->ndirty += dirty ? 1u : (uint32_t)-1;
     b->dirty = dirty;
+    if (!dirty)
+        b->kind = KIND_DATA;
+}
+
+void kk_sfs__wrote(struct kk_sfs *fs, uint8_t kind)
+{
+    if (kind < fs->unflushed)
+        fs->unflushed = kind;
+}
+
+/* Before writing blocks of @kind: flush when blocks of a lower kind may still be in flight. */
+static int barrier(struct kk_sfs *fs, uint8_t kind)
+{
+    int rc;
+    if (fs->unflushed >= kind)
+        return 0;
+    fs->unflushed = KIND_NONE;
+    if (fs->dev->flush && (rc = fs->dev->flush(fs->dev->ctx)) != 0)
+        return rc > 0 ? KK_EIO : rc;
+    return 0;
 }
 
 static void hash_remove(struct kk_sfs *fs, struct buf *b)
@@ -81,6 +101,7 @@ int kk_sfs__cache_init(struct kk_sfs *fs, const struct kk_sfs_config *cfg)
         hsize <<= 1;
     fs->nbufs = n;
     fs->bhash_mask = hsize - 1;
+    fs->unflushed = KIND_NONE;
     fs->bufs = kk_sfs__alloc(fs, sizeof(struct buf) * n);
     fs->bhash = kk_sfs__alloc(fs, sizeof(struct buf *) * hsize);
     if (cfg->cache_mem) {
@@ -135,20 +156,23 @@ static int write_map(struct kk_sfs *fs)
         if (rc)
             return rc;
         fs->map_dirty[i] = 0;
+        kk_sfs__wrote(fs, KIND_DATA);
     }
     fs->map_alloc_dirty = false;
     return 0;
 }
 
 /*
- * Write @n dirty buffers as one batch, in block order (so a device can merge
- * neighbours), after the free map if allocations are pending (promise 1).
+ * Write @n dirty buffers of one kind as one batch, in block order (so a device
+ * can merge neighbours), after the free map if allocations are pending
+ * (promise 1) and after a flush if blocks of a lower kind may be in flight.
  * Those written become clean; a failed one stays dirty. Uses fs->wb, never
  * fs->iob: an eviction can happen while a read or write has runs queued.
  */
 static int write_bufs(struct kk_sfs *fs, struct buf **v, uint32_t n)
 {
     struct iobatch *wb = &fs->wb;
+    uint8_t kind = v[0]->kind;
     uint32_t i, j, failed;
     int rc = 0;
     for (i = 1; i < n; i++) /* insertion sort: n <= IOB_MAX */
@@ -159,10 +183,13 @@ static int write_bufs(struct kk_sfs *fs, struct buf **v, uint32_t n)
         }
     if (fs->map_alloc_dirty && (rc = write_map(fs)) != 0)
         return rc;
+    if ((rc = barrier(fs, kind)) != 0)
+        return rc;
     wb->n = 0;
     for (i = 0; i < n && rc == 0; i++)
         rc = kk_sfs__iob_add(fs, wb, KK_BLOCKDEV_WRITE, v[i]->blkno, 1, v[i]->data);
     if (rc == 0) {
+        kk_sfs__wrote(fs, kind);
         rc = kk_sfs__iob_submit(fs, wb, &failed);
         for (i = 0; i < wb->n; i++)
             if (wb->r[i].status == 0)
@@ -172,10 +199,31 @@ static int write_bufs(struct kk_sfs *fs, struct buf **v, uint32_t n)
     return rc;
 }
 
+/* Every dirty buffer, kind by kind (lowest first), IOB_MAX at a time. */
+static int flush_bufs(struct kk_sfs *fs)
+{
+    struct buf *v[IOB_MAX];
+    uint32_t i, n;
+    uint8_t k;
+    int rc = 0;
+    for (k = 0; k < KIND_COUNT && rc == 0 && fs->ndirty; k++) {
+        for (i = 0, n = 0; i < fs->nbufs && rc == 0; i++) {
+            struct buf *b = &fs->bufs[i];
+            if (b->dirty && b->blkno != UINT32_MAX && b->kind == k)
+                v[n++] = b;
+            if (n == IOB_MAX || (n && i + 1 == fs->nbufs)) {
+                rc = write_bufs(fs, v, n);
+                n = 0;
+            }
+        }
+    }
+    return rc;
+}
+
 /*
- * Write-behind for eviction: the dirty unpinned buffer @b and up to IOB_MAX - 1
- * more dirty unpinned ones nearest the LRU tail go out as one batch, so that
- * the next evictions find clean buffers. Returns @b's error, if any.
+ * Write-behind for eviction: the dirty unpinned data buffer @b and up to
+ * IOB_MAX - 1 more nearest the LRU tail go out as one batch, so that the next
+ * evictions find clean buffers. Returns @b's error, if any.
  */
 static int write_behind(struct kk_sfs *fs, struct buf *b)
 {
@@ -184,28 +232,49 @@ static int write_behind(struct kk_sfs *fs, struct buf *b)
     int rc;
     v[n++] = b;
     for (o = b->prev; o && n < IOB_MAX && seen < 4 * IOB_MAX; o = o->prev, seen++)
-        if (o->dirty && !o->pins && o->blkno != UINT32_MAX)
+        if (o->dirty && !o->pins && o->blkno != UINT32_MAX && o->kind == KIND_DATA)
             v[n++] = o;
     rc = write_bufs(fs, v, n);
     return b->dirty ? (rc ? rc : KK_EIO) : 0;
 }
 
-/* A free buffer for @blkno: the least recently used unpinned one, written back if dirty. */
+/*
+ * A free buffer for @blkno: the least recently used unpinned one that is clean
+ * or holds data (written back, with neighbours, if dirty). When the nearest
+ * ones all hold dirty metadata, every dirty buffer is written in order first.
+ */
 static int victim(struct kk_sfs *fs, struct buf **out)
 {
-    struct buf *b;
+    struct buf *b, *meta = NULL;
+    uint32_t seen = 0;
     int rc;
     for (b = fs->lru_tail; b; b = b->prev) {
         if (b->pins)
             continue;
-        if (b->dirty && (rc = write_behind(fs, b)) != 0)
+        if (b->dirty && b->kind != KIND_DATA) {
+            if (!meta)
+                meta = b;
+            if (++seen < 4 * IOB_MAX)
+                continue;
+            b = meta;
+            if ((rc = flush_bufs(fs)) != 0)
+                return rc;
+        } else if (b->dirty && (rc = write_behind(fs, b)) != 0) {
             return rc;
-        if (b->blkno != UINT32_MAX)
-            hash_remove(fs, b);
-        *out = b;
-        return 0;
+        }
+        break;
     }
-    return KK_ENOMEM;
+    if (!b && meta) {
+        b = meta;
+        if ((rc = flush_bufs(fs)) != 0)
+            return rc;
+    }
+    if (!b)
+        return KK_ENOMEM;
+    if (b->blkno != UINT32_MAX)
+        hash_remove(fs, b);
+    *out = b;
+    return 0;
 }
 
 static void install(struct kk_sfs *fs, struct buf *b, uint32_t blkno)
@@ -263,6 +332,13 @@ void kk_sfs__bput(struct kk_sfs *fs, struct buf *b)
 void kk_sfs__bdirty(struct kk_sfs *fs, struct buf *b)
 {
     set_dirty(fs, b, true);
+}
+
+void kk_sfs__bdirty_kind(struct kk_sfs *fs, struct buf *b, uint8_t kind)
+{
+    set_dirty(fs, b, true);
+    if (kind > b->kind && !fs->unordered)
+        b->kind = kind;
 }
 
 void kk_sfs__binval(struct kk_sfs *fs, uint32_t blkno)
@@ -387,24 +463,6 @@ int kk_sfs__block_free(struct kk_sfs *fs, uint32_t blkno)
     return 0;
 }
 
-/* Every dirty buffer, IOB_MAX at a time (the caller has written the free map). */
-static int flush_bufs(struct kk_sfs *fs)
-{
-    struct buf *v[IOB_MAX];
-    uint32_t i, n = 0;
-    int rc = 0;
-    for (i = 0; i < fs->nbufs && rc == 0; i++) {
-        struct buf *b = &fs->bufs[i];
-        if (b->dirty && b->blkno != UINT32_MAX)
-            v[n++] = b;
-        if (n == IOB_MAX || (n && i + 1 == fs->nbufs)) {
-            rc = write_bufs(fs, v, n);
-            n = 0;
-        }
-    }
-    return rc;
-}
-
 /* Pending frees become allocatable; their free-map blocks become dirty. */
 static void release_pending(struct kk_sfs *fs)
 {
@@ -439,18 +497,29 @@ static int write_super(struct kk_sfs *fs)
     return rc;
 }
 
+/*
+ * The order: the free map with every allocation and the data, then each kind of
+ * metadata (KIND_*) with a flush before it, then - once nothing on disk points
+ * at them - the frees in the map, the superblock, and a last flush.
+ */
 int kk_sfs__sync_all(struct kk_sfs *fs)
 {
     int rc;
     if ((rc = write_map(fs)) != 0 || (rc = flush_bufs(fs)) != 0)
         return rc;
-    release_pending(fs);
-    if ((rc = write_map(fs)) != 0)
-        return rc;
+    if (fs->npending) {
+        if ((rc = barrier(fs, KIND_COUNT)) != 0)
+            return rc;
+        release_pending(fs);
+        if ((rc = write_map(fs)) != 0)
+            return rc;
+    }
     if (fs->super_dirty && (rc = write_super(fs)) != 0)
         return rc;
-    if (fs->dev->flush && (rc = fs->dev->flush(fs->dev->ctx)) != 0)
-        return rc > 0 ? KK_EIO : rc;
+    kk_sfs__wrote(fs, KIND_DATA);
+    if ((rc = barrier(fs, KIND_COUNT)) != 0)
+        return rc;
+    fs->sync_gen++;
     return 0;
 }
 

@@ -323,7 +323,7 @@ int kk_sfs__dir_set_slot(struct kk_sfs_inode *dir, uint32_t slot, uint32_t ino, 
     kk_sfs_put32(b->data, ino);
     if (name)
         kk_memcpy(b->data + 4, name, kk_strnlen(name, KK_SFS_MAX_NAME));
-    kk_sfs__bdirty(fs, b);
+    kk_sfs__bdirty_kind(fs, b, KIND_ENTRY); /* after the inode it names */
     kk_sfs__bput(fs, b);
     if (old_used < 0)
         kk_sfs__dir_index_drop(dir); /* was damaged: rebuilt (or not) on the next lookup */

@@ -98,9 +98,27 @@ int kk_sfs__iget(struct kk_sfs *fs, uint32_t ino, struct kk_sfs_inode **out)
     ip->ino = ino;
     ip->refs = 1;
     ip->idx = NULL;
+    ip->born = UINT32_MAX;
     ihash_insert(fs, ip);
     *out = ip;
     return 0;
+}
+
+/*
+ * Where @ip's inode block goes in the write-back order: after its data and
+ * indirect blocks; a directory's after its entry blocks, except a directory
+ * created since the last sync, which goes before the entry naming it.
+ */
+static uint8_t inode_kind(const struct kk_sfs_inode *ip)
+{
+    return ip->d.type == KK_SFS_TYPE_DIR && ip->born != ip->fs->sync_gen ? KIND_DIRINODE
+                                                                         : KIND_INODE;
+}
+
+/* The kind of @ip's indirect (@level 1) or double-indirect (2) block. */
+static uint8_t ind_kind(const struct kk_sfs_inode *ip, unsigned level)
+{
+    return (uint8_t)((ip->d.type == KK_SFS_TYPE_DIR ? KIND_DIND1 : KIND_IND1) + level - 1);
 }
 
 int kk_sfs__iupdate(struct kk_sfs_inode *ip)
@@ -110,7 +128,7 @@ int kk_sfs__iupdate(struct kk_sfs_inode *ip)
     if (rc)
         return rc;
     kk_sfs_inode_encode(&ip->d, b->data);
-    kk_sfs__bdirty(ip->fs, b);
+    kk_sfs__bdirty_kind(ip->fs, b, inode_kind(ip));
     kk_sfs__bput(ip->fs, b);
     return 0;
 }
@@ -133,8 +151,10 @@ int kk_sfs__ialloc(struct kk_sfs *fs, uint16_t type, struct kk_sfs_inode **out)
     }
     ip->fs = fs;
     ip->refs = 1;
+    ip->born = fs->sync_gen;
     ip->d.type = type;
     kk_sfs_inode_encode(&ip->d, b->data);
+    kk_sfs__bdirty_kind(fs, b, KIND_INODE);
     kk_sfs__bput(fs, b);
     ihash_insert(fs, ip);
     *out = ip;
@@ -224,14 +244,14 @@ static int ptr_get(struct kk_sfs *fs, uint32_t blk, uint32_t idx, uint32_t *out)
     return 0;
 }
 
-static int ptr_set(struct kk_sfs *fs, uint32_t blk, uint32_t idx, uint32_t v)
+static int ptr_set(struct kk_sfs *fs, uint32_t blk, uint32_t idx, uint32_t v, uint8_t kind)
 {
     struct buf *b;
     int rc = kk_sfs__bread(fs, blk, &b);
     if (rc)
         return rc;
     kk_sfs_put32(b->data + 4 * idx, v);
-    kk_sfs__bdirty(fs, b);
+    kk_sfs__bdirty_kind(fs, b, kind);
     kk_sfs__bput(fs, b);
     return 0;
 }
@@ -278,9 +298,10 @@ static uint32_t data_goal(struct kk_sfs *fs, uint32_t idx)
  * A data block (@leaf) is allocated at or after @goal when it can be.
  * *@fresh tells whether the returned data block was allocated here.
  */
-static int map_in(struct kk_sfs *fs, uint32_t *parent, uint32_t idx, bool create, bool leaf,
+static int map_in(struct kk_sfs_inode *ip, uint32_t *parent, uint32_t idx, bool create, bool leaf,
                   uint32_t goal, uint32_t *out, bool *fresh)
 {
+    struct kk_sfs *fs = ip->fs;
     uint32_t v = 0;
     int rc;
     if (*parent == 0) {
@@ -299,7 +320,7 @@ static int map_in(struct kk_sfs *fs, uint32_t *parent, uint32_t idx, bool create
         rc = leaf ? kk_sfs__block_alloc_goal(fs, goal, &v) : alloc_zeroed(fs, &v);
         if (rc)
             return rc;
-        if ((rc = ptr_set(fs, *parent, idx, v)) != 0) {
+        if ((rc = ptr_set(fs, *parent, idx, v, ind_kind(ip, leaf ? 1 : 2))) != 0) {
             fs->map[v >> 3] |= (uint8_t)(1u << (v & 7));
             fs->nfree++;
             return rc;
@@ -337,14 +358,14 @@ int kk_sfs__bmap_ex(struct kk_sfs_inode *ip, uint32_t idx, bool create, uint32_t
     }
     goal = create ? data_goal(fs, idx) : 0;
     if (idx < L2_FIRST)
-        return map_in(fs, &d->indirect, idx - L1_FIRST, create, true, goal, out, fresh);
+        return map_in(ip, &d->indirect, idx - L1_FIRST, create, true, goal, out, fresh);
     idx -= L2_FIRST;
-    rc = map_in(fs, &d->db_indirect, idx / KK_SFS_NENTRY, create, false, 0, &l1, NULL);
+    rc = map_in(ip, &d->db_indirect, idx / KK_SFS_NENTRY, create, false, 0, &l1, NULL);
     if (rc || l1 == 0) {
         *out = 0;
         return rc;
     }
-    return map_in(fs, &l1, idx % KK_SFS_NENTRY, create, true, goal, out, fresh);
+    return map_in(ip, &l1, idx % KK_SFS_NENTRY, create, true, goal, out, fresh);
 }
 
 int kk_sfs__bmap(struct kk_sfs_inode *ip, uint32_t idx, bool create, uint32_t *out)
@@ -425,7 +446,7 @@ static int unmap_range(struct kk_sfs_inode *ip, uint32_t from, uint32_t to, bool
             if (lo == a * KK_SFS_NENTRY) {
                 if (do_free && kk_sfs__block_free(fs, l1) != 0)
                     bad = KK_ECORRUPT;
-                if ((rc = ptr_set(fs, d->db_indirect, a, 0)) != 0)
+                if ((rc = ptr_set(fs, d->db_indirect, a, 0, ind_kind(ip, 2))) != 0)
                     return rc;
             }
         }
@@ -574,7 +595,7 @@ static int leaf_of(struct kk_sfs_inode *ip, uint32_t i, uint32_t *leaf, uint32_t
         *leaf = 0;
         return 0;
     }
-    return map_in(ip->fs, &ip->d.db_indirect, i / KK_SFS_NENTRY, false, false, 0, leaf, NULL);
+    return map_in(ip, &ip->d.db_indirect, i / KK_SFS_NENTRY, false, false, 0, leaf, NULL);
 }
 
 /*
@@ -667,10 +688,12 @@ static int rw_flush(struct kk_sfs *fs, const uint8_t *base, size_t pos, size_t *
     uint32_t failed, i;
     int rc = kk_sfs__iob_submit(fs, iob, &failed);
     for (i = 0; i < iob->n; i++) {
-        if (iob->r[i].op == KK_BLOCKDEV_WRITE)
+        if (iob->r[i].op == KK_BLOCKDEV_WRITE) {
+            kk_sfs__wrote(fs, KIND_DATA);
             drop_written(fs, &iob->r[i]);
-        else if (i < failed && fs->ndirty)
+        } else if (i < failed && fs->ndirty) {
             overlay_dirty(fs, &iob->r[i]);
+        }
     }
     *done = rc ? (size_t)((const uint8_t *)iob->r[failed].buf - base) : pos;
     iob->n = 0;
@@ -749,6 +772,7 @@ int kk_sfs__iwrite(struct kk_sfs_inode *ip, uint64_t off, const void *buf, size_
     struct kk_sfs *fs = ip->fs;
     const uint8_t *src = buf;
     uint64_t end, start = off;
+    uint32_t need;
     int rc = 0, rc2;
     *done = 0;
     fs->iob.n = 0;
@@ -757,6 +781,11 @@ int kk_sfs__iwrite(struct kk_sfs_inode *ip, uint64_t off, const void *buf, size_
     if (off > UINT32_MAX || len > UINT32_MAX - off) /* also keeps off + len from wrapping */
         return KK_EFBIG;
     end = off + len;
+    /* held frees this write may need come back before its first change, so that
+     * no sync runs while its data runs are queued (worst case: every block new) */
+    need = ceil_blocks(end) - (uint32_t)(off / KK_SFS_BLKSIZE) + 3;
+    if (fs->nfree < need && fs->npending && (rc = kk_sfs__sync_all(fs)) != 0)
+        return rc;
     if ((rc = iextend(ip, ceil_blocks(end))) != 0)
         return rc;
     while (off < end && rc == 0) {

@@ -245,6 +245,8 @@ int kk_sfs_mount(const struct kk_sfs_config *cfg, struct kk_sfs **out)
     fs->read_only = cfg->read_only != 0;
     fs->no_dir_index =
         cfg->size >= offsetof(struct kk_sfs_config, no_dir_index) + 4 && cfg->no_dir_index != 0;
+    fs->unordered =
+        cfg->size >= offsetof(struct kk_sfs_config, unordered) + 4 && cfg->unordered != 0;
     rc = mount_init(fs, cfg);
     if (rc) {
         release(fs);

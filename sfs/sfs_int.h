@@ -15,10 +15,29 @@
 #include <kernkit/sfs.h>
 #include <kk_util.h>
 
+/*
+ * Write-back order (cache.c): a dirty block of kind k is written only after
+ * every dirty block of a lower kind, with a device flush between them, so a
+ * block is on disk before anything that points to it.
+ */
+enum {
+    KIND_DATA,     /* file and symlink data (and anything not yet classified) */
+    KIND_IND1,     /* a file's indirect block pointing at data */
+    KIND_IND2,     /* a file's double-indirect block */
+    KIND_INODE,    /* a file's or a new directory's inode */
+    KIND_ENTRY,    /* a directory entry block (names an inode) */
+    KIND_DIND1,    /* a directory's indirect block */
+    KIND_DIND2,    /* a directory's double-indirect block */
+    KIND_DIRINODE, /* a directory's inode */
+    KIND_COUNT,
+    KIND_NONE = 0xff
+};
+
 struct buf {
     uint32_t blkno;
     uint32_t pins;
     bool dirty;
+    uint8_t kind; /* KIND_*: while dirty, where in the write-back order it goes */
     uint8_t *data;
     struct buf *hnext;       /* hash chain */
     struct buf *prev, *next; /* LRU list: head = most recent */
@@ -51,6 +70,7 @@ struct kk_sfs_inode {
     struct kk_sfs_disk_inode d;
     struct kk_sfs_inode *hnext;
     struct dir_index *idx; /* directories only; NULL = none (scan) */
+    uint32_t born;         /* fs->sync_gen when allocated; UINT32_MAX = read from disk */
 };
 
 /*
@@ -72,6 +92,7 @@ struct kk_sfs {
     void *lock;
     bool read_only;
     bool no_dir_index;  /* kk_sfs_config.no_dir_index */
+    bool unordered;     /* kk_sfs_config.unordered: every dirty block is KIND_DATA */
     uint32_t dev_shift; /* log2(4096 / device block size) */
     struct kk_sfs_disk_super super;
     uint32_t first_data; /* first block after the free map */
@@ -84,6 +105,8 @@ struct kk_sfs {
     uint8_t *map_dirty;  /* one byte per free-map block */
     size_t map_bytes;
     bool map_alloc_dirty; /* blocks allocated since the free map was last written */
+    uint8_t unflushed;    /* lowest KIND_* written since the last device flush, or KIND_NONE */
+    uint32_t sync_gen;    /* completed syncs of this mount */
     bool super_dirty;
 
     /* block cache */
@@ -145,6 +168,10 @@ int kk_sfs__bread(struct kk_sfs *fs, uint32_t blkno, struct buf **out);
 int kk_sfs__bzero_get(struct kk_sfs *fs, uint32_t blkno, struct buf **out);
 void kk_sfs__bput(struct kk_sfs *fs, struct buf *b);
 void kk_sfs__bdirty(struct kk_sfs *fs, struct buf *b);
+/* Mark dirty as a block of @kind (KIND_*; the highest kind given since it was clean wins). */
+void kk_sfs__bdirty_kind(struct kk_sfs *fs, struct buf *b, uint8_t kind);
+/* Note a device write of blocks of @kind (the direct data runs of inode.c). */
+void kk_sfs__wrote(struct kk_sfs *fs, uint8_t kind);
 struct buf *kk_sfs__bfind(struct kk_sfs *fs, uint32_t blkno);
 void kk_sfs__binval(struct kk_sfs *fs, uint32_t blkno);
 /* A free block: data and inodes upwards (from @goal when it has one free above it,

@@ -532,6 +532,7 @@ static int make(struct mk *m, struct args *a, int dfd, uint64_t blocks, struct k
     cfg.dev = kk_hostblk_dev(hb);
     cfg.plat = kk_host_platform();
     cfg.cache_blocks = 4096;
+    cfg.unordered = 1; /* a new image: a cut leaves nothing to keep */
     if ((rc = kk_sfs_mount(&cfg, &m->fs)) != 0 || (rc = kk_sfs_root(m->fs, &root)) != 0) {
         tool_err("%s: mount failed: %s", a->image, kk_strerror(rc));
         return -1;

@@ -70,9 +70,20 @@ static double secs(uint64_t t0)
 
 struct fsenv {
     struct kk_hostblk *hb;
+    struct kk_blockdev dev; /* the hostblk device with its flushes counted */
     struct kk_sfs *fs;
     struct kk_sfs_inode *root;
 };
+
+/* Device flushes (SFS's write-order barriers) of every mount, and of the seq-write syncs. */
+static uint64_t flushes, wsync_flushes, wsyncs;
+static int (*host_flush)(void *ctx);
+
+static int count_flush(void *ctx)
+{
+    flushes++;
+    return host_flush(ctx);
+}
 
 static void fs_open_cfg(struct fsenv *e, const char *path, int pread_only, int format,
                         uint64_t bytes, uint32_t cache_blocks, int no_dir_index);
@@ -95,8 +106,11 @@ static void fs_open_cfg(struct fsenv *e, const char *path, int pread_only, int f
         die(path, 0);
     if (format && (rc = kk_sfs_format(kk_hostblk_dev(e->hb), kk_host_platform(), NULL)) != 0)
         die("format", rc);
+    e->dev = *kk_hostblk_dev(e->hb);
+    host_flush = e->dev.flush;
+    e->dev.flush = e->dev.flush ? count_flush : NULL;
     cfg.size = sizeof(cfg);
-    cfg.dev = kk_hostblk_dev(e->hb);
+    cfg.dev = &e->dev;
     cfg.plat = kk_host_platform();
     cfg.cache_blocks = cache_blocks;
     cfg.no_dir_index = (uint32_t)no_dir_index;
@@ -194,10 +208,14 @@ static double t_write_part(struct target *t, uint64_t from, uint64_t to)
     int rc = 0;
     for (uint64_t off = from << 20; off < to << 20; off += CHUNK)
         t_io(t, 1, off, CHUNK);
-    if (t->raw)
+    if (t->raw) {
         rc = fdatasync(t->fd) == 0 ? 0 : KK_EIO;
-    else
+    } else {
+        uint64_t f0 = flushes;
         rc = kk_sfs_sync(t->e.fs);
+        wsync_flushes += flushes - f0;
+        wsyncs++;
+    }
     if (rc)
         die("sync", rc);
     return secs(t0);
@@ -843,6 +861,9 @@ int main(int argc, char **argv)
     if (only && strcmp(only, "dev") == 0)
         goto out;
     seq_figures(mb, rounds, passes);
+    if (wsyncs)
+        kk_bench_print("seq-write", "barriers-per-sync", (double)wsync_flushes / (double)wsyncs,
+                       "flushes");
     frag_figures(mb, rounds);
     if (only && strcmp(only, "seq") == 0)
         goto out;

@@ -48,6 +48,14 @@ static inline int env_fsck(struct env *e, int repair)
     return kk_sfs_fsck(&e->rd->dev, &o);
 }
 
+/* Unmount, check the image clean, mount again. */
+static inline void env_remount(struct env *e)
+{
+    env_umount(e);
+    assert_int_equal(env_fsck(e, 0), KK_SFS_FSCK_CLEAN);
+    env_mount(e);
+}
+
 /* cmocka teardown: unmount if mounted, image clean, no memory left, free. */
 static inline int env_teardown(void **state)
 {

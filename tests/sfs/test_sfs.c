@@ -42,9 +42,7 @@ static int teardown(void **state)
 
 static void remount(struct env *e)
 {
-    env_umount(e);
-    assert_int_equal(fsck(e, 0), KK_SFS_FSCK_CLEAN);
-    env_mount(e);
+    env_remount(e);
 }
 
 static uint32_t free_blocks(struct env *e)
