@@ -44,6 +44,7 @@ struct ck {
     size_t map_bytes;
     uint32_t found, unfixed;
     bool map_changed;
+    bool late; /* the walk and reconnection are done: unreachable blocks are free to take */
     int err;
     uint32_t lf; /* inode of /lost+found, 0 = none yet */
     /* names of the directory being visited: hash -> entry block, open addressing */
@@ -575,12 +576,21 @@ static void drain(struct ck *c, uint32_t qi)
 
 /* ---- reconnecting unreachable inodes to /lost+found ---- */
 
-/* A free (unclaimed, marked free) block, now claimed; 0 when there is none. */
+/*
+ * Can new_block() take block @b? Unclaimed and marked free; once c->late,
+ * any unclaimed block (check_map would free it anyway).
+ */
+static bool takable(struct ck *c, uint32_t b)
+{
+    return ST(c, b) == ST_FREE && (c->late || kk_sfs_map_test(c->map, b));
+}
+
+/* A takable block, now claimed; 0 when there is none. */
 static uint32_t new_block(struct ck *c)
 {
     uint32_t b;
     for (b = c->first; b < c->blocks; b++) {
-        if (ST(c, b) == ST_FREE && kk_sfs_map_test(c->map, b)) {
+        if (takable(c, b)) {
             c->state[b] = ST_DATA;
             map_set(c, b, false);
             return b;
@@ -600,7 +610,7 @@ static uint32_t free_count(struct ck *c, uint32_t want)
 {
     uint32_t b, n = 0;
     for (b = c->first; b < c->blocks && n < want; b++)
-        n += ST(c, b) == ST_FREE && kk_sfs_map_test(c->map, b);
+        n += takable(c, b);
     return n;
 }
 
@@ -1001,6 +1011,7 @@ static void run(struct ck *c)
     drain(c, 0);
     if (!c->err)
         reconnect_orphans(c);
+    c->late = true;
     if (!c->err)
         copy_xlinks(c);
     if (!c->err)

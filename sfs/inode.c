@@ -332,6 +332,18 @@ static int map_in(struct kk_sfs_inode *ip, uint32_t *parent, uint32_t idx, bool 
     return 0;
 }
 
+/*
+ * A mapped block that is the inode's own block or one of its indirect blocks
+ * (@l1: the level-1 block it was found in under the double-indirect block)
+ * is corrupt: as data it would expose or overwrite the file's metadata.
+ */
+static int own_block(struct kk_sfs_inode *ip, uint32_t v, uint32_t l1)
+{
+    if (v && (v == ip->ino || v == ip->d.indirect || v == ip->d.db_indirect || v == l1))
+        return KK_ECORRUPT;
+    return 0;
+}
+
 int kk_sfs__bmap_ex(struct kk_sfs_inode *ip, uint32_t idx, bool create, uint32_t *out, bool *fresh)
 {
     struct kk_sfs *fs = ip->fs;
@@ -345,7 +357,8 @@ int kk_sfs__bmap_ex(struct kk_sfs_inode *ip, uint32_t idx, bool create, uint32_t
         return create ? KK_EINVAL : 0;
     }
     if (idx < L1_FIRST) {
-        if ((rc = check_ptr(fs, d->direct[idx])) != 0)
+        if ((rc = check_ptr(fs, d->direct[idx])) != 0 ||
+            (rc = own_block(ip, d->direct[idx], 0)) != 0)
             return rc;
         if (d->direct[idx] == 0 && create) {
             if ((rc = kk_sfs__block_alloc(fs, &d->direct[idx])) != 0)
@@ -357,15 +370,20 @@ int kk_sfs__bmap_ex(struct kk_sfs_inode *ip, uint32_t idx, bool create, uint32_t
         return 0;
     }
     goal = create ? data_goal(fs, idx) : 0;
-    if (idx < L2_FIRST)
-        return map_in(ip, &d->indirect, idx - L1_FIRST, create, true, goal, out, fresh);
+    if (idx < L2_FIRST) {
+        rc = map_in(ip, &d->indirect, idx - L1_FIRST, create, true, goal, out, fresh);
+        return rc ? rc : own_block(ip, *out, 0);
+    }
     idx -= L2_FIRST;
     rc = map_in(ip, &d->db_indirect, idx / KK_SFS_NENTRY, create, false, 0, &l1, NULL);
+    if (!rc)
+        rc = own_block(ip, l1, 0);
     if (rc || l1 == 0) {
         *out = 0;
         return rc;
     }
-    return map_in(ip, &l1, idx % KK_SFS_NENTRY, create, true, goal, out, fresh);
+    rc = map_in(ip, &l1, idx % KK_SFS_NENTRY, create, true, goal, out, fresh);
+    return rc ? rc : own_block(ip, *out, l1);
 }
 
 int kk_sfs__bmap(struct kk_sfs_inode *ip, uint32_t idx, bool create, uint32_t *out)
@@ -575,10 +593,10 @@ static int read_partial(struct kk_sfs_inode *ip, uint32_t p, uint32_t boff, uint
     return 0;
 }
 
-/* Does data block @p continue a read run at position @k (consecutive and sane)? */
-static bool run_ok(struct kk_sfs *fs, uint32_t p, uint32_t p0, uint32_t k)
+/* Does data block @p (listed in @l1, 0 = direct) continue a read run at position @k? */
+static bool run_ok(struct kk_sfs_inode *ip, uint32_t p, uint32_t l1, uint32_t p0, uint32_t k)
 {
-    return p == p0 + k && check_ptr(fs, p) == 0;
+    return p == p0 + k && check_ptr(ip->fs, p) == 0 && own_block(ip, p, l1) == 0;
 }
 
 /* Indirect block holding the pointer of logical block @i (>= L1_FIRST) and its slot. */
@@ -614,7 +632,7 @@ static int read_run_len(struct kk_sfs_inode *ip, uint32_t idx, uint32_t p0, uint
     int rc = 0;
     if (max > ip->d.blocks - idx)
         max = ip->d.blocks - idx;
-    while (k < max && idx + k < L1_FIRST && run_ok(fs, ip->d.direct[idx + k], p0, k))
+    while (k < max && idx + k < L1_FIRST && run_ok(ip, ip->d.direct[idx + k], 0, p0, k))
         k++;
     if (k < max && idx + k < L1_FIRST)
         more = false;
@@ -625,7 +643,7 @@ static int read_run_len(struct kk_sfs_inode *ip, uint32_t idx, uint32_t p0, uint
         if ((rc = kk_sfs__bread(fs, leaf, &b)) != 0)
             break;
         for (; slot < KK_SFS_NENTRY && k < max; slot++, k++) {
-            if (!run_ok(fs, kk_sfs_get32(b->data + 4 * slot), p0, k)) {
+            if (!run_ok(ip, kk_sfs_get32(b->data + 4 * slot), leaf, p0, k)) {
                 more = false;
                 break;
             }

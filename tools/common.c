@@ -171,3 +171,24 @@ void tool_help_version(int argc, char **argv, const char *help)
         }
     }
 }
+
+const char *name_esc(const char *s, char *out, size_t cap)
+{
+    size_t n = 0;
+    for (; *s && n + 5 < cap; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '\\') {
+            out[n++] = '\\';
+            out[n++] = '\\';
+        } else if (ch < 0x20 || ch >= 0x7f) {
+            out[n++] = '\\';
+            out[n++] = (char)('0' + (ch >> 6));
+            out[n++] = (char)('0' + ((ch >> 3) & 7));
+            out[n++] = (char)('0' + (ch & 7));
+        } else {
+            out[n++] = (char)ch;
+        }
+    }
+    out[n] = '\0';
+    return out;
+}

@@ -48,4 +48,13 @@ int image_open(struct image *im, const char *path, int read_only, int force_prea
 /* Unmount (sync) and close; prints and returns the first error. */
 int image_close(struct image *im, const char *path);
 
+/*
+ * Copy @s into @out (@cap bytes) with every byte that could fake lines or
+ * drive a terminal escaped, as `ls -b` does: a backslash as "\\", control
+ * bytes, DEL and bytes >= 0x80 as "\ooo" (octal). Truncated to fit; returns @out.
+ */
+const char *name_esc(const char *s, char *out, size_t cap);
+/* Room for name_esc() of a name or path of @n bytes. */
+#define NAME_ESC_CAP(n) (4 * (n) + 1)
+
 #endif

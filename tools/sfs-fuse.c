@@ -31,6 +31,7 @@ static struct {
     struct image im;
     struct kk_vfs *v;
     const char *path;
+    int hid; /* an entry was hidden (logged once per mount) */
 } g;
 
 static struct kk_vfs_file *fh(struct fuse_file_info *fi)
@@ -125,6 +126,15 @@ static int f_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t 
         struct stat st;
         if ((rc = kk_vfs_readdir_at(fh(fi), &cookie, &d)) != 1)
             return rc;
+        if (d.name[0] == '\0' || strchr(d.name, '/')) {
+            /* no host name can present it: hide it, not the whole directory */
+            char e[NAME_ESC_CAP(KK_VFS_NAME_MAX)];
+            if (!__atomic_exchange_n(&g.hid, 1, __ATOMIC_RELAXED))
+                tool_warn("%s: hiding entry '%s' (inode %llu) and any later one like it: "
+                          "not a valid host file name (sfsck -y clears it)",
+                          g.path, name_esc(d.name, e, sizeof(e)), (unsigned long long)d.ino);
+            continue;
+        }
         memset(&st, 0, sizeof(st));
         st.st_ino = (ino_t)d.ino;
         if (filler(buf, d.name, &st, (off_t)cookie, 0))

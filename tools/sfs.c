@@ -50,7 +50,17 @@ struct ctx {
 
 static int fail(struct ctx *c, const char *path, int rc)
 {
-    tool_err("%s:%s: %s", c->image, path, kk_strerror(rc));
+    char e[NAME_ESC_CAP(KK_VFS_PATH_MAX)];
+    tool_err("%s:%s: %s", c->image, name_esc(path, e, sizeof(e)), kk_strerror(rc));
+    return 1;
+}
+
+/* "REL: host error" with REL escaped; returns 1. */
+static int host_err(const char *rel)
+{
+    char e[NAME_ESC_CAP(KK_VFS_PATH_MAX)];
+    int err = errno;
+    tool_err("%s: %s", name_esc(rel, e, sizeof(e)), strerror(err));
     return 1;
 }
 
@@ -62,15 +72,15 @@ static char type_char(uint32_t t)
 static int print_entry(struct ctx *c, struct kk_vfs_node *dir, const char *name, const char *shown)
 {
     struct kk_vfs_stat st;
-    char target[KK_VFS_PATH_MAX + 1];
+    char target[KK_VFS_PATH_MAX + 1], e[NAME_ESC_CAP(KK_VFS_PATH_MAX)];
     int rc = kk_vfs_stat(c->vfs, dir, name, 0, &st);
     if (rc)
         return fail(c, name, rc);
     printf("%c %llu %u %llu %s", type_char(st.type), (unsigned long long)st.ino, st.nlinks,
-           (unsigned long long)st.size, shown);
+           (unsigned long long)st.size, name_esc(shown, e, sizeof(e)));
     if (st.type == KK_VFS_SYMLINK &&
         kk_vfs_readlink(c->vfs, dir, name, target, sizeof(target)) >= 0)
-        printf(" -> %s", target);
+        printf(" -> %s", name_esc(target, e, sizeof(e)));
     putchar('\n');
     return 0;
 }
@@ -101,30 +111,94 @@ static int cmd_ls(struct ctx *c, const char *path, int all)
     return ret;
 }
 
+/*
+ * Write @n bytes to @fd; with @hole non-NULL, whole zero blocks are not
+ * written but added to *@hole, skipped with one lseek before the next data
+ * (holes), so a sparse file costs no disk. Returns 0 or -1 (errno).
+ */
+static int write_out(int fd, const char *buf, size_t n, off_t *hole)
+{
+    while (n > 0) {
+        size_t k = n < KK_SFS_BLKSIZE ? n : KK_SFS_BLKSIZE;
+        if (hole && buf[0] == 0 && memcmp(buf, buf + 1, k - 1) == 0) {
+            *hole += (off_t)k;
+        } else {
+            if (hole && *hole && lseek(fd, *hole, SEEK_CUR) < 0)
+                return -1;
+            if (hole)
+                *hole = 0;
+            for (size_t w = 0; w < k;) {
+                ssize_t r = write(fd, buf + w, k - w);
+                if (r < 0)
+                    return -1;
+                w += (size_t)r;
+            }
+        }
+        buf += k;
+        n -= k;
+    }
+    return 0;
+}
+
+/* After sparse writes: skip the trailing @hole and extend the file over it. */
+static int end_sparse(int fd, off_t hole)
+{
+    struct stat st;
+    off_t pos = lseek(fd, hole, SEEK_CUR);
+    if (pos < 0 || fstat(fd, &st) != 0)
+        return -1;
+    return pos > st.st_size ? ftruncate(fd, pos) : 0;
+}
+
+/* Can holes be left in @fd by seeking (a regular file, not appending)? */
+static int can_seek_holes(int fd)
+{
+    struct stat st;
+    int fl = fcntl(fd, F_GETFL);
+    return fl >= 0 && !(fl & O_APPEND) && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+           lseek(fd, 0, SEEK_CUR) >= 0;
+}
+
+/* Copy open image file @f to @fd (holes as holes when @fd allows); @what names @fd. */
+static int copy_out(struct ctx *c, struct kk_vfs_file *f, int fd, const char *what, const char *rel)
+{
+    int sparse = can_seek_holes(fd), rc;
+    off_t hole = 0;
+    size_t n;
+    while ((rc = kk_vfs_read(f, c->buf, BUFSZ, &n)) == 0 && n > 0) {
+        if (write_out(fd, c->buf, n, sparse ? &hole : NULL) != 0) {
+            return host_err(what);
+        }
+    }
+    if (rc)
+        return fail(c, rel, rc);
+    if (sparse && end_sparse(fd, hole) != 0) {
+        return host_err(what);
+    }
+    return 0;
+}
+
 static int cmd_cat(struct ctx *c, const char *path)
 {
     struct kk_vfs_file *f;
-    size_t n;
     int rc = kk_vfs_open(c->vfs, NULL, path, KK_O_RDONLY, &f);
     if (rc)
         return fail(c, path, rc);
-    while ((rc = kk_vfs_read(f, c->buf, BUFSZ, &n)) == 0 && n > 0)
-        if (fwrite(c->buf, 1, n, stdout) != n) {
-            tool_err("stdout: %s", strerror(errno));
-            kk_vfs_close(f);
-            return 1;
-        }
+    fflush(stdout);
+    rc = copy_out(c, f, STDOUT_FILENO, "stdout", path);
     kk_vfs_close(f);
-    return rc ? fail(c, path, rc) : 0;
+    return rc;
 }
 
 static int cmd_stat(struct ctx *c, const char *path)
 {
     struct kk_vfs_stat st;
+    char e[NAME_ESC_CAP(KK_VFS_PATH_MAX)];
     int rc = kk_vfs_stat(c->vfs, NULL, path, 0, &st);
     if (rc)
         return fail(c, path, rc);
-    printf("path: %s\ntype: %s\ninode: %llu\nlinks: %u\nsize: %llu\nblocks: %llu\n", path,
+    printf("path: %s\ntype: %s\ninode: %llu\nlinks: %u\nsize: %llu\nblocks: %llu\n",
+           name_esc(path, e, sizeof(e)),
            st.type == KK_VFS_DIR       ? "directory"
            : st.type == KK_VFS_SYMLINK ? "symlink"
                                        : "file",
@@ -253,37 +327,36 @@ static int dir_seen(struct ctx *c, uint64_t ino)
     return 0;
 }
 
+static uint64_t dir_ino(struct kk_vfs_node *dir)
+{
+    struct kk_vfs_stat st;
+    return kk_vfs_node_stat(dir, &st) == 0 ? st.ino : 0;
+}
+
 static int extract_file(struct ctx *c, struct kk_vfs_node *dir, const char *name, int dfd,
                         const char *rel)
 {
     struct kk_vfs_file *f;
-    size_t n;
     int rc = kk_vfs_open(c->vfs, dir, name, KK_O_RDONLY | KK_O_NOFOLLOW, &f);
     int fd;
     if (rc)
         return fail(c, rel, rc);
     fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0) {
-        tool_err("%s: %s", rel, strerror(errno));
+        host_err(rel);
         kk_vfs_close(f);
         return 1;
     }
-    while ((rc = kk_vfs_read(f, c->buf, BUFSZ, &n)) == 0 && n > 0) {
-        if (write(fd, c->buf, n) != (ssize_t)n) {
-            tool_err("%s: %s", rel, strerror(errno));
-            rc = 1;
-            break;
-        }
-    }
+    rc = copy_out(c, f, fd, rel, rel);
     kk_vfs_close(f);
     if (close(fd) != 0 && rc == 0) {
-        tool_err("%s: %s", rel, strerror(errno));
+        host_err(rel);
         return 1;
     }
-    return rc < 0 ? fail(c, rel, rc) : rc;
+    return rc;
 }
 
-static int extract_dir(struct ctx *c, struct kk_vfs_node *dir, int dfd, int rootfd,
+static int extract_dir(struct ctx *c, struct kk_vfs_node *dir, uint64_t parent, int dfd, int rootfd,
                        const char *rel);
 
 static int extract_entry(struct ctx *c, struct kk_vfs_node *dir, const char *name, int dfd,
@@ -299,19 +372,21 @@ static int extract_entry(struct ctx *c, struct kk_vfs_node *dir, const char *nam
         struct kk_vfs_node *sub;
         int sfd;
         if ((rc = dir_seen(c, st.ino)) != 0) {
-            tool_err("%s:%s: directory loop or directory hard link", c->image, rel);
+            char e[NAME_ESC_CAP(KK_VFS_PATH_MAX)];
+            tool_err("%s:%s: directory loop or directory hard link", c->image,
+                     name_esc(rel, e, sizeof(e)));
             return 1;
         }
         if (mkdirat(dfd, name, 0755) != 0 ||
             (sfd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
-            tool_err("%s: %s", rel, strerror(errno));
+            host_err(rel);
             return 1;
         }
         if ((rc = kk_vfs_lookup(c->vfs, dir, name, 0, &sub)) != 0) {
             close(sfd);
             return fail(c, rel, rc);
         }
-        rc = extract_dir(c, sub, sfd, rootfd, rel);
+        rc = extract_dir(c, sub, dir_ino(dir), sfd, rootfd, rel);
         kk_vfs_node_put(sub);
         close(sfd);
         return rc;
@@ -320,14 +395,14 @@ static int extract_entry(struct ctx *c, struct kk_vfs_node *dir, const char *nam
         if ((rc = kk_vfs_readlink(c->vfs, dir, name, target, sizeof(target))) < 0)
             return fail(c, rel, rc);
         if (symlinkat(target, dfd, name) != 0) {
-            tool_err("%s: %s", rel, strerror(errno));
+            host_err(rel);
             return 1;
         }
         return 0;
     }
     if ((prev = seen_path(c, st.ino)) != NULL) {
         if (linkat(rootfd, prev, dfd, name, 0) != 0) {
-            tool_err("%s: %s", rel, strerror(errno));
+            host_err(rel);
             return 1;
         }
         return 0;
@@ -344,19 +419,39 @@ static int bad_name(const char *n)
     return !strcmp(n, ".") || !strcmp(n, "..") || strchr(n, '/') != NULL || n[0] == '\0';
 }
 
-static int extract_dir(struct ctx *c, struct kk_vfs_node *dir, int dfd, int rootfd, const char *rel)
+/*
+ * Is @e the directory's own "." (naming @self) or ".." (naming @parent), the
+ * first of its kind (@seen)? Those are not copied; any other entry with a
+ * dot name is skipped with a message.
+ */
+static int expected_dot(const struct kk_vfs_dirent *e, uint64_t self, uint64_t parent, int *seen)
+{
+    int two = !strcmp(e->name, "..");
+    if (*seen & (1 << two) || e->ino != (two ? parent : self))
+        return 0;
+    *seen |= 1 << two;
+    return 1;
+}
+
+static int extract_dir(struct ctx *c, struct kk_vfs_node *dir, uint64_t parent, int dfd, int rootfd,
+                       const char *rel)
 {
     struct kk_vfs_file *f;
     struct kk_vfs_dirent e;
-    int rc = kk_vfs_open(c->vfs, dir, ".", KK_O_RDONLY | KK_O_DIRECTORY, &f), ret = 0;
+    char esc[2][NAME_ESC_CAP(KK_VFS_PATH_MAX)];
+    uint64_t self = dir_ino(dir);
+    int rc = kk_vfs_open(c->vfs, dir, ".", KK_O_RDONLY | KK_O_DIRECTORY, &f), ret = 0, dots = 0;
     if (rc)
         return fail(c, rel[0] ? rel : "/", rc);
     while ((rc = kk_vfs_readdir(f, &e)) == 1) {
         char *sub;
-        if (!strcmp(e.name, ".") || !strcmp(e.name, ".."))
+        if ((!strcmp(e.name, ".") || !strcmp(e.name, "..")) &&
+            expected_dot(&e, self, parent, &dots))
             continue;
         if (bad_name(e.name)) {
-            tool_err("%s:%s: refusing entry name '%s'", c->image, rel, e.name);
+            tool_err("%s:%s: skipping entry '%s' (inode %llu): not a name to create", c->image,
+                     name_esc(rel[0] ? rel : "/", esc[0], sizeof(esc[0])),
+                     name_esc(e.name, esc[1], sizeof(esc[1])), (unsigned long long)e.ino);
             ret = 1;
             continue;
         }
@@ -392,7 +487,7 @@ static int cmd_extract(struct ctx *c, const char *out)
     }
     kk_vfs_node_stat(root, &st);
     dir_seen(c, st.ino);
-    rc = extract_dir(c, root, fd, fd, "");
+    rc = extract_dir(c, root, st.ino, fd, fd, "");
     kk_vfs_node_put(root);
     close(fd);
     for (size_t i = 0; i < c->nseen; i++)

@@ -14,9 +14,11 @@
 #include <getopt.h>
 #include <string.h>
 
+/* One finding per line: names inside it are escaped (they may hold newlines). */
 static void report(void *ctx, const char *msg)
 {
-    printf("%s: %s\n", (const char *)ctx, msg);
+    char e[NAME_ESC_CAP(512)];
+    printf("%s: %s\n", (const char *)ctx, name_esc(msg, e, sizeof(e)));
 }
 
 static const char help_text[] =

@@ -762,9 +762,57 @@ static void test_fsck_lost_found_unusable(void **state)
     assert_int_equal(free_blocks(e), before + 2); /* the orphan's inode and data block */
 }
 
+/*
+ * Read a 14-block file whose direct pointer @slot (-1: first slot of its
+ * indirect block) names its own inode (@what 0) or its indirect block (1).
+ */
+static int read_with_own_ptr(struct env *e, int slot, int what)
+{
+    static uint8_t buf[14 * 4096];
+    struct kk_sfs_inode *ip;
+    struct kk_sfs_disk_inode d;
+    size_t done;
+    int rc;
+    memset(buf, 'x', sizeof(buf));
+    assert_int_equal(kk_sfs_create(e->root, "own", &ip), 0);
+    assert_int_equal(kk_sfs_write(ip, 0, buf, sizeof(buf), &done), 0);
+    struct kk_sfs_stat st;
+    assert_int_equal(kk_sfs_stat(ip, &st), 0);
+    uint32_t ino = (uint32_t)st.ino;
+    kk_sfs_put(ip);
+    env_umount(e);
+    uint8_t *raw = e->rd->data + (size_t)ino * 4096;
+    kk_sfs_inode_decode(raw, &d);
+    uint32_t v = what == 0 ? ino : d.indirect;
+    if (slot < 0)
+        kk_sfs_put32(e->rd->data + (size_t)d.indirect * 4096, v);
+    else
+        d.direct[slot] = v;
+    kk_sfs_inode_encode(&d, raw);
+    env_mount(e);
+    assert_int_equal(kk_sfs_lookup(e->root, "own", &ip), 0);
+    rc = kk_sfs_read(ip, 0, buf, sizeof(buf), &done);
+    kk_sfs_put(ip);
+    (void)kk_sfs_unlink(e->root, "own"); /* may meet the damage: fsck cleans up */
+    env_umount(e);
+    fsck(e, 1); /* leave a clean image for teardown */
+    env_mount(e);
+    return rc;
+}
+
+/* A pointer to the inode's own block or its indirect block is corrupt, never data. */
+static void test_own_block_pointers(void **state)
+{
+    struct env *e = *state;
+    assert_int_equal(read_with_own_ptr(e, -1, 1), KK_ECORRUPT); /* indirect lists itself */
+    assert_int_equal(read_with_own_ptr(e, 3, 1), KK_ECORRUPT);  /* direct -> indirect */
+    assert_int_equal(read_with_own_ptr(e, 0, 0), KK_ECORRUPT);  /* direct -> own inode */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_own_block_pointers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fsck_duplicate_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fsck_lost_found_unusable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dir_index, setup, teardown),

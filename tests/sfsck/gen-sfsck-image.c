@@ -724,6 +724,20 @@ static void c_sparse_4g_bad_blocks(struct img *m)
     iput(m, m->sp, &sp);
 }
 
+/* Valid names that would fake `ls` lines or drive a terminal if printed raw. */
+static void c_hostile_names(struct img *m)
+{
+    put_name(ent(m, KK_SFS_BLKN_ROOT, "e"), "x\nf 99 1 0 faked");
+    put_name(ent(m, m->d, "f"), "\033[31mred\\");
+}
+
+/* An extra entry named "." that names a file, and one whose name holds '/'. */
+static void c_extra_dot_and_slash(struct img *m)
+{
+    put_name(ent(m, KK_SFS_BLKN_ROOT, "e"), ".");
+    put_name(ent(m, m->d, "f"), "a/b");
+}
+
 static void c_many_faults(struct img *m)
 {
     c_dot_bad_name(m);
@@ -818,6 +832,8 @@ static const struct kase {
     K(sparse_4g),
     K(sparse_4g_bad_blocks),
     K(many_faults),
+    K(hostile_names),
+    K(extra_dot_and_slash),
 #undef K
 };
 
