@@ -175,30 +175,32 @@ def grade_one(args, name, kernkit):
                         ' -drive file=$sfsimg,media=disk,cache=writeback"')
     text = text.replace('## set default qemu-options', 'sfsimg=$(make_print sfsimg)\n'
                         '## set default qemu-options')
+    # its own gdb port, so the stock and kernkit runs can go side by side
+    text = text.replace("gdbport='1234'", "gdbport='%d'" % (1234 + 7 * kernkit + os.getpid() % 500))
     open(gs, "w").write(text)
     r = subprocess.run(["make", "GCCPREFIX=", "grade"], cwd=dst, stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT)
     out = r.stdout.decode(errors="replace")
-    res = {}
-    for m in re.finditer(r"^(\S[^:\n]*?):\s.*?\((?:[\d.]+s)\)\s*\n((?:\s+-.*\n)*)\s*(OK|WRONG)?", out, re.M):
-        pass
+    res, cur = {}, None
     for line in out.splitlines():
-        m = re.match(r"^(\S.*?):\s+\(.*?\)\s*$", line)
+        m = re.match(r"^(\S+):\s+\(", line)
         if m:
             cur = m.group(1)
-            res[cur] = "?"
             continue
-        m = re.match(r"^\s+-(\S.*?)\s+(OK|WRONG)\s*$", line)
-        m2 = re.match(r"^(\S.*?):\s.*?(OK|WRONG)\s*$", line)
-        if m2:
-            res[m2.group(1)] = m2.group(2)
-    score = re.search(r"Total Score:\s*(\d+)/(\d+)", out)
+        m = re.match(r"^\s+-(.+?):\s+(OK|WRONG)\s*$", line)
+        if m and cur:
+            res["%s / %s" % (cur, m.group(1).strip())] = m.group(2)
+    score = re.search(r"Total Score:\s*\d+/\d+", out)
     return res, (score.group(0) if score else "no score"), out
 
 
 def cmd_grade(args):
-    stock, sscore, sout = grade_one(args, "grade-stock", False)
-    kk, kscore, kout = grade_one(args, "grade-kernkit", True)
+    import concurrent.futures
+    with concurrent.futures.ThreadPoolExecutor(2) as ex:
+        fs = ex.submit(grade_one, args, "grade-stock", False)
+        fk = ex.submit(grade_one, args, "grade-kernkit", True)
+        stock, sscore, sout = fs.result()
+        kk, kscore, kout = fk.result()
     with open(os.path.join(args.work, "grade-stock.log"), "w") as f:
         f.write(sout)
     with open(os.path.join(args.work, "grade-kernkit.log"), "w") as f:
