@@ -441,6 +441,11 @@ static int unmap_range(struct kk_sfs_inode *ip, uint32_t from, uint32_t to, bool
                 bad = KK_ECORRUPT;
             d->indirect = 0;
         }
+    } else if (d->indirect && from <= L1_FIRST && do_free) {
+        /* uCore's truncate keeps the (empty) indirect block: release it with the rest */
+        if (check_ptr(fs, d->indirect) == 0 && kk_sfs__block_free(fs, d->indirect) != 0)
+            bad = KK_ECORRUPT;
+        d->indirect = 0;
     }
     if (to > L2_FIRST && d->db_indirect) {
         s = KK_MAX(from, L2_FIRST) - L2_FIRST;
@@ -487,14 +492,15 @@ static int iextend(struct kk_sfs_inode *ip, uint32_t newb)
         return 0;
     if (newb > KK_SFS_MAX_FILE_BLOCKS)
         return KK_EFBIG;
-    if (old <= L1_FIRST)
+    /* uCore's truncate keeps the indirect block of a file shrunk to <= 12 blocks: reuse it */
+    if (old <= L1_FIRST && check_ptr(ip->fs, d->indirect) != 0)
         d->indirect = 0;
     if (old <= L2_FIRST)
         d->db_indirect = 0;
     /* only slots inside indirect blocks that exist can hold stale values */
     if (old < L2_FIRST && newb > L1_FIRST && d->indirect)
-        rc = clear_ptrs(ip->fs, d->indirect, old - L1_FIRST, KK_MIN(newb, L2_FIRST) - L1_FIRST,
-                        false);
+        rc = clear_ptrs(ip->fs, d->indirect, KK_MAX(old, L1_FIRST) - L1_FIRST,
+                        KK_MIN(newb, L2_FIRST) - L1_FIRST, false);
     if (rc == 0) {
         uint32_t from = KK_MAX(old, L2_FIRST);
         if (newb > from && d->db_indirect) {
@@ -563,7 +569,7 @@ int kk_sfs__itrunc(struct kk_sfs_inode *ip, uint64_t size)
     } else {
         if (size % KK_SFS_BLKSIZE && size < d->size)
             rc = zero_tail(ip, newb - 1, (uint32_t)(size % KK_SFS_BLKSIZE));
-        if (rc == 0 && newb < old)
+        if (rc == 0 && (newb < old || (newb <= L1_FIRST && d->indirect)))
             rc = unmap_range(ip, newb, old, true);
         if (rc == 0 || rc == KK_ECORRUPT)
             d->blocks = newb;

@@ -809,6 +809,87 @@ static void test_own_block_pointers(void **state)
     assert_int_equal(read_with_own_ptr(e, 0, 0), KK_ECORRUPT);  /* direct -> own inode */
 }
 
+/*
+ * uCore's sfs_truncfile frees the data blocks of a file shrinking to <= 12
+ * blocks but keeps its indirect block (entries zeroed) and the pointer to it.
+ * Build that state on disk exactly, then: sfsck is clean, growing the file
+ * reuses the kept indirect block (nothing leaks), and deleting a file in that
+ * state frees it.
+ */
+static void ucore_truncate(struct env *e, uint32_t ino, uint32_t keep)
+{
+    uint8_t *img = e->rd->data, *blk = img + (size_t)ino * 4096;
+    struct kk_sfs_disk_inode d;
+    struct kk_sfs_disk_super sb;
+    uint32_t i, p, freed = 0;
+    kk_sfs_inode_decode(blk, &d);
+    assert_true(d.blocks > KK_SFS_NDIRECT && keep <= KK_SFS_NDIRECT && d.indirect != 0);
+    for (i = keep; i < d.blocks; i++) {
+        uint8_t *slot = i < KK_SFS_NDIRECT ? NULL : img + (size_t)d.indirect * 4096 + 4 * (i - 12);
+        p = slot ? kk_sfs_get32(slot) : d.direct[i];
+        if (slot)
+            kk_sfs_put32(slot, 0);
+        else
+            d.direct[i] = 0;
+        img[(size_t)KK_SFS_BLKN_FREEMAP * 4096 + (p >> 3)] |= (uint8_t)(1u << (p & 7));
+        freed++;
+    }
+    d.blocks = keep;
+    d.size = keep * 4096;
+    kk_sfs_inode_encode(&d, blk);
+    kk_sfs_super_decode(img, &sb);
+    sb.unused_blocks += freed;
+    kk_sfs_super_encode(&sb, img);
+}
+
+static uint32_t raw_indirect(struct env *e, uint32_t ino)
+{
+    struct kk_sfs_disk_inode d;
+    kk_sfs_inode_decode(e->rd->data + (size_t)ino * 4096, &d);
+    return d.indirect;
+}
+
+static void test_ucore_truncate_state(void **state)
+{
+    struct env *e = *state;
+    struct kk_sfs_inode *f;
+    static uint8_t buf[20 * 4096], out[20 * 4096];
+    struct kk_sfs_stat st;
+    size_t done;
+    fill(buf, sizeof(buf), 7);
+    assert_int_equal(kk_sfs_create(e->root, "f", &f), 0);
+    assert_int_equal(kk_sfs_write(f, 0, buf, sizeof(buf), &done), 0);
+    assert_int_equal(kk_sfs_stat(f, &st), 0);
+    kk_sfs_put(f);
+    uint32_t ino = st.ino;
+    assert_int_equal(kk_sfs_create(e->root, "g", &f), 0);
+    assert_int_equal(kk_sfs_write(f, 0, buf, sizeof(buf), &done), 0);
+    assert_int_equal(kk_sfs_stat(f, &st), 0);
+    kk_sfs_put(f);
+    uint32_t gino = st.ino;
+    env_umount(e);
+    uint32_t ind = raw_indirect(e, ino);
+    ucore_truncate(e, ino, 2);
+    ucore_truncate(e, gino, 0);
+    assert_int_equal(fsck(e, 0), KK_SFS_FSCK_CLEAN);
+    env_mount(e);
+    /* grow "f" past 12 blocks: the kept indirect block is used again */
+    assert_int_equal(kk_sfs_lookup(e->root, "f", &f), 0);
+    assert_int_equal(kk_sfs_write(f, 2 * 4096, buf + 2 * 4096, 18 * 4096, &done), 0);
+    assert_int_equal(kk_sfs_read(f, 0, out, sizeof(out), &done), 0);
+    assert_int_equal(done, sizeof(out));
+    assert_memory_equal(out, buf, sizeof(buf));
+    kk_sfs_put(f);
+    /* deleting "g" (0 blocks, kept indirect) frees its inode and the indirect block */
+    uint32_t before = free_blocks(e);
+    assert_int_equal(kk_sfs_unlink(e->root, "g"), 0);
+    assert_int_equal(free_blocks(e), before + 2);
+    env_umount(e);
+    assert_int_equal(raw_indirect(e, ino), ind);
+    assert_int_equal(fsck(e, 0), KK_SFS_FSCK_CLEAN);
+    env_mount(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -820,6 +901,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_format_layout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rw_holes_sizes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_truncate, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ucore_truncate_state, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dirs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_links, setup, teardown),
