@@ -139,7 +139,9 @@ struct procinfo {
 #define ENOSYS       38
 #define ENOTEMPTY    39
 
-#define MAXARG  64
+/* exec: the argument strings (with their NULs) plus the argv pointers
+ * (8 bytes each, and the NULL) fit in ARGMAX bytes, else -E2BIG */
+#define ARGMAX  4096
 #define MAXPATH 256
 
 #endif

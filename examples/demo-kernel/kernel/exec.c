@@ -78,23 +78,27 @@ static int load_segment(struct aspace *as, void *h, const struct elf64_phdr *ph,
     return 0;
 }
 
-/* Push argv strings and the pointer array onto the new stack. */
+/*
+ * Push the argv strings and the pointer array onto the new stack: the
+ * strings packed below USTACK_TOP, the array below them, each pointer
+ * copied out on its own (no array on the kernel stack).
+ */
 static int push_args(struct aspace *as, char *const argv[], uint64_t *sp_out, int *argc_out)
 {
-    uint64_t sp = USTACK_TOP, ptrs[MAXARG + 1];
+    uint64_t str = USTACK_TOP;
     int argc = 0;
-    for (; argv && argv[argc]; argc++) {
-        if (argc >= MAXARG)
+    for (; argv && argv[argc]; argc++)
+        str -= strlen(argv[argc]) + 1;
+    uint64_t sp = (str - 8 * (uint64_t)(argc + 1)) & ~15ul, zero = 0;
+    if (USTACK_TOP - sp > ARGMAX + 16)
+        return KK_E2BIG;
+    for (int i = 0; i < argc; i++) {
+        size_t len = strlen(argv[i]) + 1;
+        if (copyout(as, str, argv[i], len) < 0 || copyout(as, sp + 8 * (uint64_t)i, &str, 8) < 0)
             return KK_E2BIG;
-        size_t len = strlen(argv[argc]) + 1;
-        sp = (sp - len) & ~7ul;
-        if (copyout(as, sp, argv[argc], len) < 0)
-            return KK_E2BIG;
-        ptrs[argc] = sp;
+        str += len;
     }
-    ptrs[argc] = 0;
-    sp = (sp - 8 * (uint64_t)(argc + 1)) & ~15ul;
-    if (copyout(as, sp, ptrs, 8 * (size_t)(argc + 1)) < 0)
+    if (copyout(as, sp + 8 * (uint64_t)argc, &zero, 8) < 0)
         return KK_E2BIG;
     *sp_out = sp;
     *argc_out = argc;

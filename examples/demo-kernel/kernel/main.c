@@ -12,6 +12,8 @@
 #include "virtio.h"
 #include "vm.h"
 
+#define NBOOTARG 64 /* the most words the kernel command line hands to sh */
+
 extern char __kernel_start[], __kernel_end[], secondary_start[];
 uint64_t boot_time0, boot_to_init;
 static int sched_ready;
@@ -157,10 +159,10 @@ void kmain(unsigned long hartid, uintptr_t dtb_pa)
     kprintf("command line: \"%s\"\n", boot_info.bootargs);
     static char args[sizeof boot_info.bootargs];
     const char *policy = "fair";
-    char *argv[MAXARG + 1];
+    char *argv[NBOOTARG + 1];
     strncpy0(args, boot_info.bootargs, sizeof args);
     bool blkcheck = false;
-    parse_args(args, &policy, &blkcheck, argv + 1, MAXARG);
+    parse_args(args, &policy, &blkcheck, argv + 1, NBOOTARG);
     argv[0] = "sh";
     test_mode = argv[1] != NULL;
 

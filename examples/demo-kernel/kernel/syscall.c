@@ -111,41 +111,55 @@ static long sys_open(struct proc *p)
     return fd;
 }
 
+/*
+ * Copy the argument vector into one ARGMAX-byte buffer (not the kernel
+ * stack): the strings from its start upwards, their pointers from its end
+ * downwards (reversed into order at the end). More than fits is KK_E2BIG.
+ */
 static long sys_exec(struct proc *p)
 {
     char path[MAXPATH];
     int rc = get_path(p, ARG(0), path);
     if (rc < 0)
         return rc;
-    char *strs = kmalloc(MAXARG * MAXPATH), *argv[MAXARG + 1];
-    if (!strs)
+    char *buf = kmalloc(ARGMAX), *str = buf;
+    if (!buf)
         return KK_ENOMEM;
+    char **slot = (char **)(buf + ARGMAX); /* NULL in slot[-1], argv[0] in slot[-2], ... */
     int argc = 0;
-    argv[0] = NULL;
+    rc = 0;
     for (uintptr_t uargv = ARG(1); uargv; argc++) {
         uint64_t ptr;
-        if (argc > MAXARG) {
-            rc = KK_E2BIG;
-            break;
-        }
         if ((rc = copyin(p->as, &ptr, uargv + 8 * (uint64_t)argc, 8)) < 0)
             break;
-        if (!ptr) {
-            argv[argc] = NULL;
+        if (!ptr)
             break;
-        }
-        if (argc == MAXARG) {
+        /* room for this string, its pointer and the terminating NULL */
+        size_t used = (size_t)(str - buf) + 8 * ((size_t)argc + 2);
+        if (used >= ARGMAX) {
             rc = KK_E2BIG;
             break;
         }
-        argv[argc] = strs + argc * MAXPATH;
-        if ((rc = copyinstr(p->as, argv[argc], ptr, MAXPATH)) < 0)
+        rc = copyinstr(p->as, str, ptr, ARGMAX - used);
+        if (rc < 0) {
+            rc = rc == KK_ENAMETOOLONG ? KK_E2BIG : rc;
             break;
+        }
+        slot[-argc - 2] = str;
+        str += rc + 1;
         rc = 0;
     }
-    if (rc == 0)
+    if (rc == 0) {
+        char **argv = slot - argc - 1;
+        for (int i = 0; i < argc / 2; i++) {
+            char *t = argv[i];
+            argv[i] = argv[argc - 1 - i];
+            argv[argc - 1 - i] = t;
+        }
+        argv[argc] = NULL;
         rc = exec_load(p, path, argv);
-    kfree(strs);
+    }
+    kfree(buf);
     return rc;
 }
 

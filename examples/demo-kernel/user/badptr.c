@@ -1,5 +1,6 @@
 /* badptr: system calls given kernel, unmapped, misaligned-at-the-edge and
- * read-only addresses must fail with -EFAULT and leave the process running. */
+ * read-only addresses must fail with -EFAULT and leave the process running;
+ * an exec with more arguments than ARGMAX bytes hold fails with -E2BIG. */
 #include "check.h"
 
 #define KADDR    ((void *)0xffffffc080200000ul)
@@ -53,5 +54,16 @@ int main(void)
     CHECK_EQ(write(fds[1], UNMAPPED, 1), -EFAULT);
     close(fds[0]);
     close(fds[1]);
+    /* exec's arguments: ARGMAX bytes of strings and pointers, then -E2BIG */
+    static char *many[ARGMAX / 8 + 2], big[ARGMAX + 1];
+    for (int i = 0; i < ARGMAX / 8 + 1; i++)
+        many[i] = "x"; /* 10 bytes each: 410 of them do not fit */
+    CHECK_EQ(exec("/bin/echo", many), -E2BIG);
+    many[300] = UNMAPPED; /* a bad pointer among fitting ones is still caught */
+    many[301] = NULL;
+    CHECK_EQ(exec("/bin/echo", many), -EFAULT);
+    memset(big, 'y', ARGMAX);
+    char *one[] = {"echo", big, NULL}; /* one string longer than the page */
+    CHECK_EQ(exec("/bin/echo", one), -E2BIG);
     return check_done("badptr");
 }

@@ -43,7 +43,7 @@ static int expect_contains(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    static char want[1024], got[1024];
+    static char want[ARGMAX], got[ARGMAX]; /* all of exec's arguments fit */
     if (argc > 2 && !strcmp(argv[1], "-c"))
         return expect_contains(argc, argv);
     if (argc < 2) {

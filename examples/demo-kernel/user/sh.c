@@ -16,7 +16,7 @@
 #define NHIST  32
 
 struct cmd {
-    char *argv[MAXARG + 1];
+    char **argv; /* into run_line's av[]: a command's words are limited only by the line */
     char *in, *out;
     int append;
 };
@@ -71,16 +71,20 @@ static int tokenize(const char *s, char **tok, int max, char *words)
     }
 }
 
-/* Split tokens into pipeline stages. Returns the number of stages or -1. */
-static int parse(char **tok, int n, struct cmd *cmds)
+/* Split tokens into pipeline stages, their argv arrays (NULL-terminated)
+ * in av[] (n + MAXCMD entries). Returns the number of stages or -1. */
+static int parse(char **tok, int n, struct cmd *cmds, char **av)
 {
     int nc = 0, ac = 0;
     memset(cmds, 0, sizeof(struct cmd) * MAXCMD);
+    cmds[0].argv = av;
     for (int i = 0; i < n; i++) {
         struct cmd *c = &cmds[nc];
         if (tok[i] == OP_BAR) {
             if (ac == 0 || ++nc == MAXCMD)
                 return -1;
+            c->argv[ac] = NULL;
+            cmds[nc].argv = c->argv + ac + 1;
             ac = 0;
         } else if (tok[i] == OP_GT || tok[i] == OP_GTGT || tok[i] == OP_LT) {
             if (i + 1 >= n || tok[i + 1] == OP_BAR || tok[i + 1] == OP_GT ||
@@ -91,11 +95,10 @@ static int parse(char **tok, int n, struct cmd *cmds)
             else
                 c->append = tok[i] == OP_GTGT, c->out = tok[++i];
         } else {
-            if (ac == MAXARG)
-                return -1;
             c->argv[ac++] = tok[i];
         }
     }
+    cmds[nc].argv[ac] = NULL;
     return ac ? nc + 1 : (nc ? -1 : 0);
 }
 
@@ -244,7 +247,7 @@ static int run_pipeline(struct cmd *cmds, int nc)
 static int run_line(const char *line)
 {
     static char words[2 * LINE + 2];
-    char *tok[MAXTOK];
+    static char *tok[MAXTOK], *av[MAXTOK + MAXCMD];
     struct cmd cmds[MAXCMD];
     int n = tokenize(line, tok, MAXTOK, words), status = 0;
     if (n < 0) {
@@ -254,7 +257,7 @@ static int run_line(const char *line)
     for (int start = 0, i = 0; i <= n; i++) {
         if (i < n && tok[i] != OP_SEMI)
             continue;
-        int nc = parse(tok + start, i - start, cmds);
+        int nc = parse(tok + start, i - start, cmds, av);
         start = i + 1;
         if (nc < 0) {
             fprintf(2, "sh: syntax error\n");
