@@ -349,7 +349,7 @@ static void walk_inode(struct ck *c, uint32_t ino, struct kk_sfs_disk_inode *d, 
             walk_ind(c, w, ino, d->indirect, 1, n - KK_SFS_NDIRECT);
     } else if (d->indirect) {
         /* uCore's truncate keeps the indirect block (emptied) of a file shrunk to <= 12 blocks */
-        (void)claim(c, ino, &d->indirect, &changed);
+        (void)claim(c, ino, &d->indirect, &changed, 0, 0);
     }
     if (n > KK_SFS_NDIRECT + KK_SFS_NENTRY) {
         if (claim(c, ino, &d->db_indirect, &changed, 0, 0))
