@@ -44,6 +44,9 @@ struct ctx {
     uint64_t *dirs;
     size_t ndirs, capdirs;
     char *buf;
+    /* extract: what to do with a host entry of the same name */
+    enum { EXIST_FAIL, EXIST_FORCE, EXIST_SKIP } exist;
+    unsigned long kept;
 };
 
 #define BUFSZ (1u << 20)
@@ -236,17 +239,37 @@ static int put_tmp_name(const char *path, char *tmp, size_t len)
 }
 
 /*
+ * Where put writes: DEST itself, or DEST/<basename of HOST> when DEST ends in
+ * '/' or names a directory (as cp does).
+ */
+static int put_target(struct ctx *c, const char *host, const char *dest, char *out, size_t len)
+{
+    struct kk_vfs_stat st;
+    size_t n = strlen(dest);
+    const char *base = strrchr(host, '/');
+    int into = n > 0 && dest[n - 1] == '/';
+    base = base ? base + 1 : host;
+    if (!into && kk_vfs_stat(c->vfs, NULL, dest, 1, &st) == 0 && st.type == KK_VFS_DIR)
+        into = 1;
+    if (into && (base[0] == '\0' || !strcmp(base, ".") || !strcmp(base, "..")))
+        return KK_EINVAL;
+    n = (size_t)(into ? snprintf(out, len, "%s%s%s", dest, dest[n - 1] == '/' ? "" : "/", base)
+                      : snprintf(out, len, "%s", dest));
+    return n < len ? 0 : KK_ENAMETOOLONG;
+}
+
+/*
  * Copy a host file in. The source must be a regular file (checked before
  * anything is created). The copy goes to a temporary name in the same
  * directory, is synced, then renamed over PATH: PATH is the whole old file
  * or the whole new one after any failure (KK_ENOSPC included) or power cut.
  * A failed copy removes the temporary file again.
  */
-static int cmd_put(struct ctx *c, const char *host, const char *path)
+static int cmd_put(struct ctx *c, const char *host, const char *dest)
 {
     struct kk_vfs_file *f;
     int fd = open(host, O_RDONLY | O_CLOEXEC), rc, err = 0;
-    char tmp[KK_VFS_PATH_MAX + 1];
+    char tmp[KK_VFS_PATH_MAX + 1], path[KK_VFS_PATH_MAX + 1];
     struct stat st;
     ssize_t n;
     size_t done;
@@ -261,7 +284,8 @@ static int cmd_put(struct ctx *c, const char *host, const char *path)
         close(fd);
         return 1;
     }
-    if ((rc = put_tmp_name(path, tmp, sizeof(tmp))) != 0 ||
+    if ((rc = put_target(c, host, dest, path, sizeof(path))) != 0 ||
+        (rc = put_tmp_name(path, tmp, sizeof(tmp))) != 0 ||
         (rc = kk_vfs_open(c->vfs, NULL, tmp, KK_O_WRONLY | KK_O_CREAT | KK_O_TRUNC, &f)) != 0) {
         close(fd);
         return fail(c, path, rc);
@@ -333,6 +357,48 @@ static uint64_t dir_ino(struct kk_vfs_node *dir)
     return kk_vfs_node_stat(dir, &st) == 0 ? st.ino : 0;
 }
 
+/*
+ * Before a non-directory entry NAME is made in DFD: 0 to go on (with
+ * --force an existing non-directory was removed), 1 to skip it
+ * (--skip-existing and it exists), -1 after an error was printed.
+ */
+static int make_room(struct ctx *c, int dfd, const char *name, const char *rel)
+{
+    struct stat st;
+    if (c->exist == EXIST_FAIL || fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+        return 0;
+    if (c->exist == EXIST_SKIP) {
+        c->kept++;
+        return 1;
+    }
+    if (unlinkat(dfd, name, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) != 0) {
+        host_err(rel);
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * mkdir for extract: 0 made or reused, 1 skip the subtree, -1 error (errno).
+ * With --force or --skip-existing an existing directory is merged into; a
+ * non-directory in its place is replaced (--force) or kept (--skip-existing).
+ */
+static int make_dir(struct ctx *c, int dfd, const char *name)
+{
+    struct stat st;
+    if (mkdirat(dfd, name, 0755) == 0)
+        return 0;
+    if (errno != EEXIST || c->exist == EXIST_FAIL)
+        return -1;
+    if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
+        return 0;
+    if (c->exist == EXIST_SKIP) {
+        c->kept++;
+        return 1;
+    }
+    return unlinkat(dfd, name, 0) == 0 && mkdirat(dfd, name, 0755) == 0 ? 0 : -1;
+}
+
 static int extract_file(struct ctx *c, struct kk_vfs_node *dir, const char *name, int dfd,
                         const char *rel)
 {
@@ -377,7 +443,9 @@ static int extract_entry(struct ctx *c, struct kk_vfs_node *dir, const char *nam
                      name_esc(rel, e, sizeof(e)));
             return 1;
         }
-        if (mkdirat(dfd, name, 0755) != 0 ||
+        if ((rc = make_dir(c, dfd, name)) == 1)
+            return 0;
+        if (rc != 0 ||
             (sfd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
             host_err(rel);
             return 1;
@@ -391,6 +459,8 @@ static int extract_entry(struct ctx *c, struct kk_vfs_node *dir, const char *nam
         close(sfd);
         return rc;
     }
+    if ((rc = make_room(c, dfd, name, rel)) != 0)
+        return rc < 0 ? 1 : 0;
     if (st.type == KK_VFS_SYMLINK) {
         if ((rc = kk_vfs_readlink(c->vfs, dir, name, target, sizeof(target))) < 0)
             return fail(c, rel, rc);
@@ -490,6 +560,9 @@ static int cmd_extract(struct ctx *c, const char *out)
     rc = extract_dir(c, root, st.ino, fd, fd, "");
     kk_vfs_node_put(root);
     close(fd);
+    if (c->kept)
+        fprintf(stderr, "sfs: %lu existing entr%s in %s kept (--skip-existing)\n", c->kept,
+                c->kept == 1 ? "y" : "ies", out);
     for (size_t i = 0; i < c->nseen; i++)
         free(c->seen[i].path);
     free(c->seen);
@@ -501,7 +574,8 @@ static void usage(void)
 {
     fprintf(stderr, "usage: sfs [-v] [--pread] ls|cat|stat|extract|put|rm|mkdir IMAGE ...\n"
                     "  ls IMAGE [PATH] [-a]   cat IMAGE PATH   stat IMAGE PATH\n"
-                    "  extract IMAGE DIR      put IMAGE HOSTFILE PATH\n"
+                    "  extract IMAGE DIR [--force|--skip-existing]\n"
+                    "  put IMAGE HOSTFILE PATH|DIR/\n"
                     "  rm IMAGE PATH          mkdir IMAGE PATH\n");
 }
 
@@ -515,7 +589,13 @@ static int run(struct ctx *c, const char *cmd, int argc, char **argv)
         return cmd_cat(c, argv[0]);
     if (!strcmp(cmd, "stat") && argc == 1)
         return cmd_stat(c, argv[0]);
-    if (!strcmp(cmd, "extract") && argc == 1)
+    if (!strcmp(cmd, "extract") && argc == 2 && !strcmp(argv[1], "--force"))
+        c->exist = EXIST_FORCE;
+    else if (!strcmp(cmd, "extract") && argc == 2 && !strcmp(argv[1], "--skip-existing"))
+        c->exist = EXIST_SKIP;
+    else if (!strcmp(cmd, "extract") && argc == 2)
+        argc = -1;
+    if (!strcmp(cmd, "extract") && (argc == 1 || argc == 2))
         return cmd_extract(c, argv[0]);
     if (!strcmp(cmd, "put") && argc == 2)
         return cmd_put(c, argv[0], argv[1]);
@@ -535,8 +615,14 @@ static const char help_text[] =
     "  ls IMAGE [PATH] [-a]     one line per entry: TYPE INO NLINKS SIZE NAME [-> TARGET]\n"
     "  cat IMAGE PATH           file contents to stdout\n"
     "  stat IMAGE PATH          \"key: value\" lines\n"
-    "  extract IMAGE DIR        copy the whole tree into DIR (SFS keeps no permission bits)\n"
-    "  put IMAGE HOSTFILE PATH  copy a regular host file in (create or replace)\n"
+    "  extract IMAGE DIR [--force|--skip-existing]\n"
+    "                           copy the whole tree into DIR (SFS keeps no permission\n"
+    "                           bits: files get 0644, directories 0755); an entry that\n"
+    "                           exists in DIR is an error, replaced (--force) or kept\n"
+    "                           (--skip-existing)\n"
+    "  put IMAGE HOSTFILE PATH  copy a regular host file in (create or replace,\n"
+    "                           atomically); PATH ending in '/' or naming a directory\n"
+    "                           receives HOSTFILE's base name\n"
     "  rm IMAGE PATH            remove a file, symlink or empty directory\n"
     "  mkdir IMAGE PATH         create a directory\n"
     "\n"

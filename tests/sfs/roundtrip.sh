@@ -124,6 +124,26 @@ grep -q "count set from the device size" out.txt || fail "1-block superblock: re
 "$SFSCK" d.img; [ $? = 0 ] || fail "sfsck after repair: want 0"
 set -e
 
+# extract into a tree that exists: an error per entry by default, replaced
+# with --force, kept with --skip-existing (and said once)
+cp u.img x.img
+rm -rf xo && "$SFS" extract x.img xo
+echo changed > xo/dir/mid.bin
+"$SFS" extract x.img xo 2> err.txt && fail "extract over an existing tree succeeded"
+grep -q "File exists" err.txt || fail "extract over a tree: no reason"
+"$SFS" extract x.img xo --skip-existing 2> err.txt || fail "extract --skip-existing"
+grep -q "kept (--skip-existing)" err.txt || fail "--skip-existing: no summary"
+[ "$(cat xo/dir/mid.bin)" = changed ] || fail "--skip-existing replaced a file"
+"$SFS" extract x.img xo --force || fail "extract --force"
+cmp -s xo/dir/mid.bin src/dir/mid.bin || fail "--force kept the old file"
+# put into a directory keeps the host file's base name
+printf 'into\n' > into.txt
+"$SFS" put x.img into.txt dir/ || fail "put into dir/"
+"$SFS" put x.img into.txt /dir || fail "put into /dir"
+[ "$("$SFS" cat x.img dir/into.txt)" = into ] || fail "put into a directory: wrong name"
+"$SFS" ls x.img / | grep -q ' dir$' || fail "put into /dir replaced the directory"
+"$SFSCK" x.img || fail "sfsck after extract/put into a directory"
+
 # backends: the pread fallback is chosen on request and reported
 KK_HOSTBLK_BACKEND=pread "$SFS" -v ls u.img 2>&1 >/dev/null | grep -q "backend pread" ||
     fail "--verbose does not report the pread backend"
