@@ -9,7 +9,7 @@ PKGS=(
   gcc-riscv64-unknown-elf gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
   lib32gcc-12-dev libc6-dev-i386
   qemu-system-misc qemu-system-x86 qemu-system-arm qemu-user python3
-  abigail-tools tmux
+  abigail-tools tmux fio stress-ng
   libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev
 )
 missing=()

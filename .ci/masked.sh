@@ -47,7 +47,7 @@ step no-i386-no-qemu expect_skips KK_TEST_NO_I386=1 KK_TEST_NO_QEMU=1 -- '^(budd
 step no-io_uring expect_skips KK_TEST_NO_IO_URING=1 -- '^hostblk-io_uring'
 step hostblk-pread expect_skips KK_HOSTBLK_BACKEND=pread -- '^hostblk-io_uring'
 step hostblk-pread-tools with_masks KK_HOSTBLK_BACKEND=pread -- -R '^(hostblk-pread|sfs-tools-)'
-step no-fuse expect_skips KK_TEST_NO_FUSE=1 -- '^sfs-fuse$'
+step no-fuse expect_skips KK_TEST_NO_FUSE=1 -- '^sfs-fuse(-stress)?$'
 step no-root expect_skips KK_TEST_NO_ROOT=1 -- '^sfs-tools-blockdev$'
 step no-loop expect_skips KK_TEST_NO_LOOP=1 -- '^sfs-tools-blockdev$'
 step all-masked with_masks "${ALL_MASKS[@]}" --

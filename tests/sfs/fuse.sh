@@ -7,27 +7,14 @@
 # KK_TEST_NO_FUSE is set (.ci/masked.sh).
 set -u
 FUSE=$1 MKSFS=$2 SFSCK=$3 SFS=$4 W=$5
-skip() { echo "SKIP: $*"; exit 77; }
-fail() { echo "FAIL: $*"; [ -n "${PID:-}" ] && fusermount3 -u "$M" 2>/dev/null; exit 1; }
-[ -z "${KK_TEST_NO_FUSE:-}" ] || skip "FUSE masked (KK_TEST_NO_FUSE)"
-[ -c /dev/fuse ] && [ -r /dev/fuse ] && [ -w /dev/fuse ] || skip "/dev/fuse unusable"
-command -v fusermount3 >/dev/null 2>&1 || skip "no fusermount3"
+. "$(dirname "$0")/fuse-mount.sh"
+fuse_usable
 rm -rf "$W" && mkdir -p "$W/src/sub" "$W/mnt" || exit 1
 M=$W/mnt IMG=$W/img
 printf 'hello\n' > "$W/src/hello"
 printf 'deep\n' > "$W/src/sub/deep"
 "$MKSFS" -s 8M "$IMG" "$W/src" || fail "mksfs"
-"$FUSE" "$IMG" "$M" -f > "$W/fuse.log" 2>&1 &
-PID=$!
-i=0
-until grep -q " $M fuse" /proc/mounts; do
-    i=$((i + 1))
-    if [ $i -gt 50 ] || ! kill -0 $PID 2>/dev/null; then
-        kill $PID 2>/dev/null; wait $PID 2>/dev/null
-        skip "mount refused: $(head -c 200 "$W/fuse.log" | tr '\n' ' ')"
-    fi
-    sleep 0.1
-done
+fuse_mount "$FUSE" "$IMG" "$M" "$W/fuse.log"
 # read, lookup, readdir
 [ "$(cat "$M/hello")" = hello ] || fail "read"
 [ "$(cat "$M/sub/deep")" = deep ] || fail "lookup"

@@ -7,16 +7,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool bad(const struct ramdev *r, uint64_t blkno, uint32_t count)
+static bool bad(struct ramdev *r, uint64_t blkno, uint32_t count, uint32_t op)
 {
-    return r->bad_block && r->bad_block - 1 >= blkno && r->bad_block - 1 < blkno + count;
+    if (!r->bad_block || r->bad_block - 1 < blkno || r->bad_block - 1 >= blkno + count)
+        return false;
+    if (r->bad_ops && !(r->bad_ops & op))
+        return false;
+    r->bad_hits++;
+    return r->bad_every <= 1 || r->bad_hits % r->bad_every == 0;
 }
 
 static int rd_read(void *ctx, uint64_t blkno, uint32_t count, void *buf)
 {
     struct ramdev *r = ctx;
     r->reads++;
-    if ((r->fail_read_at && r->reads == r->fail_read_at) || bad(r, blkno, count))
+    if ((r->fail_read_at && r->reads == r->fail_read_at) || bad(r, blkno, count, RAMDEV_BAD_READ))
         return KK_EIO;
     if (blkno + count > r->dev.nblocks)
         return KK_EIO;
@@ -32,7 +37,7 @@ static int rd_write(void *ctx, uint64_t blkno, uint32_t count, const void *buf)
         r->cut = r->power_cut;
         return KK_EIO;
     }
-    if (bad(r, blkno, count))
+    if (bad(r, blkno, count, RAMDEV_BAD_WRITE))
         return KK_EIO;
     if (blkno + count > r->dev.nblocks)
         return KK_EIO;
@@ -112,7 +117,8 @@ void ramdev_reset(struct ramdev *r)
     r->batches = r->max_batch = 0;
     r->fail_read_at = r->fail_write_at = 0;
     r->power_cut = r->cut = false;
-    r->bad_block = 0;
+    r->bad_block = r->bad_hits = 0;
+    r->bad_ops = r->bad_every = 0;
 }
 
 static void *tp_alloc(void *ctx, size_t size)

@@ -23,9 +23,15 @@ struct ramdev {
     bool power_cut;         /* after a failed write, every later write fails too */
     bool cut;
     uint64_t bad_block; /* 1 + a device block every access to which fails; 0 = none */
+    uint32_t bad_ops;   /* which accesses to bad_block fail: RAMDEV_BAD_*; 0 = both */
+    uint32_t bad_every; /* intermittent: only every Nth access to it fails; 0 = each */
+    uint64_t bad_hits;  /* accesses to bad_block of a failing kind so far */
     uint64_t batches;   /* submit() calls */
     uint64_t max_batch; /* most requests in one submit() */
 };
+
+#define RAMDEV_BAD_READ  1u
+#define RAMDEV_BAD_WRITE 2u
 
 /* A device of @nblocks blocks of @bs bytes, zeroed. Returns NULL on OOM. */
 struct ramdev *ramdev_new(uint64_t nblocks, uint32_t bs);
