@@ -24,7 +24,7 @@ static bool is_dot(const char *name)
 static int live_dir(struct kk_sfs_inode *dir)
 {
     if (dir->fs->read_only)
-        return KK_EROFS;
+        return dir->fs->write_err;
     if (dir->d.type != KK_SFS_TYPE_DIR)
         return KK_ENOTDIR;
     return dir->d.nlinks == 0 ? KK_ENOENT : 0;

@@ -230,6 +230,24 @@ static int mount_init(struct kk_sfs *fs, const struct kk_sfs_config *cfg)
     return rc;
 }
 
+/* The fsck read-only pass before the first write: any finding makes the
+ * mount refuse writes with KK_ECORRUPT (nothing is dirty yet). */
+static int verify_map(struct kk_sfs *fs, const struct kk_sfs_config *cfg)
+{
+    struct kk_sfs_fsck_opts o = {0};
+    int rc;
+    o.size = sizeof(o);
+    o.plat = cfg->plat;
+    rc = kk_sfs_fsck(cfg->dev, &o);
+    if (rc < 0)
+        return rc;
+    if (rc != KK_SFS_FSCK_CLEAN) {
+        fs->read_only = true;
+        fs->write_err = KK_ECORRUPT;
+    }
+    return 0;
+}
+
 int kk_sfs_mount(const struct kk_sfs_config *cfg, struct kk_sfs **out)
 {
     struct kk_sfs *fs;
@@ -247,7 +265,11 @@ int kk_sfs_mount(const struct kk_sfs_config *cfg, struct kk_sfs **out)
         cfg->size >= offsetof(struct kk_sfs_config, no_dir_index) + 4 && cfg->no_dir_index != 0;
     fs->unordered =
         cfg->size >= offsetof(struct kk_sfs_config, unordered) + 4 && cfg->unordered != 0;
+    fs->write_err = KK_EROFS;
     rc = mount_init(fs, cfg);
+    if (rc == 0 && !fs->read_only && cfg->size >= offsetof(struct kk_sfs_config, verify_map) + 4 &&
+        cfg->verify_map != 0)
+        rc = verify_map(fs, cfg);
     if (rc) {
         release(fs);
         return rc;
@@ -507,7 +529,7 @@ int kk_sfs_write(struct kk_sfs_inode *ip, uint64_t off, const void *buf, size_t 
         return rc;
     kk_sfs__lock(ip->fs);
     if (ip->fs->read_only)
-        rc = KK_EROFS;
+        rc = ip->fs->write_err;
     else if (link_too_long(ip, off, len))
         rc = KK_EINVAL;
     else
@@ -523,7 +545,7 @@ int kk_sfs_truncate(struct kk_sfs_inode *ip, uint64_t size)
         return KK_EINVAL;
     kk_sfs__lock(ip->fs);
     if (ip->fs->read_only)
-        rc = KK_EROFS;
+        rc = ip->fs->write_err;
     else if (ip->d.type == KK_SFS_TYPE_DIR)
         rc = KK_EISDIR;
     else if (link_too_long(ip, size, 0))

@@ -96,6 +96,7 @@ struct kk_sfs {
     uint32_t dev_shift; /* log2(4096 / device block size) */
     struct kk_sfs_disk_super super;
     uint32_t first_data; /* first block after the free map */
+    int write_err;       /* KK_EROFS or KK_ECORRUPT when read_only */
     uint32_t nfree;      /* allocatable now (set bits of map) */
     uint32_t npending;   /* freed since the last sync (set bits of pending) */
     uint32_t alloc_hint; /* data and inode blocks: searched upwards from here */

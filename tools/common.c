@@ -127,6 +127,7 @@ int image_open(struct image *im, const char *path, int read_only, int force_prea
     cfg.dev = kk_hostblk_dev(im->hb);
     cfg.plat = kk_host_platform();
     cfg.cache_blocks = 4096;
+    cfg.verify_map = getenv("SFS_NO_VERIFY") ? 0 : 1;
     if ((rc = kk_sfs_mount(&cfg, &im->fs)) != 0) {
         tool_err("%s: cannot mount: %s", path,
                  rc == KK_EINVAL ? "not an SFS image" : kk_strerror(rc));
@@ -138,6 +139,14 @@ int image_open(struct image *im, const char *path, int read_only, int force_prea
         tool_err("%s: root directory: %s", path, kk_strerror(rc));
         image_close(im, path);
         return rc;
+    }
+    /* a refused mount answers any write with KK_ECORRUPT first; truncating a
+     * directory otherwise fails with KK_EISDIR and changes nothing */
+    if (!read_only && kk_sfs_truncate(im->root, 0) == KK_ECORRUPT) {
+        tool_err("%s: free map does not match the file tree; writes refused, run `sfsck -y %s`",
+                 path, path);
+        image_close(im, path);
+        return KK_ECORRUPT;
     }
     return 0;
 }

@@ -73,6 +73,17 @@ struct kk_sfs_config {
      * Added in the third revision of this struct (older sizes get 0).
      */
     uint32_t unordered;
+    /**
+     * Nonzero: on a read-write mount, check the free map against the tree
+     * reachable from the root (the read-only pass of kk_sfs_fsck()) before
+     * anything is written. When they disagree (a reachable block marked free,
+     * or any other finding), the mount succeeds and reads work, but every
+     * modifying operation fails with KK_ECORRUPT, so allocation never hands
+     * out a live block: repair with kk_sfs_fsck() (sfsck -y) first. Costs
+     * one read of every metadata block at mount (docs/sfs.md). Default 0.
+     * Added in the fourth revision of this struct (older sizes get 0).
+     */
+    uint32_t verify_map;
 };
 
 /** File-system statistics (kk_sfs_statfs()). */

@@ -297,6 +297,53 @@ static void test_replace_cut(void **state)
     free(got);
 }
 
+static void mount_verify(struct env *e)
+{
+    struct kk_sfs_config cfg = {0};
+    cfg.size = sizeof(cfg);
+    cfg.dev = &e->rd->dev;
+    cfg.plat = &e->tp.p;
+    cfg.cache_blocks = 16;
+    cfg.verify_map = 1;
+    assert_int_equal(kk_sfs_mount(&cfg, &e->fs), 0);
+    assert_int_equal(kk_sfs_root(e->fs, &e->root), 0);
+}
+
+/* verify_map: a free map marking a live file's blocks free (consistent count)
+ * mounts, refuses the first write with KK_ECORRUPT, leaves the file intact. */
+static void test_lying_map(void **state)
+{
+    struct env *e = *state;
+    static uint8_t a[8192], b[8192];
+    struct kk_sfs_inode *f, *g;
+    uint32_t blocks = 2048, n = 0, i;
+    size_t done;
+    pattern(a, sizeof(a), 7);
+    assert_int_equal(kk_sfs_create(e->root, "f", &f), 0);
+    assert_int_equal(kk_sfs_write(f, 0, a, sizeof(a), &done), 0);
+    kk_sfs_put(f);
+    env_umount(e);
+    for (i = 3; i < blocks; i++)
+        e->rd->data[8192 + i / 8] |= (uint8_t)(1u << (i % 8));
+    for (i = 0; i < blocks; i++)
+        n += (e->rd->data[8192 + i / 8] >> (i % 8)) & 1u;
+    kk_sfs_put32(e->rd->data + 8, n);
+    mount_verify(e);
+    assert_int_equal(kk_sfs_create(e->root, "g", &g), KK_ECORRUPT);
+    assert_int_equal(kk_sfs_mkdir(e->root, "d", NULL), KK_ECORRUPT);
+    kk_sfs_put(e->root);
+    assert_int_equal(kk_sfs_unmount(e->fs), 0);
+    e->fs = NULL;
+    assert_int_equal(env_fsck(e, 1), KK_SFS_FSCK_REPAIRED);
+    mount_verify(e);
+    assert_int_equal(kk_sfs_lookup(e->root, "f", &f), 0);
+    assert_int_equal(kk_sfs_read(f, 0, b, sizeof(b), &done), 0);
+    assert_memory_equal(a, b, sizeof(a));
+    kk_sfs_put(f);
+    assert_int_equal(kk_sfs_mkdir(e->root, "d", NULL), 0);
+    env_remount(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -305,6 +352,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stale_free_count, setup, env_teardown),
         cmocka_unit_test_setup_teardown(test_replace_cut, setup_4k, env_teardown),
         cmocka_unit_test_setup_teardown(test_unordered, setup, env_teardown),
+        cmocka_unit_test_setup_teardown(test_lying_map, setup, env_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
