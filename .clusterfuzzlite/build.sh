@@ -32,9 +32,9 @@ for f in $LIBSRC; do
     $CC $CFLAGS $INC -std=c11 -D_GNU_SOURCE -c "$f" -o "$o"
     objs="$objs $o"
 done
-for h in sfs-image buddy pagetable; do
+for h in sfs-image sfs-vfs buddy pagetable; do
     case $h in
-    sfs-image) extra="$objs" ;;
+    sfs-image | sfs-vfs) extra="$objs" ;;
     buddy) extra="$S/buddy/*.c $S/base/base.c $S/base/rbtree.c" ;;
     pagetable) extra="$S/pagetable/*.c $S/base/base.c $S/base/rbtree.c $S/tests/pagetable/arena.c $S/tests/pagetable/ref_walk.c -I$S/tests/pagetable" ;;
     esac
@@ -47,6 +47,7 @@ for h in sfs-image buddy pagetable; do
     else
         rm -rf "$OUT/fuzz-${h}_seed_corpus" && cp -r "$c" "$OUT/fuzz-${h}_seed_corpus"
     fi
-    [ -f "$S/tests/fuzz/${h%-image}.dict" ] && cp "$S/tests/fuzz/${h%-image}.dict" "$OUT/fuzz-$h.dict"
+    d=$S/tests/fuzz/${h%-*}.dict # sfs-image and sfs-vfs share sfs.dict
+    if [ -f "$d" ]; then cp "$d" "$OUT/fuzz-$h.dict"; fi
 done
 rm -rf "$WORK"
