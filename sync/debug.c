@@ -80,8 +80,8 @@ static void base_report(struct kk_sync_report *r, const struct kk_sync_platform 
     }
 }
 
-void sync_dbg_report(const struct kk_sync_platform *p, enum kk_sync_report_kind kind, int err,
-                     const void *lock, const struct kk_lockdep_map *m, site_t site)
+void kk_sync__dbg_report(const struct kk_sync_platform *p, enum kk_sync_report_kind kind, int err,
+                         const void *lock, const struct kk_lockdep_map *m, site_t site)
 {
     struct kk_sync_report r;
     base_report(&r, p, kind, err, lock, m, site);
@@ -282,7 +282,7 @@ static void ld_pop(struct kk_lockdep *ld, void *me, const void *lock)
 
 /* ---- hooks ---- */
 
-void sync_dbg_init(const struct kk_sync_platform *p, struct kk_lockdep_map *m, const void *lock)
+void kk_sync__dbg_init(const struct kk_sync_platform *p, struct kk_lockdep_map *m, const void *lock)
 {
     struct kk_lockdep *ld = p->lockdep;
 
@@ -297,8 +297,8 @@ void sync_dbg_init(const struct kk_sync_platform *p, struct kk_lockdep_map *m, c
     }
 }
 
-int sync_dbg_acquire(const struct kk_sync_platform *p, struct kk_lockdep_map *m, const void *lock,
-                     site_t site, unsigned flags)
+int kk_sync__dbg_acquire(const struct kk_sync_platform *p, struct kk_lockdep_map *m,
+                         const void *lock, site_t site, unsigned flags)
 {
     struct kk_lockdep *ld = p->lockdep;
     struct kk_sync_report r;
@@ -306,13 +306,13 @@ int sync_dbg_acquire(const struct kk_sync_platform *p, struct kk_lockdep_map *m,
     int rc = 0;
 
     if (m->magic != KK_LOCKDEP_MAGIC) {
-        sync_dbg_report(p, KK_SYNC_R_UNINIT, KK_EINVAL, lock, NULL, site);
+        kk_sync__dbg_report(p, KK_SYNC_R_UNINIT, KK_EINVAL, lock, NULL, site);
         return KK_EINVAL;
     }
     if (!me)
         return 0; /* no thread identity: owner checks are impossible */
     if (!(flags & (DA_READ | DA_TRY)) && LD_RLX(&m->owner) == me) {
-        sync_dbg_report(p, KK_SYNC_R_SELF_DEADLOCK, KK_EDEADLK, lock, m, site);
+        kk_sync__dbg_report(p, KK_SYNC_R_SELF_DEADLOCK, KK_EDEADLK, lock, m, site);
         return KK_EDEADLK;
     }
     if (!ld || LD_RLX(&ld->disabled))
@@ -331,8 +331,8 @@ int sync_dbg_acquire(const struct kk_sync_platform *p, struct kk_lockdep_map *m,
     return rc;
 }
 
-void sync_dbg_acquired(const struct kk_sync_platform *p, struct kk_lockdep_map *m, site_t site,
-                       unsigned flags)
+void kk_sync__dbg_acquired(const struct kk_sync_platform *p, struct kk_lockdep_map *m, site_t site,
+                           unsigned flags)
 {
     if (flags & DA_READ)
         return;
@@ -341,7 +341,8 @@ void sync_dbg_acquired(const struct kk_sync_platform *p, struct kk_lockdep_map *
     ST_UP(&m->cpu, cpu_of(p));
 }
 
-void sync_dbg_abandon(const struct kk_sync_platform *p, struct kk_lockdep_map *m, const void *lock)
+void kk_sync__dbg_abandon(const struct kk_sync_platform *p, struct kk_lockdep_map *m,
+                          const void *lock)
 {
     struct kk_lockdep *ld = p->lockdep;
     void *me = me_of(p);
@@ -353,30 +354,30 @@ void sync_dbg_abandon(const struct kk_sync_platform *p, struct kk_lockdep_map *m
     }
 }
 
-int sync_dbg_release(const struct kk_sync_platform *p, struct kk_lockdep_map *m, const void *lock,
-                     site_t site, unsigned flags)
+int kk_sync__dbg_release(const struct kk_sync_platform *p, struct kk_lockdep_map *m,
+                         const void *lock, site_t site, unsigned flags)
 {
     void *me = me_of(p);
 
     if (m->magic != KK_LOCKDEP_MAGIC) {
-        sync_dbg_report(p, KK_SYNC_R_UNINIT, KK_EINVAL, lock, NULL, site);
+        kk_sync__dbg_report(p, KK_SYNC_R_UNINIT, KK_EINVAL, lock, NULL, site);
         return KK_EINVAL;
     }
     if (!(flags & DA_READ) && me) {
         if (LD_RLX(&m->owner) != me) {
-            sync_dbg_report(p, KK_SYNC_R_NOT_OWNER, KK_EPERM, lock, m, site);
+            kk_sync__dbg_report(p, KK_SYNC_R_NOT_OWNER, KK_EPERM, lock, m, site);
             return KK_EPERM;
         }
         ST_UP(&m->owner, NULL);
     }
-    sync_dbg_abandon(p, m, lock);
+    kk_sync__dbg_abandon(p, m, lock);
     return 0;
 }
 
-void sync_dbg_spin(const struct kk_sync_platform *p, struct kk_lockdep_map *m, const void *lock,
-                   site_t site, uint32_t *spins)
+void kk_sync__dbg_spin(const struct kk_sync_platform *p, struct kk_lockdep_map *m, const void *lock,
+                       site_t site, uint32_t *spins)
 {
     uint32_t limit = p->spin_limit ? p->spin_limit : DEFAULT_SPIN_LIMIT;
     if (++*spins == limit)
-        sync_dbg_report(p, KK_SYNC_R_SPIN_LOCKUP, 0, lock, m, site);
+        kk_sync__dbg_report(p, KK_SYNC_R_SPIN_LOCKUP, 0, lock, m, site);
 }

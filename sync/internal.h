@@ -136,25 +136,27 @@ static inline void *cur_thread(const struct kk_sync_platform *p)
  * dbg_release() checks ownership before a release and pops.
  */
 #ifdef KK_SYNC_DEBUG
-void sync_dbg_init(const struct kk_sync_platform *p, struct kk_lockdep_map *m, const void *lock);
-int sync_dbg_acquire(const struct kk_sync_platform *p, struct kk_lockdep_map *m, const void *lock,
-                     site_t site, unsigned flags);
-void sync_dbg_acquired(const struct kk_sync_platform *p, struct kk_lockdep_map *m, site_t site,
-                       unsigned flags);
-void sync_dbg_abandon(const struct kk_sync_platform *p, struct kk_lockdep_map *m, const void *lock);
-int sync_dbg_release(const struct kk_sync_platform *p, struct kk_lockdep_map *m, const void *lock,
-                     site_t site, unsigned flags);
-void sync_dbg_spin(const struct kk_sync_platform *p, struct kk_lockdep_map *m, const void *lock,
-                   site_t site, uint32_t *spins);
-void sync_dbg_report(const struct kk_sync_platform *p, enum kk_sync_report_kind kind, int err,
-                     const void *lock, const struct kk_lockdep_map *m, site_t site);
-#define dbg_init(p, m, l)            sync_dbg_init(p, m, l)
-#define dbg_acquire(p, m, l, s, f)   sync_dbg_acquire(p, m, l, s, f)
-#define dbg_acquired(p, m, s, f)     sync_dbg_acquired(p, m, s, f)
-#define dbg_abandon(p, m, l)         sync_dbg_abandon(p, m, l)
-#define dbg_release(p, m, l, s, f)   sync_dbg_release(p, m, l, s, f)
-#define dbg_spin(p, m, l, s, n)      sync_dbg_spin(p, m, l, s, n)
-#define dbg_report(p, k, e, l, m, s) sync_dbg_report(p, k, e, l, m, s)
+void kk_sync__dbg_init(const struct kk_sync_platform *p, struct kk_lockdep_map *m,
+                       const void *lock);
+int kk_sync__dbg_acquire(const struct kk_sync_platform *p, struct kk_lockdep_map *m,
+                         const void *lock, site_t site, unsigned flags);
+void kk_sync__dbg_acquired(const struct kk_sync_platform *p, struct kk_lockdep_map *m, site_t site,
+                           unsigned flags);
+void kk_sync__dbg_abandon(const struct kk_sync_platform *p, struct kk_lockdep_map *m,
+                          const void *lock);
+int kk_sync__dbg_release(const struct kk_sync_platform *p, struct kk_lockdep_map *m,
+                         const void *lock, site_t site, unsigned flags);
+void kk_sync__dbg_spin(const struct kk_sync_platform *p, struct kk_lockdep_map *m, const void *lock,
+                       site_t site, uint32_t *spins);
+void kk_sync__dbg_report(const struct kk_sync_platform *p, enum kk_sync_report_kind kind, int err,
+                         const void *lock, const struct kk_lockdep_map *m, site_t site);
+#define dbg_init(p, m, l)            kk_sync__dbg_init(p, m, l)
+#define dbg_acquire(p, m, l, s, f)   kk_sync__dbg_acquire(p, m, l, s, f)
+#define dbg_acquired(p, m, s, f)     kk_sync__dbg_acquired(p, m, s, f)
+#define dbg_abandon(p, m, l)         kk_sync__dbg_abandon(p, m, l)
+#define dbg_release(p, m, l, s, f)   kk_sync__dbg_release(p, m, l, s, f)
+#define dbg_spin(p, m, l, s, n)      kk_sync__dbg_spin(p, m, l, s, n)
+#define dbg_report(p, k, e, l, m, s) kk_sync__dbg_report(p, k, e, l, m, s)
 #else
 #define dbg_init(p, m, l)            ((void)(p), (void)(m), (void)(l))
 #define dbg_acquire(p, m, l, s, f)   ((void)(p), (void)(m), (void)(l), (void)(s), 0)
