@@ -178,6 +178,7 @@ static void install(uint32_t flags)
         .ist_stack_top = (uint64_t)(uintptr_t)(ist_stack + sizeof(ist_stack)),
         .user_int_vector = 0x80,
     };
+    CHECK_EQ(kk_trap_init(NULL), KK_EINVAL);
     CHECK_EQ(kk_trap_init(&cfg), 0);
     uint64_t self;
     __asm__ volatile("movq %%gs:0, %0" : "=r"(self));

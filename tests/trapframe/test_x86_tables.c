@@ -160,12 +160,29 @@ static void test_rejects(void **state)
     assert_int_equal(kk_x86_build_tables(&cpu, &cfg), KK_EINVAL);
 }
 
+/* kk_trap_init() refuses bad arguments before any privileged instruction: in
+ * user mode a cli would fault, so these calls return only if the checks come
+ * first. */
+static void test_init_rejects_before_cli(void **state)
+{
+    (void)state;
+    struct kk_trap_config cfg = base_cfg();
+    assert_int_equal(kk_trap_init(NULL), KK_EINVAL);
+    cfg.cpu = NULL;
+    assert_int_equal(kk_trap_init(&cfg), KK_EINVAL);
+    cfg = base_cfg();
+    cfg.cpu = &cpu;
+    cfg.handler = NULL;
+    assert_int_equal(kk_trap_init(&cfg), KK_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_idt),
         cmocka_unit_test(test_gdt_tss),
         cmocka_unit_test(test_rejects),
+        cmocka_unit_test(test_init_rejects_before_cli),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -77,7 +77,8 @@ static void build_gdt(struct kk_trap_cpu *cpu)
     cpu->gdt[7] = base >> 32;
 }
 
-int kk_x86_build_tables(struct kk_trap_cpu *cpu, const struct kk_trap_config *cfg)
+/* The argument checks of kk_trap_init(), run before it touches any CPU state. */
+static int check_config(const struct kk_trap_cpu *cpu, const struct kk_trap_config *cfg)
 {
     if (!cfg || cfg->size < offsetof(struct kk_trap_config, reserved))
         return KK_EINVAL;
@@ -87,6 +88,14 @@ int kk_x86_build_tables(struct kk_trap_cpu *cpu, const struct kk_trap_config *cf
         return KK_EINVAL;
     if (cfg->user_int_vector > 255 || (cfg->user_int_vector != 0 && cfg->user_int_vector < 32))
         return KK_EINVAL;
+    return 0;
+}
+
+int kk_x86_build_tables(struct kk_trap_cpu *cpu, const struct kk_trap_config *cfg)
+{
+    int err = check_config(cpu, cfg);
+    if (err)
+        return err;
     kk_memset(cpu, 0, sizeof(*cpu));
     cpu->self = cpu;
     cpu->handler = cfg->handler;
@@ -142,8 +151,11 @@ static void setup_fsgsbase(struct kk_trap_cpu *cpu, const struct kk_trap_config 
 int kk_trap_init(const struct kk_trap_config *cfg)
 {
     struct kk_trap_cpu *cpu = cfg ? cfg->cpu : NULL;
+    int err = check_config(cpu, cfg);
+    if (err)
+        return err; /* before cli: a refused call leaves the CPU as it was */
     __asm__ volatile("cli" : : : "memory");
-    int err = kk_x86_build_tables(cpu, cfg);
+    err = kk_x86_build_tables(cpu, cfg);
     if (err)
         return err;
     struct pseudo_desc gdtr = {sizeof(cpu->gdt) - 1, (uint64_t)(uintptr_t)cpu->gdt};
