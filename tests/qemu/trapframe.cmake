@@ -30,22 +30,6 @@ SECTIONS
     /DISCARD/ : { *(.eh_frame .eh_frame_hdr .note* .comment) }
 }
 ]=])
-  file(WRITE ${_dir}/run.cmake [=[
-execute_process(
-  COMMAND ${QEMU} -kernel ${IMAGE} -cpu ${CPU} -smp 2 -m 128M -display none -serial stdio
-          -monitor none -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04
-  TIMEOUT 50 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-message("${out}")
-if(err)
-  message("qemu stderr: ${err}")
-endif()
-if(NOT rc STREQUAL "33")
-  message(FATAL_ERROR "run: QEMU exit status '${rc}' (pass needs 33 from isa-debug-exit)")
-endif()
-if(NOT out MATCHES "KK-QEMU-PASS")
-  message(FATAL_ERROR "run: no KK-QEMU-PASS marker in the guest output")
-endif()
-]=])
   add_executable(trapframe-x86_64-image trapframe_x86_64.c ${_tf}/context.S ${_tf}/context.c
                  ${_tf}/fpu.c ${_tf}/entry.S ${_tf}/trap.c)
   target_include_directories(trapframe-x86_64-image PRIVATE ${PROJECT_SOURCE_DIR}/include
@@ -65,7 +49,8 @@ endif()
     add_test(NAME qemu-trapframe-x86_64-${_cpu}
       COMMAND ${KK_REQUIRE} prog=${KK_QEMU_X86_64} --
               ${CMAKE_COMMAND} -DQEMU=${KK_QEMU_X86_64} -DIMAGE=${_dir}/trapframe-x86_64.elf32
-              -DCPU=${_cpu} -P ${_dir}/run.cmake)
+              "-DMACHINE=-cpu|${_cpu}|-device|isa-debug-exit,iobase=0xf4,iosize=0x04"
+              -DSMP=2 -DPASS_RC=33 -P ${CMAKE_CURRENT_SOURCE_DIR}/run-qemu.cmake)
     set_tests_properties(qemu-trapframe-x86_64-${_cpu} PROPERTIES TIMEOUT 60 SKIP_RETURN_CODE 77)
   endforeach()
 endif()
@@ -102,7 +87,8 @@ if(NOT KERNKIT_FREESTANDING AND TARGET kernkit_trapframe)
     if(KK_QEMU_AARCH64)
       add_test(NAME qemu-trapframe-aarch64
         COMMAND ${CMAKE_COMMAND} -DQEMU=${KK_QEMU_AARCH64} -DIMAGE=${_img}
-                -P ${_qa}/run.cmake)
+                "-DMACHINE=-machine|virt|-cpu|cortex-a57|-semihosting-config|enable=on,target=native"
+                -DSMP=2 -P ${CMAKE_CURRENT_SOURCE_DIR}/run-qemu.cmake)
       set_tests_properties(qemu-trapframe-aarch64 PROPERTIES TIMEOUT 60)
     else()
       add_test(NAME qemu-trapframe-aarch64
