@@ -291,12 +291,27 @@ int kk_sfs__dir_find(struct kk_sfs_inode *dir, const char *name, uint32_t *ino, 
     return KK_ENOENT;
 }
 
+/* A failed kk_sfs__dir_set_slot(): give back the slot it added; returns @rc. */
+static int undo_grow(struct kk_sfs_inode *dir, uint32_t slot, bool grow, int rc)
+{
+    if (grow) {
+        (void)kk_sfs__iunmap(dir, slot);
+        dir->d.size -= KK_SFS_DENTRY_SIZE;
+    }
+    return rc;
+}
+
+static bool is_dot_name(const char *name)
+{
+    return name && name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'));
+}
+
 int kk_sfs__dir_set_slot(struct kk_sfs_inode *dir, uint32_t slot, uint32_t ino, const char *name)
 {
     struct kk_sfs *fs = dir->fs;
     struct buf *b;
     uint32_t p, old_ino, old_hash = 0;
-    bool fresh, grow = slot >= dir->d.blocks;
+    bool fresh, through, grow = slot >= dir->d.blocks;
     int rc, old_used;
     if (grow) {
         if (slot != dir->d.blocks || dir->d.size > UINT32_MAX - KK_SFS_DENTRY_SIZE)
@@ -308,12 +323,16 @@ int kk_sfs__dir_set_slot(struct kk_sfs_inode *dir, uint32_t slot, uint32_t ino, 
     rc = kk_sfs__bmap_ex(dir, slot, true, &p, &fresh);
     if (rc == 0)
         rc = fresh ? kk_sfs__bzero_get(fs, p, &b) : kk_sfs__bread(fs, p, &b);
-    if (rc) {
-        if (grow) {
-            (void)kk_sfs__iunmap(dir, slot);
-            dir->d.size -= KK_SFS_DENTRY_SIZE;
-        }
-        return rc;
+    if (rc)
+        return undo_grow(dir, slot, grow, rc);
+    /* a new directory's inode goes before the entry naming it, so its fresh entry
+     * blocks go before that inode: "." and ".." (naming inodes that are there when
+     * the directory is reachable) are written now, a child's slot is written empty
+     * now and named later, after the child's inode */
+    through = fresh && dir->born == fs->sync_gen && !fs->unordered;
+    if (through && !is_dot_name(name) && (rc = kk_sfs__bwrite_now(fs, b)) != 0) {
+        kk_sfs__bput(fs, b);
+        return undo_grow(dir, slot, grow, rc);
     }
     old_used = fresh || !dir->idx ? 0 : entry_check(fs, b->data, &old_ino);
     if (old_used == 1)
@@ -323,8 +342,13 @@ int kk_sfs__dir_set_slot(struct kk_sfs_inode *dir, uint32_t slot, uint32_t ino, 
     kk_sfs_put32(b->data, ino);
     if (name)
         kk_memcpy(b->data + 4, name, kk_strnlen(name, KK_SFS_MAX_NAME));
-    kk_sfs__bdirty_kind(fs, b, KIND_ENTRY); /* after the inode it names */
+    if (through && is_dot_name(name))
+        rc = kk_sfs__bwrite_now(fs, b);
+    else
+        kk_sfs__bdirty_kind(fs, b, KIND_ENTRY); /* after the inode it names */
     kk_sfs__bput(fs, b);
+    if (rc)
+        return undo_grow(dir, slot, grow, rc);
     if (old_used < 0)
         kk_sfs__dir_index_drop(dir); /* was damaged: rebuilt (or not) on the next lookup */
     else

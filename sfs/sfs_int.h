@@ -171,6 +171,9 @@ void kk_sfs__bput(struct kk_sfs *fs, struct buf *b);
 void kk_sfs__bdirty(struct kk_sfs *fs, struct buf *b);
 /* Mark dirty as a block of @kind (KIND_*; the highest kind given since it was clean wins). */
 void kk_sfs__bdirty_kind(struct kk_sfs *fs, struct buf *b, uint8_t kind);
+/* Write @b to the device now, as a block of KIND_DATA (it goes before every
+ * metadata block dirty in the cache); on failure it stays dirty. 0 or the device error. */
+int kk_sfs__bwrite_now(struct kk_sfs *fs, struct buf *b);
 /* Note a device write of blocks of @kind (the direct data runs of inode.c). */
 void kk_sfs__wrote(struct kk_sfs *fs, uint8_t kind);
 struct buf *kk_sfs__bfind(struct kk_sfs *fs, uint32_t blkno);
