@@ -337,6 +337,12 @@ int kk_sfs__bwrite_now(struct kk_sfs *fs, struct buf *b)
     return rc ? rc : (b->dirty ? KK_EIO : 0);
 }
 
+bool kk_sfs__new_dir_inode(struct kk_sfs *fs, uint32_t ino)
+{
+    struct buf *b = kk_sfs__bfind(fs, ino);
+    return b && b->dirty && b->kind == KIND_NEWDIR;
+}
+
 void kk_sfs__bdirty(struct kk_sfs *fs, struct buf *b)
 {
     set_dirty(fs, b, true);

@@ -306,16 +306,47 @@ static bool is_dot_name(const char *name)
     return name && name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'));
 }
 
+/*
+ * Write-back order of an entry (sfs_int.h): after the inode it names, before the
+ * directory's inode when the directory is new (created since the last sync), so
+ * a new directory's entry blocks are KIND_NEWENTRY, between file inodes and new
+ * directories' inodes. An entry of a new directory naming another new one
+ * (mkdir -p a/b) cannot be both: its block is written empty now, when it is
+ * fresh, and names the child later (KIND_ENTRY); when the slot is an old one,
+ * a sync first makes the directory an old one.
+ */
+static int entry_kind(struct kk_sfs_inode *dir, uint32_t slot, uint32_t ino, const char *name,
+                      uint8_t *kind, bool *through)
+{
+    struct kk_sfs *fs = dir->fs;
+    *kind = KIND_ENTRY;
+    *through = false;
+    if (fs->unordered || dir->born != fs->sync_gen)
+        return 0;
+    if (is_dot_name(name) || ino == 0 || !kk_sfs__new_dir_inode(fs, ino)) {
+        *kind = KIND_NEWENTRY;
+        return 0;
+    }
+    if (slot >= dir->d.blocks) {
+        *through = true;
+        return 0;
+    }
+    return kk_sfs__sync_all(fs);
+}
+
 int kk_sfs__dir_set_slot(struct kk_sfs_inode *dir, uint32_t slot, uint32_t ino, const char *name)
 {
     struct kk_sfs *fs = dir->fs;
     struct buf *b;
     uint32_t p, old_ino, old_hash = 0;
     bool fresh, through, grow = slot >= dir->d.blocks;
+    uint8_t kind;
     int rc, old_used;
+    if (grow && (slot != dir->d.blocks || dir->d.size > UINT32_MAX - KK_SFS_DENTRY_SIZE))
+        return KK_EFBIG;
+    if ((rc = entry_kind(dir, slot, ino, name, &kind, &through)) != 0)
+        return rc;
     if (grow) {
-        if (slot != dir->d.blocks || dir->d.size > UINT32_MAX - KK_SFS_DENTRY_SIZE)
-            return KK_EFBIG;
         if ((rc = kk_sfs__iextend_blocks(dir, slot + 1)) != 0)
             return rc;
         dir->d.size += KK_SFS_DENTRY_SIZE;
@@ -325,12 +356,7 @@ int kk_sfs__dir_set_slot(struct kk_sfs_inode *dir, uint32_t slot, uint32_t ino, 
         rc = fresh ? kk_sfs__bzero_get(fs, p, &b) : kk_sfs__bread(fs, p, &b);
     if (rc)
         return undo_grow(dir, slot, grow, rc);
-    /* a new directory's inode goes before the entry naming it, so its fresh entry
-     * blocks go before that inode: "." and ".." (naming inodes that are there when
-     * the directory is reachable) are written now, a child's slot is written empty
-     * now and named later, after the child's inode */
-    through = fresh && dir->born == fs->sync_gen && !fs->unordered;
-    if (through && !is_dot_name(name) && (rc = kk_sfs__bwrite_now(fs, b)) != 0) {
+    if (through && fresh && (rc = kk_sfs__bwrite_now(fs, b)) != 0) {
         kk_sfs__bput(fs, b);
         return undo_grow(dir, slot, grow, rc);
     }
@@ -342,13 +368,8 @@ int kk_sfs__dir_set_slot(struct kk_sfs_inode *dir, uint32_t slot, uint32_t ino, 
     kk_sfs_put32(b->data, ino);
     if (name)
         kk_memcpy(b->data + 4, name, kk_strnlen(name, KK_SFS_MAX_NAME));
-    if (through && is_dot_name(name))
-        rc = kk_sfs__bwrite_now(fs, b);
-    else
-        kk_sfs__bdirty_kind(fs, b, KIND_ENTRY); /* after the inode it names */
+    kk_sfs__bdirty_kind(fs, b, kind);
     kk_sfs__bput(fs, b);
-    if (rc)
-        return undo_grow(dir, slot, grow, rc);
     if (old_used < 0)
         kk_sfs__dir_index_drop(dir); /* was damaged: rebuilt (or not) on the next lookup */
     else

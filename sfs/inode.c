@@ -90,7 +90,7 @@ int kk_sfs__iget(struct kk_sfs *fs, uint32_t ino, struct kk_sfs_inode **out)
     }
     kk_sfs_inode_decode(b->data, &ip->d);
     /* a directory whose new inode is still only in the cache is new (inode_kind) */
-    ip->born = b->dirty && b->kind == KIND_INODE ? fs->sync_gen : UINT32_MAX;
+    ip->born = kk_sfs__new_dir_inode(fs, ino) ? fs->sync_gen : UINT32_MAX;
     kk_sfs__bput(fs, b);
     if (!inode_sane(&ip->d)) {
         kk_sfs__free(fs, ip, sizeof(*ip));
@@ -107,23 +107,20 @@ int kk_sfs__iget(struct kk_sfs *fs, uint32_t ino, struct kk_sfs_inode **out)
 
 /*
  * Where @ip's inode block goes in the write-back order: after its data and
- * indirect blocks; a directory's after its entry blocks, except a directory
- * created since the last sync, which goes before the entry naming it.
+ * indirect blocks; a directory's after its entry blocks; a directory created
+ * since the last sync also before the entry naming it (KIND_NEWDIR).
  */
 static uint8_t inode_kind(const struct kk_sfs_inode *ip)
 {
-    return ip->d.type == KK_SFS_TYPE_DIR && ip->born != ip->fs->sync_gen ? KIND_DIRINODE
-                                                                         : KIND_INODE;
+    if (ip->d.type != KK_SFS_TYPE_DIR)
+        return KIND_INODE;
+    return ip->born == ip->fs->sync_gen ? KIND_NEWDIR : KIND_DIRINODE;
 }
 
-/*
- * The kind of @ip's indirect (@level 1) or double-indirect (2) block: before
- * the inode, except an existing directory's, which goes after its entry
- * blocks (a new directory's entry blocks are written when allocated: dir.c).
- */
+/* The kind of @ip's indirect (@level 1) or double-indirect (2) block: just before its inode. */
 static uint8_t ind_kind(const struct kk_sfs_inode *ip, unsigned level)
 {
-    return (uint8_t)((inode_kind(ip) == KIND_DIRINODE ? KIND_DIND1 : KIND_IND1) + level - 1);
+    return (uint8_t)(inode_kind(ip) - 3 + level);
 }
 
 int kk_sfs__iupdate(struct kk_sfs_inode *ip)
@@ -159,7 +156,7 @@ int kk_sfs__ialloc(struct kk_sfs *fs, uint16_t type, struct kk_sfs_inode **out)
     ip->born = fs->sync_gen;
     ip->d.type = type;
     kk_sfs_inode_encode(&ip->d, b->data);
-    kk_sfs__bdirty_kind(fs, b, KIND_INODE);
+    kk_sfs__bdirty_kind(fs, b, inode_kind(ip));
     kk_sfs__bput(fs, b);
     ihash_insert(fs, ip);
     *out = ip;
