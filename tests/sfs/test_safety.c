@@ -223,6 +223,28 @@ static void pattern(uint8_t *b, size_t n, uint8_t seed)
 }
 
 /*
+ * Unmount @e, keep a copy of its image (returned, to free) and mount it again
+ * on the recording device @r with a cache of @cache_blocks.
+ */
+static uint8_t *rec_mount(struct env *e, struct rec *r, uint32_t cache_blocks)
+{
+    size_t bytes = (size_t)e->rd->dev.nblocks * 4096;
+    struct kk_sfs_config cfg = {0};
+    uint8_t *base = malloc(bytes);
+    env_umount(e);
+    assert_non_null(base);
+    memcpy(base, e->rd->data, bytes);
+    rec_init(r, e->rd);
+    cfg.size = sizeof(cfg);
+    cfg.dev = &r->dev;
+    cfg.plat = &e->tp.p;
+    cfg.cache_blocks = cache_blocks;
+    assert_int_equal(kk_sfs_mount(&cfg, &e->fs), 0);
+    assert_int_equal(kk_sfs_root(e->fs, &e->root), 0);
+    return base;
+}
+
+/*
  * A 3 MiB file replaced (truncate + write + sync) under a power cut at every
  * write - clean, torn, and with the writes since the last flush dropped or
  * reordered: after sfsck -y the image checks clean, a synced file not touched
@@ -234,8 +256,7 @@ static void test_replace_cut(void **state)
     struct env *e = *state;
     const size_t big = 3u << 20, small = 100000;
     uint8_t *a = malloc(big), *b = malloc(big), *got = malloc(big), *base;
-    size_t bytes = (size_t)e->rd->dev.nblocks * 4096, done, c, checked = 0;
-    struct kk_sfs_config cfg = {0};
+    size_t done, c, checked = 0;
     struct kk_sfs_inode *f;
     struct rec r;
     pattern(a, big, 1);
@@ -246,17 +267,7 @@ static void test_replace_cut(void **state)
     assert_int_equal(kk_sfs_create(e->root, "big", &f), 0);
     assert_int_equal(kk_sfs_write(f, 0, a, big, &done), 0);
     kk_sfs_put(f);
-    env_umount(e);
-    base = malloc(bytes);
-    memcpy(base, e->rd->data, bytes);
-
-    rec_init(&r, e->rd);
-    cfg.size = sizeof(cfg);
-    cfg.dev = &r.dev;
-    cfg.plat = &e->tp.p;
-    cfg.cache_blocks = 64;
-    assert_int_equal(kk_sfs_mount(&cfg, &e->fs), 0);
-    assert_int_equal(kk_sfs_root(e->fs, &e->root), 0);
+    base = rec_mount(e, &r, 64);
     assert_int_equal(kk_sfs_lookup(e->root, "big", &f), 0);
     assert_int_equal(kk_sfs_truncate(f, 0), 0);
     for (size_t off = 0; off < big; off += 65536)
@@ -340,8 +351,7 @@ static void check_new_dir(struct kk_sfs_inode *dir, const char *name, size_t c, 
 static void test_mkdir_cut(void **state)
 {
     struct env *e = *state;
-    size_t bytes = (size_t)e->rd->dev.nblocks * 4096, c, checked = 0;
-    struct kk_sfs_config cfg = {0};
+    size_t c, checked = 0;
     struct kk_sfs_inode *d, *f;
     uint8_t *base;
     struct rec r;
@@ -349,16 +359,7 @@ static void test_mkdir_cut(void **state)
      * goes out before d's own entry blocks unless they were written first */
     assert_int_equal(kk_sfs_create(e->root, "x", NULL), 0);
     assert_int_equal(kk_sfs_unlink(e->root, "x"), 0);
-    env_umount(e);
-    base = malloc(bytes);
-    memcpy(base, e->rd->data, bytes);
-    rec_init(&r, e->rd);
-    cfg.size = sizeof(cfg);
-    cfg.dev = &r.dev;
-    cfg.plat = &e->tp.p;
-    cfg.cache_blocks = 16;
-    assert_int_equal(kk_sfs_mount(&cfg, &e->fs), 0);
-    assert_int_equal(kk_sfs_root(e->fs, &e->root), 0);
+    base = rec_mount(e, &r, 16);
     assert_int_equal(kk_sfs_mkdir(e->root, "d", NULL), 0);
     assert_int_equal(kk_sfs_lookup(e->root, "d", &d), 0); /* a new handle: iget */
     assert_int_equal(kk_sfs_mkdir(d, "e", NULL), 0);
