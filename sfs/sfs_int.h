@@ -74,7 +74,8 @@ struct kk_sfs_inode {
     struct kk_sfs_disk_inode d;
     struct kk_sfs_inode *hnext;
     struct dir_index *idx; /* directories only; NULL = none (scan) */
-    uint32_t born;         /* fs->sync_gen when allocated; UINT32_MAX = read from disk */
+    uint32_t born;         /* fs->sync_gen when allocated (or read while its new directory inode is
+                            * dirty in the cache, KIND_NEWDIR); UINT32_MAX = read from disk */
 };
 
 /*
