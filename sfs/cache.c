@@ -329,6 +329,20 @@ void kk_sfs__bput(struct kk_sfs *fs, struct buf *b)
         hash_remove(fs, b); /* freed while pinned: its contents are dead */
 }
 
+int kk_sfs__bwrite_now(struct kk_sfs *fs, struct buf *b)
+{
+    set_dirty(fs, b, true);
+    b->kind = KIND_DATA;
+    int rc = write_bufs(fs, &b, 1);
+    return rc ? rc : (b->dirty ? KK_EIO : 0);
+}
+
+bool kk_sfs__new_dir_inode(struct kk_sfs *fs, uint32_t ino)
+{
+    struct buf *b = kk_sfs__bfind(fs, ino);
+    return b && b->dirty && b->kind == KIND_NEWDIR;
+}
+
 void kk_sfs__bdirty(struct kk_sfs *fs, struct buf *b)
 {
     set_dirty(fs, b, true);

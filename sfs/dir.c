@@ -291,16 +291,62 @@ int kk_sfs__dir_find(struct kk_sfs_inode *dir, const char *name, uint32_t *ino, 
     return KK_ENOENT;
 }
 
+/* A failed kk_sfs__dir_set_slot(): give back the slot it added; returns @rc. */
+static int undo_grow(struct kk_sfs_inode *dir, uint32_t slot, bool grow, int rc)
+{
+    if (grow) {
+        (void)kk_sfs__iunmap(dir, slot);
+        dir->d.size -= KK_SFS_DENTRY_SIZE;
+    }
+    return rc;
+}
+
+static bool is_dot_name(const char *name)
+{
+    return name && name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'));
+}
+
+/*
+ * Write-back order of an entry (sfs_int.h): after the inode it names, before the
+ * directory's inode when the directory is new (created since the last sync), so
+ * a new directory's entry blocks are KIND_NEWENTRY, between file inodes and new
+ * directories' inodes. An entry of a new directory naming another new one
+ * (mkdir -p a/b) cannot be both: its block is written empty now, when it is
+ * fresh, and names the child later (KIND_ENTRY); when the slot is an old one,
+ * a sync first makes the directory an old one.
+ */
+static int entry_kind(struct kk_sfs_inode *dir, uint32_t slot, uint32_t ino, const char *name,
+                      uint8_t *kind, bool *through)
+{
+    struct kk_sfs *fs = dir->fs;
+    *kind = KIND_ENTRY;
+    *through = false;
+    if (fs->unordered || dir->born != fs->sync_gen)
+        return 0;
+    if (is_dot_name(name) || ino == 0 || !kk_sfs__new_dir_inode(fs, ino)) {
+        *kind = KIND_NEWENTRY;
+        return 0;
+    }
+    if (slot >= dir->d.blocks) {
+        *through = true;
+        return 0;
+    }
+    return kk_sfs__sync_all(fs);
+}
+
 int kk_sfs__dir_set_slot(struct kk_sfs_inode *dir, uint32_t slot, uint32_t ino, const char *name)
 {
     struct kk_sfs *fs = dir->fs;
     struct buf *b;
     uint32_t p, old_ino, old_hash = 0;
-    bool fresh, grow = slot >= dir->d.blocks;
+    bool fresh, through, grow = slot >= dir->d.blocks;
+    uint8_t kind;
     int rc, old_used;
+    if (grow && (slot != dir->d.blocks || dir->d.size > UINT32_MAX - KK_SFS_DENTRY_SIZE))
+        return KK_EFBIG;
+    if ((rc = entry_kind(dir, slot, ino, name, &kind, &through)) != 0)
+        return rc;
     if (grow) {
-        if (slot != dir->d.blocks || dir->d.size > UINT32_MAX - KK_SFS_DENTRY_SIZE)
-            return KK_EFBIG;
         if ((rc = kk_sfs__iextend_blocks(dir, slot + 1)) != 0)
             return rc;
         dir->d.size += KK_SFS_DENTRY_SIZE;
@@ -308,12 +354,11 @@ int kk_sfs__dir_set_slot(struct kk_sfs_inode *dir, uint32_t slot, uint32_t ino, 
     rc = kk_sfs__bmap_ex(dir, slot, true, &p, &fresh);
     if (rc == 0)
         rc = fresh ? kk_sfs__bzero_get(fs, p, &b) : kk_sfs__bread(fs, p, &b);
-    if (rc) {
-        if (grow) {
-            (void)kk_sfs__iunmap(dir, slot);
-            dir->d.size -= KK_SFS_DENTRY_SIZE;
-        }
-        return rc;
+    if (rc)
+        return undo_grow(dir, slot, grow, rc);
+    if (through && fresh && (rc = kk_sfs__bwrite_now(fs, b)) != 0) {
+        kk_sfs__bput(fs, b);
+        return undo_grow(dir, slot, grow, rc);
     }
     old_used = fresh || !dir->idx ? 0 : entry_check(fs, b->data, &old_ino);
     if (old_used == 1)
@@ -323,7 +368,7 @@ int kk_sfs__dir_set_slot(struct kk_sfs_inode *dir, uint32_t slot, uint32_t ino, 
     kk_sfs_put32(b->data, ino);
     if (name)
         kk_memcpy(b->data + 4, name, kk_strnlen(name, KK_SFS_MAX_NAME));
-    kk_sfs__bdirty_kind(fs, b, KIND_ENTRY); /* after the inode it names */
+    kk_sfs__bdirty_kind(fs, b, kind);
     kk_sfs__bput(fs, b);
     if (old_used < 0)
         kk_sfs__dir_index_drop(dir); /* was damaged: rebuilt (or not) on the next lookup */

@@ -89,6 +89,8 @@ int kk_sfs__iget(struct kk_sfs *fs, uint32_t ino, struct kk_sfs_inode **out)
         return rc;
     }
     kk_sfs_inode_decode(b->data, &ip->d);
+    /* a directory whose new inode is still only in the cache is new (inode_kind) */
+    ip->born = kk_sfs__new_dir_inode(fs, ino) ? fs->sync_gen : UINT32_MAX;
     kk_sfs__bput(fs, b);
     if (!inode_sane(&ip->d)) {
         kk_sfs__free(fs, ip, sizeof(*ip));
@@ -98,7 +100,6 @@ int kk_sfs__iget(struct kk_sfs *fs, uint32_t ino, struct kk_sfs_inode **out)
     ip->ino = ino;
     ip->refs = 1;
     ip->idx = NULL;
-    ip->born = UINT32_MAX;
     ihash_insert(fs, ip);
     *out = ip;
     return 0;
@@ -106,19 +107,20 @@ int kk_sfs__iget(struct kk_sfs *fs, uint32_t ino, struct kk_sfs_inode **out)
 
 /*
  * Where @ip's inode block goes in the write-back order: after its data and
- * indirect blocks; a directory's after its entry blocks, except a directory
- * created since the last sync, which goes before the entry naming it.
+ * indirect blocks; a directory's after its entry blocks; a directory created
+ * since the last sync also before the entry naming it (KIND_NEWDIR).
  */
 static uint8_t inode_kind(const struct kk_sfs_inode *ip)
 {
-    return ip->d.type == KK_SFS_TYPE_DIR && ip->born != ip->fs->sync_gen ? KIND_DIRINODE
-                                                                         : KIND_INODE;
+    if (ip->d.type != KK_SFS_TYPE_DIR)
+        return KIND_INODE;
+    return ip->born == ip->fs->sync_gen ? KIND_NEWDIR : KIND_DIRINODE;
 }
 
-/* The kind of @ip's indirect (@level 1) or double-indirect (2) block. */
+/* The kind of @ip's indirect (@level 1) or double-indirect (2) block: just before its inode. */
 static uint8_t ind_kind(const struct kk_sfs_inode *ip, unsigned level)
 {
-    return (uint8_t)((ip->d.type == KK_SFS_TYPE_DIR ? KIND_DIND1 : KIND_IND1) + level - 1);
+    return (uint8_t)(inode_kind(ip) - 3 + level);
 }
 
 int kk_sfs__iupdate(struct kk_sfs_inode *ip)
@@ -154,7 +156,7 @@ int kk_sfs__ialloc(struct kk_sfs *fs, uint16_t type, struct kk_sfs_inode **out)
     ip->born = fs->sync_gen;
     ip->d.type = type;
     kk_sfs_inode_encode(&ip->d, b->data);
-    kk_sfs__bdirty_kind(fs, b, KIND_INODE);
+    kk_sfs__bdirty_kind(fs, b, inode_kind(ip));
     kk_sfs__bput(fs, b);
     ihash_insert(fs, ip);
     *out = ip;
@@ -556,6 +558,39 @@ static int zero_tail(struct kk_sfs_inode *ip, uint32_t idx, uint32_t from)
     return 0;
 }
 
+/*
+ * Truncating down to @size (@newb blocks) changes blocks that stay with the
+ * file - the zeroed tail of the new last block, indirect blocks with the
+ * freed pointers cleared - which must not reach the disk while the inode
+ * there still has the old size (a cut would show zeros up to it). So the
+ * inode with the new size goes first: it is written (a sync, which keeps the
+ * order for everything else dirty) before those blocks are changed. On disk
+ * it then ignores the slots past its new end (stale pointers there are
+ * leaks at worst, freed by the next sync's frees or sfsck -y). Truncations
+ * that only drop whole blocks the inode points to need no write: the freed
+ * blocks are held until the next sync anyway.
+ */
+static int shrink_first(struct kk_sfs_inode *ip, uint64_t size, uint32_t newb)
+{
+    struct kk_sfs *fs = ip->fs;
+    struct kk_sfs_disk_inode *d = &ip->d, save = *d;
+    int rc;
+    if (fs->unordered || size >= d->size || newb == 0 ||
+        (size % KK_SFS_BLKSIZE == 0 && (newb <= L1_FIRST || newb == d->blocks)))
+        return 0;
+    d->size = (uint32_t)size;
+    d->blocks = newb;
+    if (newb <= L2_FIRST)
+        d->db_indirect = 0; /* sfsck would call it stale; its subtree leaks at worst */
+    rc = kk_sfs__iupdate(ip);
+    if (rc == 0)
+        rc = kk_sfs__sync_all(fs);
+    *d = save;
+    if (rc)
+        (void)kk_sfs__iupdate(ip); /* the buffer holds the old inode again */
+    return rc;
+}
+
 int kk_sfs__itrunc(struct kk_sfs_inode *ip, uint64_t size)
 {
     struct kk_sfs_disk_inode *d = &ip->d;
@@ -567,6 +602,8 @@ int kk_sfs__itrunc(struct kk_sfs_inode *ip, uint64_t size)
     if (newb > old) {
         rc = iextend(ip, newb);
     } else {
+        if ((rc = shrink_first(ip, size, newb)) != 0)
+            return rc;
         if (size % KK_SFS_BLKSIZE && size < d->size)
             rc = zero_tail(ip, newb - 1, (uint32_t)(size % KK_SFS_BLKSIZE));
         if (rc == 0 && (newb < old || (newb <= L1_FIRST && d->indirect)))

@@ -24,7 +24,11 @@ enum {
     KIND_DATA,     /* file and symlink data (and anything not yet classified) */
     KIND_IND1,     /* a file's indirect block pointing at data */
     KIND_IND2,     /* a file's double-indirect block */
-    KIND_INODE,    /* a file's or a new directory's inode */
+    KIND_INODE,    /* a file's inode */
+    KIND_NEWENTRY, /* an entry block of a directory created since the last sync */
+    KIND_NEWIND1,  /* its indirect block */
+    KIND_NEWIND2,  /* its double-indirect block */
+    KIND_NEWDIR,   /* its inode (before the entry naming it) */
     KIND_ENTRY,    /* a directory entry block (names an inode) */
     KIND_DIND1,    /* a directory's indirect block */
     KIND_DIND2,    /* a directory's double-indirect block */
@@ -70,7 +74,8 @@ struct kk_sfs_inode {
     struct kk_sfs_disk_inode d;
     struct kk_sfs_inode *hnext;
     struct dir_index *idx; /* directories only; NULL = none (scan) */
-    uint32_t born;         /* fs->sync_gen when allocated; UINT32_MAX = read from disk */
+    uint32_t born;         /* fs->sync_gen when allocated (or read while its new directory inode is
+                            * dirty in the cache, KIND_NEWDIR); UINT32_MAX = read from disk */
 };
 
 /*
@@ -171,6 +176,11 @@ void kk_sfs__bput(struct kk_sfs *fs, struct buf *b);
 void kk_sfs__bdirty(struct kk_sfs *fs, struct buf *b);
 /* Mark dirty as a block of @kind (KIND_*; the highest kind given since it was clean wins). */
 void kk_sfs__bdirty_kind(struct kk_sfs *fs, struct buf *b, uint8_t kind);
+/* Write @b to the device now, as a block of KIND_DATA (it goes before every
+ * metadata block dirty in the cache); on failure it stays dirty. 0 or the device error. */
+int kk_sfs__bwrite_now(struct kk_sfs *fs, struct buf *b);
+/* Is block @ino the inode of a directory created since the last sync, not yet written? */
+bool kk_sfs__new_dir_inode(struct kk_sfs *fs, uint32_t ino);
 /* Note a device write of blocks of @kind (the direct data runs of inode.c). */
 void kk_sfs__wrote(struct kk_sfs *fs, uint8_t kind);
 struct buf *kk_sfs__bfind(struct kk_sfs *fs, uint32_t blkno);
