@@ -97,6 +97,7 @@ struct kk_sfs {
     struct kk_sfs_disk_super super;
     uint32_t first_data; /* first block after the free map */
     int write_err;       /* KK_EROFS or KK_ECORRUPT when read_only */
+    uint32_t bad_block;  /* write_err KK_ECORRUPT: the first block verify found at fault */
     uint32_t nfree;      /* allocatable now (set bits of map) */
     uint32_t npending;   /* freed since the last sync (set bits of pending) */
     uint32_t alloc_hint; /* data and inode blocks: searched upwards from here */
@@ -220,6 +221,10 @@ int kk_sfs__dir_is_empty(struct kk_sfs_inode *dir);
 void kk_sfs__dir_index_drop(struct kk_sfs_inode *dir);
 int kk_sfs__dir_index_check(struct kk_sfs_inode *dir);
 int kk_sfs__check_name(const char *name);
+
+/* verify.c: the verify_map scan; refuses writes (write_err KK_ECORRUPT) on a finding.
+ * 0 or the error that stopped the scan (I/O, KK_ENOMEM). */
+int kk_sfs__verify(struct kk_sfs *fs);
 
 /* file-system level operations (ops.c) */
 int kk_sfs__op_create(struct kk_sfs_inode *dir, const char *name, uint16_t type, const char *target,
