@@ -97,7 +97,6 @@ struct kk_sfs {
     struct kk_sfs_disk_super super;
     uint32_t first_data; /* first block after the free map */
     int write_err;       /* KK_EROFS or KK_ECORRUPT when read_only */
-    uint32_t bad_block;  /* write_err KK_ECORRUPT: the first block verify found at fault */
     uint32_t nfree;      /* allocatable now (set bits of map) */
     uint32_t npending;   /* freed since the last sync (set bits of pending) */
     uint32_t alloc_hint; /* data and inode blocks: searched upwards from here */
@@ -110,6 +109,7 @@ struct kk_sfs {
     uint8_t unflushed;    /* lowest KIND_* written since the last device flush, or KIND_NONE */
     uint32_t sync_gen;    /* completed syncs of this mount */
     bool super_dirty;
+    uint32_t bad_block; /* write_err KK_ECORRUPT: the first block verify found at fault */
 
     /* block cache */
     struct buf *bufs;
