@@ -198,6 +198,8 @@ KK_HOSTBLK_FAIL_BLOCK=2:w "$SFS" put bad.img lie.d/f h 2> out.txt; [ $? = 1 ] ||
 "$SFS" cat bad.img g | cmp -s - lie.d/f || fail "bad write: synced file damaged"
 KK_HOSTBLK_FAIL_BLOCK=1:r "$SFSCK" bad.img > /dev/null 2> out.txt; [ $? = 8 ] || fail "sfsck bad read: want 8"
 [ "$(wc -l < out.txt)" = 1 ] && grep -q "reading block 1$" out.txt || fail "sfsck bad read: $(cat out.txt)"
+KK_HOSTBLK_FAIL_BLOCK=0:r "$SFSCK" bad.img > /dev/null 2> out.txt; [ $? = 8 ] || fail "sfsck bad superblock read: want 8"
+[ "$(wc -l < out.txt)" = 1 ] && grep -q "Input/output error reading block 0$" out.txt || fail "sfsck bad superblock read: $(cat out.txt)"
 KK_HOSTBLK_FAIL_BLOCK=5:w "$MKSFS" -s 4M bad2.img lie.d 2> out.txt; [ $? = 1 ] || fail "mksfs bad write: want 1"
 [ "$(wc -l < out.txt)" = 1 ] && grep -q "writing block 5$" out.txt || fail "mksfs bad write: $(cat out.txt)"
 "$SFSCK" -y bad.img > /dev/null; "$SFSCK" bad.img > /dev/null || fail "sfsck after bad blocks"
