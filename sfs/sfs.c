@@ -230,24 +230,6 @@ static int mount_init(struct kk_sfs *fs, const struct kk_sfs_config *cfg)
     return rc;
 }
 
-/* The fsck read-only pass before the first write: any finding makes the
- * mount refuse writes with KK_ECORRUPT (nothing is dirty yet). */
-static int verify_map(struct kk_sfs *fs, const struct kk_sfs_config *cfg)
-{
-    struct kk_sfs_fsck_opts o = {0};
-    int rc;
-    o.size = sizeof(o);
-    o.plat = cfg->plat;
-    rc = kk_sfs_fsck(cfg->dev, &o);
-    if (rc < 0)
-        return rc;
-    if (rc != KK_SFS_FSCK_CLEAN) {
-        fs->read_only = true;
-        fs->write_err = KK_ECORRUPT;
-    }
-    return 0;
-}
-
 int kk_sfs_mount(const struct kk_sfs_config *cfg, struct kk_sfs **out)
 {
     struct kk_sfs *fs;
@@ -269,13 +251,26 @@ int kk_sfs_mount(const struct kk_sfs_config *cfg, struct kk_sfs **out)
     rc = mount_init(fs, cfg);
     if (rc == 0 && !fs->read_only && cfg->size >= offsetof(struct kk_sfs_config, verify_map) + 4 &&
         cfg->verify_map != 0)
-        rc = verify_map(fs, cfg);
+        rc = kk_sfs__verify(fs);
     if (rc) {
         release(fs);
         return rc;
     }
     *out = fs;
     return 0;
+}
+
+int kk_sfs_write_state(struct kk_sfs *fs, uint32_t *block)
+{
+    int rc;
+    if (!fs)
+        return KK_EINVAL;
+    kk_sfs__lock(fs);
+    rc = fs->read_only ? fs->write_err : 0;
+    if (block)
+        *block = rc == KK_ECORRUPT ? fs->bad_block : 0;
+    kk_sfs__unlock(fs);
+    return rc;
 }
 
 int kk_sfs_unmount(struct kk_sfs *fs)

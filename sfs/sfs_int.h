@@ -114,6 +114,7 @@ struct kk_sfs {
     uint8_t unflushed;    /* lowest KIND_* written since the last device flush, or KIND_NONE */
     uint32_t sync_gen;    /* completed syncs of this mount */
     bool super_dirty;
+    uint32_t bad_block; /* write_err KK_ECORRUPT: the first block verify found at fault */
 
     /* block cache */
     struct buf *bufs;
@@ -230,6 +231,10 @@ int kk_sfs__dir_is_empty(struct kk_sfs_inode *dir);
 void kk_sfs__dir_index_drop(struct kk_sfs_inode *dir);
 int kk_sfs__dir_index_check(struct kk_sfs_inode *dir);
 int kk_sfs__check_name(const char *name);
+
+/* verify.c: the verify_map scan; refuses writes (write_err KK_ECORRUPT) on a finding.
+ * 0 or the error that stopped the scan (I/O, KK_ENOMEM). */
+int kk_sfs__verify(struct kk_sfs *fs);
 
 /* file-system level operations (ops.c) */
 int kk_sfs__op_create(struct kk_sfs_inode *dir, const char *name, uint16_t type, const char *target,

@@ -10,6 +10,7 @@
 #include "common.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -17,12 +18,34 @@
 
 const char *tool_name = "tool";
 int tool_verbose;
+struct kk_hostblk_ioerr tool_ioerr;
 
+static int ioerr_named;
+
+/* The first device failure is named once, at the end of the next line:
+ * "...: Input/output error reading block N" (or " (I/O error ...)"). */
 static void vmsg(const char *prefix, const char *fmt, va_list ap)
 {
-    fprintf(stderr, "%s: %s", tool_name, prefix);
-    vfprintf(stderr, fmt, ap);
+    static const char eio[] = "Input/output error";
+    char line[1024];
+    size_t n;
+    vsnprintf(line, sizeof(line), fmt, ap);
+    fprintf(stderr, "%s: %s%s", tool_name, prefix, line);
+    if (tool_ioerr.rc && !ioerr_named) {
+        int said; /* the line ends with the error already */
+        ioerr_named = 1;
+        n = strlen(line);
+        said = n >= sizeof(eio) - 1 && !strcmp(line + n - (sizeof(eio) - 1), eio);
+        fprintf(stderr, "%s %s block %" PRIu64 "%s", said ? "" : " (I/O error",
+                tool_ioerr.write ? "writing" : "reading", tool_ioerr.blkno, said ? "" : ")");
+    }
     fputc('\n', stderr);
+}
+
+void tool_ioerr_log(const char *path)
+{
+    if (tool_ioerr.rc && !ioerr_named)
+        tool_err("%s: %s", path, kk_strerror(tool_ioerr.rc));
 }
 
 void tool_err(const char *fmt, ...)
@@ -94,9 +117,12 @@ int parse_size(const char *s, uint64_t *out)
     return 0;
 }
 
-int image_dev_open(const char *path, const struct kk_hostblk_opts *ho, struct kk_hostblk **hb)
+int image_dev_open(const char *path, const struct kk_hostblk_opts *opts, struct kk_hostblk **hb)
 {
-    int rc = kk_hostblk_open(path, ho, hb);
+    struct kk_hostblk_opts ho = *opts;
+    int rc;
+    ho.ioerr = &tool_ioerr;
+    rc = kk_hostblk_open(path, &ho, hb);
     if (rc != 0) {
         tool_err("%s: %s", path,
                  errno == EINVAL ? "not a regular file or block device" : strerror(errno));
@@ -115,6 +141,7 @@ int image_open(struct image *im, const char *path, int read_only, int force_prea
 {
     struct kk_hostblk_opts ho = {0};
     struct kk_sfs_config cfg = {0};
+    uint32_t bad = 0;
     int rc;
     memset(im, 0, sizeof(*im));
     ho.read_only = read_only;
@@ -140,11 +167,10 @@ int image_open(struct image *im, const char *path, int read_only, int force_prea
         image_close(im, path);
         return rc;
     }
-    /* a refused mount answers any write with KK_ECORRUPT first; truncating a
-     * directory otherwise fails with KK_EISDIR and changes nothing */
-    if (!read_only && kk_sfs_truncate(im->root, 0) == KK_ECORRUPT) {
-        tool_err("%s: free map does not match the file tree; writes refused, run `sfsck -y %s`",
-                 path, path);
+    if (!read_only && kk_sfs_write_state(im->fs, &bad) == KK_ECORRUPT) {
+        tool_err("%s: free map or file tree damaged at block %" PRIu32
+                 "; writes refused, run `sfsck -y %s`",
+                 path, bad, path);
         image_close(im, path);
         return KK_ECORRUPT;
     }
@@ -156,7 +182,8 @@ int image_close(struct image *im, const char *path)
     int rc = 0, rc2;
     kk_sfs_put(im->root);
     im->root = NULL;
-    if (im->fs && (rc = kk_sfs_unmount(im->fs)) != 0)
+    /* a device failure already named by the caller's line is not named twice */
+    if (im->fs && (rc = kk_sfs_unmount(im->fs)) != 0 && !ioerr_named)
         tool_err("%s: sync failed: %s", path, kk_strerror(rc));
     im->fs = NULL;
     if (im->hb && (rc2 = kk_hostblk_close(im->hb)) != 0 && rc == 0) {

@@ -12,6 +12,11 @@
 
 extern const char *tool_name;
 extern int tool_verbose;
+/* The first device failure of the images opened (image_dev_open(), mksfs):
+ * tool_err()/tool_warn() name its block at the end of their next line. */
+extern struct kk_hostblk_ioerr tool_ioerr;
+/* A device failure not named yet: one line "tool: PATH: <error> reading block N". */
+void tool_ioerr_log(const char *path);
 
 /* Print "tool: message" on stderr (one line). */
 void tool_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -38,9 +43,9 @@ struct image {
 };
 
 /*
- * Open the block device of @path with @ho. Prints one line naming the reason
- * (open error, not a file or block device, smaller than one block) and returns
- * a KK code on failure; *hb is set only on success.
+ * Open the block device of @path with @ho (its ioerr set to &tool_ioerr). Prints one line naming
+ * the reason (open error, not a file or block device, smaller than one block) and returns a KK code
+ * on failure; *hb is set only on success.
  */
 int image_dev_open(const char *path, const struct kk_hostblk_opts *ho, struct kk_hostblk **hb);
 /* Open @path (read-only or not) and mount it. Prints the error; returns 0 or a KK code. */

@@ -28,6 +28,9 @@ struct kk_hostblk {
     int read_only;
     int uring;
     int ring_writes; /* writes of a batch go through the ring too */
+    struct kk_hostblk_ioerr *ioerr;
+    uint64_t fail_blk; /* KK_HOSTBLK_FAIL_BLOCK: UINT64_MAX = none */
+    int fail_ops;      /* bit 0: reads fail there, bit 1: writes */
     struct io_uring ring;
 };
 
@@ -66,6 +69,14 @@ static int sync_io(int fd, int write, uint64_t off, size_t len, void *buf)
     return 0;
 }
 
+/* Does the KK_HOSTBLK_FAIL_BLOCK test hook fail request @r? */
+static int fault_hit(const struct kk_hostblk *h, const struct kk_blockdev_req *r)
+{
+    int bit = r->op == KK_BLOCKDEV_WRITE ? 2 : 1;
+    return (h->fail_ops & bit) && r->count && h->fail_blk >= r->blkno &&
+           h->fail_blk - r->blkno < r->count;
+}
+
 /* 0 when the request may run, else its error (checked before any I/O). */
 static int req_check(const struct kk_hostblk *h, const struct kk_blockdev_req *r)
 {
@@ -75,7 +86,19 @@ static int req_check(const struct kk_hostblk *h, const struct kk_blockdev_req *r
         return KK_EIO;
     if (r->op == KK_BLOCKDEV_WRITE && h->read_only)
         return KK_EROFS;
+    if (fault_hit(h, r))
+        return KK_EIO;
     return 0;
+}
+
+/* Record the first failure (code @rc) of request @r. */
+static void note(struct kk_hostblk *h, const struct kk_blockdev_req *r, int rc)
+{
+    if (!rc || !h->ioerr || h->ioerr->rc)
+        return;
+    h->ioerr->rc = rc;
+    h->ioerr->write = r->op == KK_BLOCKDEV_WRITE;
+    h->ioerr->blkno = fault_hit(h, r) ? h->fail_blk : r->blkno;
 }
 
 static int req_sync(struct kk_hostblk *h, const struct kk_blockdev_req *r)
@@ -262,9 +285,11 @@ static int hb_submit(void *ctx, struct kk_blockdev_req *reqs, uint32_t n)
     if (h->uring && ring > 1)
         ring_batch(h, reqs, n);
     sync_batch(h, reqs, n, 1); /* the pread backend, or the ring gave up */
-    for (i = 0; i < n; i++)
+    for (i = 0; i < n; i++) {
+        note(h, &reqs[i], reqs[i].status);
         if (reqs[i].status && !rc)
             rc = reqs[i].status;
+    }
     return rc;
 }
 
@@ -273,7 +298,10 @@ static int hb_io(struct kk_hostblk *h, uint32_t op, uint64_t blkno, uint32_t cou
     struct kk_blockdev_req r = {blkno, buf, count, op, 0};
     int rc = req_check(h, &r);
     /* One synchronous request is one pread/pwrite (measured: see docs/sfs.md). */
-    return rc ? rc : req_sync(h, &r);
+    if (rc == 0)
+        rc = req_sync(h, &r);
+    note(h, &r, rc);
+    return rc;
 }
 
 static int hb_read(void *ctx, uint64_t blkno, uint32_t count, void *buf)
@@ -292,6 +320,18 @@ static int hb_flush(void *ctx)
     if (h->read_only)
         return 0;
     return fdatasync(h->fd) == 0 || errno == EINVAL ? 0 : KK_EIO;
+}
+
+/* KK_HOSTBLK_FAIL_BLOCK=N[:r|:w], a test hook (hostblk.h). */
+static void fault_setup(struct kk_hostblk *h)
+{
+    const char *e = getenv("KK_HOSTBLK_FAIL_BLOCK");
+    char *end;
+    h->fail_blk = UINT64_MAX;
+    if (!e || *e < '0' || *e > '9')
+        return;
+    h->fail_blk = strtoull(e, &end, 10);
+    h->fail_ops = !strcmp(end, ":r") ? 1 : !strcmp(end, ":w") ? 2 : 3;
 }
 
 static int want_uring(const struct kk_hostblk_opts *o)
@@ -330,6 +370,8 @@ int kk_hostblk_open(const char *path, const struct kk_hostblk_opts *o, struct kk
     }
     h->read_only = o ? o->read_only : 0;
     h->ring_writes = o ? o->ring_writes : 0;
+    h->ioerr = o ? o->ioerr : NULL;
+    fault_setup(h);
     h->dev.version = KK_BLOCKDEV_VERSION;
     h->dev.block_size = BLK;
     h->dev.nblocks = (uint64_t)st.st_size / BLK;

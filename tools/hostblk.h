@@ -27,6 +27,14 @@
  * Should the ring fail as a whole, the batch is finished with pread/pwrite
  * and the backend becomes pread.
  * A hostblk is used by one thread at a time (a mount serialises its calls).
+ *
+ * The first failed request is recorded in opts.ioerr (when set): its code,
+ * whether it was a write, and its first block (the failing block when the
+ * request is one block, as the SFS library's single-block reads are). The
+ * tools name that block in their one-line error.
+ * Test hook: the environment variable KK_HOSTBLK_FAIL_BLOCK=N[:r|:w] makes
+ * every request touching 4096-byte block N fail with KK_EIO (reads and
+ * writes, or only reads / only writes), recorded as block N.
  */
 #ifndef KK_HOSTBLK_H
 #define KK_HOSTBLK_H
@@ -37,12 +45,20 @@
 
 struct kk_hostblk;
 
+/* The first failed request of a hostblk (kk_hostblk_opts.ioerr). */
+struct kk_hostblk_ioerr {
+    int rc;         /* 0 = none yet, else its KK_E* code */
+    int write;      /* nonzero: a write failed, else a read */
+    uint64_t blkno; /* the failing 4096-byte block */
+};
+
 struct kk_hostblk_opts {
     int read_only;       /* open O_RDONLY; writes fail with KK_EROFS */
     int create;          /* create/truncate the file to size_bytes */
     uint64_t size_bytes; /* with create: the image size (a multiple of 4096) */
     int force_pread;     /* never try io_uring */
     int ring_writes;     /* io_uring backend: the writes of a batch through the ring too */
+    struct kk_hostblk_ioerr *ioerr; /* NULL, or receives the first failure (caller-owned) */
 };
 
 /* Open @path; *out gets the device. Returns 0 or a negative KK_E* code (errno set). */

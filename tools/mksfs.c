@@ -505,6 +505,7 @@ static uint64_t prepare_image(struct args *a, uint64_t need, struct kk_hostblk *
         return 0;
     }
     ho.force_pread = a->force_pread;
+    ho.ioerr = &tool_ioerr;
     ho.create = 1; /* fresh zeroed contents: the same tree gives the same bytes */
     ho.size_bytes = blocks * KK_SFS_BLKSIZE;
     if (exists && !S_ISREG(st.st_mode))

@@ -287,6 +287,7 @@ static void f_destroy(void *priv)
     (void)priv;
     if (kk_vfs_sync(g.v) != 0)
         tool_err("%s: sync failed", g.path);
+    tool_ioerr_log(g.path);
 }
 
 static const struct fuse_operations ops = {

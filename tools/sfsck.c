@@ -99,7 +99,10 @@ int main(int argc, char **argv)
     fo.report = report;
     fo.report_ctx = argv[optind];
     if (!has_sfs_magic(kk_hostblk_dev(hb))) {
-        tool_err("%s: not an SFS image (bad superblock magic)", argv[optind]);
+        if (tool_ioerr.rc) /* the superblock read failed: named with its block */
+            tool_err("%s: %s", argv[optind], kk_strerror(tool_ioerr.rc));
+        else
+            tool_err("%s: not an SFS image (bad superblock magic)", argv[optind]);
         kk_hostblk_close(hb);
         return 8;
     }

@@ -74,13 +74,20 @@ struct kk_sfs_config {
      */
     uint32_t unordered;
     /**
-     * Nonzero: on a read-write mount, check the free map against the tree
-     * reachable from the root (the read-only pass of kk_sfs_fsck()) before
-     * anything is written. When they disagree (a reachable block marked free,
-     * or any other finding), the mount succeeds and reads work, but every
-     * modifying operation fails with KK_ECORRUPT, so allocation never hands
-     * out a live block: repair with kk_sfs_fsck() (sfsck -y) first. Costs
-     * one read of every metadata block at mount (docs/sfs.md). Default 0.
+     * Nonzero: on a read-write mount, before anything is written, walk the
+     * tree reachable from the root (inodes, directory entry blocks, indirect
+     * blocks; file data is not read) and refuse writes when it finds
+     * something that would let allocation or a write spread damage: a
+     * reachable block marked free in the free map, a block reachable twice
+     * (cross-linked), a pointer out of range or into the metadata, an entry
+     * naming a non-inode or a second name of a directory, a file with more
+     * names than its link count. Then the mount succeeds and reads work, but
+     * every modifying operation fails with KK_ECORRUPT
+     * (kk_sfs_write_state() names the first block at fault): repair with
+     * kk_sfs_fsck() (sfsck -y) first. Leaked blocks (marked used,
+     * unreachable: what a power cut leaves) and a stale free count do not
+     * refuse writes. Costs one read of every inode, entry and indirect block
+     * at mount (docs/sfs.md). Default 0.
      * Added in the fourth revision of this struct (older sizes get 0).
      */
     uint32_t verify_map;
@@ -155,6 +162,19 @@ KK_API int kk_sfs_mount(const struct kk_sfs_config *cfg, struct kk_sfs **out);
  *         sync's error (the mount is freed anyway; unsynced changes are lost).
  */
 KK_API int kk_sfs_unmount(struct kk_sfs *fs);
+
+/**
+ * @brief Whether a mount accepts writes, and why not.
+ * @param fs the mount.
+ * @param block receives, for KK_ECORRUPT, the first block the verify_map
+ *        scan found at fault (a reachable block marked free or reachable
+ *        twice: that block; a pointer out of range: the block holding it),
+ *        else 0; may be NULL.
+ * @return 0 (writable), KK_EROFS (mounted read-only), KK_ECORRUPT (writes
+ *         refused by kk_sfs_config.verify_map: repair with kk_sfs_fsck()) or
+ *         KK_EINVAL (@p fs is NULL).
+ */
+KK_API int kk_sfs_write_state(struct kk_sfs *fs, uint32_t *block);
 
 /**
  * @brief Write every change to the device in a crash-safe order, then flush it.

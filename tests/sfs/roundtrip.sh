@@ -169,5 +169,39 @@ grep -q "sfsck -y" out.txt || fail "put on a lying map: message: $(cat out.txt)"
 "$SFS" cat lie.img f > lie.out && cmp -s lie.d/f lie.out || fail "lying map: old file damaged"
 "$SFS" put lie.img lie.d/f g || fail "put after repair"
 "$SFSCK" lie.img > /dev/null || fail "sfsck after put on repaired map"
+"$SFS" mkdir lie.img dd || fail "mkdir after repair"
+
+# leaked blocks (marked used, unreachable: what a power cut leaves) and a stale
+# free count do not refuse writes
+"$MKSFS" -s 4M leak.img lie.d > /dev/null
+python3 - leak.img <<'PY' || fail "leaked blocks: python3"
+import struct, sys
+p = sys.argv[1]; d = bytearray(open(p, 'rb').read())
+blocks = struct.unpack_from('<I', d, 4)[0]
+for b in range(blocks - 50, blocks):
+    d[8192 + b // 8] &= ~(1 << (b % 8)) & 0xff
+open(p, 'wb').write(d)
+PY
+"$SFS" put leak.img lie.d/f g || fail "put on an image with leaked blocks"
+"$SFS" mkdir leak.img dd || fail "mkdir on an image with leaked blocks"
+"$SFSCK" -y leak.img > /dev/null; [ $? = 1 ] || fail "sfsck -y leaked blocks: want 1"
+"$SFSCK" leak.img > /dev/null || fail "sfsck after -y on leaked blocks"
+"$SFS" cat leak.img g | cmp -s - lie.d/f || fail "leaked blocks: new file damaged"
+
+# bad blocks (KK_HOSTBLK_FAIL_BLOCK test hook): one line naming the block,
+# non-zero exit, nothing synced before is lost
+cp leak.img bad.img
+KK_HOSTBLK_FAIL_BLOCK=1:r "$SFS" ls bad.img / > /dev/null 2> out.txt; [ $? = 1 ] || fail "bad read: want 1"
+[ "$(wc -l < out.txt)" = 1 ] && grep -q "reading block 1$" out.txt || fail "bad read: $(cat out.txt)"
+KK_HOSTBLK_FAIL_BLOCK=2:w "$SFS" put bad.img lie.d/f h 2> out.txt; [ $? = 1 ] || fail "bad write: want 1"
+[ "$(wc -l < out.txt)" = 1 ] && grep -q "writing block 2$" out.txt || fail "bad write: $(cat out.txt)"
+"$SFS" cat bad.img g | cmp -s - lie.d/f || fail "bad write: synced file damaged"
+KK_HOSTBLK_FAIL_BLOCK=1:r "$SFSCK" bad.img > /dev/null 2> out.txt; [ $? = 8 ] || fail "sfsck bad read: want 8"
+[ "$(wc -l < out.txt)" = 1 ] && grep -q "reading block 1$" out.txt || fail "sfsck bad read: $(cat out.txt)"
+KK_HOSTBLK_FAIL_BLOCK=0:r "$SFSCK" bad.img > /dev/null 2> out.txt; [ $? = 8 ] || fail "sfsck bad superblock read: want 8"
+[ "$(wc -l < out.txt)" = 1 ] && grep -q "Input/output error reading block 0$" out.txt || fail "sfsck bad superblock read: $(cat out.txt)"
+KK_HOSTBLK_FAIL_BLOCK=5:w "$MKSFS" -s 4M bad2.img lie.d 2> out.txt; [ $? = 1 ] || fail "mksfs bad write: want 1"
+[ "$(wc -l < out.txt)" = 1 ] && grep -q "writing block 5$" out.txt || fail "mksfs bad write: $(cat out.txt)"
+"$SFSCK" -y bad.img > /dev/null; "$SFSCK" bad.img > /dev/null || fail "sfsck after bad blocks"
 set -e
 echo "roundtrip: ok"
