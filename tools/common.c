@@ -1,8 +1,8 @@
 /*
  * common.c: shared helpers of the host tools (mksfs, sfsck, sfs, sfs-fuse).
  *
- * Owns the one-line message format ("tool: message" on stderr), size parsing
- * and opening/mounting an image. Promises: every failing helper has printed
+ * Owns size parsing and opening/mounting an image (the one-line message
+ * format, "tool: message" on stderr, is msg.c's). Promises: every failing helper has printed
  * exactly one line naming the path and the reason before it returns, so the
  * callers only choose the exit status and must not print a second line.
  * Nothing here exits the process.
@@ -11,45 +11,8 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-
-const char *tool_name = "tool";
-int tool_verbose;
-
-static void vmsg(const char *prefix, const char *fmt, va_list ap)
-{
-    fprintf(stderr, "%s: %s", tool_name, prefix);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-}
-
-void tool_err(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vmsg("", fmt, ap);
-    va_end(ap);
-}
-
-void tool_warn(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vmsg("warning: ", fmt, ap);
-    va_end(ap);
-}
-
-void tool_info(const char *fmt, ...)
-{
-    va_list ap;
-    if (!tool_verbose)
-        return;
-    va_start(ap, fmt);
-    vmsg("", fmt, ap);
-    va_end(ap);
-}
 
 int parse_size(const char *s, uint64_t *out)
 {
@@ -179,25 +142,4 @@ void tool_help_version(int argc, char **argv, const char *help)
             exit(0);
         }
     }
-}
-
-const char *name_esc(const char *s, char *out, size_t cap)
-{
-    size_t n = 0;
-    for (; *s && n + 5 < cap; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '\\') {
-            out[n++] = '\\';
-            out[n++] = '\\';
-        } else if (ch < 0x20 || ch >= 0x7f) {
-            out[n++] = '\\';
-            out[n++] = (char)('0' + (ch >> 6));
-            out[n++] = (char)('0' + ((ch >> 3) & 7));
-            out[n++] = (char)('0' + (ch & 7));
-        } else {
-            out[n++] = (char)ch;
-        }
-    }
-    out[n] = '\0';
-    return out;
 }
