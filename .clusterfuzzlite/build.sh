@@ -32,9 +32,10 @@ for f in $LIBSRC; do
     $CC $CFLAGS $INC -std=c11 -D_GNU_SOURCE -c "$f" -o "$o"
     objs="$objs $o"
 done
-for h in sfs-image sfs-vfs buddy pagetable; do
+for h in sfs-image sfs-vfs sfs-tools buddy pagetable; do
     case $h in
     sfs-image | sfs-vfs) extra="$objs" ;;
+    sfs-tools) extra="$objs $S/tools/sfs-cmd.c $S/tools/msg.c -I$S/tools" ;;
     buddy) extra="$S/buddy/*.c $S/base/base.c $S/base/rbtree.c" ;;
     pagetable) extra="$S/pagetable/*.c $S/base/base.c $S/base/rbtree.c $S/tests/pagetable/arena.c $S/tests/pagetable/ref_walk.c -I$S/tests/pagetable" ;;
     esac

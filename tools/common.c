@@ -1,8 +1,8 @@
 /*
  * common.c: shared helpers of the host tools (mksfs, sfsck, sfs, sfs-fuse).
  *
- * Owns the one-line message format ("tool: message" on stderr), size parsing
- * and opening/mounting an image. Promises: every failing helper has printed
+ * Owns size parsing and opening/mounting an image (the one-line message
+ * format, "tool: message" on stderr, is msg.c's). Promises: every failing helper has printed
  * exactly one line naming the path and the reason before it returns, so the
  * callers only choose the exit status and must not print a second line.
  * Nothing here exits the process.
@@ -12,67 +12,8 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-
-const char *tool_name = "tool";
-int tool_verbose;
-struct kk_hostblk_ioerr tool_ioerr;
-
-static int ioerr_named;
-
-/* The first device failure is named once, at the end of the next line:
- * "...: Input/output error reading block N" (or " (I/O error ...)"). */
-static void vmsg(const char *prefix, const char *fmt, va_list ap)
-{
-    static const char eio[] = "Input/output error";
-    char line[1024];
-    size_t n;
-    vsnprintf(line, sizeof(line), fmt, ap);
-    fprintf(stderr, "%s: %s%s", tool_name, prefix, line);
-    if (tool_ioerr.rc && !ioerr_named) {
-        int said; /* the line ends with the error already */
-        ioerr_named = 1;
-        n = strlen(line);
-        said = n >= sizeof(eio) - 1 && !strcmp(line + n - (sizeof(eio) - 1), eio);
-        fprintf(stderr, "%s %s block %" PRIu64 "%s", said ? "" : " (I/O error",
-                tool_ioerr.write ? "writing" : "reading", tool_ioerr.blkno, said ? "" : ")");
-    }
-    fputc('\n', stderr);
-}
-
-void tool_ioerr_log(const char *path)
-{
-    if (tool_ioerr.rc && !ioerr_named)
-        tool_err("%s: %s", path, kk_strerror(tool_ioerr.rc));
-}
-
-void tool_err(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vmsg("", fmt, ap);
-    va_end(ap);
-}
-
-void tool_warn(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vmsg("warning: ", fmt, ap);
-    va_end(ap);
-}
-
-void tool_info(const char *fmt, ...)
-{
-    va_list ap;
-    if (!tool_verbose)
-        return;
-    va_start(ap, fmt);
-    vmsg("", fmt, ap);
-    va_end(ap);
-}
 
 int parse_size(const char *s, uint64_t *out)
 {
@@ -206,25 +147,4 @@ void tool_help_version(int argc, char **argv, const char *help)
             exit(0);
         }
     }
-}
-
-const char *name_esc(const char *s, char *out, size_t cap)
-{
-    size_t n = 0;
-    for (; *s && n + 5 < cap; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '\\') {
-            out[n++] = '\\';
-            out[n++] = '\\';
-        } else if (ch < 0x20 || ch >= 0x7f) {
-            out[n++] = '\\';
-            out[n++] = (char)('0' + (ch >> 6));
-            out[n++] = (char)('0' + ((ch >> 3) & 7));
-            out[n++] = (char)('0' + (ch & 7));
-        } else {
-            out[n++] = (char)ch;
-        }
-    }
-    out[n] = '\0';
-    return out;
 }

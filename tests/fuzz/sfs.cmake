@@ -21,3 +21,25 @@ if(TARGET kk_sfs_testutil AND TARGET kernkit::vfs)
                    LIBS kernkit::sfs kernkit::vfs kk_sfs_testutil
                    CORPUS ${CMAKE_CURRENT_LIST_DIR}/corpus/sfs-vfs)
 endif()
+
+# The sfs tool's extract, ls, stat and cat (tools/sfs-cmd.c) over a mutated,
+# packed image, into a temporary directory (seeds by gen-sfs-vfs-seeds.py).
+if(TARGET kk_sfs_testutil AND TARGET kernkit::vfs AND EXISTS ${PROJECT_SOURCE_DIR}/tools/sfs-cmd.c)
+  kernkit_add_fuzz(sfs-tools SOURCES ${CMAKE_CURRENT_LIST_DIR}/fuzz-sfs-tools.c
+                   ${PROJECT_SOURCE_DIR}/tools/sfs-cmd.c ${PROJECT_SOURCE_DIR}/tools/msg.c
+                   LIBS kernkit::sfs kernkit::vfs kk_sfs_testutil
+                   CORPUS ${CMAKE_CURRENT_LIST_DIR}/corpus/sfs-tools)
+  target_include_directories(fuzz-replay-sfs-tools PRIVATE ${PROJECT_SOURCE_DIR}/tools)
+  if(TARGET fuzz-sfs-tools)
+    target_include_directories(fuzz-sfs-tools PRIVATE ${PROJECT_SOURCE_DIR}/tools)
+  endif()
+endif()
+
+# The committed sfs-vfs and sfs-tools seeds are what gen-sfs-vfs-seeds.py makes.
+find_package(Python3 COMPONENTS Interpreter QUIET)
+if(TARGET kk_sfs_testutil AND Python3_Interpreter_FOUND)
+  add_test(NAME sfs-vfs-seeds-gen
+           COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/gen-sfs-vfs-seeds.py --check
+                   ${CMAKE_CURRENT_LIST_DIR}/corpus/sfs ${CMAKE_CURRENT_LIST_DIR}/corpus)
+  set_tests_properties(sfs-vfs-seeds-gen PROPERTIES TIMEOUT 60)
+endif()
