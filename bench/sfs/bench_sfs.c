@@ -10,6 +10,9 @@
  *   KK_BENCH_SFS_DIRFILES  files created in one directory (default 10000)
  *   KK_BENCH_SFS_ONLY=dir|dev|seq|mksfs  only the one-directory, device,
  *                       sequential + fragmented, or mksfs-vs-cp figures
+ *   KK_BENCH_SFS_UCORE_MKSFS  path of uCore's mksfs (built on the host from
+ *                       labcodes_answer/lab8_result/tools/mksfs.c): adds it as
+ *                       an anchor of the mksfs figures (skipped when unset)
  *
  * The machine is shared and noisy, so every workload runs in rounds whose
  * variants take turns (the order rotating round by round) and the figures
@@ -30,7 +33,8 @@
  * - small-files: create+write+close through the VFS; mksfs of a cold tree of
  *   files with log-uniform sizes (0..1 MiB) vs `cp -a` of the same tree into
  *   the same file system, to the tool's exit and including a final syncfs;
- *   mksfs with both backends. All written data is random bytes.
+ *   mksfs with both backends, and uCore's mksfs on the same tree when
+ *   KK_BENCH_SFS_UCORE_MKSFS names it. All written data is random bytes.
  * - dir-*: creating and looking up many files in one directory with the
  *   name index vs the slot scan (kk_sfs_config.no_dir_index).
  */
@@ -57,7 +61,7 @@
 static char dir[512], img[600];
 static uint8_t *buf;
 
-static void die(const char *what, int rc)
+__attribute__((noreturn)) static void die(const char *what, int rc)
 {
     fprintf(stderr, "bench-sfs: %s: %s\n", what, rc ? kk_strerror(rc) : strerror(errno));
     exit(1);
@@ -705,6 +709,33 @@ static double run_mksfs(const char *tree, int pread_only)
     return t;
 }
 
+/*
+ * uCore's mksfs (@path) on the same tree: it writes into an existing image,
+ * so the timed run first creates a fresh one of @bytes (the size kernkit's
+ * mksfs chose), as `truncate -s` would; its stdout is discarded.
+ */
+static double run_ucore_mksfs(const char *path, const char *tree, off_t bytes)
+{
+    uint64_t t0 = kk_bench_now_ns();
+    int fd = open(img, O_WRONLY | O_CREAT | O_TRUNC, 0644), st;
+    if (fd < 0 || ftruncate(fd, bytes) != 0)
+        die("ucore image", 0);
+    close(fd);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int nul = open("/dev/null", O_WRONLY);
+        if (nul >= 0)
+            dup2(nul, 1);
+        execl(path, "mksfs", img, tree, (char *)NULL);
+        _exit(127);
+    }
+    if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        die("uCore mksfs", 0);
+    double t = secs(t0);
+    t_last_sync = sync_fs();
+    return t;
+}
+
 /* Evict the tree's file data from the page cache: the next reads come from the disk. */
 static void cold_tree(const char *tree, int n)
 {
@@ -787,26 +818,34 @@ static void small_figures(int rounds)
 
 /*
  * mksfs of a generated tree of @n files (random contents; io_uring and pread
- * backend) vs `cp -a` of the same tree into the same file system, the tree's
- * page cache evicted before each run (cold tree), @rounds rounds in rotating
- * order; medians of the times to the tool's exit and of the times including
- * a syncfs() of the target file system afterwards (mksfs itself ends with
- * fdatasync, cp -a with none).
+ * backend) vs `cp -a` of the same tree into the same file system (and vs
+ * uCore's mksfs at @ucore when not NULL), the tree's page cache evicted
+ * before each run (cold tree), @rounds rounds in rotating order; medians of
+ * the times to the tool's exit and of the times including a syncfs() of the
+ * target file system afterwards (kernkit's mksfs itself ends with fdatasync,
+ * cp -a and uCore's mksfs with none).
  */
-static void mksfs_figures(const char *tree, int n, int rounds)
+static void mksfs_figures(const char *tree, int n, int rounds, const char *ucore)
 {
-    static const char *const nm[3] = {"mksfs", "mksfs-pread", "cp-a"};
-    double t[3][MAXROUNDS], ts[3][MAXROUNDS], med[3], meds[3];
+    static const char *const nm[4] = {"mksfs", "mksfs-pread", "cp-a", "ucore-mksfs"};
+    double t[4][MAXROUNDS], ts[4][MAXROUNDS], med[4], meds[4];
     double mbs = (double)make_tree(tree, n) / 1e6;
+    int nv = ucore ? 4 : 3;
+    struct stat st;
     sync_fs();
+    run_mksfs(tree, 0); /* warm-up; gives the image size uCore's mksfs gets */
+    if (stat(img, &st) != 0)
+        die("stat image", 0);
     for (int r = 0; r < rounds; r++)
-        for (int i = 0; i < 3; i++) {
-            int v = (i + r) % 3;
+        for (int i = 0; i < nv; i++) {
+            int v = (i + r) % nv;
             cold_tree(tree, n);
-            t[v][r] = v == 2 ? copy_tree(tree, n) : run_mksfs(tree, v);
+            t[v][r] = v == 3   ? run_ucore_mksfs(ucore, tree, st.st_size)
+                      : v == 2 ? copy_tree(tree, n)
+                               : run_mksfs(tree, v);
             ts[v][r] = t[v][r] + t_last_sync;
         }
-    for (int v = 0; v < 3; v++) {
+    for (int v = 0; v < nv; v++) {
         char w[64];
         med[v] = median(t[v], rounds);
         meds[v] = median(ts[v], rounds);
@@ -816,6 +855,12 @@ static void mksfs_figures(const char *tree, int n, int rounds)
     }
     kk_bench_print("mksfs", "ratio-vs-cp-a-to-exit", med[2] / med[0], "x");
     kk_bench_print("mksfs", "ratio-vs-cp-a-synced", meds[2] / meds[0], "x");
+    if (ucore) {
+        kk_bench_print("mksfs", "ratio-vs-ucore-mksfs-to-exit", med[3] / med[0], "x");
+        kk_bench_print("mksfs", "ratio-vs-ucore-mksfs-synced", meds[3] / meds[0], "x");
+    } else {
+        printf("# ucore-mksfs: skipped (set KK_BENCH_SFS_UCORE_MKSFS to uCore's mksfs binary)\n");
+    }
     kk_bench_print("mksfs", "uring-vs-pread", med[1] / med[0], "x");
     rm_tree(tree, n);
 }
@@ -827,6 +872,7 @@ int main(int argc, char **argv)
     int nfiles = getenv("KK_BENCH_SFS_FILES") ? atoi(getenv("KK_BENCH_SFS_FILES")) : 5000;
     int ndir = getenv("KK_BENCH_SFS_DIRFILES") ? atoi(getenv("KK_BENCH_SFS_DIRFILES")) : 10000;
     const char *only = getenv("KK_BENCH_SFS_ONLY");
+    const char *ucore = getenv("KK_BENCH_SFS_UCORE_MKSFS");
     int rounds = getenv("KK_BENCH_SFS_ROUNDS") ? atoi(getenv("KK_BENCH_SFS_ROUNDS")) : 9;
     int passes = getenv("KK_BENCH_SFS_PASSES") ? atoi(getenv("KK_BENCH_SFS_PASSES")) : 5;
     char tree[600];
@@ -849,7 +895,7 @@ int main(int argc, char **argv)
     }
     snprintf(tree, sizeof(tree), "%s/bench-sfs-tree-%d", dir, (int)getpid());
     if (only && strcmp(only, "mksfs") == 0) {
-        mksfs_figures(tree, nfiles, rounds);
+        mksfs_figures(tree, nfiles, rounds, ucore);
         goto out;
     }
     if (!only || strcmp(only, "dir") == 0)
@@ -869,7 +915,7 @@ int main(int argc, char **argv)
         goto out;
 
     small_figures(rounds);
-    mksfs_figures(tree, nfiles, rounds);
+    mksfs_figures(tree, nfiles, rounds, ucore);
 out:
     unlink(img);
     free(buf);
