@@ -293,24 +293,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct ramdev *rd;
     struct kk_sfs *fs;
     struct kk_vfs *v;
-    size_t ilen, nchunks, nblocks;
     unsigned mode;
     if (size < 1)
         return 0;
     tool_name = "sfs";
     mode = data[size - 1];
-    ilen = size - 1;
-    nchunks = (ilen + CHUNK - 1) / CHUNK;
-    if (nchunks > MAX_BLOCKS)
+    rd = ramdev_from_chunks(data, size - 1, CHUNK, MIN_BLOCKS, MAX_BLOCKS, KK_SFS_BLKSIZE);
+    if (rd == NULL)
         return 0;
-    nblocks = nchunks < MIN_BLOCKS ? MIN_BLOCKS : nchunks;
     testplat_init(&tp, false);
-    if ((rd = ramdev_new(nblocks, KK_SFS_BLKSIZE)) == NULL)
-        return 0;
-    for (size_t k = 0; k < nchunks; k++) {
-        size_t off = k * CHUNK, l = ilen - off < CHUNK ? ilen - off : CHUNK;
-        memcpy(rd->data + k * KK_SFS_BLKSIZE, data + off, l);
-    }
     ramdev_use_submit(rd, mode & 1);
     cfg.size = sizeof(cfg);
     cfg.dev = &rd->dev;

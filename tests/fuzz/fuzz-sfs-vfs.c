@@ -211,7 +211,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static struct run r;
     struct kk_sfs_config cfg = {0};
     struct ramdev *rd;
-    size_t slen, ilen, nchunks, nblocks;
+    size_t slen, ilen;
     int clean;
     if (size < 1)
         return 0;
@@ -219,17 +219,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (slen > size - 1)
         slen = size - 1;
     ilen = size - 1 - slen;
-    nchunks = (ilen + CHUNK - 1) / CHUNK;
-    if (nchunks > MAX_BLOCKS)
+    rd = ramdev_from_chunks(data, ilen, CHUNK, MIN_BLOCKS, MAX_BLOCKS, KK_SFS_BLKSIZE);
+    if (rd == NULL)
         return 0;
-    nblocks = nchunks < MIN_BLOCKS ? MIN_BLOCKS : nchunks;
     testplat_init(&tp, false);
-    if ((rd = ramdev_new(nblocks, KK_SFS_BLKSIZE)) == NULL)
-        return 0;
-    for (size_t c = 0; c < nchunks; c++) {
-        size_t off = c * CHUNK, l = ilen - off < CHUNK ? ilen - off : CHUNK;
-        memcpy(rd->data + c * KK_SFS_BLKSIZE, data + off, l);
-    }
     clean = fsck_ro(&rd->dev, &tp.p) == KK_SFS_FSCK_CLEAN;
     cfg.size = sizeof(cfg);
     cfg.dev = &rd->dev;

@@ -103,6 +103,21 @@ struct ramdev *ramdev_from(const void *img, size_t len, uint32_t bs)
     return r;
 }
 
+struct ramdev *ramdev_from_chunks(const uint8_t *data, size_t len, size_t chunk,
+                                  uint64_t min_blocks, uint64_t max_blocks, uint32_t bs)
+{
+    size_t nchunks = (len + chunk - 1) / chunk;
+    struct ramdev *r;
+    if (nchunks > max_blocks || chunk > bs)
+        return NULL;
+    r = ramdev_new(nchunks < min_blocks ? min_blocks : nchunks, bs);
+    for (size_t k = 0; r && k < nchunks; k++) {
+        size_t off = k * chunk;
+        memcpy(r->data + k * bs, data + off, len - off < chunk ? len - off : chunk);
+    }
+    return r;
+}
+
 void ramdev_free(struct ramdev *r)
 {
     if (r) {

@@ -37,6 +37,12 @@ struct ramdev {
 struct ramdev *ramdev_new(uint64_t nblocks, uint32_t bs);
 /* A device holding a copy of @img (@len bytes, rounded up with zeros). */
 struct ramdev *ramdev_from(const void *img, size_t len, uint32_t bs);
+/* A device of max(@min_blocks, chunks) blocks of @bs bytes whose block k
+ * starts with the k-th @chunk bytes of @data (@len bytes; the rest of each
+ * block zero): the fuzz harnesses' small-input image layout. NULL when @data
+ * holds more than @max_blocks chunks, or on OOM. */
+struct ramdev *ramdev_from_chunks(const uint8_t *data, size_t len, size_t chunk,
+                                  uint64_t min_blocks, uint64_t max_blocks, uint32_t bs);
 void ramdev_free(struct ramdev *r);
 /* Offer submit() (version 2) or not (version 1, read/write only). */
 void ramdev_use_submit(struct ramdev *r, bool on);
