@@ -7,6 +7,7 @@
 #   LIB_FUZZING_ENGINE=-fsanitize=fuzzer OUT=/tmp/out .clusterfuzzlite/build.sh
 # Each harness goes to $OUT/<name> with its seed corpus ($OUT/<name>_seed_corpus.zip
 # when zip is present, else a directory) and dictionary ($OUT/<name>.dict).
+set -eu # also when run as `bash build.sh` (the shebang flags are then ignored)
 SRCDIR=${SRC:-$(cd "$(dirname "$0")/.." && pwd)}
 [ -d "$SRCDIR/sfs" ] || SRCDIR=$SRC/kernkit
 CC=${CC:-clang}
@@ -24,7 +25,7 @@ sed -e 's/@[A-Za-z_]*VERSION_MAJOR@/0/' -e 's/@[A-Za-z_]*VERSION_MINOR@/0/' \
 INC="-I$WORK/include -I$S/include -I$S/base -I$S/base/internal -I$S/sfs -I$S/tests/sfs"
 # the libraries the harnesses need, compiled once with the fuzzing flags
 LIBSRC="$S/base/base.c $S/base/rbtree.c $S/vfs/vfs.c $S/sfs/sfs.c $S/sfs/io.c $S/sfs/cache.c
-        $S/sfs/inode.c $S/sfs/dir.c $S/sfs/ops.c $S/sfs/fsck.c $S/sfs/vfs_ops.c
+        $S/sfs/inode.c $S/sfs/dir.c $S/sfs/ops.c $S/sfs/fsck.c $S/sfs/verify.c $S/sfs/vfs_ops.c
         $S/tests/sfs/ramdev.c $S/tests/sfs/exercise.c"
 objs=""
 for f in $LIBSRC; do

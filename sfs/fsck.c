@@ -927,10 +927,11 @@ static int load(struct ck *c)
     c->blocks = c->s.blocks;
     c->first = kk_sfs_first_data_block(c->blocks);
     c->nmap = kk_sfs_freemap_blocks(c->blocks);
-    if (c->blocks > dev4k || (uint64_t)c->first >= c->blocks) {
+    /* the layout needs the root's two slots ('.', '..') past the metadata */
+    if (c->blocks > dev4k || (uint64_t)c->first + 2 > c->blocks) {
         /* rebuild the count from the device size, as mksfs sizes an image */
         uint32_t n = (uint32_t)KK_MIN(dev4k, (uint64_t)UINT32_MAX);
-        bool ok = (uint64_t)kk_sfs_first_data_block(n) < n;
+        bool ok = (uint64_t)kk_sfs_first_data_block(n) + 2 <= n;
         if (!findf(c, ok, "superblock: %u blocks, the device holds %u%s", c->blocks, n,
                    ok ? ": count set from the device size" : ": too small for an SFS image"))
             return 1;

@@ -262,6 +262,16 @@ static void c_super_blocks_one(struct img *m)
     kk_sfs_put32(B(m, 0) + 4, 1);
 }
 
+static void c_super_blocks_four(struct img *m)
+{
+    kk_sfs_put32(B(m, 0) + 4, 4); /* no room for the root's '..': rebuilt, the tree kept */
+}
+
+static void c_device_four_blocks(struct img *m)
+{
+    m->len = 4 * BS; /* magic intact, the root's '..' cannot fit */
+}
+
 static void c_super_bad_magic(struct img *m)
 {
     kk_sfs_put32(B(m, 0), 0x12345678);
@@ -761,6 +771,8 @@ static const struct kase {
     K(super_blocks_past_device),
     K(super_blocks_zero),
     K(super_blocks_one),
+    K(super_blocks_four),
+    K(device_four_blocks),
     K(super_bad_magic),
     K(device_too_small),
     K(super_blocks_past_truncated),
