@@ -128,6 +128,9 @@ static bool findf(struct ck *c, bool fixable, const char *f, ...)
     __builtin_va_list ap;
     char line[480];
     size_t n;
+    /* after a device error nothing read is trusted: no finding, no repair */
+    if (c->err)
+        return false;
     __builtin_va_start(ap, f);
     vfmt(line, sizeof(line) - 20, f, ap);
     __builtin_va_end(ap);
@@ -236,7 +239,10 @@ static int rd(struct ck *c, uint32_t b, uint8_t *buf)
 
 static void wr(struct ck *c, uint32_t b, const uint8_t *buf)
 {
-    int rc = c->o->repair ? kk_sfs__dev_write(c->dev, c->shift, b, 1, buf) : ov_put(c, b, buf);
+    int rc;
+    if (c->err)
+        return; /* a failed read may have been taken for damage: repair nothing */
+    rc = c->o->repair ? kk_sfs__dev_write(c->dev, c->shift, b, 1, buf) : ov_put(c, b, buf);
     if (rc && !c->err)
         c->err = rc;
 }

@@ -97,8 +97,11 @@ int image_open(struct image *im, const char *path, int read_only, int force_prea
     cfg.cache_blocks = 4096;
     cfg.verify_map = getenv("SFS_NO_VERIFY") ? 0 : 1;
     if ((rc = kk_sfs_mount(&cfg, &im->fs)) != 0) {
-        tool_err("%s: cannot mount: %s", path,
-                 rc == KK_EINVAL ? "not an SFS image" : kk_strerror(rc));
+        if (rc == KK_ECORRUPT) /* e.g. the root or the free map marked free */
+            tool_err("%s: cannot mount: %s; run `sfsck -y %s`", path, kk_strerror(rc), path);
+        else
+            tool_err("%s: cannot mount: %s", path,
+                     rc == KK_EINVAL ? "not an SFS image" : kk_strerror(rc));
         kk_hostblk_close(im->hb);
         im->hb = NULL;
         return rc;

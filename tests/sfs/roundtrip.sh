@@ -202,6 +202,17 @@ KK_HOSTBLK_FAIL_BLOCK=0:r "$SFSCK" bad.img > /dev/null 2> out.txt; [ $? = 8 ] ||
 [ "$(wc -l < out.txt)" = 1 ] && grep -q "Input/output error reading block 0$" out.txt || fail "sfsck bad superblock read: $(cat out.txt)"
 KK_HOSTBLK_FAIL_BLOCK=5:w "$MKSFS" -s 4M bad2.img lie.d 2> out.txt; [ $? = 1 ] || fail "mksfs bad write: want 1"
 [ "$(wc -l < out.txt)" = 1 ] && grep -q "writing block 5$" out.txt || fail "mksfs bad write: $(cat out.txt)"
+# a map marking the root inode free cannot be mounted: the line names sfsck -y
+cp bad.img root.img
+printf '\002' | dd of=root.img bs=1 seek=8192 conv=notrunc 2> /dev/null # block 1's bit (set = free)
+"$SFS" put root.img lie.d/f h2 2> out.txt; [ $? = 1 ] || fail "root marked free: want 1"
+[ "$(wc -l < out.txt)" = 1 ] && grep -q "run \`sfsck -y root.img\`" out.txt || fail "root marked free: $(cat out.txt)"
+# a failed read is not damage: sfsck -y must not clear the entry naming it
+ino=$("$SFS" ls bad.img / | awk '$5 == "g" { print $2 }')
+cp bad.img bad3.img
+KK_HOSTBLK_FAIL_BLOCK=$ino:r "$SFSCK" -y bad3.img > out.txt 2> err.txt; [ $? = 8 ] || fail "sfsck -y bad inode read: want 8"
+[ "$(wc -l < err.txt)" = 1 ] && grep -q "reading block $ino$" err.txt || fail "sfsck -y bad inode read: $(cat err.txt)"
+cmp -s bad.img bad3.img || fail "sfsck -y wrote repairs after a failed read: $(cat out.txt)"
 "$SFSCK" -y bad.img > /dev/null; "$SFSCK" bad.img > /dev/null || fail "sfsck after bad blocks"
 set -e
 echo "roundtrip: ok"
