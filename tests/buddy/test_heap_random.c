@@ -161,7 +161,8 @@ static void run_ops(size_t region_size, unsigned long iters)
     kk_heap_stats(&heap, &st);
     assert_int_equal(st.used_bytes, 0);
     assert_int_equal(st.regions, 2);
-    assert_true(grown && n_null > 0);
+    if (region == REGION) /* the small regions run out (the cached run may not, at 1/10 iters) */
+        assert_true(grown && n_null > 0);
     print_message("%zu-byte regions: %lu ops, %lu out of memory\n", region, iters, n_null);
 }
 
