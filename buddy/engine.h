@@ -9,7 +9,9 @@
  *   ABSENT  never added (a hole) - never part of a block;
  *   TAIL    inside a block, not its first unit;
  *   FREE|k  first unit of a free block of order k (on free list k);
- *   ALLOC|k first unit of an allocated block of order k.
+ *   ALLOC|k first unit of an allocated block of order k;
+ *   HELD|ALLOC|k  (heap only) an allocated block the heap keeps in its cache:
+ *           the engine treats it as allocated (ST_KIND ignores ST_HELD).
  * Invariant: every unit of a block other than its head is TAIL, so every state
  * change touches only block heads (O(1) per split or merge).
  * Free lists are doubly linked through unit indices stored at
@@ -27,7 +29,8 @@
 #define ST_TAIL     0x20u
 #define ST_FREE     0x40u
 #define ST_ALLOC    0x60u
-#define ST_KIND(s)  ((unsigned)(s)&0xE0u)
+#define ST_HELD     0x80u /* heap only: an ALLOC head parked in the region's free-block cache */
+#define ST_KIND(s)  ((unsigned)(s)&0x60u)
 #define ST_ORDER(s) ((unsigned)(s)&0x1Fu)
 
 #define NIL      0xFFFFFFFFu

@@ -15,6 +15,15 @@
  * large enough free block in O(log regions) too. The heap owns the regions' memory from
  * kk_heap_add_region() on; with lock hooks every call holds the lock except
  * while the OOM callback runs.
+ *
+ * Free-block cache: regions of at least 128 KiB keep, per small order (the
+ * first HEAP_CACHE_ORDERS), a stack of up to `cap` freed blocks' unit indices
+ * right after the header. A cached block stays allocated in the engine with
+ * ST_HELD set in its state byte (so a second free is still rejected), and
+ * kk_heap_alloc() of that order pops it without touching the engine or the
+ * block's memory. A full stack gives its older half back to the engine
+ * (merging buddies); an allocation that finds no block anywhere gives every
+ * cached block back and retries, so caching never makes an allocation fail.
  */
 #include "engine.h"
 
@@ -22,11 +31,19 @@
 #define OOM_RETRIES  8
 #define HEAP_MAX_ORD 30u
 
+#define HEAP_CACHE_ORDERS 10u  /* orders cached: blocks of 1 .. 512 minimum blocks */
+#define HEAP_CACHE_MAX    128u /* cache entries per order (regions >= 2 MiB) */
+#define HEAP_CACHE_MIN    8u   /* fewer would not pay: no cache (regions < 128 KiB) */
+#define HEAP_HELD(s)      ((unsigned)(s) & (ST_HELD | 0x60u))
+
 struct kk_heap_region {
     struct kk_rb_node node; /* in kk_heap::regions, ordered by address */
     uint32_t sub_mask;      /* OR of e.nonempty over this node's subtree */
     uintptr_t start, end;   /* managed units; the region spans [mem, end) */
-    uintptr_t mem;          /* the region as added: [mem, mem + size) */
+    uint32_t *cache;        /* HEAP_CACHE_ORDERS stacks of cap unit indices, or NULL */
+    uint32_t cap;           /* entries per order (0: no cache) */
+    uint32_t ncached[HEAP_CACHE_ORDERS];
+    uintptr_t mem; /* the region as added: [mem, mem + size) */
     size_t size;
     struct kk_buddy_engine e;
 };
@@ -68,11 +85,27 @@ int kk_heap_init(struct kk_heap *h, const struct kk_heap_config *cfg)
     return 0;
 }
 
+/* Cache entries per order for a region of size bytes (0 below 128 KiB). */
+static uint32_t cache_cap(size_t size)
+{
+    size_t c = size >> 14;
+    if (c < HEAP_CACHE_MIN)
+        return 0;
+    return c > HEAP_CACHE_MAX ? HEAP_CACHE_MAX : (uint32_t)c;
+}
+
+/* Orders a region's cache holds (the heap's orders, at most HEAP_CACHE_ORDERS). */
+static inline uint32_t cache_orders(const struct kk_heap *h)
+{
+    return h->max_order + 1 < HEAP_CACHE_ORDERS ? h->max_order + 1 : HEAP_CACHE_ORDERS;
+}
+
 /* Units a region [mem, mem+size) holds and where they start; 0 if too small. */
 static uint32_t region_layout(const struct kk_heap *h, uintptr_t mem, size_t size, uintptr_t *start)
 {
     uintptr_t unit = (uintptr_t)1 << h->shift;
-    uintptr_t hdr = KK_ALIGN_UP(mem, sizeof(void *)) + sizeof(struct kk_heap_region);
+    uintptr_t hdr = KK_ALIGN_UP(mem, sizeof(void *)) + sizeof(struct kk_heap_region) +
+                    (uintptr_t)cache_cap(size) * cache_orders(h) * sizeof(uint32_t);
     if (size < sizeof(struct kk_heap_region) + 2 * unit + 8 || mem > UINTPTR_MAX - size)
         return 0;
     uintptr_t end = KK_ALIGN_DOWN(mem + size, unit);
@@ -199,8 +232,12 @@ int kk_heap_add_region(struct kk_heap *h, void *mem, size_t size)
     r->size = size;
     r->start = start;
     r->end = start + ((uintptr_t)n << h->shift);
-    kk_buddy__eng_setup(&r->e, (uint8_t *)(r + 1), (unsigned char *)start, h->shift,
-                        start >> h->shift, n, h->max_order);
+    r->cap = cache_cap(size);
+    r->cache = r->cap ? (uint32_t *)(void *)(r + 1) : NULL;
+    kk_memset(r->ncached, 0, sizeof r->ncached);
+    uint8_t *state = (uint8_t *)(r + 1) + (size_t)r->cap * cache_orders(h) * sizeof(uint32_t);
+    kk_buddy__eng_setup(&r->e, state, (unsigned char *)start, h->shift, start >> h->shift, n,
+                        h->max_order);
     kk_buddy__eng_add(&r->e, 0, n);
     reg_insert(h, r);
     h->hint = r;
@@ -220,15 +257,58 @@ static inline void *region_alloc(struct kk_heap *h, struct kk_heap_region *r, un
     return (void *)(r->start + ((uintptr_t)i << h->shift));
 }
 
+/* Give the cached blocks cache[o][from, from + n) back to the engine (lock held). */
+static void cache_release(struct kk_heap_region *r, unsigned o, uint32_t from, uint32_t n)
+{
+    uint32_t before = r->e.nonempty, *c = r->cache + (size_t)o * r->cap;
+    for (uint32_t j = from; j < from + n; j++)
+        eng_free(&r->e, c[j], o); /* sets the head's new state: ST_HELD goes */
+    reg_changed(r, before);
+}
+
+/* Cache stack o of r is full: give its older half back, keep the newer half. */
+static void cache_spill(struct kk_heap_region *r, unsigned o)
+{
+    uint32_t half = r->cap / 2, *c = r->cache + (size_t)o * r->cap;
+    cache_release(r, o, 0, half);
+    kk_memmove(c, c + half, (size_t)(r->cap - half) * sizeof *c);
+    r->ncached[o] = r->cap - half;
+}
+
+/* Give every cached block of every region back; true if there was one (lock held). */
+static bool cache_drain_all(struct kk_heap *h)
+{
+    bool any = false;
+    for (struct kk_heap_region *r = reg_of(kk_rb_first(&h->regions)); r;
+         r = reg_of(kk_rb_next(&r->node))) {
+        for (unsigned o = 0; o < HEAP_CACHE_ORDERS; o++) {
+            if (r->ncached[o] != 0) {
+                cache_release(r, o, 0, r->ncached[o]);
+                r->ncached[o] = 0;
+                any = true;
+            }
+        }
+    }
+    return any;
+}
+
 /*
- * One allocation attempt (lock held): the region of the last success first,
- * else the first region whose subtree mask shows a block of order >= a.
+ * One allocation attempt (lock held): the last region's cache, the region of
+ * the last success, else the first region whose subtree mask shows a block of
+ * order >= a.
  */
 static void *try_alloc(struct kk_heap *h, unsigned o, unsigned a)
 {
     struct kk_heap_region *r = h->hint;
-    if (KK_LIKELY(r != NULL) && KK_LIKELY((r->e.nonempty >> a) != 0))
-        return region_alloc(h, r, o, a);
+    if (KK_LIKELY(r != NULL)) {
+        if (KK_LIKELY(o == a && o < HEAP_CACHE_ORDERS && r->ncached[o] != 0)) {
+            uint32_t i = r->cache[(size_t)o * r->cap + --r->ncached[o]];
+            r->e.state[i] = (uint8_t)(ST_ALLOC | o);
+            return (void *)(r->start + ((uintptr_t)i << h->shift));
+        }
+        if (KK_LIKELY((r->e.nonempty >> a) != 0))
+            return region_alloc(h, r, o, a);
+    }
     r = reg_with_space(h, a);
     if (!r)
         return NULL;
@@ -261,6 +341,8 @@ static void *heap_alloc(struct kk_heap *h, size_t size, size_t align)
     for (int tries = 0;; tries++) {
         hlock(h);
         void *p = try_alloc(h, o, a > o ? a : o);
+        if (KK_UNLIKELY(p == NULL) && cache_drain_all(h))
+            p = try_alloc(h, o, a > o ? a : o);
         hunlock(h);
         if (KK_LIKELY(p != NULL) || !h->oom || tries == OOM_RETRIES)
             return p;
@@ -271,6 +353,22 @@ static void *heap_alloc(struct kk_heap *h, size_t size, size_t align)
 
 void *kk_heap_alloc(struct kk_heap *h, size_t size)
 {
+    /* Fast path: a cached order (x < 2^(HEAP_CACHE_ORDERS-1) units - 1) in the last region. */
+    if (KK_LIKELY(heap_ok(h) && size != 0)) {
+        size_t x = (size - 1) >> h->shift;
+        if (KK_LIKELY(x < ((size_t)1 << (HEAP_CACHE_ORDERS - 1)))) {
+            unsigned o = 63u - (unsigned)__builtin_clzll(((uint64_t)x << 1) | 1); /* bit width */
+            hlock(h);
+            struct kk_heap_region *r = h->hint;
+            if (KK_LIKELY(r != NULL && r->ncached[o] != 0)) {
+                uint32_t i = r->cache[(size_t)o * r->cap + --r->ncached[o]];
+                r->e.state[i] = (uint8_t)(ST_ALLOC | o);
+                hunlock(h);
+                return (void *)(r->start + ((uintptr_t)i << h->shift));
+            }
+            hunlock(h);
+        }
+    }
     return heap_alloc(h, size, 0);
 }
 
@@ -294,7 +392,7 @@ static struct kk_heap_region *find_block(struct kk_heap *h, const void *p, uint3
     if (!r || (a & (((uintptr_t)1 << h->shift) - 1)))
         return NULL;
     uint32_t i = (uint32_t)((a - r->start) >> h->shift);
-    if (ST_KIND(r->e.state[i]) != ST_ALLOC)
+    if (HEAP_HELD(r->e.state[i]) != ST_ALLOC) /* free, tail, or cached: not allocated */
         return NULL;
     *unit = i;
     return r;
@@ -309,11 +407,34 @@ int kk_heap_free(struct kk_heap *h, void *ptr)
     if (!ptr)
         return 0;
     hlock(h);
-    struct kk_heap_region *r = find_block(h, ptr, &i);
+    struct kk_heap_region *r = h->hint;
+    uintptr_t a = (uintptr_t)ptr;
+    /* Fast path: an allocated block of a cached order in the last region, room in its stack. */
+    if (KK_LIKELY(r != NULL && a - r->start < r->end - r->start &&
+                  !(a & (((uintptr_t)1 << h->shift) - 1)))) {
+        uint32_t j = (uint32_t)((a - r->start) >> h->shift);
+        unsigned s = r->e.state[j], o = ST_ORDER(s);
+        if (KK_LIKELY(HEAP_HELD(s) == ST_ALLOC && o < HEAP_CACHE_ORDERS &&
+                      r->ncached[o] < r->cap)) {
+            r->cache[(size_t)o * r->cap + r->ncached[o]++] = j;
+            r->e.state[j] = (uint8_t)(ST_HELD | s);
+            hunlock(h);
+            return 0;
+        }
+    }
+    r = find_block(h, ptr, &i);
     if (KK_LIKELY(r != NULL)) {
-        uint32_t before = r->e.nonempty;
-        eng_free(&r->e, i, ST_ORDER(r->e.state[i]));
-        reg_changed(r, before);
+        unsigned o = ST_ORDER(r->e.state[i]);
+        if (KK_LIKELY(o < HEAP_CACHE_ORDERS && r->cap != 0)) {
+            if (KK_UNLIKELY(r->ncached[o] == r->cap))
+                cache_spill(r, o);
+            r->cache[(size_t)o * r->cap + r->ncached[o]++] = i;
+            r->e.state[i] = (uint8_t)(ST_HELD | ST_ALLOC | o);
+        } else {
+            uint32_t before = r->e.nonempty;
+            eng_free(&r->e, i, o);
+            reg_changed(r, before);
+        }
         rc = 0;
     }
     hunlock(h);
@@ -332,6 +453,35 @@ size_t kk_heap_usable_size(struct kk_heap *h, const void *ptr)
         n = (size_t)1 << (h->shift + ST_ORDER(r->e.state[i]));
     hunlock(h);
     return n;
+}
+
+/*
+ * Before growing block i from order cur to o in place: if every upper half on
+ * the way is free or cached, give the cached ones back to the engine so that
+ * kk_buddy__eng_grow() finds them free (lock held). O((o - cur) * cap).
+ */
+static void uncache_for_grow(struct kk_heap_region *r, uint32_t i, unsigned cur, unsigned o)
+{
+    if (r->cap == 0 || o > r->e.max_order || ((r->e.base + i) & (((uint64_t)1 << o) - 1)))
+        return;
+    for (unsigned k = cur; k < o; k++) {
+        uint32_t b = buddy_of(&r->e, i, k);
+        if (b == NIL ||
+            (r->e.state[b] != (ST_FREE | k) && r->e.state[b] != (ST_HELD | ST_ALLOC | k)))
+            return;
+    }
+    for (unsigned k = cur; k < o; k++) {
+        uint32_t b = i + (1u << k), *c = r->cache + (size_t)k * r->cap;
+        if (r->e.state[b] != (ST_HELD | ST_ALLOC | k))
+            continue;
+        for (uint32_t j = 0; j < r->ncached[k]; j++) {
+            if (c[j] == b) {
+                c[j] = c[--r->ncached[k]];
+                eng_free(&r->e, b, k); /* its buddy (part of block i) is allocated: no merge */
+                break;
+            }
+        }
+    }
 }
 
 void *kk_heap_realloc(struct kk_heap *h, void *ptr, size_t size)
@@ -357,8 +507,10 @@ void *kk_heap_realloc(struct kk_heap *h, void *ptr, size_t size)
     bool in_place = true;
     if (o <= cur) /* shrink in place: the upper halves go back */
         kk_buddy__eng_trim(&r->e, i, cur, (uint64_t)1 << o);
-    else /* grow in place if the following buddies are free: no copy */
+    else { /* grow in place if the following buddies are free: no copy */
+        uncache_for_grow(r, i, cur, o);
         in_place = kk_buddy__eng_grow(&r->e, i, cur, o);
+    }
     reg_changed(r, before);
     if (in_place) {
         hunlock(h);
@@ -387,13 +539,41 @@ void kk_heap_stats(struct kk_heap *h, struct kk_heap_stats *st)
         st->regions++;
         st->total_bytes += r->size;
         st->meta_bytes += r->size - managed;
-        st->free_bytes += (size_t)r->e.free_units << h->shift;
-        st->used_bytes += (size_t)(r->e.total_units - r->e.free_units) << h->shift;
-        for (unsigned k = 0; k <= h->max_order; k++)
-            if (r->e.nfree[k] && ((size_t)1 << (h->shift + k)) > st->largest_free)
+        uint64_t freeu = r->e.free_units;
+        for (unsigned k = 0; k <= h->max_order; k++) {
+            uint32_t cached = k < HEAP_CACHE_ORDERS ? r->ncached[k] : 0;
+            freeu += (uint64_t)cached << k; /* cached blocks are free to the caller */
+            if ((r->e.nfree[k] || cached) && ((size_t)1 << (h->shift + k)) > st->largest_free)
                 st->largest_free = (size_t)1 << (h->shift + k);
+        }
+        st->free_bytes += (size_t)freeu << h->shift;
+        st->used_bytes += (size_t)(r->e.total_units - freeu) << h->shift;
     }
     hunlock(h);
+}
+
+/* The cache of r (engine already checked): every entry a HELD head of its order, once. */
+static int check_cache(const struct kk_heap *h, const struct kk_heap_region *r)
+{
+    uint64_t entries = 0, held = 0;
+    if (r->cap != cache_cap(r->size) || (r->cap != 0) != (r->cache != NULL))
+        return KK_ECORRUPT;
+    for (unsigned o = 0; o < HEAP_CACHE_ORDERS; o++) {
+        if (r->ncached[o] > r->cap || (r->ncached[o] != 0 && o >= cache_orders(h)))
+            return KK_ECORRUPT;
+        for (uint32_t j = 0; j < r->ncached[o]; j++) {
+            uint32_t i = r->cache[(size_t)o * r->cap + j];
+            if (i >= r->e.nunits || r->e.state[i] != (ST_HELD | ST_ALLOC | o))
+                return KK_ECORRUPT;
+        }
+        entries += r->ncached[o];
+    }
+    for (uint32_t i = 0; i < r->e.nunits;) { /* count HELD heads: catches duplicates */
+        unsigned s = r->e.state[i];
+        held += (s & ST_HELD) != 0;
+        i += ST_KIND(s) == ST_ABSENT ? 1u : 1u << ST_ORDER(s);
+    }
+    return held == entries ? 0 : KK_ECORRUPT;
 }
 
 int kk_heap_check(struct kk_heap *h)
@@ -412,6 +592,8 @@ int kk_heap_check(struct kk_heap *h)
             rc = KK_ECORRUPT;
         else
             rc = kk_buddy__eng_check(&r->e);
+        if (rc == 0)
+            rc = check_cache(h, r);
         prev_end = r->mem + r->size;
     }
     if (rc == 0 && (n != h->nregions || kk_rb_check(&h->regions, NULL, reg_update) != (long)n))

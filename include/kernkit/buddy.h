@@ -404,8 +404,9 @@ struct kk_heap {
 struct kk_heap_stats {
     size_t regions;      /**< Regions added. */
     size_t total_bytes;  /**< Bytes of all regions, metadata included. */
-    size_t meta_bytes;   /**< Metadata: region headers and one state byte per block unit. */
-    size_t free_bytes;   /**< Bytes in free blocks. */
+    size_t meta_bytes;   /**< Metadata: region headers (with their block caches) and one state byte
+                            per block unit. */
+    size_t free_bytes;   /**< Bytes in free blocks (cached freed blocks included). */
     size_t used_bytes;   /**< Bytes in allocated blocks (sizes rounded up to blocks). */
     size_t largest_free; /**< Largest free block in bytes (0 when none). */
 };
@@ -421,7 +422,7 @@ struct kk_heap_stats {
 KK_API int kk_heap_init(struct kk_heap *h, const struct kk_heap_config *cfg);
 
 /**
- * @brief Bytes of metadata a region of @p size bytes costs (header and state bytes).
+ * @brief Bytes of metadata a region of @p size bytes costs (header, block cache, state bytes).
  * @param h the heap (for its minimum block).
  * @param size region size in bytes.
  * @return the overhead in bytes, or 0 when @p size is too small for a region.
@@ -431,9 +432,11 @@ KK_API size_t kk_heap_region_overhead(const struct kk_heap *h, size_t size);
 /**
  * @brief Add the memory [mem, mem + size) to the heap.
  *
- * The heap keeps its metadata (a header of about 750 bytes plus one byte per
- * minimum block) at the start of the region; the region must stay mapped and
- * untouched by the caller until the heap is no longer used.
+ * The heap keeps its metadata (a header of about 800 bytes, in regions of
+ * 128 KiB or more a cache of freed small blocks of at most size / 400 bytes
+ * (5 KiB from 2 MiB on), plus one byte per minimum block) at the start of
+ * the region; the region must stay mapped and untouched by the caller until
+ * the heap is no longer used.
  * @param h the heap.
  * @param mem start of the region.
  * @param size its size in bytes.
@@ -445,9 +448,12 @@ KK_API int kk_heap_add_region(struct kk_heap *h, void *mem, size_t size);
 /**
  * @brief Allocate @p size bytes, aligned to the block size (at least the minimum block).
  *
- * O(1) in the last region used (plus splits), O(log regions) to find
- * another region when that has no fitting block. When nothing fits, the OOM callback may add a
- * region and have the call retried.
+ * O(1) in the last region used (plus splits; a recently freed block of the
+ * same order is reused from the region's cache), O(log regions) to find
+ * another region when that has no fitting block. When nothing fits, the
+ * cached blocks of every region are merged back (O(regions + cached blocks))
+ * and the search is repeated; then the OOM callback may add a region and have
+ * the call retried.
  * @param h the heap.
  * @param size bytes wanted.
  * @return the memory, or NULL for size 0, a size above the largest block, or
@@ -467,7 +473,10 @@ KK_API void *kk_heap_alloc_aligned(struct kk_heap *h, size_t size, size_t align)
 /**
  * @brief Free memory from kk_heap_alloc() and friends (no size needed).
  *
- * O(1) in the last region used, else O(log regions) to find the region.
+ * O(1) in the last region used, else O(log regions) to find the region. In
+ * regions with a block cache, a block of the 10 smallest orders is parked in
+ * the cache (still counted free, reused by the next allocation of its order)
+ * and merged with its buddies when the cache is full or an allocation needs it.
  * @param h the heap.
  * @param ptr the block, or NULL (nothing happens).
  * @return 0, or #KK_EINVAL when @p ptr is not the start of an allocated block

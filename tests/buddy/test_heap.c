@@ -452,6 +452,62 @@ static void check_detects_corruption(void **state)
     assert_int_equal(kk_heap_free(&h, p), 0);
 }
 
+/*
+ * Regions of 128 KiB and more cache freed small blocks: a cached block is
+ * still rejected as a double free, counts as free in the statistics, and an
+ * allocation that finds nothing else gives the cache back (so a full heap
+ * still yields every block, and freed blocks still coalesce).
+ */
+static void free_block_cache(void **state)
+{
+    struct kk_heap h;
+    struct kk_heap_stats st0, st;
+    static void *p[65536];
+    (void)state;
+    heap_setup(&h, 0, sizeof pool);
+    /* 1 MiB: 64 cached blocks per order for the first 10 orders, after the header */
+    assert_true(kk_heap_region_overhead(&h, sizeof pool) >= sizeof pool / 17 + 64 * 10 * 4);
+    kk_heap_stats(&h, &st0);
+    for (int i = 0; i < 200; i++)
+        assert_non_null(p[i] = kk_heap_alloc(&h, 16));
+    for (int i = 0; i < 200; i++)
+        assert_int_equal(kk_heap_free(&h, p[i]), 0);
+    assert_int_equal(kk_heap_free(&h, p[199]), KK_EINVAL); /* cached: still a double free */
+    assert_int_equal(kk_heap_usable_size(&h, p[199]), 0);
+    assert_null(kk_heap_realloc(&h, p[199], 10));
+    kk_heap_stats(&h, &st);
+    assert_int_equal(st.used_bytes, 0);
+    assert_int_equal(st.free_bytes, st0.free_bytes);
+    assert_int_equal(kk_heap_check(&h), 0);
+    assert_ptr_equal(kk_heap_alloc(&h, 16), p[199]); /* last freed, first reused */
+    assert_int_equal(kk_heap_free(&h, p[199]), 0);
+    /* exhaustion gives the cached blocks back: every 16-byte block is handed out */
+    size_t n = 0;
+    while ((p[n] = kk_heap_alloc(&h, 16)) != NULL)
+        n++;
+    assert_int_equal(n, st0.free_bytes / 16);
+    assert_int_equal(kk_heap_check(&h), 0);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(kk_heap_free(&h, p[i]), 0);
+    void *big = kk_heap_alloc(&h, st0.largest_free); /* drains the cache, coalesced */
+    assert_non_null(big);
+    assert_int_equal(kk_heap_free(&h, big), 0);
+    kk_heap_stats(&h, &st);
+    assert_int_equal(st.largest_free, st0.largest_free);
+    /* a cached buddy does not stop a realloc from growing in place */
+    unsigned char *a = kk_heap_alloc_aligned(&h, 64, 4096);
+    unsigned char *b = kk_heap_alloc_aligned(&h, 64, 64);
+    assert_ptr_equal(b, a + 64);
+    assert_int_equal(kk_heap_free(&h, b), 0); /* into the cache */
+    assert_ptr_equal(kk_heap_realloc(&h, a, 100), a);
+    assert_int_equal(kk_heap_usable_size(&h, a), 128);
+    assert_int_equal(kk_heap_check(&h), 0);
+    assert_int_equal(kk_heap_free(&h, a), 0);
+    kk_heap_stats(&h, &st);
+    assert_int_equal(st.used_bytes, 0);
+    assert_int_equal(kk_heap_check(&h), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -467,6 +523,7 @@ int main(void)
         cmocka_unit_test(realloc_grows_in_place),
         cmocka_unit_test(many_regions),
         cmocka_unit_test(alloc_finds_space_among_regions),
+        cmocka_unit_test(free_block_cache),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
