@@ -3,6 +3,7 @@
  *
  * Owns: the caller's metadata buffer, laid out as
  *   [state: 1 byte/frame][pad to 8][links: 8 bytes/frame][bitmaps: ~2 bits/frame]
+ *   [order-0 reserve: one struct kk_buddy_pcp, used when no per-CPU caches are]
  * It never reads or writes the managed memory. Promises: every call either
  * succeeds or returns a negative KK_E* code and leaves the allocator as it
  * was; addresses are validated against the metadata, never trusted. With
@@ -26,6 +27,7 @@ size_t kk_buddy_meta_size(uint64_t nframes)
     uint64_t n = KK_ALIGN_UP(nframes, 8) + nframes * sizeof(struct link);
     for (unsigned k = 0; k <= KK_BUDDY_ORDER_LIMIT; k++)
         n += (uint64_t)bm_words(nframes, k) * sizeof(uint64_t);
+    n += KK_ALIGN_UP(sizeof(struct kk_buddy_pcp), 8); /* the order-0 reserve */
     return n > SIZE_MAX ? 0 : (size_t)n;
 }
 
@@ -67,11 +69,13 @@ int kk_buddy_init(struct kk_buddy *b, const struct kk_buddy_config *cfg)
         kk_memset(bm, 0, bm_words(n, k) * sizeof(uint64_t));
         bm += bm_words(n, k);
     }
+    for (unsigned k = max_order + 1; k <= KK_BUDDY_ORDER_LIMIT; k++)
+        bm += bm_words(n, k); /* the reserve follows every order's bitmap space */
     b->shift = shift;
     b->ctx = cfg->ctx;
     b->lock = cfg->lock;
     b->unlock = cfg->unlock;
-    kk_buddy__pcp_setup(b, cfg);
+    kk_buddy__pcp_setup(b, cfg, (struct kk_buddy_pcp *)(void *)bm);
     b->magic = BUDDY_MAGIC;
     return 0;
 }
@@ -179,7 +183,7 @@ int kk_buddy_alloc(struct kk_buddy *b, unsigned order, uint64_t *addr)
         return KK_EINVAL;
     uint32_t i;
     if (b->pcp && order < b->pcp_orders)
-        i = kk_buddy__pcp_alloc(b, order);
+        i = b->cpu_id ? kk_buddy__pcp_alloc(b, order) : kk_buddy__rsv_alloc(b);
     else
         i = alloc_engine(b, order, order);
     if (KK_UNLIKELY(i == NIL))
@@ -238,7 +242,7 @@ int kk_buddy_free(struct kk_buddy *b, uint64_t addr, unsigned order)
     if (KK_UNLIKELY(i == NIL))
         return KK_EINVAL;
     if (b->pcp && order < b->pcp_orders)
-        return kk_buddy__pcp_free(b, i, order);
+        return b->cpu_id ? kk_buddy__pcp_free(b, i, order) : kk_buddy__rsv_free(b, i);
     int rc = KK_EINVAL;
     glock(b);
     if (KK_LIKELY(is_alloc_head(&b->e, i, order))) {

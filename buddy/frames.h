@@ -20,7 +20,11 @@ static inline void gunlock(struct kk_buddy *b)
 }
 
 bool kk_buddy__ok(const struct kk_buddy *b);
-void kk_buddy__pcp_setup(struct kk_buddy *b, const struct kk_buddy_config *cfg);
+void kk_buddy__pcp_setup(struct kk_buddy *b, const struct kk_buddy_config *cfg,
+                         struct kk_buddy_pcp *reserve);
+uint32_t kk_buddy__rsv_alloc(struct kk_buddy *b);
+int kk_buddy__rsv_free(struct kk_buddy *b, uint32_t i);
+void kk_buddy__rsv_flush(struct kk_buddy *b);
 uint32_t kk_buddy__pcp_alloc(struct kk_buddy *b, unsigned order);
 int kk_buddy__pcp_free(struct kk_buddy *b, uint32_t i, unsigned order);
 void kk_buddy__pcp_lock_all(struct kk_buddy *b);

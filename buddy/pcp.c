@@ -9,6 +9,13 @@
  * Caches refill `batch` blocks when empty, give `batch` back when above
  * `high`, and are drained by kk_buddy_drain() and whenever an allocation
  * would otherwise fail.
+ *
+ * Without per-CPU caches the same stacks serve as one order-0 reserve in the
+ * metadata (b->pcp points there, b->cpu_id is NULL): freed order-0 frames
+ * are pushed unmerged (up to RSV_HIGH) and allocations pop them, so the
+ * common order-0 pair skips the ~10-level split and merge. The reserve is
+ * touched only under the allocator lock; kk_buddy_stats(), kk_buddy_walk()
+ * and kk_buddy_dump() flush it first, so it is invisible to them.
  */
 #include "frames.h"
 
@@ -36,10 +43,32 @@ static inline void set_count(struct kk_buddy_pcp *p, unsigned o, uint32_t n)
     __atomic_store_n(&p->count[o], n, __ATOMIC_RELAXED);
 }
 
-void kk_buddy__pcp_setup(struct kk_buddy *b, const struct kk_buddy_config *cfg)
+#define RSV_HIGH  32u /* order-0 frames the reserve holds at most */
+#define RSV_BATCH 8u  /* frames moved between the reserve and the engine at once */
+
+static void pcp_clear(struct kk_buddy *b)
 {
-    if (!cfg->pcp)
+    b->e.pcp_marks = true;
+    for (uint32_t c = 0; c < b->ncpus; c++) {
+        for (unsigned o = 0; o < KK_BUDDY_PCP_ORDERS; o++) {
+            b->pcp[c].head[o] = NIL;
+            b->pcp[c].count[o] = 0;
+        }
+    }
+}
+
+void kk_buddy__pcp_setup(struct kk_buddy *b, const struct kk_buddy_config *cfg,
+                         struct kk_buddy_pcp *reserve)
+{
+    if (!cfg->pcp) {
+        b->pcp = reserve;
+        b->ncpus = 1;
+        b->pcp_orders = 1;
+        b->pcp_high = RSV_HIGH;
+        b->pcp_batch = RSV_BATCH;
+        pcp_clear(b);
         return;
+    }
     b->pcp = cfg->pcp;
     b->ncpus = cfg->ncpus;
     b->pcp_orders = cfg->pcp_orders ? cfg->pcp_orders : 1;
@@ -52,13 +81,7 @@ void kk_buddy__pcp_setup(struct kk_buddy *b, const struct kk_buddy_config *cfg)
     b->cpu_id = cfg->cpu_id;
     b->cpu_lock = cfg->cpu_lock;
     b->cpu_unlock = cfg->cpu_unlock;
-    b->e.pcp_marks = true;
-    for (uint32_t c = 0; c < b->ncpus; c++) {
-        for (unsigned o = 0; o < KK_BUDDY_PCP_ORDERS; o++) {
-            b->pcp[c].head[o] = NIL;
-            b->pcp[c].count[o] = 0;
-        }
-    }
+    pcp_clear(b);
 }
 
 static inline void push(struct kk_buddy *b, struct kk_buddy_pcp *p, unsigned o, uint32_t i)
@@ -134,6 +157,46 @@ int kk_buddy__pcp_free(struct kk_buddy *b, uint32_t i, unsigned o)
     }
     cunlock_cpu(b, c);
     return rc;
+}
+
+uint32_t kk_buddy__rsv_alloc(struct kk_buddy *b)
+{
+    struct kk_buddy_pcp *p = b->pcp;
+    uint32_t i = NIL;
+    glock(b);
+    if (KK_UNLIKELY(p->count[0] == 0)) {
+        /* push in reverse so that the frames come out in the engine's order */
+        uint32_t got[RSV_BATCH], n = 0;
+        while (n < RSV_BATCH && (got[n] = eng_alloc(&b->e, 0, 0)) != NIL)
+            n++;
+        while (n-- > 0)
+            push(b, p, 0, got[n]);
+    }
+    if (KK_LIKELY(p->count[0] != 0))
+        i = pop(b, p, 0);
+    gunlock(b);
+    return i;
+}
+
+int kk_buddy__rsv_free(struct kk_buddy *b, uint32_t i)
+{
+    struct kk_buddy_pcp *p = b->pcp;
+    int rc = KK_EINVAL;
+    glock(b);
+    if (KK_LIKELY(is_alloc_head(&b->e, i, 0))) {
+        for (uint32_t n = 0; p->count[0] >= RSV_HIGH && n < RSV_BATCH; n++)
+            eng_free(&b->e, pop(b, p, 0), 0);
+        push(b, p, 0, i);
+        rc = 0;
+    }
+    gunlock(b);
+    return rc;
+}
+
+void kk_buddy__rsv_flush(struct kk_buddy *b)
+{
+    if (b->pcp && !b->cpu_id)
+        give_back(b, b->pcp, 0, RSV_HIGH);
 }
 
 uint64_t kk_buddy_drain(struct kk_buddy *b)

@@ -14,6 +14,7 @@ void kk_buddy_stats(struct kk_buddy *b, struct kk_buddy_stats *st)
     st->largest_free_order = -1;
     if (!kk_buddy__ok(b))
         return;
+    kk_buddy__rsv_flush(b);
     glock(b);
     for (unsigned k = 0; k <= b->e.max_order; k++)
         st->free_blocks[k] = b->e.nfree[k];
@@ -40,6 +41,7 @@ int kk_buddy_walk(struct kk_buddy *b, kk_buddy_walk_fn fn, void *arg)
     int rc = 0;
     if (!kk_buddy__ok(b) || !fn)
         return KK_EINVAL;
+    kk_buddy__rsv_flush(b);
     glock(b);
     for (unsigned k = 0; k <= b->e.max_order && rc == 0; k++)
         for (uint32_t i = b->e.head[k]; i != NIL && rc == 0; i = lnk(&b->e, i)->next)
