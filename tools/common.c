@@ -124,7 +124,7 @@ int image_close(struct image *im, const char *path)
     kk_sfs_put(im->root);
     im->root = NULL;
     /* a device failure already named by the caller's line is not named twice */
-    if (im->fs && (rc = kk_sfs_unmount(im->fs)) != 0 && !ioerr_named)
+    if (im->fs && (rc = kk_sfs_unmount(im->fs)) != 0 && !tool_ioerr_named)
         tool_err("%s: sync failed: %s", path, kk_strerror(rc));
     im->fs = NULL;
     if (im->hb && (rc2 = kk_hostblk_close(im->hb)) != 0 && rc == 0) {

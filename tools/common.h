@@ -15,6 +15,8 @@ extern int tool_verbose;
 /* The first device failure of the images opened (image_dev_open(), mksfs):
  * tool_err()/tool_warn() name its block at the end of their next line. */
 extern struct kk_hostblk_ioerr tool_ioerr;
+/* Set once the first device failure has been named on a message line. */
+extern int tool_ioerr_named;
 /* A device failure not named yet: one line "tool: PATH: <error> reading block N". */
 void tool_ioerr_log(const char *path);
 

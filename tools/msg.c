@@ -14,7 +14,7 @@ const char *tool_name = "tool";
 int tool_verbose;
 struct kk_hostblk_ioerr tool_ioerr;
 
-static int ioerr_named;
+int tool_ioerr_named;
 
 /* The first device failure is named once, at the end of the next line:
  * "...: Input/output error reading block N" (or " (I/O error ...)"). */
@@ -25,9 +25,9 @@ static void vmsg(const char *prefix, const char *fmt, va_list ap)
     size_t n;
     vsnprintf(line, sizeof(line), fmt, ap);
     fprintf(stderr, "%s: %s%s", tool_name, prefix, line);
-    if (tool_ioerr.rc && !ioerr_named) {
+    if (tool_ioerr.rc && !tool_ioerr_named) {
         int said; /* the line ends with the error already */
-        ioerr_named = 1;
+        tool_ioerr_named = 1;
         n = strlen(line);
         said = n >= sizeof(eio) - 1 && !strcmp(line + n - (sizeof(eio) - 1), eio);
         fprintf(stderr, "%s %s block %" PRIu64 "%s", said ? "" : " (I/O error",
@@ -38,7 +38,7 @@ static void vmsg(const char *prefix, const char *fmt, va_list ap)
 
 void tool_ioerr_log(const char *path)
 {
-    if (tool_ioerr.rc && !ioerr_named)
+    if (tool_ioerr.rc && !tool_ioerr_named)
         tool_err("%s: %s", path, kk_strerror(tool_ioerr.rc));
 }
 
