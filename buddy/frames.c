@@ -3,6 +3,7 @@
  *
  * Owns: the caller's metadata buffer, laid out as
  *   [state: 1 byte/frame][pad to 8][links: 8 bytes/frame][bitmaps: ~2 bits/frame]
+ *   [order-0 reserve: one struct kk_buddy_pcp, used when no per-CPU caches are]
  * It never reads or writes the managed memory. Promises: every call either
  * succeeds or returns a negative KK_E* code and leaves the allocator as it
  * was; addresses are validated against the metadata, never trusted. With
@@ -26,6 +27,7 @@ size_t kk_buddy_meta_size(uint64_t nframes)
     uint64_t n = KK_ALIGN_UP(nframes, 8) + nframes * sizeof(struct link);
     for (unsigned k = 0; k <= KK_BUDDY_ORDER_LIMIT; k++)
         n += (uint64_t)bm_words(nframes, k) * sizeof(uint64_t);
+    n += KK_ALIGN_UP(sizeof(struct kk_buddy_pcp), 8); /* the order-0 reserve */
     return n > SIZE_MAX ? 0 : (size_t)n;
 }
 
@@ -67,11 +69,13 @@ int kk_buddy_init(struct kk_buddy *b, const struct kk_buddy_config *cfg)
         kk_memset(bm, 0, bm_words(n, k) * sizeof(uint64_t));
         bm += bm_words(n, k);
     }
+    for (unsigned k = max_order + 1; k <= KK_BUDDY_ORDER_LIMIT; k++)
+        bm += bm_words(n, k); /* the reserve follows every order's bitmap space */
     b->shift = shift;
     b->ctx = cfg->ctx;
     b->lock = cfg->lock;
     b->unlock = cfg->unlock;
-    kk_buddy__pcp_setup(b, cfg);
+    kk_buddy__pcp_setup(b, cfg, (struct kk_buddy_pcp *)(void *)bm);
     b->magic = BUDDY_MAGIC;
     return 0;
 }
@@ -97,6 +101,12 @@ static uint32_t range_idx(const struct kk_buddy *b, uint64_t addr, uint64_t n)
     if (i == NIL || n == 0 || n > b->e.nunits - i)
         return NIL;
     return i;
+}
+
+/* eng_free out of line: keeps the callers' common paths short. */
+static NOINLINE void eng_free_call(struct kk_buddy_engine *e, uint32_t i, unsigned k)
+{
+    eng_free(e, i, k);
 }
 
 static inline uint64_t to_addr(const struct kk_buddy *b, uint32_t i)
@@ -159,11 +169,18 @@ int kk_buddy_alloc_at(struct kk_buddy *b, uint64_t addr, unsigned order)
     return reserve_idx(b, i, n);
 }
 
-/* Engine allocation under the lock, draining the caches once under pressure. */
-static uint32_t alloc_engine(struct kk_buddy *b, unsigned o, unsigned a)
+/*
+ * Engine allocation under the lock, draining the caches once under pressure.
+ * An order-0 request (o == a == 0) takes the reserve's top frame first.
+ */
+static NOINLINE uint32_t alloc_engine(struct kk_buddy *b, unsigned o, unsigned a)
 {
+    uint32_t i;
     glock(b);
-    uint32_t i = eng_alloc(&b->e, o, a);
+    if (o + a == 0 && has_reserve(b) && b->pcp->count[0] != 0)
+        i = pop(b, b->pcp, 0);
+    else
+        i = eng_alloc(&b->e, o, a);
     gunlock(b);
     if (KK_UNLIKELY(i == NIL) && b->pcp && kk_buddy_drain(b) != 0) {
         glock(b);
@@ -178,10 +195,13 @@ int kk_buddy_alloc(struct kk_buddy *b, unsigned order, uint64_t *addr)
     if (KK_UNLIKELY(!kk_buddy__ok(b) || !addr || order > b->e.max_order))
         return KK_EINVAL;
     uint32_t i;
-    if (b->pcp && order < b->pcp_orders)
+    if (b->cpu_id && order < b->pcp_orders) {
         i = kk_buddy__pcp_alloc(b, order);
-    else
+    } else if (!b->lock && order == 0 && has_reserve(b) && b->pcp->count[0] != 0) {
+        i = pop(b, b->pcp, 0); /* the common case, kept free of calls */
+    } else {
         i = alloc_engine(b, order, order);
+    }
     if (KK_UNLIKELY(i == NIL))
         return KK_ENOMEM;
     *addr = to_addr(b, i);
@@ -230,6 +250,27 @@ int kk_buddy_alloc_pages(struct kk_buddy *b, uint64_t count, uint64_t align, uin
     return 0;
 }
 
+/* Free block i of order o (no per-CPU cache; allocator lock held or none). */
+static inline int free_unlocked(struct kk_buddy *b, uint32_t i, unsigned o)
+{
+    if (KK_UNLIKELY(!is_alloc_head(&b->e, i, o)))
+        return KK_EINVAL;
+    /* order 0: into the reserve, unmerged, while it has room */
+    if (o == 0 && has_reserve(b) && b->pcp->count[0] < RSV_HIGH)
+        push(b, b->pcp, 0, i);
+    else
+        eng_free_call(&b->e, i, o);
+    return 0;
+}
+
+static NOINLINE int free_locked(struct kk_buddy *b, uint32_t i, unsigned o)
+{
+    glock(b);
+    int rc = free_unlocked(b, i, o);
+    gunlock(b);
+    return rc;
+}
+
 int kk_buddy_free(struct kk_buddy *b, uint64_t addr, unsigned order)
 {
     if (KK_UNLIKELY(!kk_buddy__ok(b) || order > b->e.max_order))
@@ -237,16 +278,11 @@ int kk_buddy_free(struct kk_buddy *b, uint64_t addr, unsigned order)
     uint32_t i = to_idx(b, addr);
     if (KK_UNLIKELY(i == NIL))
         return KK_EINVAL;
-    if (b->pcp && order < b->pcp_orders)
+    if (b->cpu_id && order < b->pcp_orders)
         return kk_buddy__pcp_free(b, i, order);
-    int rc = KK_EINVAL;
-    glock(b);
-    if (KK_LIKELY(is_alloc_head(&b->e, i, order))) {
-        eng_free(&b->e, i, order);
-        rc = 0;
-    }
-    gunlock(b);
-    return rc;
+    if (b->lock)
+        return free_locked(b, i, order);
+    return free_unlocked(b, i, order);
 }
 
 int kk_buddy_free_pages(struct kk_buddy *b, uint64_t addr, uint64_t count)

@@ -9,6 +9,18 @@
  * Caches refill `batch` blocks when empty, give `batch` back when above
  * `high`, and are drained by kk_buddy_drain() and whenever an allocation
  * would otherwise fail.
+ *
+ * Without per-CPU caches the same stack serves as one order-0 reserve in the
+ * metadata (b->pcp points there, b->cpu_id is NULL; see has_reserve()):
+ * kk_buddy_free() pushes freed order-0 frames unmerged while it holds fewer
+ * than RSV_HIGH, kk_buddy_alloc() pops them, so the common order-0 pair skips
+ * the ~10-level split and merge. An empty reserve is not refilled (an order-0
+ * allocation then splits as usual) and a full one is bypassed (the frame is
+ * merged as usual), so no operation moves a batch. The reserve is touched only
+ * under the allocator lock; kk_buddy_stats() and kk_buddy_walk() flush it
+ * under that lock first, so their figures never miss its frames; drain and
+ * the out-of-memory retry empty it like a cache; kk_buddy_check() verifies it
+ * like a cache.
  */
 #include "frames.h"
 
@@ -30,16 +42,29 @@ static inline void cunlock_cpu(const struct kk_buddy *b, unsigned c)
         b->cpu_unlock(b->ctx, c);
 }
 
-/* Counts are read without the CPU lock by kk_buddy_stats(): store them atomically. */
-static inline void set_count(struct kk_buddy_pcp *p, unsigned o, uint32_t n)
+static void pcp_clear(struct kk_buddy *b)
 {
-    __atomic_store_n(&p->count[o], n, __ATOMIC_RELAXED);
+    b->e.pcp_marks = true;
+    for (uint32_t c = 0; c < b->ncpus; c++) {
+        for (unsigned o = 0; o < KK_BUDDY_PCP_ORDERS; o++) {
+            b->pcp[c].head[o] = NIL;
+            b->pcp[c].count[o] = 0;
+        }
+    }
 }
 
-void kk_buddy__pcp_setup(struct kk_buddy *b, const struct kk_buddy_config *cfg)
+void kk_buddy__pcp_setup(struct kk_buddy *b, const struct kk_buddy_config *cfg,
+                         struct kk_buddy_pcp *reserve)
 {
-    if (!cfg->pcp)
+    if (!cfg->pcp) {
+        b->pcp = reserve;
+        b->ncpus = 1;
+        b->pcp_orders = 1;
+        b->pcp_high = RSV_HIGH;
+        b->pcp_batch = 0; /* unused: the reserve never moves batches */
+        pcp_clear(b);
         return;
+    }
     b->pcp = cfg->pcp;
     b->ncpus = cfg->ncpus;
     b->pcp_orders = cfg->pcp_orders ? cfg->pcp_orders : 1;
@@ -52,41 +77,25 @@ void kk_buddy__pcp_setup(struct kk_buddy *b, const struct kk_buddy_config *cfg)
     b->cpu_id = cfg->cpu_id;
     b->cpu_lock = cfg->cpu_lock;
     b->cpu_unlock = cfg->cpu_unlock;
-    b->e.pcp_marks = true;
-    for (uint32_t c = 0; c < b->ncpus; c++) {
-        for (unsigned o = 0; o < KK_BUDDY_PCP_ORDERS; o++) {
-            b->pcp[c].head[o] = NIL;
-            b->pcp[c].count[o] = 0;
-        }
-    }
+    pcp_clear(b);
 }
 
-static inline void push(struct kk_buddy *b, struct kk_buddy_pcp *p, unsigned o, uint32_t i)
+/* Move up to n blocks of order o from stack p to the engine (allocator lock held). */
+static uint32_t give_back_locked(struct kk_buddy *b, struct kk_buddy_pcp *p, unsigned o, uint32_t n)
 {
-    struct link *l = lnk(&b->e, i);
-    l->next = p->head[o];
-    l->prev = PCP_MARK;
-    p->head[o] = i;
-    set_count(p, o, p->count[o] + 1);
+    uint32_t moved = 0;
+    for (; moved < n && p->count[o] > 0; moved++)
+        eng_free(&b->e, pop(b, p, o), o);
+    return moved;
 }
 
-static inline uint32_t pop(struct kk_buddy *b, struct kk_buddy_pcp *p, unsigned o)
-{
-    uint32_t i = p->head[o];
-    struct link *l = lnk(&b->e, i);
-    p->head[o] = l->next;
-    l->prev = NIL;
-    set_count(p, o, p->count[o] - 1);
-    return i;
-}
-
-/* Move up to n blocks of order o from CPU cache p to the engine (CPU lock held). */
-static void give_back(struct kk_buddy *b, struct kk_buddy_pcp *p, unsigned o, uint32_t n)
+/* The same under the allocator lock (and the CPU lock of a per-CPU cache p). */
+static uint32_t give_back(struct kk_buddy *b, struct kk_buddy_pcp *p, unsigned o, uint32_t n)
 {
     glock(b);
-    while (n-- > 0 && p->count[o] > 0)
-        eng_free(&b->e, pop(b, p, o), o);
+    uint32_t moved = give_back_locked(b, p, o, n);
     gunlock(b);
+    return moved;
 }
 
 static void refill(struct kk_buddy *b, struct kk_buddy_pcp *p, unsigned o)
@@ -136,6 +145,13 @@ int kk_buddy__pcp_free(struct kk_buddy *b, uint32_t i, unsigned o)
     return rc;
 }
 
+/* Empty the order-0 reserve into the engine (allocator lock held; no-op with caches). */
+void kk_buddy__rsv_flush(struct kk_buddy *b)
+{
+    if (has_reserve(b))
+        give_back_locked(b, b->pcp, 0, RSV_HIGH);
+}
+
 uint64_t kk_buddy_drain(struct kk_buddy *b)
 {
     uint64_t n = 0;
@@ -144,10 +160,8 @@ uint64_t kk_buddy_drain(struct kk_buddy *b)
     for (unsigned c = 0; c < b->ncpus; c++) {
         struct kk_buddy_pcp *p = &b->pcp[c];
         clock_cpu(b, c);
-        for (unsigned o = 0; o < b->pcp_orders; o++) {
-            n += (uint64_t)p->count[o] << o;
-            give_back(b, p, o, p->count[o]);
-        }
+        for (unsigned o = 0; o < b->pcp_orders; o++)
+            n += (uint64_t)give_back(b, p, o, UINT32_MAX) << o;
         cunlock_cpu(b, c);
     }
     return n;

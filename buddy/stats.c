@@ -15,12 +15,13 @@ void kk_buddy_stats(struct kk_buddy *b, struct kk_buddy_stats *st)
     if (!kk_buddy__ok(b))
         return;
     glock(b);
+    kk_buddy__rsv_flush(b); /* the reserve's frames are free: show them merged */
     for (unsigned k = 0; k <= b->e.max_order; k++)
         st->free_blocks[k] = b->e.nfree[k];
     st->free_frames = b->e.free_units;
     st->total_frames = b->e.total_units;
     gunlock(b);
-    st->cached_frames = kk_buddy__pcp_frames(b);
+    st->cached_frames = b->cpu_id ? kk_buddy__pcp_frames(b) : 0;
     st->used_frames = st->total_frames - st->free_frames - st->cached_frames;
     for (unsigned k = 0; k <= b->e.max_order; k++)
         if (st->free_blocks[k] != 0)
@@ -41,6 +42,7 @@ int kk_buddy_walk(struct kk_buddy *b, kk_buddy_walk_fn fn, void *arg)
     if (!kk_buddy__ok(b) || !fn)
         return KK_EINVAL;
     glock(b);
+    kk_buddy__rsv_flush(b);
     for (unsigned k = 0; k <= b->e.max_order && rc == 0; k++)
         for (uint32_t i = b->e.head[k]; i != NIL && rc == 0; i = lnk(&b->e, i)->next)
             rc = fn(arg, (b->e.base + i) << b->shift, k);

@@ -13,10 +13,15 @@
  *   frames-pcp-threads 2M order-0 ops per thread on 512 private slots (free the
  *                      slot if live, else allocate), per-CPU caches with
  *                      spinlock hooks (one per CPU + the allocator's): one
- *                      thread alone, then two threads at once on two CPUs;
+ *                      thread alone, then two threads at once on two CPUs,
+ *                      with the CPU caches and locks "packed" (adjacent) and
+ *                      "spread" (one cache line each);
  *                      ".scaling" = two threads' ops/s / one thread's ops/s,
  *                      median of 5 rounds (wall time; the machine's other load
- *                      lowers it).
+ *                      lowers it); ".cpu" = thread CPU time per op and
+ *                      ".cpu_scaling" = 2 * cpu(1 thread) / cpu(2 threads),
+ *                      which other processes do not change; ".locks_per_op" =
+ *                      allocator-lock acquisitions per operation.
  *
  * Frame baselines (written here; like kernkit they keep metadata only and never
  * touch the frames, so the ratios compare allocators, not page faults):
@@ -590,45 +595,67 @@ static void run_lifo(void)
 
 #define TOPS   2000000u
 #define TSLOTS 512u
+#define LINE   64u
+
+/*
+ * Layouts: "packed" = the two CPUs' struct kk_buddy_pcp (32 bytes each) and
+ * their spinlocks side by side, as a plain array gives them (one cache line
+ * for both CPUs); "spread" = every CPU cache, every lock and the allocator
+ * lock on its own 64-byte line (ncpus = 4, cpu_id returns 2 * cpu: the
+ * odd entries are padding, see docs/buddy.md).
+ */
+struct padlock {
+    _Alignas(LINE) pthread_spinlock_t l;
+};
 
 static struct kk_buddy TB;
-static struct kk_buddy_pcp tpcp[2];
-static pthread_spinlock_t tlock_cpu[2], tlock_all;
+static _Alignas(LINE) struct kk_buddy_pcp tpcp[4];
+static pthread_spinlock_t tlock_packed[4];
+static struct padlock tlock_spread[4], tlock_all;
+static unsigned tstride;
+static uint64_t tlock_taken; /* allocator lock acquisitions (counted under that lock) */
+static uint64_t tcpu_ns[2];
 static __thread unsigned tcpu;
 
 static unsigned t_cpu_id(void *ctx)
 {
     (void)ctx;
-    return tcpu;
+    return tcpu * tstride;
+}
+
+static pthread_spinlock_t *tlock_cpu(unsigned c)
+{
+    return tstride == 2 ? &tlock_spread[c].l : &tlock_packed[c];
 }
 
 static void t_cpu_lock(void *ctx, unsigned c)
 {
     (void)ctx;
-    pthread_spin_lock(&tlock_cpu[c]);
+    pthread_spin_lock(tlock_cpu(c));
 }
 
 static void t_cpu_unlock(void *ctx, unsigned c)
 {
     (void)ctx;
-    pthread_spin_unlock(&tlock_cpu[c]);
+    pthread_spin_unlock(tlock_cpu(c));
 }
 
 static void t_lock(void *ctx)
 {
     (void)ctx;
-    pthread_spin_lock(&tlock_all);
+    pthread_spin_lock(&tlock_all.l);
+    tlock_taken++;
 }
 
 static void t_unlock(void *ctx)
 {
     (void)ctx;
-    pthread_spin_unlock(&tlock_all);
+    pthread_spin_unlock(&tlock_all.l);
 }
 
 static void *pcp_thread(void *arg)
 {
-    uint64_t slot[TSLOTS] = {0}, rng = 1234 + (uintptr_t)arg;
+    uint64_t slot[TSLOTS] = {0}, rng = 1234 + (uintptr_t)arg, t0 = cpu_ns();
     tcpu = (unsigned)(uintptr_t)arg;
     for (unsigned i = 0; i < TOPS; i++) {
         uint64_t *s = &slot[kk_bench_rand(&rng) % TSLOTS];
@@ -639,6 +666,7 @@ static void *pcp_thread(void *arg)
             abort();
         }
     }
+    tcpu_ns[tcpu] = cpu_ns() - t0;
     for (unsigned i = 0; i < TSLOTS; i++)
         if (slot[i] != 0)
             kk_buddy_free(&TB, slot[i], 0);
@@ -646,14 +674,15 @@ static void *pcp_thread(void *arg)
 }
 
 /* Seconds (wall) for @nthreads threads doing TOPS operations each, at once. */
-static double pcp_threads_pass(unsigned nthreads)
+static double pcp_threads_pass(unsigned nthreads, int spread)
 {
     struct kk_buddy_config c = {.size = sizeof c, .base = BASE, .nframes = NFRAMES};
     pthread_t th[2];
+    tstride = spread ? 2 : 1;
     c.meta_size = kk_buddy_meta_size(NFRAMES);
     c.meta = meta;
     c.pcp = tpcp;
-    c.ncpus = 2;
+    c.ncpus = 2 * tstride;
     c.cpu_id = t_cpu_id;
     c.cpu_lock = t_cpu_lock;
     c.cpu_unlock = t_cpu_unlock;
@@ -661,6 +690,7 @@ static double pcp_threads_pass(unsigned nthreads)
     c.unlock = t_unlock;
     if (kk_buddy_init(&TB, &c) != 0 || kk_buddy_add_range(&TB, BASE, (uint64_t)NFRAMES * FS) != 0)
         abort();
+    tlock_taken = 0;
     uint64_t t0 = kk_bench_now_ns();
     for (unsigned i = 0; i < nthreads; i++)
         if (pthread_create(&th[i], NULL, pcp_thread, (void *)(uintptr_t)i) != 0)
@@ -673,33 +703,70 @@ static double pcp_threads_pass(unsigned nthreads)
     return t;
 }
 
-static void run_pcp_threads(void)
+/*
+ * One layout: wall-time scaling (median of ROUNDS), and the load-independent
+ * figures: per-thread CPU time per operation (CLOCK_THREAD_CPUTIME_ID; with
+ * perfect scaling the two-thread figure equals the one-thread one) and
+ * allocator-lock acquisitions per operation.
+ */
+static void pcp_threads_layout(int spread)
 {
     enum { ROUNDS = 5 };
-    struct kk_bench one, two, sc;
-    kk_bench_init(&one, "frames-pcp-threads-1", ROUNDS);
-    kk_bench_init(&two, "frames-pcp-threads-2", ROUNDS);
-    kk_bench_init(&sc, "frames-pcp-threads", ROUNDS);
-    if (meta == NULL)
-        frames_init(0);
-    for (unsigned i = 0; i < 2; i++)
-        if (pthread_spin_init(&tlock_cpu[i], 0) != 0)
-            abort();
-    if (pthread_spin_init(&tlock_all, 0) != 0)
-        abort();
-    pcp_threads_pass(1); /* warm-up */
+    const char *lay = spread ? "spread" : "packed";
+    struct kk_bench one, two, sc, cpu1, cpu2;
+    char n[5][64];
+    double locks = 0;
+    snprintf(n[0], sizeof n[0], "frames-pcp-threads-%s-1", lay);
+    snprintf(n[1], sizeof n[1], "frames-pcp-threads-%s-2", lay);
+    snprintf(n[2], sizeof n[2], "frames-pcp-threads-%s", lay);
+    snprintf(n[3], sizeof n[3], "frames-pcp-threads-%s-1.cpu", lay);
+    snprintf(n[4], sizeof n[4], "frames-pcp-threads-%s-2.cpu", lay);
+    kk_bench_init(&one, n[0], ROUNDS);
+    kk_bench_init(&two, n[1], ROUNDS);
+    kk_bench_init(&sc, n[2], ROUNDS);
+    kk_bench_init(&cpu1, n[3], ROUNDS);
+    kk_bench_init(&cpu2, n[4], 2 * ROUNDS);
+    pcp_threads_pass(1, spread); /* warm-up */
     for (int r = 0; r < ROUNDS; r++) {
-        double t1 = pcp_threads_pass(1), t2 = pcp_threads_pass(2);
+        double t1 = pcp_threads_pass(1, spread);
+        kk_bench_add(&cpu1, (double)tcpu_ns[0] / TOPS);
+        double t2 = pcp_threads_pass(2, spread);
+        kk_bench_add(&cpu2, (double)tcpu_ns[0] / TOPS);
+        kk_bench_add(&cpu2, (double)tcpu_ns[1] / TOPS);
+        locks += (double)tlock_taken / (2.0 * TOPS) / ROUNDS;
         kk_bench_add(&one, t1 * 1e9 / TOPS);
         kk_bench_add(&two, t2 * 1e9 / (2.0 * TOPS));
         kk_bench_add(&sc, 2.0 * t1 / t2);
     }
-    kk_bench_print("frames-pcp-threads-1", "median", kk_bench_percentile(&one, 50), "ns");
-    kk_bench_print("frames-pcp-threads-2", "median", kk_bench_percentile(&two, 50), "ns");
-    printf("frames-pcp-threads.scaling: %.2f x\n", kk_bench_percentile(&sc, 50));
+    kk_bench_print(n[0], "median", kk_bench_percentile(&one, 50), "ns");
+    kk_bench_print(n[1], "median", kk_bench_percentile(&two, 50), "ns");
+    kk_bench_print(n[3], "median", kk_bench_percentile(&cpu1, 50), "ns");
+    kk_bench_print(n[4], "median", kk_bench_percentile(&cpu2, 50), "ns");
+    printf("%s.cpu_scaling: %.2f x\n", n[2],
+           2.0 * kk_bench_percentile(&cpu1, 50) / kk_bench_percentile(&cpu2, 50));
+    printf("%s.locks_per_op: %.2e\n", n[2], locks);
+    printf("%s.scaling: %.2f x\n", n[2], kk_bench_percentile(&sc, 50));
     kk_bench_free(&one);
     kk_bench_free(&two);
     kk_bench_free(&sc);
+    kk_bench_free(&cpu1);
+    kk_bench_free(&cpu2);
+}
+
+static void run_pcp_threads(void)
+{
+    if (meta == NULL)
+        frames_init(0);
+    for (unsigned i = 0; i < 4; i++)
+        if (pthread_spin_init(&tlock_packed[i], 0) != 0 ||
+            pthread_spin_init(&tlock_spread[i].l, 0) != 0)
+            abort();
+    if (pthread_spin_init(&tlock_all.l, 0) != 0)
+        abort();
+    printf("# frames-pcp-threads: scaling = 2 threads' ops/s / 1 thread's (wall, median of 5); "
+           "cpu = thread CPU ns per op; cpu_scaling = 2 * cpu(1) / cpu(2), load-independent\n");
+    pcp_threads_layout(0);
+    pcp_threads_layout(1);
 }
 
 /*

@@ -303,8 +303,11 @@ KK_API int kk_buddy_free_bulk(struct kk_buddy *b, const uint64_t *addrs, size_t 
 
 /**
  * @brief Give every per-CPU cache's blocks back to the buddy free lists.
+ *
+ * Without per-CPU caches it empties the order-0 reserve (up to 32 freed
+ * frames the allocator keeps unmerged for the next order-0 allocation).
  * @param b the allocator.
- * @return frames given back (0 without caches).
+ * @return frames given back.
  */
 KK_API uint64_t kk_buddy_drain(struct kk_buddy *b);
 
@@ -343,7 +346,9 @@ KK_API size_t kk_buddy_dump(struct kk_buddy *b, char *buf, size_t len);
  *
  * Checks the free lists (links, orders, alignment, counts, bitmaps, the
  * non-empty mask), that no two free buddies are left unmerged, the state of
- * every frame, the frame totals and the per-CPU caches.
+ * every frame, the frame totals and the per-CPU caches (or the order-0
+ * reserve: each frame in it must be an allocated order-0 head carrying the
+ * cache mark, and their number its count).
  * @param b the allocator.
  * @return 0, #KK_EINVAL for an uninitialised instance, #KK_ECORRUPT on the first violation.
  */

@@ -506,6 +506,58 @@ static void check_detects_corruption(void **state)
     fixture_done(&f);
 }
 
+/*
+ * Without per-CPU caches freed order-0 frames wait unmerged in a reserve of at
+ * most 32 frames: no call may tell them apart from free frames.
+ */
+static void order0_reserve_is_invisible(void **state)
+{
+    struct fixture f;
+    struct kk_buddy_stats st;
+    uint64_t a[40], x;
+    (void)state;
+    fixture_config(&f, BASE, 64, 0, 6);
+    assert_int_equal(kk_buddy_init(&f.b, &f.cfg), 0);
+    assert_int_equal(kk_buddy_add_range(&f.b, BASE, 64ull * FS), 0);
+    for (int i = 0; i < 40; i++)
+        assert_int_equal(kk_buddy_alloc(&f.b, 0, &a[i]), 0);
+    for (int i = 0; i < 40; i++)
+        assert_int_equal(kk_buddy_free(&f.b, a[i], 0), 0);
+    assert_int_equal(kk_buddy_check(&f.b), 0); /* 32 frames in the reserve */
+    /* a frame in the reserve is free: freeing it again is a double free */
+    assert_int_equal(kk_buddy_free(&f.b, a[39], 0), KK_EINVAL);
+    assert_int_equal(kk_buddy_free_pages(&f.b, a[39], 1), KK_EINVAL);
+    assert_int_equal(kk_buddy_free_bulk(&f.b, &a[39], 1), KK_EINVAL);
+    assert_int_equal(kk_buddy_drain(&f.b), 32);
+    assert_int_equal(kk_buddy_drain(&f.b), 0);
+    assert_int_equal(kk_buddy_check(&f.b), 0);
+    /* refill it; stats see all 64 frames free, merged into one block */
+    for (int i = 0; i < 40; i++)
+        assert_int_equal(kk_buddy_alloc(&f.b, 0, &a[i]), 0);
+    for (int i = 0; i < 40; i++)
+        assert_int_equal(kk_buddy_free(&f.b, a[i], 0), 0);
+    kk_buddy_stats(&f.b, &st);
+    assert_int_equal(st.free_frames, 64);
+    assert_int_equal(st.cached_frames, 0);
+    assert_int_equal(st.used_frames, 0);
+    assert_int_equal(st.free_blocks[6], 1);
+    assert_int_equal(st.largest_free_order, 6);
+    /* the reserve's frames are taken by address, and by a large request */
+    for (int i = 0; i < 40; i++)
+        assert_int_equal(kk_buddy_alloc(&f.b, 0, &a[i]), 0);
+    for (int i = 0; i < 40; i++)
+        assert_int_equal(kk_buddy_free(&f.b, a[i], 0), 0);
+    assert_int_equal(kk_buddy_alloc_at(&f.b, a[39], 0), 0);
+    assert_int_equal(kk_buddy_free(&f.b, a[39], 0), 0);
+    assert_int_equal(kk_buddy_alloc(&f.b, 6, &x), 0);
+    assert_int_equal(x, BASE);
+    assert_int_equal(kk_buddy_alloc(&f.b, 0, &x), KK_ENOMEM);
+    assert_int_equal(kk_buddy_free(&f.b, BASE, 6), 0);
+    assert_int_equal(free_frames(&f.b), 64);
+    assert_int_equal(kk_buddy_check(&f.b), 0);
+    fixture_done(&f);
+}
+
 static void big_orders_and_frame_sizes(void **state)
 {
     struct fixture f;
@@ -553,6 +605,7 @@ int main(void)
         cmocka_unit_test(stats_walk_dump),
         cmocka_unit_test(frag_zero_for_max_order_blocks),
         cmocka_unit_test(check_detects_corruption),
+        cmocka_unit_test(order0_reserve_is_invisible),
         cmocka_unit_test(big_orders_and_frame_sizes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

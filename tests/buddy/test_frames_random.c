@@ -253,10 +253,15 @@ static void op_bulk(void)
         add_live((uint32_t)(a[j] / FS - BASE_PFN), 1, 0);
 }
 
+/* kk_buddy_stats() every stats_every steps (it flushes the order-0 reserve). */
+static unsigned long stats_every = 1, step;
+
 static void verify(void)
 {
     struct kk_buddy_stats st;
     assert_int_equal(kk_buddy_check(&fx.b), 0);
+    if (++step % stats_every != 0)
+        return;
     kk_buddy_stats(&fx.b, &st);
     assert_int_equal(st.free_frames + st.cached_frames, model_free);
     assert_int_equal(st.total_frames, model_total);
@@ -328,6 +333,15 @@ static void random_ops_match_model(void **state)
     run_model(false, test_iters(1500000));
 }
 
+/* Plain, with stats rarely: the order-0 reserve fills up to its limit between them. */
+static void random_ops_with_full_reserve(void **state)
+{
+    (void)state;
+    stats_every = 64;
+    run_model(false, test_iters(1500000) / 3);
+    stats_every = 1;
+}
+
 static void random_ops_with_cpu_caches(void **state)
 {
     (void)state;
@@ -338,6 +352,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(random_ops_match_model),
+        cmocka_unit_test(random_ops_with_full_reserve),
         cmocka_unit_test(random_ops_with_cpu_caches),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

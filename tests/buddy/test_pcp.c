@@ -250,6 +250,13 @@ static void *worker(void *arg)
     unsigned order[48], n = 0, iters = (unsigned)test_iters(200000) / 4;
     this_cpu = id & 1;
     for (unsigned it = 0; it < iters; it++) {
+        if (id == 3 && it % 64 == 0) { /* stats and drain race with the others */
+            struct kk_buddy_stats st;
+            kk_buddy_stats(&tf.b, &st);
+            if (st.total_frames != TFRAMES || st.free_frames > TFRAMES)
+                fail_msg("stats out of range");
+            kk_buddy_drain(&tf.b);
+        }
         if (n > 0 && (n == 48 || test_rand(&rng) % 2)) {
             unsigned k = (unsigned)(test_rand(&rng) % n);
             own(live[k], order[k], id + 1, 0);
@@ -274,11 +281,9 @@ static void *worker(void *arg)
     return NULL;
 }
 
-static void threads_never_share_frames(void **state)
+/* Two CPU caches on mutexes (the allocator lock is set by the caller). */
+static void add_caches(void)
 {
-    pthread_t t[4];
-    (void)state;
-    fixture_config(&tf, BASE, TFRAMES, 0, 6);
     tf.cfg.pcp = pcps;
     tf.cfg.ncpus = 2;
     tf.cfg.pcp_orders = 2;
@@ -287,8 +292,17 @@ static void threads_never_share_frames(void **state)
     tf.cfg.cpu_id = t_cpu_id;
     tf.cfg.cpu_lock = m_cpu_lock;
     tf.cfg.cpu_unlock = m_cpu_unlock;
+}
+
+/* 4 threads on the allocator lock alone (no caches: the order-0 reserve), or with caches. */
+static void run_threads(bool caches)
+{
+    pthread_t t[4];
+    fixture_config(&tf, BASE, TFRAMES, 0, 6);
     tf.cfg.lock = m_lock;
     tf.cfg.unlock = m_unlock;
+    if (caches)
+        add_caches();
     assert_int_equal(kk_buddy_init(&tf.b, &tf.cfg), 0);
     assert_int_equal(kk_buddy_add_range(&tf.b, BASE, TFRAMES * FS), 0);
     for (uintptr_t i = 0; i < 4; i++)
@@ -304,6 +318,18 @@ static void threads_never_share_frames(void **state)
     fixture_done(&tf);
 }
 
+static void threads_never_share_frames(void **state)
+{
+    (void)state;
+    run_threads(true);
+}
+
+static void threads_share_the_reserve(void **state)
+{
+    (void)state;
+    run_threads(false);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -311,6 +337,7 @@ int main(void)
         cmocka_unit_test(refill_giveback_and_double_free),
         cmocka_unit_test(pressure_drains_other_cpus),
         cmocka_unit_test(threads_never_share_frames),
+        cmocka_unit_test(threads_share_the_reserve),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
