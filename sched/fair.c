@@ -134,21 +134,20 @@ static uint64_t avg_vruntime(const struct kk_sched_fair_rq *f)
     return f->zero_v + (uint64_t)q;
 }
 
-static inline bool eligible(const struct kk_sched_fair_rq *f, const struct kk_sched_entity *se,
-                            int64_t ekey)
+/* Is @key (vruntime - zero_v) eligible, key <= floor(S / W)? For W > 0 that is key * W <= S, which
+ * needs no division when the product fits (W < 2^32, |key| < 2^31: always, in practice); else (or
+ * with nothing runnable) the quotient. A pick tests a few keys: a 64-bit division is the slowest
+ * instruction of the step. */
+static inline bool key_eligible(const struct kk_sched_fair_rq *f, int64_t key)
 {
-    return key_of(f, se) <= ekey;
+    if (f->sum_w - 1 < (1ull << 32) - 1 && (uint64_t)key + (1ull << 31) < (1ull << 32))
+        return key * (int64_t)f->sum_w <= f->sum_wkey;
+    return key <= eligible_key(f);
 }
 
-/* eligible(f, se, eligible_key(f)) without the division when the product fits:
- * key <= floor(S / W) <=> key * W <= S for W > 0. */
-static bool eligible_now(const struct kk_sched_fair_rq *f, const struct kk_sched_entity *se)
+static inline bool eligible(const struct kk_sched_fair_rq *f, const struct kk_sched_entity *se)
 {
-    int64_t key = key_of(f, se);
-
-    if (f->sum_w != 0 && f->sum_w < (1ull << 32) && key < (1ll << 31) && key > -(1ll << 31))
-        return key * (int64_t)f->sum_w <= f->sum_wkey;
-    return eligible(f, se, eligible_key(f));
+    return key_eligible(f, key_of(f, se));
 }
 
 static bool deadline_less(const struct kk_rb_node *a, const struct kk_rb_node *b)
@@ -342,16 +341,16 @@ static struct kk_rb_node *find_min_vruntime(struct kk_rb_node *n)
 /* The finger's answer, or NULL: if nothing before the finger is eligible, the finger itself if
  * eligible, else its successor if eligible (the usual case: the last pick ran and is no longer
  * eligible, the next one in deadline order is). O(1). */
-static struct kk_rb_node *pick_at_finger(struct kk_sched_fair_rq *f, int64_t ekey)
+static struct kk_rb_node *pick_at_finger(struct kk_sched_fair_rq *f)
 {
     struct kk_rb_node *n = f->finger, *next;
 
-    if (n == NULL || (f->before_any && (int64_t)(f->before_min - f->zero_v) <= ekey))
+    if (n == NULL || (f->before_any && key_eligible(f, (int64_t)(f->before_min - f->zero_v))))
         return NULL;
-    if (eligible(f, SE_OF_RB(n), ekey))
+    if (eligible(f, SE_OF_RB(n)))
         return n;
     next = kk_rb_next(n);
-    if (next == NULL || !eligible(f, SE_OF_RB(next), ekey))
+    if (next == NULL || !eligible(f, SE_OF_RB(next)))
         return NULL;
     finger_add(f, FS(SE_OF_RB(n))->vruntime);
     f->finger = next;
@@ -362,7 +361,7 @@ static struct kk_rb_node *pick_at_finger(struct kk_sched_fair_rq *f, int64_t eke
  * eligible entity, else take the node if eligible, else go right. Every left subtree not taken and
  * every node passed to the right precede the answer and are ineligible: their minimum is the
  * finger's lower bound. */
-static struct kk_rb_node *descend(struct kk_sched_fair_rq *f, int64_t ekey)
+static struct kk_rb_node *descend(struct kk_sched_fair_rq *f)
 {
     struct kk_rb_node *n = f->tree.node;
     uint64_t before = 0;
@@ -371,7 +370,7 @@ static struct kk_rb_node *descend(struct kk_sched_fair_rq *f, int64_t ekey)
     while (n != NULL) {
         if (n->left != NULL) {
             uint64_t lm = min_v(n->left);
-            if ((int64_t)(lm - f->zero_v) <= ekey) {
+            if (key_eligible(f, (int64_t)(lm - f->zero_v))) {
                 n = n->left;
                 continue;
             }
@@ -379,7 +378,7 @@ static struct kk_rb_node *descend(struct kk_sched_fair_rq *f, int64_t ekey)
                 before = lm;
             any = true;
         }
-        if (eligible(f, SE_OF_RB(n), ekey)) {
+        if (eligible(f, SE_OF_RB(n))) {
             finger_set(f, n, any, before);
             return n;
         }
@@ -392,22 +391,22 @@ static struct kk_rb_node *descend(struct kk_sched_fair_rq *f, int64_t ekey)
 }
 
 /* Earliest virtual deadline among the eligible entities: O(1) when it is the leftmost or next to
- * the last pick, else one descent, O(log n); @ekey = eligible_key(). With no eligible entity (not
+ * the last pick, else one descent, O(log n). With no eligible entity (not
  * expected: the smallest vruntime is never above the average), the smallest vruntime. */
-static struct kk_rb_node *pick_eevdf(struct kk_sched_fair_rq *f, int64_t ekey)
+static struct kk_rb_node *pick_eevdf(struct kk_sched_fair_rq *f)
 {
     struct kk_rb_node *n = kk_rb_first(&f->tree);
 
     if (n == NULL)
         return NULL;
-    if (eligible(f, SE_OF_RB(n), ekey)) {
+    if (eligible(f, SE_OF_RB(n))) {
         finger_set(f, n, false, 0);
         return n;
     }
-    if ((n = pick_at_finger(f, ekey)) != NULL)
+    if ((n = pick_at_finger(f)) != NULL)
         return n;
     sync_tree(f);
-    if ((n = descend(f, ekey)) != NULL)
+    if ((n = descend(f)) != NULL)
         return n;
     f->finger = NULL;
     return find_min_vruntime(f->tree.node);
@@ -415,8 +414,7 @@ static struct kk_rb_node *pick_eevdf(struct kk_sched_fair_rq *f, int64_t ekey)
 
 static struct kk_sched_entity *fair_pick(struct kk_sched_rq *rq, union kk_sched_class_rq *crq)
 {
-    struct kk_rb_node *n =
-        crq->fair.hint != NULL ? crq->fair.hint : pick_eevdf(&crq->fair, eligible_key(&crq->fair));
+    struct kk_rb_node *n = crq->fair.hint != NULL ? crq->fair.hint : pick_eevdf(&crq->fair);
 
     (void)rq;
     crq->fair.hint = NULL;
@@ -431,8 +429,7 @@ static bool fair_keep(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
                       struct kk_sched_entity *se)
 {
     struct kk_sched_fair_rq *f = &crq->fair;
-    int64_t ekey = eligible_key(f);
-    struct kk_rb_node *best = pick_eevdf(f, ekey);
+    struct kk_rb_node *best = pick_eevdf(f);
 
     (void)rq;
     if (best == NULL || best == &se->node.rb) {
@@ -509,9 +506,9 @@ static bool fair_wakeup_preempt(struct kk_sched_rq *rq, union kk_sched_class_rq 
     const struct kk_sched_fair_rq *f = &crq->fair;
 
     (void)rq;
-    if (!eligible_now(f, se))
+    if (!eligible(f, se))
         return false;
-    return !eligible_now(f, curr) || before64(FS(se)->deadline, FS(curr)->deadline);
+    return !eligible(f, curr) || before64(FS(se)->deadline, FS(curr)->deadline);
 }
 
 /* Migration candidates from the latest deadline (least urgent) down. */
