@@ -855,8 +855,9 @@ static void check_links(struct ck *c)
 /* Report a run [from, to] of blocks whose map bit is wrong. */
 static void map_run(struct ck *c, uint32_t from, uint32_t to, bool used)
 {
-    bool fix = used ? findf(c, true, "blocks %u-%u in use but marked free", from, to)
-                    : findf(c, true, "blocks %u-%u marked used but unreachable", from, to);
+    const char *what = used ? "in use but marked free" : "marked used but unreachable";
+    bool fix = from == to ? findf(c, true, "block %u %s", from, what)
+                          : findf(c, true, "blocks %u-%u %s", from, to, what);
     uint32_t b;
     for (b = from; fix && b <= to; b++)
         map_set(c, b, !used);
