@@ -33,8 +33,11 @@
  */
 #include "internal.h"
 
-#define FS(se)       (&(se)->u.fair)
-#define DEADLINE_OFF offsetof(struct kk_sched_entity, u.fair.deadline)
+_Static_assert(sizeof(struct kk_sched_fair_rq) <= sizeof(struct kk_sched_mlq_rq),
+               "the fair class must not grow union kk_sched_class_rq");
+_Static_assert(KK_SCHED_FAIR_GROUPS <= 32 &&
+                   KK_SCHED_FAIR_GROUPS < (SE_GROUP_MASK >> SE_GROUP_SHIFT),
+               "group_mask and the entity's group bits must hold every group");
 
 /* Linux's nice-to-weight table: each step is about 1.25x (10% CPU). */
 static const uint32_t nice_weight[40] = {
@@ -190,15 +193,37 @@ static void avg_sub(struct kk_sched_fair_rq *f, const struct kk_sched_entity *se
     f->sum_w -= FS(se)->weight;
 }
 
-/* Move zero_v up to the smallest runnable vruntime (never down), keeping S exact. Every runnable
- * entity, the running one included, is in the tree: its root holds the smallest vruntime. */
+/* Lower bound of every runnable vruntime: the tree's root minimum and, per group, its first
+ * member's deadline - r (every member has vruntime >= deadline - r: equal when fresh, above for a
+ * running member charged partway, and the first deadline is the group's smallest). */
+static bool runnable_min(const struct kk_sched_fair_rq *f, uint64_t *min)
+{
+    uint32_t m = f->group_mask;
+    bool any = f->tree.node != NULL;
+    uint64_t v = any ? min_v(f->tree.node) : 0;
+
+    while (m != 0) {
+        uint32_t g = (uint32_t)__builtin_ctz(m);
+        uint64_t lb = FS(SE_OF_RB(f->group[g].tree.leftmost))->deadline - f->group_r[g];
+        m &= m - 1;
+        if (!any || before64(lb, v))
+            v = lb;
+        any = true;
+    }
+    *min = v;
+    return any;
+}
+
+/* Move zero_v up to a lower bound of the smallest runnable vruntime (never down), keeping S
+ * exact. The bound may trail (a stale tree_v, a running group member): keys only need to stay
+ * small, so it is refreshed at enqueue, dequeue, tick and pick, not at every charge. */
 static void update_zero(struct kk_sched_fair_rq *f)
 {
-    uint64_t d;
+    uint64_t v, d;
 
-    if (f->tree.node == NULL || !before64(f->zero_v, min_v(f->tree.node)))
+    if (!runnable_min(f, &v) || !before64(f->zero_v, v))
         return;
-    d = min_v(f->tree.node) - f->zero_v;
+    d = v - f->zero_v;
     f->sum_wkey -= (int64_t)(f->sum_w * d);
     f->zero_v += d;
 }
@@ -253,18 +278,53 @@ static void tree_erase(struct kk_sched_fair_rq *f, struct kk_sched_entity *se)
     rbi_erase(&f->tree, &se->node.rb, min_vruntime_update);
 }
 
-/* Move @se (queued) to the place of its new @deadline. */
-static void set_deadline(struct kk_sched_fair_rq *f, struct kk_sched_entity *se, uint64_t deadline)
-{
-    tree_erase(f, se);
-    FS(se)->deadline = deadline;
-    tree_insert(f, se);
-}
-
 static uint64_t fair_slice(const struct kk_sched_rq *rq, const struct kk_sched_entity *se)
 {
     uint64_t slice = se_slice(se, rq_cfg(rq)->fair_slice_ns);
     return slice > MAX_CHARGE_NS ? MAX_CHARGE_NS : slice;
+}
+
+/* Request length of @se in virtual ns: a fresh deadline is vruntime + this. */
+static inline uint64_t request_of(const struct kk_sched_rq *rq, const struct kk_sched_entity *se)
+{
+    return vdelta(fair_slice(rq, se), FS(se));
+}
+
+/* Queue @se (deadline set, request length @r): into its request-length group if it is fresh
+ * (deadline = vruntime + r) and the group has or gets a slot, else into the augmented tree. */
+static void queue_insert(struct kk_sched_fair_rq *f, struct kk_sched_entity *se, uint64_t r)
+{
+    int g;
+
+    if (FS(se)->deadline == FS(se)->vruntime + r && (g = kk_sched__fair_group_slot(f, r)) >= 0)
+        kk_sched__fair_group_insert(f, g, se);
+    else
+        tree_insert(f, se);
+}
+
+static void queue_erase(struct kk_sched_fair_rq *f, struct kk_sched_entity *se)
+{
+    if (se_group(se) >= 0)
+        kk_sched__fair_group_erase(f, se);
+    else
+        tree_erase(f, se);
+}
+
+/* Move @se (queued) to the place of its new @deadline. */
+static void set_deadline(struct kk_sched_fair_rq *f, struct kk_sched_entity *se, uint64_t deadline,
+                         uint64_t r)
+{
+    int g = se_group(se);
+
+    if (g >= 0 && deadline == FS(se)->vruntime + r) { /* stays fresh: same group */
+        kk_sched__fair_group_erase(f, se);
+        FS(se)->deadline = deadline;
+        kk_sched__fair_group_insert(f, g, se);
+        return;
+    }
+    queue_erase(f, se);
+    FS(se)->deadline = deadline;
+    queue_insert(f, se, r);
 }
 
 static void fair_init_rq(struct kk_sched_rq *rq, union kk_sched_class_rq *crq)
@@ -281,8 +341,8 @@ static void fair_init_entity(const struct kk_sched *s, struct kk_sched_entity *s
     set_weight(FS(se), se->prio);
 }
 
-/* Give @se its vruntime from its saved lag and a fresh deadline. */
-static void place(struct kk_sched_rq *rq, struct kk_sched_fair_rq *f, struct kk_sched_entity *se)
+/* Give @se its vruntime from its saved lag and a fresh deadline (request length @r). */
+static void place(struct kk_sched_fair_rq *f, struct kk_sched_entity *se, uint64_t r)
 {
     struct kk_sched_fair_se *fs = FS(se);
     int64_t lag = fs->vlag;
@@ -290,7 +350,7 @@ static void place(struct kk_sched_rq *rq, struct kk_sched_fair_rq *f, struct kk_
     if (f->sum_w != 0 && lag != 0)
         lag = mul_div_s64(lag, f->sum_w + fs->weight, f->sum_w);
     fs->vruntime = avg_vruntime(f) - (uint64_t)lag;
-    fs->deadline = fs->vruntime + vdelta(fair_slice(rq, se), fs);
+    fs->deadline = fs->vruntime + r;
 }
 
 static void fair_enqueue(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
@@ -299,15 +359,18 @@ static void fair_enqueue(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
     struct kk_sched_fair_rq *f = &crq->fair;
     struct kk_sched_fair_se *fs = FS(se);
     uint32_t w = kk_sched_nice_to_weight(se->prio);
+    uint64_t r;
 
     if (fs->weight != w) { /* reweight: keep the lag in ns of service */
         fs->vlag = mul_div_s64(fs->vlag, fs->weight, w);
         set_weight(fs, se->prio);
     }
-    (void)flags; /* the running entity is in the tree too */
+    (void)flags; /* the running entity is queued too */
     f->hint = NULL;
-    place(rq, f, se);
-    tree_insert(f, se);
+    r = request_of(rq, se);
+    place(f, se, r);
+    se->flags &= ~SE_GROUP_MASK;
+    queue_insert(f, se, r);
     avg_add(f, se);
     update_zero(f);
 }
@@ -323,7 +386,7 @@ static void fair_dequeue(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
     fs->vlag = lag > limit ? limit : lag < -limit ? -limit : lag;
     (void)flags;
     f->hint = NULL;
-    tree_erase(f, se);
+    queue_erase(f, se);
     avg_sub(f, se);
     update_zero(f);
 }
@@ -390,10 +453,9 @@ static struct kk_rb_node *descend(struct kk_sched_fair_rq *f)
     return NULL;
 }
 
-/* Earliest virtual deadline among the eligible entities: O(1) when it is the leftmost or next to
- * the last pick, else one descent, O(log n). With no eligible entity (not
- * expected: the smallest vruntime is never above the average), the smallest vruntime. */
-static struct kk_rb_node *pick_eevdf(struct kk_sched_fair_rq *f)
+/* Earliest virtual deadline among the tree's eligible entities, or NULL: O(1) when it is the
+ * leftmost or next to the last pick, else one descent, O(log n). */
+static struct kk_rb_node *tree_pick(struct kk_sched_fair_rq *f)
 {
     struct kk_rb_node *n = kk_rb_first(&f->tree);
 
@@ -409,7 +471,71 @@ static struct kk_rb_node *pick_eevdf(struct kk_sched_fair_rq *f)
     if ((n = descend(f)) != NULL)
         return n;
     f->finger = NULL;
-    return find_min_vruntime(f->tree.node);
+    return NULL;
+}
+
+/* Group @g's answer, or NULL: its first member if eligible (fresh members' deadline order is their
+ * vruntime order, so if the first is not eligible no fresh member is); if the first is the running
+ * entity charged partway (not fresh) and not eligible, its successor decides the same way. */
+static struct kk_rb_node *group_pick(const struct kk_sched_fair_rq *f, uint32_t g)
+{
+    struct kk_rb_node *n = f->group[g].tree.leftmost;
+    const struct kk_sched_entity *se = SE_OF_RB(n);
+
+    if (eligible(f, se))
+        return n;
+    if (FS(se)->deadline == FS(se)->vruntime + f->group_r[g])
+        return NULL;
+    n = rbi_step(n, 1);
+    return n != NULL && eligible(f, SE_OF_RB(n)) ? n : NULL;
+}
+
+/* Smallest vruntime of all (none eligible: not expected, the smallest vruntime is never above the
+ * average); a group's smallest is its first member's or, if that one is not fresh, its
+ * successor's. */
+static struct kk_rb_node *pick_min_vruntime(struct kk_sched_fair_rq *f)
+{
+    struct kk_rb_node *best = NULL;
+    uint32_t m = f->group_mask;
+
+    if (f->tree.node != NULL) {
+        sync_tree(f);
+        best = find_min_vruntime(f->tree.node);
+    }
+    for (; m != 0; m &= m - 1) {
+        struct kk_rb_node *n = f->group[__builtin_ctz(m)].tree.leftmost, *next = rbi_step(n, 1);
+        if (next != NULL && before64(FS(SE_OF_RB(next))->vruntime, FS(SE_OF_RB(n))->vruntime))
+            n = next;
+        if (best == NULL || before64(FS(SE_OF_RB(n))->vruntime, FS(SE_OF_RB(best))->vruntime))
+            best = n;
+    }
+    return best;
+}
+
+/* Earliest virtual deadline among the eligible entities: the tree's answer and every live group's
+ * (O(1) each). Equal deadlines: the tree's first, then the groups in slot order. */
+static struct kk_rb_node *pick_eevdf(struct kk_sched_fair_rq *f)
+{
+    struct kk_rb_node *best;
+    uint64_t best_d = 0;
+    uint32_t m;
+
+    update_zero(f);
+    best = tree_pick(f);
+    if (best != NULL)
+        best_d = FS(SE_OF_RB(best))->deadline;
+    for (m = f->group_mask; m != 0; m &= m - 1) {
+        uint32_t g = (uint32_t)__builtin_ctz(m);
+        struct kk_rb_node *n;
+        if (best != NULL && !before64(FS(SE_OF_RB(f->group[g].tree.leftmost))->deadline, best_d))
+            continue; /* its first deadline cannot beat the best */
+        n = group_pick(f, g);
+        if (n != NULL && (best == NULL || before64(FS(SE_OF_RB(n))->deadline, best_d))) {
+            best = n;
+            best_d = FS(SE_OF_RB(n))->deadline;
+        }
+    }
+    return best != NULL ? best : pick_min_vruntime(f);
 }
 
 static struct kk_sched_entity *fair_pick(struct kk_sched_rq *rq, union kk_sched_class_rq *crq)
@@ -424,7 +550,7 @@ static struct kk_sched_entity *fair_pick(struct kk_sched_rq *rq, union kk_sched_
     return SE_OF_RB(n);
 }
 
-/* The running entity (in the tree) is the earliest eligible deadline. */
+/* The running entity (queued) is the earliest eligible deadline. */
 static bool fair_keep(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
                       struct kk_sched_entity *se)
 {
@@ -436,16 +562,23 @@ static bool fair_keep(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
         se->flags &= ~SE_SLICE_DONE;
         return true;
     }
-    f->hint = best; /* put_prev does not change the answer: save the next descent */
+    f->hint = best; /* put_prev does not change the answer: save the next pick */
     return false;
 }
 
+/* The running entity leaves the CPU, still queued: if it was charged partway while in a group (not
+ * fresh any more), the group cannot order it: it moves to the augmented tree. */
 static void fair_put_prev(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
                           struct kk_sched_entity *se)
 {
+    struct kk_sched_fair_rq *f = &crq->fair;
+    int g = se_group(se);
+
     (void)rq;
-    (void)crq;
-    (void)se; /* it never left the tree */
+    if (g < 0 || FS(se)->deadline == FS(se)->vruntime + f->group_r[g])
+        return;
+    kk_sched__fair_group_erase(f, se);
+    tree_insert(f, se);
 }
 
 static void fair_charge(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
@@ -459,23 +592,20 @@ static void fair_charge(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
     f->sum_wkey += (int64_t)(fs->weight * dv); /* ~ delta * 1024 <= 2^50 */
     f->hint = NULL;
     if (!before64(fs->vruntime, fs->deadline)) { /* request served: new deadline */
-        set_deadline(f, se, fs->vruntime + vdelta(fair_slice(rq, se), fs));
+        uint64_t r = request_of(rq, se);
+        set_deadline(f, se, fs->vruntime + r, r);
         se->flags |= SE_SLICE_DONE;
-    } else if (f->stale != se) {
+    } else if (se_group(se) < 0 && f->stale != se) {
         sync_tree(f); /* the previous running entity's */
         f->stale = se;
     }
-    update_zero(f);
 }
 
 static bool fair_tick(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
                       struct kk_sched_entity *se)
 {
-    const struct kk_rb_node *root = crq->fair.tree.node; /* holds @se: others queued? */
-
-    (void)rq;
-    return (se->flags & SE_SLICE_DONE) != 0 && root != NULL &&
-           (root->left != NULL || root->right != NULL);
+    update_zero(&crq->fair);
+    return (se->flags & SE_SLICE_DONE) != 0 && rq->nr_class[se->cls_idx] > 1; /* others queued */
 }
 
 /* Service time until the running entity's vruntime reaches its deadline. */
@@ -497,7 +627,10 @@ static uint64_t fair_time_left(struct kk_sched_rq *rq, union kk_sched_class_rq *
 static void fair_yield(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
                        struct kk_sched_entity *se)
 {
-    set_deadline(&crq->fair, se, FS(se)->deadline + vdelta(fair_slice(rq, se), FS(se)));
+    uint64_t r = request_of(rq, se);
+
+    crq->fair.hint = NULL;
+    set_deadline(&crq->fair, se, FS(se)->deadline + r, r);
 }
 
 static bool fair_wakeup_preempt(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
@@ -511,15 +644,54 @@ static bool fair_wakeup_preempt(struct kk_sched_rq *rq, union kk_sched_class_rq 
     return !eligible(f, curr) || before64(FS(se)->deadline, FS(curr)->deadline);
 }
 
+/* Root of the structure holding @se: the tree (0) or group g (g + 1). */
+static const struct kk_rb_root *root_of(const struct kk_sched_fair_rq *f, int s)
+{
+    return s == 0 ? &f->tree : &f->group[s - 1].tree;
+}
+
+/* The queued entity before @prev (NULL: the last one) in the order (deadline, structure, place in
+ * the structure), structures numbered tree = 0, group g = g + 1. O(groups * log n). */
+static struct kk_rb_node *queued_before(const struct kk_sched_fair_rq *f,
+                                        const struct kk_sched_entity *prev)
+{
+    struct kk_rb_node *best = NULL;
+    int ps = prev != NULL ? se_group(prev) + 1 : 0, best_s = 0, s;
+
+    if (prev != NULL) {
+        best = kk_rb_prev(&prev->node.rb);
+        best_s = ps;
+    }
+    for (s = 0; s <= (int)KK_SCHED_FAIR_GROUPS; s++) {
+        struct kk_rb_node *n;
+        if (s > 0 && (f->group_mask >> (s - 1) & 1u) == 0)
+            continue;
+        if (prev == NULL)
+            n = s == 0 ? kk_rb_last(&f->tree) : f->group[s - 1].last;
+        else if (s == ps)
+            continue;
+        else
+            n = kk_sched__fair_last_before(root_of(f, s), FS(prev)->deadline, s < ps);
+        if (n == NULL)
+            continue;
+        if (best == NULL || before64(FS(SE_OF_RB(best))->deadline, FS(SE_OF_RB(n))->deadline) ||
+            (FS(SE_OF_RB(best))->deadline == FS(SE_OF_RB(n))->deadline && s > best_s)) {
+            best = n;
+            best_s = s;
+        }
+    }
+    return best;
+}
+
 /* Migration candidates from the latest deadline (least urgent) down. */
 static struct kk_sched_entity *fair_migrate_next(struct kk_sched_rq *rq,
                                                  union kk_sched_class_rq *crq,
                                                  struct kk_sched_entity *prev)
 {
-    struct kk_rb_node *n = prev != NULL ? kk_rb_prev(&prev->node.rb) : kk_rb_last(&crq->fair.tree);
+    struct kk_rb_node *n = queued_before(&crq->fair, prev);
 
     if (n != NULL && SE_OF_RB(n) == rq->curr) /* the running entity stays */
-        n = kk_rb_prev(n);
+        n = queued_before(&crq->fair, rq->curr);
     return n != NULL ? SE_OF_RB(n) : NULL;
 }
 
@@ -530,23 +702,51 @@ static bool se_consistent(const struct kk_sched_rq *rq, const struct kk_sched_en
            FS(se)->inv_weight == inv_weight(FS(se)->weight);
 }
 
+/* Group @g: live iff non-empty, a valid tree by deadline with first and last cached, every member
+ * in it by its flags, of request length group_r[g] and fresh (the running entity may be charged
+ * partway). Adds the members to *@s and *@w, sets *@has_curr if the running entity is one;
+ * returns their number or KK_ECORRUPT. */
+static long check_group(struct kk_sched_rq *rq, struct kk_sched_fair_rq *f, uint32_t g, int64_t *s,
+                        uint64_t *w, bool *has_curr)
+{
+    const struct kk_sched_fair_group *grp = &f->group[g];
+    const struct kk_rb_node *pos;
+    long n = kk_rb_check(&grp->tree, deadline_less, NULL);
+
+    if (n < 0 || (n > 0) != ((f->group_mask >> g & 1u) != 0) || grp->last != kk_rb_last(&grp->tree))
+        return KK_ECORRUPT;
+    for (pos = kk_rb_first(&grp->tree); pos != NULL; pos = kk_rb_next(pos)) {
+        const struct kk_sched_entity *se = SE_OF_RB(pos);
+        uint64_t r = request_of(rq, se);
+        if (!se_consistent(rq, se) || se_group(se) != (int)g || r != f->group_r[g] ||
+            (FS(se)->deadline != FS(se)->vruntime + r && se != rq->curr))
+            return KK_ECORRUPT;
+        *has_curr |= se == rq->curr;
+        *s += (int64_t)FS(se)->weight * key_of(f, se);
+        *w += FS(se)->weight;
+    }
+    return n;
+}
+
 static long fair_check(struct kk_sched_rq *rq, union kk_sched_class_rq *crq)
 {
     struct kk_sched_fair_rq *f = &crq->fair;
     const struct kk_rb_node *pos;
     const struct kk_sched_entity *curr = rq->curr;
-    long n = kk_rb_check(&f->tree, deadline_less, min_vruntime_update);
+    long n = kk_rb_check(&f->tree, deadline_less, min_vruntime_update), ng;
     bool has_curr = curr == NULL || curr->cls != &kk_sched_eevdf_class;
     bool seen_finger = false, before = false; /* before: some node precedes the finger */
     uint64_t before_min = 0;
     int64_t s = 0;
     uint64_t w = 0;
+    uint32_t g;
 
-    if (n < 0)
+    if (n < 0 || (f->group_mask >> KK_SCHED_FAIR_GROUPS) != 0)
         return KK_ECORRUPT;
     for (pos = kk_rb_first(&f->tree); pos != NULL; pos = kk_rb_next(pos)) {
         const struct kk_sched_entity *se = SE_OF_RB(pos);
-        if (!se_consistent(rq, se) || (FS(se)->tree_v != FS(se)->vruntime && se != f->stale))
+        if (!se_consistent(rq, se) || se_group(se) >= 0 ||
+            (FS(se)->tree_v != FS(se)->vruntime && se != f->stale))
             return KK_ECORRUPT;
         if (se == curr)
             has_curr = true;
@@ -557,6 +757,11 @@ static long fair_check(struct kk_sched_rq *rq, union kk_sched_class_rq *crq)
         before |= !seen_finger;
         s += (int64_t)FS(se)->weight * key_of(f, se);
         w += FS(se)->weight;
+    }
+    for (g = 0; g < KK_SCHED_FAIR_GROUPS; g++) {
+        if ((ng = check_group(rq, f, g, &s, &w, &has_curr)) < 0)
+            return KK_ECORRUPT;
+        n += ng;
     }
     if (!has_curr || s != f->sum_wkey || w != f->sum_w)
         return KK_ECORRUPT;

@@ -16,6 +16,9 @@
 /* Entity flags (se->flags). */
 #define SE_YIELDED    0x1u /* yield pending: put_prev goes to the back */
 #define SE_SLICE_DONE 0x2u /* fair: request served since the pick */
+/* fair: bits 8-15 hold 1 + the index of the entity's request-length group, 0 = augmented tree */
+#define SE_GROUP_SHIFT 8
+#define SE_GROUP_MASK  (0xffu << SE_GROUP_SHIFT)
 
 #define SE_OF_LIST(n) container_of(n, struct kk_sched_entity, node.list)
 #define SE_OF_RB(n)   container_of(n, struct kk_sched_entity, node.rb)
@@ -162,6 +165,33 @@ static RBI_INLINE void rb_insert_key(struct kk_rb_root *root, struct kk_sched_en
     kk_rb_link(&se->node.rb, parent, link);
     rbi_insert_color(root, &se->node.rb, leftmost, update);
 }
+
+/* ---- fair class: request-length groups (fair_group.c) ---- */
+
+#define FS(se)       (&(se)->u.fair)
+#define DEADLINE_OFF offsetof(struct kk_sched_entity, u.fair.deadline)
+
+/* Group of a queued fair entity, or -1 if it is in the augmented tree. */
+static inline int se_group(const struct kk_sched_entity *se)
+{
+    return (int)((se->flags & SE_GROUP_MASK) >> SE_GROUP_SHIFT) - 1;
+}
+
+/* Slot of the live group of request length @r, else a free slot (its length set to @r, still
+ * empty), else -1 (none free, or @r does not fit in 32 bits). */
+int kk_sched__fair_group_slot(struct kk_sched_fair_rq *f, uint64_t r);
+
+/* Insert @se into group @g, ordered by deadline (equal deadlines after existing ones); O(1) when
+ * its deadline is not before the group's last one. */
+void kk_sched__fair_group_insert(struct kk_sched_fair_rq *f, int g, struct kk_sched_entity *se);
+
+/* Remove @se from its group (the group's slot frees when it empties). */
+void kk_sched__fair_group_erase(struct kk_sched_fair_rq *f, struct kk_sched_entity *se);
+
+/* Node with the latest deadline before @d in @root (ordered by deadline), or at @d too if
+ * @inclusive; NULL if none. O(log n). */
+struct kk_rb_node *kk_sched__fair_last_before(const struct kk_rb_root *root, uint64_t d,
+                                              bool inclusive);
 
 /* Count a list and check its links; -1 if broken or an entity points elsewhere. */
 long kk_sched_list_check(struct kk_sched_rq *rq, const struct kk_list *head,

@@ -100,13 +100,15 @@ struct kk_sched_stride_se {
 
 /** Per-entity state of the fair (EEVDF) class. */
 struct kk_sched_fair_se {
-    uint64_t vruntime;     /**< Virtual runtime (ns * 1024 / weight). */
-    uint64_t deadline;     /**< Virtual deadline = eligible time + request / weight. */
-    uint64_t min_vruntime; /**< Smallest tree_v in its subtree (tree augmentation). */
-    uint64_t tree_v;       /**< vruntime as the augmentation saw it (may trail while running). */
-    int64_t vlag;          /**< Virtual lag saved at dequeue, restored at enqueue. */
-    uint32_t weight;       /**< Weight from the nice value (nice 0 = 1024). */
-    uint32_t inv_weight;   /**< ceil(2^32 / weight): turns divisions by the weight into products. */
+    uint64_t vruntime; /**< Virtual runtime (ns * 1024 / weight). */
+    uint64_t deadline; /**< Virtual deadline = eligible time + request / weight. */
+    uint64_t
+        min_vruntime; /**< Smallest tree_v in its subtree (tree augmentation; unused in a group). */
+    uint64_t tree_v;  /**< vruntime as the augmentation saw it (may trail while running; unused in a
+                         group). */
+    int64_t vlag;     /**< Virtual lag saved at dequeue, restored at enqueue. */
+    uint32_t weight;  /**< Weight from the nice value (nice 0 = 1024). */
+    uint32_t inv_weight; /**< ceil(2^32 / weight): turns divisions by the weight into products. */
 };
 
 /** Per-entity state of the EDF class (set by kk_sched_dl_admit()). */
@@ -146,7 +148,7 @@ struct kk_sched_entity {
     uint64_t sum_exec_ns;             /**< Total CPU time charged (ns). */
     int32_t prio;                     /**< Class priority (MLQ level, Stride priority, nice). */
     uint32_t last_cpu;                /**< CPU of the last run queue it was on. */
-    uint32_t flags;                   /**< Internal flags (yield pending). */
+    uint32_t flags;                   /**< Internal flags (yield pending, fair group). */
     uint32_t cls_idx;                 /**< Index of its class in the scheduler's stack. */
 };
 
@@ -167,17 +169,31 @@ struct kk_sched_stride_rq {
     uint64_t vtime; /**< Smallest runnable pass, never decreasing (catch-up point for wake-ups). */
 };
 
+/** Request-length groups of the fair class per run queue (see docs/sched.md). */
+#define KK_SCHED_FAIR_GROUPS 12u
+
+/** Internal: one request-length group of the fair class. */
+struct kk_sched_fair_group {
+    struct kk_rb_root tree;  /**< Members by virtual deadline (plain tree, no augmentation). */
+    struct kk_rb_node *last; /**< Member with the latest deadline, NULL when empty. */
+};
+
 /** Per-run-queue state of the fair (EEVDF) class. */
 struct kk_sched_fair_rq {
-    struct kk_rb_root tree;    /**< Runnable entities (the running one too) by virtual deadline. */
-    uint64_t zero_v;           /**< Reference virtual time: keys are vruntime - zero_v. */
-    int64_t sum_wkey;          /**< Sum of weight * key over runnable entities (incl. running). */
-    uint64_t sum_w;            /**< Sum of weights over runnable entities (incl. running). */
+    struct kk_rb_root
+        tree;         /**< Runnable entities in no group (maybe the running one) by deadline. */
+    uint64_t zero_v;  /**< Reference virtual time: keys are vruntime - zero_v. */
+    int64_t sum_wkey; /**< Sum of weight * key over runnable entities (incl. running). */
+    uint64_t sum_w;   /**< Sum of weights over runnable entities (incl. running). */
     struct kk_rb_node *hint;   /**< Internal: next pick found by keep_running, or NULL. */
     struct kk_rb_node *finger; /**< Internal: last pick (node in the tree), or NULL. */
     uint64_t before_min;       /**< Internal: <= every vruntime before finger (if before_any). */
     bool before_any;           /**< Internal: some entity may precede finger in the tree. */
     struct kk_sched_entity *stale; /**< Internal: entity whose tree_v trails its vruntime. */
+    uint32_t group_mask;           /**< Internal: bit g set = group g non-empty. */
+    uint32_t
+        group_r[KK_SCHED_FAIR_GROUPS]; /**< Internal: request length of group g (virtual ns). */
+    struct kk_sched_fair_group group[KK_SCHED_FAIR_GROUPS]; /**< Internal: the groups. */
 };
 
 /** Per-run-queue state of the EDF class. */
