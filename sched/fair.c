@@ -193,39 +193,43 @@ static void avg_sub(struct kk_sched_fair_rq *f, const struct kk_sched_entity *se
     f->sum_w -= FS(se)->weight;
 }
 
-/* Lower bound of every runnable vruntime: the tree's root minimum and, per group, its first
- * member's deadline - r (every member has vruntime >= deadline - r: equal when fresh, above for a
- * running member charged partway, and the first deadline is the group's smallest). */
-static bool runnable_min(const struct kk_sched_fair_rq *f, uint64_t *min)
+/* Lower bound of group @g's vruntimes: every member has vruntime >= deadline - r (equal when
+ * fresh, above for the running entity charged partway) and the first deadline is the smallest. */
+static inline uint64_t group_min_v(const struct kk_sched_fair_rq *f, uint32_t g)
+{
+    return FS(group_first(f, g))->deadline - f->group_r[g];
+}
+
+/* Move zero_v up to @v, a lower bound of every runnable vruntime (never down), keeping S exact. */
+static inline void advance_zero(struct kk_sched_fair_rq *f, uint64_t v)
+{
+    uint64_t d;
+
+    if (!before64(f->zero_v, v))
+        return;
+    d = v - f->zero_v;
+    f->sum_wkey -= (int64_t)(f->sum_w * d);
+    f->zero_v += d;
+}
+
+/* Move zero_v up to a lower bound of the smallest runnable vruntime: the tree root's minimum and
+ * every group's. The bound may trail (a stale tree_v, a running group member): keys only need to
+ * stay small, so zero_v moves at enqueue, dequeue, tick and pick (which folds this scan into its
+ * own), not at every charge. */
+static void update_zero(struct kk_sched_fair_rq *f)
 {
     uint32_t m = f->group_mask;
     bool any = f->tree.node != NULL;
     uint64_t v = any ? min_v(f->tree.node) : 0;
 
-    while (m != 0) {
-        uint32_t g = (uint32_t)__builtin_ctz(m);
-        uint64_t lb = FS(SE_OF_RB(f->group[g].tree.leftmost))->deadline - f->group_r[g];
-        m &= m - 1;
+    for (; m != 0; m &= m - 1) {
+        uint64_t lb = group_min_v(f, (uint32_t)__builtin_ctz(m));
         if (!any || before64(lb, v))
             v = lb;
         any = true;
     }
-    *min = v;
-    return any;
-}
-
-/* Move zero_v up to a lower bound of the smallest runnable vruntime (never down), keeping S
- * exact. The bound may trail (a stale tree_v, a running group member): keys only need to stay
- * small, so it is refreshed at enqueue, dequeue, tick and pick, not at every charge. */
-static void update_zero(struct kk_sched_fair_rq *f)
-{
-    uint64_t v, d;
-
-    if (!runnable_min(f, &v) || !before64(f->zero_v, v))
-        return;
-    d = v - f->zero_v;
-    f->sum_wkey -= (int64_t)(f->sum_w * d);
-    f->zero_v += d;
+    if (any)
+        advance_zero(f, v);
 }
 
 /* Make the augmentation exact: the stale entity's vruntime only grew, so refresh the minima above
@@ -290,14 +294,15 @@ static inline uint64_t request_of(const struct kk_sched_rq *rq, const struct kk_
     return vdelta(fair_slice(rq, se), FS(se));
 }
 
-/* Queue @se (deadline set, request length @r): into its request-length group if it is fresh
- * (deadline = vruntime + r) and the group has or gets a slot, else into the augmented tree. */
+/* Queue @se (deadline set, request length @r): at the end of its request-length group if it is
+ * fresh (deadline = vruntime + r) and may join there, else into the augmented tree. */
 static void queue_insert(struct kk_sched_fair_rq *f, struct kk_sched_entity *se, uint64_t r)
 {
     int g;
 
-    if (FS(se)->deadline == FS(se)->vruntime + r && (g = kk_sched__fair_group_slot(f, r)) >= 0)
-        kk_sched__fair_group_insert(f, g, se);
+    if (FS(se)->deadline == FS(se)->vruntime + r &&
+        (g = kk_sched__fair_group_slot(f, r, FS(se)->deadline)) >= 0)
+        group_append(f, (uint32_t)g, se);
     else
         tree_insert(f, se);
 }
@@ -305,25 +310,25 @@ static void queue_insert(struct kk_sched_fair_rq *f, struct kk_sched_entity *se,
 static void queue_erase(struct kk_sched_fair_rq *f, struct kk_sched_entity *se)
 {
     if (se_group(se) >= 0)
-        kk_sched__fair_group_erase(f, se);
+        group_erase(f, se);
     else
         tree_erase(f, se);
 }
 
-/* Move @se (queued) to the place of its new @deadline. */
+/* Move @se (queued) to the place of its new @deadline (request length @r). The usual case, a
+ * served request in a group whose new deadline is the group's latest, is O(1). */
 static void set_deadline(struct kk_sched_fair_rq *f, struct kk_sched_entity *se, uint64_t deadline,
                          uint64_t r)
 {
     int g = se_group(se);
 
-    if (g >= 0 && deadline == FS(se)->vruntime + r) { /* stays fresh: same group */
-        kk_sched__fair_group_erase(f, se);
-        FS(se)->deadline = deadline;
-        kk_sched__fair_group_insert(f, g, se);
-        return;
-    }
     queue_erase(f, se);
     FS(se)->deadline = deadline;
+    if (g >= 0 && deadline == FS(se)->vruntime + r && (f->group_mask >> g & 1u) != 0 &&
+        !before64(deadline, FS(group_last(f, (uint32_t)g))->deadline)) {
+        group_append(f, (uint32_t)g, se); /* its group, at the end */
+        return;
+    }
     queue_insert(f, se, r);
 }
 
@@ -477,77 +482,83 @@ static struct kk_rb_node *tree_pick(struct kk_sched_fair_rq *f)
 /* Group @g's answer, or NULL: its first member if eligible (fresh members' deadline order is their
  * vruntime order, so if the first is not eligible no fresh member is); if the first is the running
  * entity charged partway (not fresh) and not eligible, its successor decides the same way. */
-static struct kk_rb_node *group_pick(const struct kk_sched_fair_rq *f, uint32_t g)
+static struct kk_sched_entity *group_pick(const struct kk_sched_fair_rq *f, uint32_t g,
+                                          struct kk_sched_entity *se)
 {
-    struct kk_rb_node *n = f->group[g].tree.leftmost;
-    const struct kk_sched_entity *se = SE_OF_RB(n);
-
     if (eligible(f, se))
-        return n;
+        return se;
     if (FS(se)->deadline == FS(se)->vruntime + f->group_r[g])
         return NULL;
-    n = rbi_step(n, 1);
-    return n != NULL && eligible(f, SE_OF_RB(n)) ? n : NULL;
+    se = group_next(f, g, se);
+    return se != NULL && eligible(f, se) ? se : NULL;
 }
 
 /* Smallest vruntime of all (none eligible: not expected, the smallest vruntime is never above the
  * average); a group's smallest is its first member's or, if that one is not fresh, its
  * successor's. */
-static struct kk_rb_node *pick_min_vruntime(struct kk_sched_fair_rq *f)
+static struct kk_sched_entity *pick_min_vruntime(struct kk_sched_fair_rq *f)
 {
-    struct kk_rb_node *best = NULL;
-    uint32_t m = f->group_mask;
+    struct kk_sched_entity *best = NULL;
+    uint32_t m;
 
     if (f->tree.node != NULL) {
         sync_tree(f);
-        best = find_min_vruntime(f->tree.node);
+        best = SE_OF_RB(find_min_vruntime(f->tree.node));
     }
-    for (; m != 0; m &= m - 1) {
-        struct kk_rb_node *n = f->group[__builtin_ctz(m)].tree.leftmost, *next = rbi_step(n, 1);
-        if (next != NULL && before64(FS(SE_OF_RB(next))->vruntime, FS(SE_OF_RB(n))->vruntime))
-            n = next;
-        if (best == NULL || before64(FS(SE_OF_RB(n))->vruntime, FS(SE_OF_RB(best))->vruntime))
-            best = n;
+    for (m = f->group_mask; m != 0; m &= m - 1) {
+        uint32_t g = (uint32_t)__builtin_ctz(m);
+        struct kk_sched_entity *se = group_first(f, g), *next = group_next(f, g, se);
+        if (next != NULL && before64(FS(next)->vruntime, FS(se)->vruntime))
+            se = next;
+        if (best == NULL || before64(FS(se)->vruntime, FS(best)->vruntime))
+            best = se;
     }
     return best;
 }
 
 /* Earliest virtual deadline among the eligible entities: the tree's answer and every live group's
- * (O(1) each). Equal deadlines: the tree's first, then the groups in slot order. */
-static struct kk_rb_node *pick_eevdf(struct kk_sched_fair_rq *f)
+ * (O(1) each). Equal deadlines: the tree's first, then the groups in slot order. The scan also
+ * moves zero_v up (see update_zero()). */
+static struct kk_sched_entity *pick_eevdf(struct kk_sched_fair_rq *f)
 {
-    struct kk_rb_node *best;
-    uint64_t best_d = 0;
+    struct kk_rb_node *tn = tree_pick(f);
+    struct kk_sched_entity *best = tn != NULL ? SE_OF_RB(tn) : NULL;
+    bool any = f->tree.node != NULL;
+    uint64_t best_d = best != NULL ? FS(best)->deadline : 0;
+    uint64_t zero = any ? min_v(f->tree.node) : 0;
     uint32_t m;
 
-    update_zero(f);
-    best = tree_pick(f);
-    if (best != NULL)
-        best_d = FS(SE_OF_RB(best))->deadline;
     for (m = f->group_mask; m != 0; m &= m - 1) {
         uint32_t g = (uint32_t)__builtin_ctz(m);
-        struct kk_rb_node *n;
-        if (best != NULL && !before64(FS(SE_OF_RB(f->group[g].tree.leftmost))->deadline, best_d))
+        struct kk_sched_entity *se = group_first(f, g);
+        uint64_t d = FS(se)->deadline;
+        if (!any || before64(d - f->group_r[g], zero))
+            zero = d - f->group_r[g];
+        any = true;
+        if (best != NULL && !before64(d, best_d))
             continue; /* its first deadline cannot beat the best */
-        n = group_pick(f, g);
-        if (n != NULL && (best == NULL || before64(FS(SE_OF_RB(n))->deadline, best_d))) {
-            best = n;
-            best_d = FS(SE_OF_RB(n))->deadline;
+        se = group_pick(f, g, se);
+        if (se != NULL && (best == NULL || before64(FS(se)->deadline, best_d))) {
+            best = se;
+            best_d = FS(se)->deadline;
         }
     }
+    if (any)
+        advance_zero(f, zero); /* S changes with zero_v, the eligibility tests above do not */
     return best != NULL ? best : pick_min_vruntime(f);
 }
 
 static struct kk_sched_entity *fair_pick(struct kk_sched_rq *rq, union kk_sched_class_rq *crq)
 {
-    struct kk_rb_node *n = crq->fair.hint != NULL ? crq->fair.hint : pick_eevdf(&crq->fair);
+    struct kk_sched_entity *se =
+        crq->fair.hint != NULL ? SE_OF_RB(crq->fair.hint) : pick_eevdf(&crq->fair);
 
     (void)rq;
     crq->fair.hint = NULL;
-    if (n == NULL)
+    if (se == NULL)
         return NULL;
-    SE_OF_RB(n)->flags &= ~SE_SLICE_DONE;
-    return SE_OF_RB(n);
+    se->flags &= ~SE_SLICE_DONE;
+    return se;
 }
 
 /* The running entity (queued) is the earliest eligible deadline. */
@@ -555,14 +566,14 @@ static bool fair_keep(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
                       struct kk_sched_entity *se)
 {
     struct kk_sched_fair_rq *f = &crq->fair;
-    struct kk_rb_node *best = pick_eevdf(f);
+    struct kk_sched_entity *best = pick_eevdf(f);
 
     (void)rq;
-    if (best == NULL || best == &se->node.rb) {
+    if (best == NULL || best == se) {
         se->flags &= ~SE_SLICE_DONE;
         return true;
     }
-    f->hint = best; /* put_prev does not change the answer: save the next pick */
+    f->hint = &best->node.rb; /* put_prev does not change the answer: save the next pick */
     return false;
 }
 
@@ -577,7 +588,7 @@ static void fair_put_prev(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
     (void)rq;
     if (g < 0 || FS(se)->deadline == FS(se)->vruntime + f->group_r[g])
         return;
-    kk_sched__fair_group_erase(f, se);
+    group_erase(f, se);
     tree_insert(f, se);
 }
 
@@ -644,39 +655,40 @@ static bool fair_wakeup_preempt(struct kk_sched_rq *rq, union kk_sched_class_rq 
     return !eligible(f, curr) || before64(FS(se)->deadline, FS(curr)->deadline);
 }
 
-/* Root of the structure holding @se: the tree (0) or group g (g + 1). */
-static const struct kk_rb_root *root_of(const struct kk_sched_fair_rq *f, int s)
-{
-    return s == 0 ? &f->tree : &f->group[s - 1].tree;
-}
-
 /* The queued entity before @prev (NULL: the last one) in the order (deadline, structure, place in
- * the structure), structures numbered tree = 0, group g = g + 1. O(groups * log n). */
-static struct kk_rb_node *queued_before(const struct kk_sched_fair_rq *f,
-                                        const struct kk_sched_entity *prev)
+ * the structure), structures numbered tree = 0, group g = g + 1. O(log n) in the tree, and in a
+ * group a walk back over the members at or after @prev's deadline (already offered by
+ * migrate_next and not taken). */
+static struct kk_sched_entity *queued_before(const struct kk_sched_fair_rq *f,
+                                             const struct kk_sched_entity *prev)
 {
-    struct kk_rb_node *best = NULL;
-    int ps = prev != NULL ? se_group(prev) + 1 : 0, best_s = 0, s;
+    struct kk_sched_entity *best = NULL, *se;
+    int ps = prev != NULL ? se_group(prev) + 1 : -1, best_s = 0, s;
+    uint64_t d = prev != NULL ? FS(prev)->deadline : 0;
+    struct kk_rb_node *n;
 
-    if (prev != NULL) {
-        best = kk_rb_prev(&prev->node.rb);
-        best_s = ps;
+    if (ps == 0) {
+        n = kk_rb_prev(&prev->node.rb);
+    } else if (prev == NULL) {
+        n = kk_rb_last(&f->tree);
+    } else {
+        n = kk_sched__fair_last_before(&f->tree, d, true);
     }
-    for (s = 0; s <= (int)KK_SCHED_FAIR_GROUPS; s++) {
-        struct kk_rb_node *n;
-        if (s > 0 && (f->group_mask >> (s - 1) & 1u) == 0)
+    best = n != NULL ? SE_OF_RB(n) : NULL;
+    for (s = 1; s <= (int)KK_SCHED_FAIR_GROUPS; s++) {
+        uint32_t g = (uint32_t)s - 1;
+        if ((f->group_mask >> g & 1u) == 0)
             continue;
         if (prev == NULL)
-            n = s == 0 ? kk_rb_last(&f->tree) : f->group[s - 1].last;
+            se = group_last(f, g);
         else if (s == ps)
-            continue;
+            se = prev->node.list.prev != &f->group[g].members ? SE_OF_LIST(prev->node.list.prev)
+                                                              : NULL;
         else
-            n = kk_sched__fair_last_before(root_of(f, s), FS(prev)->deadline, s < ps);
-        if (n == NULL)
-            continue;
-        if (best == NULL || before64(FS(SE_OF_RB(best))->deadline, FS(SE_OF_RB(n))->deadline) ||
-            (FS(SE_OF_RB(best))->deadline == FS(SE_OF_RB(n))->deadline && s > best_s)) {
-            best = n;
+            se = kk_sched__fair_group_last_before(f, g, d, s < ps);
+        if (se != NULL && (best == NULL || before64(FS(best)->deadline, FS(se)->deadline) ||
+                           (FS(best)->deadline == FS(se)->deadline && s > best_s))) {
+            best = se;
             best_s = s;
         }
     }
@@ -688,11 +700,11 @@ static struct kk_sched_entity *fair_migrate_next(struct kk_sched_rq *rq,
                                                  union kk_sched_class_rq *crq,
                                                  struct kk_sched_entity *prev)
 {
-    struct kk_rb_node *n = queued_before(&crq->fair, prev);
+    struct kk_sched_entity *se = queued_before(&crq->fair, prev);
 
-    if (n != NULL && SE_OF_RB(n) == rq->curr) /* the running entity stays */
-        n = queued_before(&crq->fair, rq->curr);
-    return n != NULL ? SE_OF_RB(n) : NULL;
+    if (se != NULL && se == rq->curr) /* the running entity stays */
+        se = queued_before(&crq->fair, se);
+    return se;
 }
 
 static bool se_consistent(const struct kk_sched_rq *rq, const struct kk_sched_entity *se)
@@ -702,30 +714,33 @@ static bool se_consistent(const struct kk_sched_rq *rq, const struct kk_sched_en
            FS(se)->inv_weight == inv_weight(FS(se)->weight);
 }
 
-/* Group @g: live iff non-empty, a valid tree by deadline with first and last cached, every member
- * in it by its flags, of request length group_r[g] and fresh (the running entity may be charged
- * partway). Adds the members to *@s and *@w, sets *@has_curr if the running entity is one;
- * returns their number or KK_ECORRUPT. */
+/* Group @g (if live): non-empty, deadlines in order, every member in it by its flags, of request
+ * length group_r[g] and fresh (the running entity may be charged partway). Adds the members to
+ * *@s and *@w, sets *@has_curr if the running entity is one; returns their number or
+ * KK_ECORRUPT. */
 static long check_group(struct kk_sched_rq *rq, struct kk_sched_fair_rq *f, uint32_t g, int64_t *s,
                         uint64_t *w, bool *has_curr)
 {
-    const struct kk_sched_fair_group *grp = &f->group[g];
-    const struct kk_rb_node *pos;
-    long n = kk_rb_check(&grp->tree, deadline_less, NULL);
+    const struct kk_list *head = &f->group[g].members, *pos;
+    const struct kk_sched_entity *prev = NULL;
+    long n = 0;
 
-    if (n < 0 || (n > 0) != ((f->group_mask >> g & 1u) != 0) || grp->last != kk_rb_last(&grp->tree))
-        return KK_ECORRUPT;
-    for (pos = kk_rb_first(&grp->tree); pos != NULL; pos = kk_rb_next(pos)) {
-        const struct kk_sched_entity *se = SE_OF_RB(pos);
+    if ((f->group_mask >> g & 1u) == 0)
+        return 0;
+    for (pos = head->next; pos != head; pos = pos->next) {
+        const struct kk_sched_entity *se = SE_OF_LIST(pos);
         uint64_t r = request_of(rq, se);
-        if (!se_consistent(rq, se) || se_group(se) != (int)g || r != f->group_r[g] ||
-            (FS(se)->deadline != FS(se)->vruntime + r && se != rq->curr))
+        if (pos->next->prev != pos || !se_consistent(rq, se) || se_group(se) != (int)g ||
+            r != f->group_r[g] || (FS(se)->deadline != FS(se)->vruntime + r && se != rq->curr) ||
+            (prev != NULL && before64(FS(se)->deadline, FS(prev)->deadline)))
             return KK_ECORRUPT;
         *has_curr |= se == rq->curr;
         *s += (int64_t)FS(se)->weight * key_of(f, se);
         *w += FS(se)->weight;
+        prev = se;
+        n++;
     }
-    return n;
+    return n > 0 ? n : KK_ECORRUPT;
 }
 
 static long fair_check(struct kk_sched_rq *rq, union kk_sched_class_rq *crq)

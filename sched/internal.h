@@ -177,19 +177,57 @@ static inline int se_group(const struct kk_sched_entity *se)
     return (int)((se->flags & SE_GROUP_MASK) >> SE_GROUP_SHIFT) - 1;
 }
 
-/* Slot of the live group of request length @r, else a free slot (its length set to @r, still
- * empty), else -1 (none free, or @r does not fit in 32 bits). */
-int kk_sched__fair_group_slot(struct kk_sched_fair_rq *f, uint64_t r);
+/* First member of live group @g (the earliest deadline). */
+static inline struct kk_sched_entity *group_first(const struct kk_sched_fair_rq *f, uint32_t g)
+{
+    return SE_OF_LIST(f->group[g].members.next);
+}
 
-/* Insert @se into group @g, ordered by deadline (equal deadlines after existing ones); O(1) when
- * its deadline is not before the group's last one. */
-void kk_sched__fair_group_insert(struct kk_sched_fair_rq *f, int g, struct kk_sched_entity *se);
+/* Last member of live group @g (the latest deadline). */
+static inline struct kk_sched_entity *group_last(const struct kk_sched_fair_rq *f, uint32_t g)
+{
+    return SE_OF_LIST(f->group[g].members.prev);
+}
 
-/* Remove @se from its group (the group's slot frees when it empties). */
-void kk_sched__fair_group_erase(struct kk_sched_fair_rq *f, struct kk_sched_entity *se);
+/* Member after @se in group @g, or NULL. */
+static inline struct kk_sched_entity *group_next(const struct kk_sched_fair_rq *f, uint32_t g,
+                                                 const struct kk_sched_entity *se)
+{
+    const struct kk_list *n = se->node.list.next;
+    return n != &f->group[g].members ? SE_OF_LIST(n) : NULL;
+}
 
-/* Node with the latest deadline before @d in @root (ordered by deadline), or at @d too if
- * @inclusive; NULL if none. O(log n). */
+/* Group @se (deadline @d, request length @r) may join at the end: the live group of length @r if
+ * @d is not before its last deadline, else a free slot (taken: its length set, its list empty),
+ * else -1 (or when @r does not fit in 32 bits). */
+int kk_sched__fair_group_slot(struct kk_sched_fair_rq *f, uint64_t r, uint64_t d);
+
+/* Append @se to group @g (slot from kk_sched__fair_group_slot()). */
+static inline void group_append(struct kk_sched_fair_rq *f, uint32_t g, struct kk_sched_entity *se)
+{
+    se->flags = (se->flags & ~SE_GROUP_MASK) | (g + 1) << SE_GROUP_SHIFT;
+    kk_list_add_tail(&f->group[g].members, &se->node.list);
+    f->group_mask |= 1u << g;
+}
+
+/* Remove @se from its group (the slot frees when the group empties). */
+static inline void group_erase(struct kk_sched_fair_rq *f, struct kk_sched_entity *se)
+{
+    uint32_t g = (uint32_t)se_group(se);
+
+    kk_list_del(&se->node.list);
+    if (kk_list_empty(&f->group[g].members))
+        f->group_mask &= ~(1u << g);
+    se->flags &= ~SE_GROUP_MASK;
+}
+
+/* Member of live group @g with the latest deadline before @d (or at @d too if @inclusive), or
+ * NULL; walks back from the last member. */
+struct kk_sched_entity *kk_sched__fair_group_last_before(const struct kk_sched_fair_rq *f,
+                                                         uint32_t g, uint64_t d, bool inclusive);
+
+/* Node with the latest deadline before @d (or at @d too if @inclusive) in @root, a tree ordered by
+ * deadline, or NULL. O(log n). */
 struct kk_rb_node *kk_sched__fair_last_before(const struct kk_rb_root *root, uint64_t d,
                                               bool inclusive);
 

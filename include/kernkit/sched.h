@@ -174,8 +174,7 @@ struct kk_sched_stride_rq {
 
 /** Internal: one request-length group of the fair class. */
 struct kk_sched_fair_group {
-    struct kk_rb_root tree;  /**< Members by virtual deadline (plain tree, no augmentation). */
-    struct kk_rb_node *last; /**< Member with the latest deadline, NULL when empty. */
+    struct kk_list members; /**< Members (se->node.list) by virtual deadline (valid while live). */
 };
 
 /** Per-run-queue state of the fair (EEVDF) class. */
