@@ -479,14 +479,12 @@ static struct kk_rb_node *tree_pick(struct kk_sched_fair_rq *f)
     return NULL;
 }
 
-/* Group @g's answer, or NULL: its first member if eligible (fresh members' deadline order is their
- * vruntime order, so if the first is not eligible no fresh member is); if the first is the running
- * entity charged partway (not fresh) and not eligible, its successor decides the same way. */
-static struct kk_sched_entity *group_pick(const struct kk_sched_fair_rq *f, uint32_t g,
-                                          struct kk_sched_entity *se)
+/* Group @g's answer when its first member @se is not eligible, or NULL: fresh members' deadline
+ * order is their vruntime order, so no fresh member is eligible then; but if @se is the running
+ * entity charged partway (not fresh), its successor decides the same way. */
+static struct kk_sched_entity *group_pick_next(const struct kk_sched_fair_rq *f, uint32_t g,
+                                               struct kk_sched_entity *se)
 {
-    if (eligible(f, se))
-        return se;
     if (FS(se)->deadline == FS(se)->vruntime + f->group_r[g])
         return NULL;
     se = group_next(f, g, se);
@@ -517,34 +515,46 @@ static struct kk_sched_entity *pick_min_vruntime(struct kk_sched_fair_rq *f)
 }
 
 /* Earliest virtual deadline among the eligible entities: the tree's answer and every live group's
- * (O(1) each). Equal deadlines: the tree's first, then the groups in slot order. The scan also
- * moves zero_v up (see update_zero()). */
+ * (its first member, O(1)). Equal deadlines: the tree's first, then the groups in slot order. The
+ * scan also moves zero_v up (see update_zero()), after the eligibility tests (which do not depend
+ * on zero_v). */
 static struct kk_sched_entity *pick_eevdf(struct kk_sched_fair_rq *f)
 {
     struct kk_rb_node *tn = tree_pick(f);
     struct kk_sched_entity *best = tn != NULL ? SE_OF_RB(tn) : NULL;
-    bool any = f->tree.node != NULL;
-    uint64_t best_d = best != NULL ? FS(best)->deadline : 0;
-    uint64_t zero = any ? min_v(f->tree.node) : 0;
-    uint32_t m;
+    uint64_t best_d = best != NULL ? FS(best)->deadline : 0, zero;
+    uint64_t zv = f->zero_v, w = f->sum_w;
+    int64_t sum = f->sum_wkey;
+    bool fast = w - 1 < (1ull << 32) - 1; /* key_eligible()'s product fits when |key| < 2^31 */
+    uint32_t m = f->group_mask;
 
-    for (m = f->group_mask; m != 0; m &= m - 1) {
+    if (m == 0) {
+        if (f->tree.node != NULL)
+            advance_zero(f, min_v(f->tree.node));
+        return best != NULL ? best : pick_min_vruntime(f);
+    }
+    zero = f->tree.node != NULL ? min_v(f->tree.node) : group_min_v(f, (uint32_t)__builtin_ctz(m));
+    do {
         uint32_t g = (uint32_t)__builtin_ctz(m);
         struct kk_sched_entity *se = group_first(f, g);
-        uint64_t d = FS(se)->deadline;
-        if (!any || before64(d - f->group_r[g], zero))
-            zero = d - f->group_r[g];
-        any = true;
+        uint64_t d = FS(se)->deadline, lb = d - f->group_r[g];
+        int64_t key;
+        bool ok;
+        m &= m - 1;
+        zero = before64(lb, zero) ? lb : zero;
         if (best != NULL && !before64(d, best_d))
             continue; /* its first deadline cannot beat the best */
-        se = group_pick(f, g, se);
-        if (se != NULL && (best == NULL || before64(FS(se)->deadline, best_d))) {
+        key = (int64_t)(FS(se)->vruntime - zv);
+        ok = fast && (uint64_t)key + (1ull << 31) < (1ull << 32) ? key * (int64_t)w <= sum
+                                                                 : key_eligible(f, key);
+        if (!ok && (se = group_pick_next(f, g, se)) == NULL)
+            continue;
+        if (best == NULL || before64(FS(se)->deadline, best_d)) {
             best = se;
             best_d = FS(se)->deadline;
         }
-    }
-    if (any)
-        advance_zero(f, zero); /* S changes with zero_v, the eligibility tests above do not */
+    } while (m != 0);
+    advance_zero(f, zero);
     return best != NULL ? best : pick_min_vruntime(f);
 }
 
