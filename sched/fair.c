@@ -17,19 +17,34 @@
  * migration keep it), scaled by (W + w) / W so that the restored entity's
  * lag is exactly the saved one, and clamped to two slices.
  *
- * Queued entities sit in a balanced tree ordered by virtual deadline (equal
- * deadlines in arrival order) and augmented with the minimum vruntime of each
- * subtree (as Linux since 6.8). The pick takes the cached leftmost node when it
- * is eligible, O(1), else the entity at or after the last pick when nothing
- * before it can be eligible (a kept lower bound says so), O(1); otherwise one
- * descent finds the leftmost eligible node:
- * go left while the left subtree holds an eligible entity (its min vruntime
- * is eligible), else take the node if eligible, else go right, O(log n). The
- * smallest runnable vruntime is the root's augmented value, O(1). The running
- * entity stays in the tree (a switch then costs no tree update): charging it
- * leaves the augmentation's copy of its vruntime behind until the next switch
- * or descent (the minima stay lower bounds), and a new deadline (request
- * served, yield) re-inserts it.
+ * Queued entities (the running one too) sit in one of two structures. Most are in a
+ * request-length group (fair_group.c): entities with the same request length r = slice * 1024 / w
+ * (virtual ns) that are "fresh", deadline = vruntime + r, as every entity is right after place()
+ * and after a served request. Within a group deadline order is vruntime order, so the group's
+ * first member (earliest deadline) has its smallest vruntime: the group holds an eligible entity
+ * iff its first member is eligible, and then that one is the group's answer. A group is a list
+ * by deadline that an entity joins only at the end (its deadline not before the last one's: where
+ * a served request's new deadline lands in steady state), so joining, leaving and the group's
+ * answer are O(1), with no tree update at all. The running entity may stay in its group while
+ * charged partway (no longer fresh): if it is first and not eligible, its successor (fresh)
+ * decides; when it leaves the CPU unserved it moves to the tree.
+ *
+ * The rest (not fresh: preempted partway, yielded; a deadline before its group's last; no free
+ * group slot out of KK_SCHED_FAIR_GROUPS; r >= 2^32) sit in a balanced tree ordered by virtual
+ * deadline (equal deadlines in arrival order) and augmented with the minimum vruntime of each
+ * subtree (as Linux since 6.8). The tree's pick takes the cached leftmost node when it is
+ * eligible, O(1), else the entity at or after the last pick when nothing before it can be
+ * eligible (a kept lower bound says so), O(1); otherwise one descent finds the leftmost eligible
+ * node: go left while the left subtree holds an eligible entity (its min vruntime is eligible),
+ * else take the node if eligible, else go right, O(log n). Charging the running entity leaves the
+ * augmentation's copy of its vruntime behind until the next switch or descent (the minima stay
+ * lower bounds), and a new deadline (request served, yield) re-inserts it, into its group when it
+ * is fresh and may join.
+ *
+ * The pick is the earliest deadline among the tree's answer and every live group's (a bitmap
+ * lists them), O(groups) + the tree's; equal deadlines go to the tree, then to the lower group
+ * slot. zero_v follows a lower bound of the smallest runnable vruntime (the tree root's minimum,
+ * each group's first deadline - r), refreshed at enqueue, dequeue, tick and pick.
  */
 #include "internal.h"
 
@@ -316,19 +331,25 @@ static void queue_erase(struct kk_sched_fair_rq *f, struct kk_sched_entity *se)
 }
 
 /* Move @se (queued) to the place of its new @deadline (request length @r). The usual case, a
- * served request in a group whose new deadline is the group's latest, is O(1). */
+ * served request in a group whose new deadline is not before the group's others, is O(1). */
 static void set_deadline(struct kk_sched_fair_rq *f, struct kk_sched_entity *se, uint64_t deadline,
                          uint64_t r)
 {
     int g = se_group(se);
 
+    if (g >= 0 && deadline == FS(se)->vruntime + r) { /* stays fresh: to its group's end? */
+        struct kk_list *head = &f->group[g].members, *last = head->prev;
+        if (last == &se->node.list)
+            last = last->prev; /* the last other member, or the head */
+        if (last == head || !before64(deadline, FS(SE_OF_LIST(last))->deadline)) {
+            kk_list_del(&se->node.list);
+            FS(se)->deadline = deadline;
+            kk_list_add_tail(head, &se->node.list);
+            return;
+        }
+    }
     queue_erase(f, se);
     FS(se)->deadline = deadline;
-    if (g >= 0 && deadline == FS(se)->vruntime + r && (f->group_mask >> g & 1u) != 0 &&
-        !before64(deadline, FS(group_last(f, (uint32_t)g))->deadline)) {
-        group_append(f, (uint32_t)g, se); /* its group, at the end */
-        return;
-    }
     queue_insert(f, se, r);
 }
 
@@ -736,12 +757,13 @@ static long check_group(struct kk_sched_rq *rq, struct kk_sched_fair_rq *f, uint
     long n = 0;
 
     if ((f->group_mask >> g & 1u) == 0)
-        return 0;
+        return f->group_r[g] == 0 ? 0 : KK_ECORRUPT; /* a free slot */
     for (pos = head->next; pos != head; pos = pos->next) {
         const struct kk_sched_entity *se = SE_OF_LIST(pos);
         uint64_t r = request_of(rq, se);
         if (pos->next->prev != pos || !se_consistent(rq, se) || se_group(se) != (int)g ||
-            r != f->group_r[g] || (FS(se)->deadline != FS(se)->vruntime + r && se != rq->curr) ||
+            r != f->group_r[g] || r == 0 ||
+            (FS(se)->deadline != FS(se)->vruntime + r && se != rq->curr) ||
             (prev != NULL && before64(FS(se)->deadline, FS(prev)->deadline)))
             return KK_ECORRUPT;
         *has_curr |= se == rq->curr;

@@ -199,7 +199,7 @@ static inline struct kk_sched_entity *group_next(const struct kk_sched_fair_rq *
 
 /* Group @se (deadline @d, request length @r) may join at the end: the live group of length @r if
  * @d is not before its last deadline, else a free slot (taken: its length set, its list empty),
- * else -1 (or when @r does not fit in 32 bits). */
+ * else -1 (also when @r is 0 or does not fit in 32 bits). */
 int kk_sched__fair_group_slot(struct kk_sched_fair_rq *f, uint64_t r, uint64_t d);
 
 /* Append @se to group @g (slot from kk_sched__fair_group_slot()). */
@@ -216,8 +216,10 @@ static inline void group_erase(struct kk_sched_fair_rq *f, struct kk_sched_entit
     uint32_t g = (uint32_t)se_group(se);
 
     kk_list_del(&se->node.list);
-    if (kk_list_empty(&f->group[g].members))
+    if (kk_list_empty(&f->group[g].members)) {
         f->group_mask &= ~(1u << g);
+        f->group_r[g] = 0;
+    }
     se->flags &= ~SE_GROUP_MASK;
 }
 

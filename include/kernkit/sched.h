@@ -193,6 +193,8 @@ struct kk_sched_fair_rq {
     uint32_t
         group_r[KK_SCHED_FAIR_GROUPS]; /**< Internal: request length of group g (virtual ns). */
     struct kk_sched_fair_group group[KK_SCHED_FAIR_GROUPS]; /**< Internal: the groups. */
+    uint32_t group_seen[4];   /**< Internal: request lengths recently queued with no group. */
+    uint32_t group_seen_next; /**< Internal: next group_seen[] entry to replace (mod 4). */
 };
 
 /** Per-run-queue state of the EDF class. */
