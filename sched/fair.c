@@ -208,13 +208,6 @@ static void avg_sub(struct kk_sched_fair_rq *f, const struct kk_sched_entity *se
     f->sum_w -= FS(se)->weight;
 }
 
-/* Lower bound of group @g's vruntimes: every member has vruntime >= deadline - r (equal when
- * fresh, above for the running entity charged partway) and the first deadline is the smallest. */
-static inline uint64_t group_min_v(const struct kk_sched_fair_rq *f, uint32_t g)
-{
-    return FS(group_first(f, g))->deadline - f->group_r[g];
-}
-
 /* Move zero_v up to @v, a lower bound of every runnable vruntime (never down), keeping S exact. */
 static inline void advance_zero(struct kk_sched_fair_rq *f, uint64_t v)
 {
@@ -228,9 +221,10 @@ static inline void advance_zero(struct kk_sched_fair_rq *f, uint64_t v)
 }
 
 /* Move zero_v up to a lower bound of the smallest runnable vruntime: the tree root's minimum and
- * every group's. The bound may trail (a stale tree_v, a running group member): keys only need to
- * stay small, so zero_v moves at enqueue, dequeue, tick and pick (which folds this scan into its
- * own), not at every charge. */
+ * every group's (group_min_v[]: every member's vruntime is at least its first deadline - r, equal
+ * when fresh, above for the running entity charged partway). The bound may trail (a stale tree_v, a
+ * running group member): keys only need to stay small, so zero_v moves at enqueue, dequeue, tick
+ * and pick (which folds this scan into its own), not at every charge. */
 static void update_zero(struct kk_sched_fair_rq *f)
 {
     uint32_t m = f->group_mask;
@@ -238,7 +232,7 @@ static void update_zero(struct kk_sched_fair_rq *f)
     uint64_t v = any ? min_v(f->tree.node) : 0;
 
     for (; m != 0; m &= m - 1) {
-        uint64_t lb = group_min_v(f, (uint32_t)__builtin_ctz(m));
+        uint64_t lb = f->group_min_v[__builtin_ctz(m)];
         if (!any || before64(lb, v))
             v = lb;
         any = true;
@@ -345,6 +339,7 @@ static void set_deadline(struct kk_sched_fair_rq *f, struct kk_sched_entity *se,
             kk_list_del(&se->node.list);
             FS(se)->deadline = deadline;
             kk_list_add_tail(head, &se->node.list);
+            f->group_min_v[g] = FS(group_first(f, (uint32_t)g))->deadline - r;
             return;
         }
     }
@@ -535,11 +530,15 @@ static struct kk_sched_entity *pick_min_vruntime(struct kk_sched_fair_rq *f)
     return best;
 }
 
-/* Earliest virtual deadline among the eligible entities: the tree's answer and every live group's
- * (its first member, O(1)). Equal deadlines: the tree's first, then the groups in slot order. The
- * scan also moves zero_v up (see update_zero()), after the eligibility tests (which do not depend
- * on zero_v). */
-static struct kk_sched_entity *pick_eevdf(struct kk_sched_fair_rq *f)
+/* Earliest virtual deadline among the eligible entities: the tree's answer and every live group's.
+ * A group whose first member is fresh needs only group_min_v[] (that member's vruntime) and its
+ * deadline, min_v + r: no entity is read. Only the running entity @curr (NULL from pick_next: it
+ * was put back, and put_prev leaves no member of a group charged partway) can be a first member
+ * that is not fresh: group_pick_next() decides that group. Equal deadlines: the tree's first,
+ * then the groups in slot order. The scan also moves zero_v up (see update_zero()), after the
+ * eligibility tests (which do not depend on zero_v). */
+static struct kk_sched_entity *pick_eevdf(struct kk_sched_fair_rq *f,
+                                          const struct kk_sched_entity *curr)
 {
     struct kk_rb_node *tn = tree_pick(f);
     struct kk_sched_entity *best = tn != NULL ? SE_OF_RB(tn) : NULL;
@@ -547,42 +546,57 @@ static struct kk_sched_entity *pick_eevdf(struct kk_sched_fair_rq *f)
     uint64_t zv = f->zero_v, w = f->sum_w;
     int64_t sum = f->sum_wkey;
     bool fast = w - 1 < (1ull << 32) - 1; /* key_eligible()'s product fits when |key| < 2^31 */
-    uint32_t m = f->group_mask;
+    bool have = best != NULL;
+    uint32_t m = f->group_mask, gc = KK_SCHED_FAIR_GROUPS;
+    int best_g = -1;
 
     if (m == 0) {
         if (f->tree.node != NULL)
             advance_zero(f, min_v(f->tree.node));
-        return best != NULL ? best : pick_min_vruntime(f);
+        return have ? best : pick_min_vruntime(f);
     }
-    zero = f->tree.node != NULL ? min_v(f->tree.node) : group_min_v(f, (uint32_t)__builtin_ctz(m));
+    if (curr != NULL && se_group(curr) >= 0 && group_first(f, (uint32_t)se_group(curr)) == curr &&
+        FS(curr)->deadline != FS(curr)->vruntime + f->group_r[se_group(curr)])
+        gc = (uint32_t)se_group(curr); /* first member charged partway */
+    zero = f->tree.node != NULL ? min_v(f->tree.node) : f->group_min_v[__builtin_ctz(m)];
     do {
         uint32_t g = (uint32_t)__builtin_ctz(m);
-        struct kk_sched_entity *se = group_first(f, g);
-        uint64_t d = FS(se)->deadline, lb = d - f->group_r[g];
-        int64_t key;
-        bool ok;
+        uint64_t lb = f->group_min_v[g], d = lb + f->group_r[g];
+        int64_t key = (int64_t)(lb - zv);
+        struct kk_sched_entity *se;
         m &= m - 1;
         zero = before64(lb, zero) ? lb : zero;
-        if (best != NULL && !before64(d, best_d))
-            continue; /* its first deadline cannot beat the best */
-        key = (int64_t)(FS(se)->vruntime - zv);
-        ok = fast && (uint64_t)key + (1ull << 31) < (1ull << 32) ? key * (int64_t)w <= sum
-                                                                 : key_eligible(f, key);
-        if (!ok && (se = group_pick_next(f, g, se)) == NULL)
+        if (g == gc) {
+            se = group_first(f, g);
+            if (!eligible(f, se) && (se = group_pick_next(f, g, se)) == NULL)
+                continue;
+            if (!have || before64(FS(se)->deadline, best_d)) {
+                best = se;
+                best_d = FS(se)->deadline;
+                best_g = -1;
+                have = true;
+            }
             continue;
-        if (best == NULL || before64(FS(se)->deadline, best_d)) {
-            best = se;
-            best_d = FS(se)->deadline;
+        }
+        if (have && !before64(d, best_d))
+            continue; /* its first deadline cannot beat the best */
+        if (fast && (uint64_t)key + (1ull << 31) < (1ull << 32) ? key * (int64_t)w <= sum
+                                                                : key_eligible(f, key)) {
+            best_g = (int)g;
+            best_d = d;
+            have = true;
         }
     } while (m != 0);
     advance_zero(f, zero);
-    return best != NULL ? best : pick_min_vruntime(f);
+    if (best_g >= 0)
+        return group_first(f, (uint32_t)best_g);
+    return have ? best : pick_min_vruntime(f);
 }
 
 static struct kk_sched_entity *fair_pick(struct kk_sched_rq *rq, union kk_sched_class_rq *crq)
 {
     struct kk_sched_entity *se =
-        crq->fair.hint != NULL ? SE_OF_RB(crq->fair.hint) : pick_eevdf(&crq->fair);
+        crq->fair.hint != NULL ? SE_OF_RB(crq->fair.hint) : pick_eevdf(&crq->fair, NULL);
 
     (void)rq;
     crq->fair.hint = NULL;
@@ -597,7 +611,7 @@ static bool fair_keep(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
                       struct kk_sched_entity *se)
 {
     struct kk_sched_fair_rq *f = &crq->fair;
-    struct kk_sched_entity *best = pick_eevdf(f);
+    struct kk_sched_entity *best = pick_eevdf(f, se);
 
     (void)rq;
     if (best == NULL || best == se) {
@@ -745,8 +759,9 @@ static bool se_consistent(const struct kk_sched_rq *rq, const struct kk_sched_en
            FS(se)->inv_weight == inv_weight(FS(se)->weight);
 }
 
-/* Group @g (if live): non-empty, deadlines in order, every member in it by its flags, of request
- * length group_r[g] and fresh (the running entity may be charged partway). Adds the members to
+/* Group @g (if live): non-empty, group_min_v[] its first deadline - r, deadlines in order, every
+ * member in it by its flags, of request length group_r[g] and fresh (the running entity may be
+ * charged partway). Adds the members to
  * *@s and *@w, sets *@has_curr if the running entity is one; returns their number or
  * KK_ECORRUPT. */
 static long check_group(struct kk_sched_rq *rq, struct kk_sched_fair_rq *f, uint32_t g, int64_t *s,
@@ -758,6 +773,9 @@ static long check_group(struct kk_sched_rq *rq, struct kk_sched_fair_rq *f, uint
 
     if ((f->group_mask >> g & 1u) == 0)
         return f->group_r[g] == 0 ? 0 : KK_ECORRUPT; /* a free slot */
+    if (head->next == head ||
+        f->group_min_v[g] != FS(SE_OF_LIST(head->next))->deadline - f->group_r[g])
+        return KK_ECORRUPT;
     for (pos = head->next; pos != head; pos = pos->next) {
         const struct kk_sched_entity *se = SE_OF_LIST(pos);
         uint64_t r = request_of(rq, se);

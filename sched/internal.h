@@ -207,20 +207,27 @@ static inline void group_append(struct kk_sched_fair_rq *f, uint32_t g, struct k
 {
     se->flags = (se->flags & ~SE_GROUP_MASK) | (g + 1) << SE_GROUP_SHIFT;
     kk_list_add_tail(&f->group[g].members, &se->node.list);
-    f->group_mask |= 1u << g;
+    if ((f->group_mask >> g & 1u) == 0) { /* the first member */
+        f->group_mask |= 1u << g;
+        f->group_min_v[g] = FS(se)->deadline - f->group_r[g];
+    }
 }
 
 /* Remove @se from its group (the slot frees when the group empties). */
 static inline void group_erase(struct kk_sched_fair_rq *f, struct kk_sched_entity *se)
 {
     uint32_t g = (uint32_t)se_group(se);
+    struct kk_list *head = &f->group[g].members;
+    bool first = head->next == &se->node.list;
 
     kk_list_del(&se->node.list);
-    if (kk_list_empty(&f->group[g].members)) {
+    se->flags &= ~SE_GROUP_MASK;
+    if (kk_list_empty(head)) {
         f->group_mask &= ~(1u << g);
         f->group_r[g] = 0;
+    } else if (first) {
+        f->group_min_v[g] = FS(group_first(f, g))->deadline - f->group_r[g];
     }
-    se->flags &= ~SE_GROUP_MASK;
 }
 
 /* Member of live group @g with the latest deadline before @d (or at @d too if @inclusive), or
