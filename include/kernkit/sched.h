@@ -227,8 +227,8 @@ union kk_sched_class_rq {
  * with the run queue locked; @p crq is this class's storage in @p rq.
  * "Structure" below is the class's queue (list, tree); the running entity
  * (rq->curr) is out of it unless the class chooses to keep it there (the fair class does:
- * its put_prev and pick_next then leave the structure as it is, and the ENQ/DEQ_CURR
- * flags still insert/remove). Optional operations may be NULL.
+ * its pick_next leaves it queued, its put_prev at most moves it between its own structures,
+ * and the ENQ/DEQ_CURR flags still insert/remove). Optional operations may be NULL.
  */
 struct kk_sched_class {
     uint32_t version; /**< KK_SCHED_CLASS_VERSION the table was written for. */
