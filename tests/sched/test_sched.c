@@ -616,6 +616,29 @@ static int64_t floor_div(int64_t a, uint64_t b)
                   : -(int64_t)(((uint64_t)0 - (uint64_t)a + b - 1) / b);
 }
 
+/* The pick must be an eligible entity with the earliest deadline among the eligible ones of @rq
+ * (brute force over @ents[0..@n); the running entity stays queued in this class). */
+static void oracle_pick(const struct kk_sched_rq *rq, const struct kk_sched_entity *ents, int n,
+                        const struct kk_sched_entity *se)
+{
+    const struct kk_sched_fair_rq *f = &rq->crq[0].fair;
+    int64_t ekey = floor_div(f->sum_wkey, f->sum_w);
+    uint64_t best = 0;
+    bool found = false;
+    int i;
+
+    for (i = 0; i < n; i++) {
+        if (ents[i].rq != rq || (int64_t)(ents[i].u.fair.vruntime - f->zero_v) > ekey)
+            continue;
+        if (!found || (int64_t)(ents[i].u.fair.deadline - best) < 0)
+            best = ents[i].u.fair.deadline;
+        found = true;
+    }
+    assert_true(found);
+    assert_true((int64_t)(se->u.fair.vruntime - f->zero_v) <= ekey);
+    assert_true(se->u.fair.deadline == best);
+}
+
 /* Every pick is an eligible entity with the earliest deadline among the eligible ones (brute
  * force over all runnable entities), through ties (all placed at once), sleeps, wake-ups and new
  * deadlines; the checker (which also verifies the pick finger's bound) passes after each step. */
@@ -624,7 +647,6 @@ static void eevdf_pick_is_earliest_eligible_deadline(void **state)
     static struct kk_sched_entity e[48];
     const struct kk_sched_class *const stack[] = {&kk_sched_eevdf_class};
     struct kk_sched_rq *rq = &fx.rqs[0];
-    const struct kk_sched_fair_rq *f = &rq->crq[0].fair;
     uint32_t rnd = 12345, step, steps = test_iters(4000), i;
     (void)state;
 
@@ -637,9 +659,6 @@ static void eevdf_pick_is_earliest_eligible_deadline(void **state)
     }
     for (step = 0; step < steps; step++) {
         const struct kk_sched_entity *se;
-        uint64_t best = 0;
-        int64_t ekey;
-        bool found = false;
 
         rnd = rnd * 1103515245u + 12345u;
         fake_now += 1000 + (rnd >> 16) % 400000;
@@ -650,17 +669,7 @@ static void eevdf_pick_is_earliest_eligible_deadline(void **state)
             assert_int_equal(kk_sched_dequeue(rq, &e[i], KK_SCHED_DEQ_SLEEP), 0);
         se = kk_sched_pick_next(rq);
         assert_non_null(se);
-        ekey = floor_div(f->sum_wkey, f->sum_w);
-        for (i = 0; i < 48; i++) {
-            if (e[i].rq != rq || (int64_t)(e[i].u.fair.vruntime - f->zero_v) > ekey)
-                continue;
-            if (!found || (int64_t)(e[i].u.fair.deadline - best) < 0)
-                best = e[i].u.fair.deadline;
-            found = true;
-        }
-        assert_true(found);
-        assert_true((int64_t)(se->u.fair.vruntime - f->zero_v) <= ekey);
-        assert_true(se->u.fair.deadline == best);
+        oracle_pick(rq, e, 48, se);
         assert_int_equal(kk_sched_check(rq), 0);
     }
 }
@@ -907,29 +916,6 @@ static void random_ops_keep_invariants(void **state)
 
 #define OENTS 40
 
-/* The pick must be an eligible entity with the earliest deadline among the eligible ones of @rq
- * (brute force; the running entity stays queued in this class). */
-static void oracle_pick(const struct kk_sched_rq *rq, const struct kk_sched_entity *ents,
-                        const struct kk_sched_entity *se)
-{
-    const struct kk_sched_fair_rq *f = &rq->crq[0].fair;
-    int64_t ekey = floor_div(f->sum_wkey, f->sum_w);
-    uint64_t best = 0;
-    bool found = false;
-    int i;
-
-    for (i = 0; i < OENTS; i++) {
-        if (ents[i].rq != rq || (int64_t)(ents[i].u.fair.vruntime - f->zero_v) > ekey)
-            continue;
-        if (!found || (int64_t)(ents[i].u.fair.deadline - best) < 0)
-            best = ents[i].u.fair.deadline;
-        found = true;
-    }
-    assert_true(found);
-    assert_true((int64_t)(se->u.fair.vruntime - f->zero_v) <= ekey);
-    assert_true(se->u.fair.deadline == best);
-}
-
 /* migrate_next offers every queued entity but the running one once, latest deadline first. */
 static void oracle_migrate_order(struct kk_sched_rq *rq, const struct kk_sched_entity *ents)
 {
@@ -992,13 +978,13 @@ static void eevdf_random_vs_oracle(bool distinct)
             if (kk_sched_tick(rq) || op == 6) {
                 se = kk_sched_pick_next(rq);
                 if (se != NULL)
-                    oracle_pick(rq, ents, se);
+                    oracle_pick(rq, ents, OENTS, se);
             }
             (void)kk_sched_time_left(rq);
         } else if (op == 7 && rq->curr != NULL) {
             assert_int_equal(kk_sched_yield(rq), 0);
             se = kk_sched_pick_next(rq);
-            oracle_pick(rq, ents, se);
+            oracle_pick(rq, ents, OENTS, se);
         } else if (op == 8 && se->rq != NULL) {
             assert_int_equal(kk_sched_set_priority(se->rq, se, (int)(rnd(&st) % 9) - 4), 0);
         } else if (op == 9 && se->rq != NULL && se != se->rq->curr) {
@@ -1008,7 +994,7 @@ static void eevdf_random_vs_oracle(bool distinct)
             assert_true(kk_sched_pull(other, rq, 1 + (uint32_t)(rnd(&st) % 4)) >= 0);
         } else if (rq->nr_running > 0) {
             se = kk_sched_pick_next(rq);
-            oracle_pick(rq, ents, se);
+            oracle_pick(rq, ents, OENTS, se);
         }
         for (c = 0; c < 2; c++) {
             assert_int_equal(kk_sched_check(&fx.rqs[c]), 0);
