@@ -17,24 +17,42 @@
  * migration keep it), scaled by (W + w) / W so that the restored entity's
  * lag is exactly the saved one, and clamped to two slices.
  *
- * Queued entities sit in a balanced tree ordered by virtual deadline (equal
- * deadlines in arrival order) and augmented with the minimum vruntime of each
- * subtree (as Linux since 6.8). The pick takes the cached leftmost node when it
- * is eligible, O(1), else the entity at or after the last pick when nothing
- * before it can be eligible (a kept lower bound says so), O(1); otherwise one
- * descent finds the leftmost eligible node:
- * go left while the left subtree holds an eligible entity (its min vruntime
- * is eligible), else take the node if eligible, else go right, O(log n). The
- * smallest runnable vruntime is the root's augmented value, O(1). The running
- * entity stays in the tree (a switch then costs no tree update): charging it
- * leaves the augmentation's copy of its vruntime behind until the next switch
- * or descent (the minima stay lower bounds), and a new deadline (request
- * served, yield) re-inserts it.
+ * Queued entities (the running one too) sit in one of two structures. Most are in a
+ * request-length group (fair_group.c): entities with the same request length r = slice * 1024 / w
+ * (virtual ns) that are "fresh", deadline = vruntime + r, as every entity is right after place()
+ * and after a served request. Within a group deadline order is vruntime order, so the group's
+ * first member (earliest deadline) has its smallest vruntime: the group holds an eligible entity
+ * iff its first member is eligible, and then that one is the group's answer. A group is a list
+ * by deadline that an entity joins only at the end (its deadline not before the last one's: where
+ * a served request's new deadline lands in steady state), so joining, leaving and the group's
+ * answer are O(1), with no tree update at all. The running entity may stay in its group while
+ * charged partway (no longer fresh): if it is first and not eligible, its successor (fresh)
+ * decides; when it leaves the CPU unserved it moves to the tree.
+ *
+ * The rest (not fresh: preempted partway, yielded; a deadline before its group's last; no free
+ * group slot out of KK_SCHED_FAIR_GROUPS; r >= 2^32) sit in a balanced tree ordered by virtual
+ * deadline (equal deadlines in arrival order) and augmented with the minimum vruntime of each
+ * subtree (as Linux since 6.8). The tree's pick takes the cached leftmost node when it is
+ * eligible, O(1), else the entity at or after the last pick when nothing before it can be
+ * eligible (a kept lower bound says so), O(1); otherwise one descent finds the leftmost eligible
+ * node: go left while the left subtree holds an eligible entity (its min vruntime is eligible),
+ * else take the node if eligible, else go right, O(log n). Charging the running entity leaves the
+ * augmentation's copy of its vruntime behind until the next switch or descent (the minima stay
+ * lower bounds), and a new deadline (request served, yield) re-inserts it, into its group when it
+ * is fresh and may join.
+ *
+ * The pick is the earliest deadline among the tree's answer and every live group's (a bitmap
+ * lists them), O(groups) + the tree's; equal deadlines go to the tree, then to the lower group
+ * slot. zero_v follows a lower bound of the smallest runnable vruntime (the tree root's minimum,
+ * each group's first deadline - r), refreshed at enqueue, dequeue, tick and pick.
  */
 #include "internal.h"
 
-#define FS(se)       (&(se)->u.fair)
-#define DEADLINE_OFF offsetof(struct kk_sched_entity, u.fair.deadline)
+_Static_assert(sizeof(struct kk_sched_fair_rq) <= sizeof(struct kk_sched_mlq_rq),
+               "the fair class must not grow union kk_sched_class_rq");
+_Static_assert(KK_SCHED_FAIR_GROUPS <= 32 &&
+                   KK_SCHED_FAIR_GROUPS < (SE_GROUP_MASK >> SE_GROUP_SHIFT),
+               "group_mask and the entity's group bits must hold every group");
 
 /* Linux's nice-to-weight table: each step is about 1.25x (10% CPU). */
 static const uint32_t nice_weight[40] = {
@@ -190,17 +208,37 @@ static void avg_sub(struct kk_sched_fair_rq *f, const struct kk_sched_entity *se
     f->sum_w -= FS(se)->weight;
 }
 
-/* Move zero_v up to the smallest runnable vruntime (never down), keeping S exact. Every runnable
- * entity, the running one included, is in the tree: its root holds the smallest vruntime. */
-static void update_zero(struct kk_sched_fair_rq *f)
+/* Move zero_v up to @v, a lower bound of every runnable vruntime (never down), keeping S exact. */
+static inline void advance_zero(struct kk_sched_fair_rq *f, uint64_t v)
 {
     uint64_t d;
 
-    if (f->tree.node == NULL || !before64(f->zero_v, min_v(f->tree.node)))
+    if (!before64(f->zero_v, v))
         return;
-    d = min_v(f->tree.node) - f->zero_v;
+    d = v - f->zero_v;
     f->sum_wkey -= (int64_t)(f->sum_w * d);
     f->zero_v += d;
+}
+
+/* Move zero_v up to a lower bound of the smallest runnable vruntime: the tree root's minimum and
+ * every group's (group_min_v[]: every member's vruntime is at least its first deadline - r, equal
+ * when fresh, above for the running entity charged partway). The bound may trail (a stale tree_v, a
+ * running group member): keys only need to stay small, so zero_v moves at enqueue, dequeue, tick
+ * and pick (which folds this scan into its own), not at every charge. */
+static void update_zero(struct kk_sched_fair_rq *f)
+{
+    uint32_t m = f->group_mask;
+    bool any = f->tree.node != NULL;
+    uint64_t v = any ? min_v(f->tree.node) : 0;
+
+    for (; m != 0; m &= m - 1) {
+        uint64_t lb = f->group_min_v[__builtin_ctz(m)];
+        if (!any || before64(lb, v))
+            v = lb;
+        any = true;
+    }
+    if (any)
+        advance_zero(f, v);
 }
 
 /* Make the augmentation exact: the stale entity's vruntime only grew, so refresh the minima above
@@ -253,18 +291,61 @@ static void tree_erase(struct kk_sched_fair_rq *f, struct kk_sched_entity *se)
     rbi_erase(&f->tree, &se->node.rb, min_vruntime_update);
 }
 
-/* Move @se (queued) to the place of its new @deadline. */
-static void set_deadline(struct kk_sched_fair_rq *f, struct kk_sched_entity *se, uint64_t deadline)
-{
-    tree_erase(f, se);
-    FS(se)->deadline = deadline;
-    tree_insert(f, se);
-}
-
 static uint64_t fair_slice(const struct kk_sched_rq *rq, const struct kk_sched_entity *se)
 {
     uint64_t slice = se_slice(se, rq_cfg(rq)->fair_slice_ns);
     return slice > MAX_CHARGE_NS ? MAX_CHARGE_NS : slice;
+}
+
+/* Request length of @se in virtual ns: a fresh deadline is vruntime + this. */
+static inline uint64_t request_of(const struct kk_sched_rq *rq, const struct kk_sched_entity *se)
+{
+    return vdelta(fair_slice(rq, se), FS(se));
+}
+
+/* Queue @se (deadline set, request length @r): at the end of its request-length group if it is
+ * fresh (deadline = vruntime + r) and may join there, else into the augmented tree. */
+static void queue_insert(struct kk_sched_fair_rq *f, struct kk_sched_entity *se, uint64_t r)
+{
+    int g;
+
+    if (FS(se)->deadline == FS(se)->vruntime + r &&
+        (g = kk_sched__fair_group_slot(f, r, FS(se)->deadline)) >= 0)
+        group_append(f, (uint32_t)g, se);
+    else
+        tree_insert(f, se);
+}
+
+static void queue_erase(struct kk_sched_fair_rq *f, struct kk_sched_entity *se)
+{
+    if (se_group(se) >= 0)
+        group_erase(f, se);
+    else
+        tree_erase(f, se);
+}
+
+/* Move @se (queued) to the place of its new @deadline (request length @r). The usual case, a
+ * served request in a group whose new deadline is not before the group's others, is O(1). */
+static void set_deadline(struct kk_sched_fair_rq *f, struct kk_sched_entity *se, uint64_t deadline,
+                         uint64_t r)
+{
+    int g = se_group(se);
+
+    if (g >= 0 && deadline == FS(se)->vruntime + r) { /* stays fresh: to its group's end? */
+        struct kk_list *head = &f->group[g].members, *last = head->prev;
+        if (last == &se->node.list)
+            last = last->prev; /* the last other member, or the head */
+        if (last == head || !before64(deadline, FS(SE_OF_LIST(last))->deadline)) {
+            kk_list_del(&se->node.list);
+            FS(se)->deadline = deadline;
+            kk_list_add_tail(head, &se->node.list);
+            f->group_min_v[g] = FS(group_first(f, (uint32_t)g))->deadline - r;
+            return;
+        }
+    }
+    queue_erase(f, se);
+    FS(se)->deadline = deadline;
+    queue_insert(f, se, r);
 }
 
 static void fair_init_rq(struct kk_sched_rq *rq, union kk_sched_class_rq *crq)
@@ -281,8 +362,8 @@ static void fair_init_entity(const struct kk_sched *s, struct kk_sched_entity *s
     set_weight(FS(se), se->prio);
 }
 
-/* Give @se its vruntime from its saved lag and a fresh deadline. */
-static void place(struct kk_sched_rq *rq, struct kk_sched_fair_rq *f, struct kk_sched_entity *se)
+/* Give @se its vruntime from its saved lag and a fresh deadline (request length @r). */
+static void place(struct kk_sched_fair_rq *f, struct kk_sched_entity *se, uint64_t r)
 {
     struct kk_sched_fair_se *fs = FS(se);
     int64_t lag = fs->vlag;
@@ -290,7 +371,7 @@ static void place(struct kk_sched_rq *rq, struct kk_sched_fair_rq *f, struct kk_
     if (f->sum_w != 0 && lag != 0)
         lag = mul_div_s64(lag, f->sum_w + fs->weight, f->sum_w);
     fs->vruntime = avg_vruntime(f) - (uint64_t)lag;
-    fs->deadline = fs->vruntime + vdelta(fair_slice(rq, se), fs);
+    fs->deadline = fs->vruntime + r;
 }
 
 static void fair_enqueue(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
@@ -299,15 +380,18 @@ static void fair_enqueue(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
     struct kk_sched_fair_rq *f = &crq->fair;
     struct kk_sched_fair_se *fs = FS(se);
     uint32_t w = kk_sched_nice_to_weight(se->prio);
+    uint64_t r;
 
     if (fs->weight != w) { /* reweight: keep the lag in ns of service */
         fs->vlag = mul_div_s64(fs->vlag, fs->weight, w);
         set_weight(fs, se->prio);
     }
-    (void)flags; /* the running entity is in the tree too */
+    (void)flags; /* the running entity is queued too */
     f->hint = NULL;
-    place(rq, f, se);
-    tree_insert(f, se);
+    r = request_of(rq, se);
+    place(f, se, r);
+    se->flags &= ~SE_GROUP_MASK;
+    queue_insert(f, se, r);
     avg_add(f, se);
     update_zero(f);
 }
@@ -323,7 +407,7 @@ static void fair_dequeue(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
     fs->vlag = lag > limit ? limit : lag < -limit ? -limit : lag;
     (void)flags;
     f->hint = NULL;
-    tree_erase(f, se);
+    queue_erase(f, se);
     avg_sub(f, se);
     update_zero(f);
 }
@@ -390,10 +474,9 @@ static struct kk_rb_node *descend(struct kk_sched_fair_rq *f)
     return NULL;
 }
 
-/* Earliest virtual deadline among the eligible entities: O(1) when it is the leftmost or next to
- * the last pick, else one descent, O(log n). With no eligible entity (not
- * expected: the smallest vruntime is never above the average), the smallest vruntime. */
-static struct kk_rb_node *pick_eevdf(struct kk_sched_fair_rq *f)
+/* Earliest virtual deadline among the tree's eligible entities, or NULL: O(1) when it is the
+ * leftmost or next to the last pick, else one descent, O(log n). */
+static struct kk_rb_node *tree_pick(struct kk_sched_fair_rq *f)
 {
     struct kk_rb_node *n = kk_rb_first(&f->tree);
 
@@ -409,43 +492,149 @@ static struct kk_rb_node *pick_eevdf(struct kk_sched_fair_rq *f)
     if ((n = descend(f)) != NULL)
         return n;
     f->finger = NULL;
-    return find_min_vruntime(f->tree.node);
+    return NULL;
+}
+
+/* Group @g's answer when its first member @se is not eligible, or NULL: fresh members' deadline
+ * order is their vruntime order, so no fresh member is eligible then; but if @se is the running
+ * entity charged partway (not fresh), its successor decides the same way. */
+static struct kk_sched_entity *group_pick_next(const struct kk_sched_fair_rq *f, uint32_t g,
+                                               struct kk_sched_entity *se)
+{
+    if (FS(se)->deadline == FS(se)->vruntime + f->group_r[g])
+        return NULL;
+    se = group_next(f, g, se);
+    return se != NULL && eligible(f, se) ? se : NULL;
+}
+
+/* Smallest vruntime of all (none eligible: not expected, the smallest vruntime is never above the
+ * average); a group's smallest is its first member's or, if that one is not fresh, its
+ * successor's. */
+static struct kk_sched_entity *pick_min_vruntime(struct kk_sched_fair_rq *f)
+{
+    struct kk_sched_entity *best = NULL;
+    uint32_t m;
+
+    if (f->tree.node != NULL) {
+        sync_tree(f);
+        best = SE_OF_RB(find_min_vruntime(f->tree.node));
+    }
+    for (m = f->group_mask; m != 0; m &= m - 1) {
+        uint32_t g = (uint32_t)__builtin_ctz(m);
+        struct kk_sched_entity *se = group_first(f, g), *next = group_next(f, g, se);
+        if (next != NULL && before64(FS(next)->vruntime, FS(se)->vruntime))
+            se = next;
+        if (best == NULL || before64(FS(se)->vruntime, FS(best)->vruntime))
+            best = se;
+    }
+    return best;
+}
+
+/* Earliest virtual deadline among the eligible entities: the tree's answer and every live group's.
+ * A group whose first member is fresh needs only group_min_v[] (that member's vruntime) and its
+ * deadline, min_v + r: no entity is read. Only the running entity @curr (NULL from pick_next: it
+ * was put back, and put_prev leaves no member of a group charged partway) can be a first member
+ * that is not fresh: group_pick_next() decides that group. Equal deadlines: the tree's first,
+ * then the groups in slot order. The scan also moves zero_v up (see update_zero()), after the
+ * eligibility tests (which do not depend on zero_v). */
+static struct kk_sched_entity *pick_eevdf(struct kk_sched_fair_rq *f,
+                                          const struct kk_sched_entity *curr)
+{
+    struct kk_rb_node *tn = tree_pick(f);
+    struct kk_sched_entity *best = tn != NULL ? SE_OF_RB(tn) : NULL;
+    uint64_t best_d = best != NULL ? FS(best)->deadline : 0, zero;
+    uint64_t zv = f->zero_v, w = f->sum_w;
+    int64_t sum = f->sum_wkey;
+    bool fast = w - 1 < (1ull << 32) - 1; /* key_eligible()'s product fits when |key| < 2^31 */
+    bool have = best != NULL;
+    uint32_t m = f->group_mask, gc = KK_SCHED_FAIR_GROUPS;
+    int best_g = -1;
+
+    if (m == 0) {
+        if (f->tree.node != NULL)
+            advance_zero(f, min_v(f->tree.node));
+        return have ? best : pick_min_vruntime(f);
+    }
+    if (curr != NULL && se_group(curr) >= 0 && group_first(f, (uint32_t)se_group(curr)) == curr &&
+        FS(curr)->deadline != FS(curr)->vruntime + f->group_r[se_group(curr)])
+        gc = (uint32_t)se_group(curr); /* first member charged partway */
+    zero = f->tree.node != NULL ? min_v(f->tree.node) : f->group_min_v[__builtin_ctz(m)];
+    do {
+        uint32_t g = (uint32_t)__builtin_ctz(m);
+        uint64_t lb = f->group_min_v[g], d = lb + f->group_r[g];
+        int64_t key = (int64_t)(lb - zv);
+        struct kk_sched_entity *se;
+        m &= m - 1;
+        zero = before64(lb, zero) ? lb : zero;
+        if (g == gc) {
+            se = group_first(f, g);
+            if (!eligible(f, se) && (se = group_pick_next(f, g, se)) == NULL)
+                continue;
+            if (!have || before64(FS(se)->deadline, best_d)) {
+                best = se;
+                best_d = FS(se)->deadline;
+                best_g = -1;
+                have = true;
+            }
+            continue;
+        }
+        if (have && !before64(d, best_d))
+            continue; /* its first deadline cannot beat the best */
+        if (fast && (uint64_t)key + (1ull << 31) < (1ull << 32) ? key * (int64_t)w <= sum
+                                                                : key_eligible(f, key)) {
+            best_g = (int)g;
+            best_d = d;
+            have = true;
+        }
+    } while (m != 0);
+    advance_zero(f, zero);
+    if (best_g >= 0)
+        return group_first(f, (uint32_t)best_g);
+    return have ? best : pick_min_vruntime(f);
 }
 
 static struct kk_sched_entity *fair_pick(struct kk_sched_rq *rq, union kk_sched_class_rq *crq)
 {
-    struct kk_rb_node *n = crq->fair.hint != NULL ? crq->fair.hint : pick_eevdf(&crq->fair);
+    struct kk_sched_entity *se =
+        crq->fair.hint != NULL ? SE_OF_RB(crq->fair.hint) : pick_eevdf(&crq->fair, NULL);
 
     (void)rq;
     crq->fair.hint = NULL;
-    if (n == NULL)
+    if (se == NULL)
         return NULL;
-    SE_OF_RB(n)->flags &= ~SE_SLICE_DONE;
-    return SE_OF_RB(n);
+    se->flags &= ~SE_SLICE_DONE;
+    return se;
 }
 
-/* The running entity (in the tree) is the earliest eligible deadline. */
+/* The running entity (queued) is the earliest eligible deadline. */
 static bool fair_keep(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
                       struct kk_sched_entity *se)
 {
     struct kk_sched_fair_rq *f = &crq->fair;
-    struct kk_rb_node *best = pick_eevdf(f);
+    struct kk_sched_entity *best = pick_eevdf(f, se);
 
     (void)rq;
-    if (best == NULL || best == &se->node.rb) {
+    if (best == NULL || best == se) {
         se->flags &= ~SE_SLICE_DONE;
         return true;
     }
-    f->hint = best; /* put_prev does not change the answer: save the next descent */
+    f->hint = &best->node.rb; /* put_prev does not change the answer: save the next pick */
     return false;
 }
 
+/* The running entity leaves the CPU, still queued: if it was charged partway while in a group (not
+ * fresh any more), the group cannot order it: it moves to the augmented tree. */
 static void fair_put_prev(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
                           struct kk_sched_entity *se)
 {
+    struct kk_sched_fair_rq *f = &crq->fair;
+    int g = se_group(se);
+
     (void)rq;
-    (void)crq;
-    (void)se; /* it never left the tree */
+    if (g < 0 || FS(se)->deadline == FS(se)->vruntime + f->group_r[g])
+        return;
+    group_erase(f, se);
+    tree_insert(f, se);
 }
 
 static void fair_charge(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
@@ -459,23 +648,20 @@ static void fair_charge(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
     f->sum_wkey += (int64_t)(fs->weight * dv); /* ~ delta * 1024 <= 2^50 */
     f->hint = NULL;
     if (!before64(fs->vruntime, fs->deadline)) { /* request served: new deadline */
-        set_deadline(f, se, fs->vruntime + vdelta(fair_slice(rq, se), fs));
+        uint64_t r = request_of(rq, se);
+        set_deadline(f, se, fs->vruntime + r, r);
         se->flags |= SE_SLICE_DONE;
-    } else if (f->stale != se) {
+    } else if (se_group(se) < 0 && f->stale != se) {
         sync_tree(f); /* the previous running entity's */
         f->stale = se;
     }
-    update_zero(f);
 }
 
 static bool fair_tick(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
                       struct kk_sched_entity *se)
 {
-    const struct kk_rb_node *root = crq->fair.tree.node; /* holds @se: others queued? */
-
-    (void)rq;
-    return (se->flags & SE_SLICE_DONE) != 0 && root != NULL &&
-           (root->left != NULL || root->right != NULL);
+    update_zero(&crq->fair);
+    return (se->flags & SE_SLICE_DONE) != 0 && rq->nr_class[se->cls_idx] > 1; /* others queued */
 }
 
 /* Service time until the running entity's vruntime reaches its deadline. */
@@ -497,7 +683,10 @@ static uint64_t fair_time_left(struct kk_sched_rq *rq, union kk_sched_class_rq *
 static void fair_yield(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
                        struct kk_sched_entity *se)
 {
-    set_deadline(&crq->fair, se, FS(se)->deadline + vdelta(fair_slice(rq, se), FS(se)));
+    uint64_t r = request_of(rq, se);
+
+    crq->fair.hint = NULL;
+    set_deadline(&crq->fair, se, FS(se)->deadline + r, r);
 }
 
 static bool fair_wakeup_preempt(struct kk_sched_rq *rq, union kk_sched_class_rq *crq,
@@ -511,16 +700,56 @@ static bool fair_wakeup_preempt(struct kk_sched_rq *rq, union kk_sched_class_rq 
     return !eligible(f, curr) || before64(FS(se)->deadline, FS(curr)->deadline);
 }
 
+/* The queued entity before @prev (NULL: the last one) in the order (deadline, structure, place in
+ * the structure), structures numbered tree = 0, group g = g + 1. O(log n) in the tree, and in a
+ * group a walk back over the members at or after @prev's deadline (already offered by
+ * migrate_next and not taken). */
+static struct kk_sched_entity *queued_before(const struct kk_sched_fair_rq *f,
+                                             const struct kk_sched_entity *prev)
+{
+    struct kk_sched_entity *best = NULL, *se;
+    int ps = prev != NULL ? se_group(prev) + 1 : -1, best_s = 0, s;
+    uint64_t d = prev != NULL ? FS(prev)->deadline : 0;
+    struct kk_rb_node *n;
+
+    if (ps == 0) {
+        n = kk_rb_prev(&prev->node.rb);
+    } else if (prev == NULL) {
+        n = kk_rb_last(&f->tree);
+    } else {
+        n = kk_sched__fair_last_before(&f->tree, d, true);
+    }
+    best = n != NULL ? SE_OF_RB(n) : NULL;
+    for (s = 1; s <= (int)KK_SCHED_FAIR_GROUPS; s++) {
+        uint32_t g = (uint32_t)s - 1;
+        if ((f->group_mask >> g & 1u) == 0)
+            continue;
+        if (prev == NULL)
+            se = group_last(f, g);
+        else if (s == ps)
+            se = prev->node.list.prev != &f->group[g].members ? SE_OF_LIST(prev->node.list.prev)
+                                                              : NULL;
+        else
+            se = kk_sched__fair_group_last_before(f, g, d, s < ps);
+        if (se != NULL && (best == NULL || before64(FS(best)->deadline, FS(se)->deadline) ||
+                           (FS(best)->deadline == FS(se)->deadline && s > best_s))) {
+            best = se;
+            best_s = s;
+        }
+    }
+    return best;
+}
+
 /* Migration candidates from the latest deadline (least urgent) down. */
 static struct kk_sched_entity *fair_migrate_next(struct kk_sched_rq *rq,
                                                  union kk_sched_class_rq *crq,
                                                  struct kk_sched_entity *prev)
 {
-    struct kk_rb_node *n = prev != NULL ? kk_rb_prev(&prev->node.rb) : kk_rb_last(&crq->fair.tree);
+    struct kk_sched_entity *se = queued_before(&crq->fair, prev);
 
-    if (n != NULL && SE_OF_RB(n) == rq->curr) /* the running entity stays */
-        n = kk_rb_prev(n);
-    return n != NULL ? SE_OF_RB(n) : NULL;
+    if (se != NULL && se == rq->curr) /* the running entity stays */
+        se = queued_before(&crq->fair, se);
+    return se;
 }
 
 static bool se_consistent(const struct kk_sched_rq *rq, const struct kk_sched_entity *se)
@@ -530,23 +759,59 @@ static bool se_consistent(const struct kk_sched_rq *rq, const struct kk_sched_en
            FS(se)->inv_weight == inv_weight(FS(se)->weight);
 }
 
+/* Group @g (if live): non-empty, group_min_v[] its first deadline - r, deadlines in order, every
+ * member in it by its flags, of request length group_r[g] and fresh (the running entity may be
+ * charged partway). Adds the members to
+ * *@s and *@w, sets *@has_curr if the running entity is one; returns their number or
+ * KK_ECORRUPT. */
+static long check_group(struct kk_sched_rq *rq, struct kk_sched_fair_rq *f, uint32_t g, int64_t *s,
+                        uint64_t *w, bool *has_curr)
+{
+    const struct kk_list *head = &f->group[g].members, *pos;
+    const struct kk_sched_entity *prev = NULL;
+    long n = 0;
+
+    if ((f->group_mask >> g & 1u) == 0)
+        return f->group_r[g] == 0 ? 0 : KK_ECORRUPT; /* a free slot */
+    if (head->next == head ||
+        f->group_min_v[g] != FS(SE_OF_LIST(head->next))->deadline - f->group_r[g])
+        return KK_ECORRUPT;
+    for (pos = head->next; pos != head; pos = pos->next) {
+        const struct kk_sched_entity *se = SE_OF_LIST(pos);
+        uint64_t r = request_of(rq, se);
+        if (pos->next->prev != pos || !se_consistent(rq, se) || se_group(se) != (int)g ||
+            r != f->group_r[g] || r == 0 ||
+            (FS(se)->deadline != FS(se)->vruntime + r && se != rq->curr) ||
+            (prev != NULL && before64(FS(se)->deadline, FS(prev)->deadline)))
+            return KK_ECORRUPT;
+        *has_curr |= se == rq->curr;
+        *s += (int64_t)FS(se)->weight * key_of(f, se);
+        *w += FS(se)->weight;
+        prev = se;
+        n++;
+    }
+    return n > 0 ? n : KK_ECORRUPT;
+}
+
 static long fair_check(struct kk_sched_rq *rq, union kk_sched_class_rq *crq)
 {
     struct kk_sched_fair_rq *f = &crq->fair;
     const struct kk_rb_node *pos;
     const struct kk_sched_entity *curr = rq->curr;
-    long n = kk_rb_check(&f->tree, deadline_less, min_vruntime_update);
+    long n = kk_rb_check(&f->tree, deadline_less, min_vruntime_update), ng;
     bool has_curr = curr == NULL || curr->cls != &kk_sched_eevdf_class;
     bool seen_finger = false, before = false; /* before: some node precedes the finger */
     uint64_t before_min = 0;
     int64_t s = 0;
     uint64_t w = 0;
+    uint32_t g;
 
-    if (n < 0)
+    if (n < 0 || (f->group_mask >> KK_SCHED_FAIR_GROUPS) != 0)
         return KK_ECORRUPT;
     for (pos = kk_rb_first(&f->tree); pos != NULL; pos = kk_rb_next(pos)) {
         const struct kk_sched_entity *se = SE_OF_RB(pos);
-        if (!se_consistent(rq, se) || (FS(se)->tree_v != FS(se)->vruntime && se != f->stale))
+        if (!se_consistent(rq, se) || se_group(se) >= 0 ||
+            (FS(se)->tree_v != FS(se)->vruntime && se != f->stale))
             return KK_ECORRUPT;
         if (se == curr)
             has_curr = true;
@@ -557,6 +822,11 @@ static long fair_check(struct kk_sched_rq *rq, union kk_sched_class_rq *crq)
         before |= !seen_finger;
         s += (int64_t)FS(se)->weight * key_of(f, se);
         w += FS(se)->weight;
+    }
+    for (g = 0; g < KK_SCHED_FAIR_GROUPS; g++) {
+        if ((ng = check_group(rq, f, g, &s, &w, &has_curr)) < 0)
+            return KK_ECORRUPT;
+        n += ng;
     }
     if (!has_curr || s != f->sum_wkey || w != f->sum_w)
         return KK_ECORRUPT;

@@ -16,6 +16,9 @@
 /* Entity flags (se->flags). */
 #define SE_YIELDED    0x1u /* yield pending: put_prev goes to the back */
 #define SE_SLICE_DONE 0x2u /* fair: request served since the pick */
+/* fair: bits 8-15 hold 1 + the index of the entity's request-length group, 0 = augmented tree */
+#define SE_GROUP_SHIFT 8
+#define SE_GROUP_MASK  (0xffu << SE_GROUP_SHIFT)
 
 #define SE_OF_LIST(n) container_of(n, struct kk_sched_entity, node.list)
 #define SE_OF_RB(n)   container_of(n, struct kk_sched_entity, node.rb)
@@ -162,6 +165,80 @@ static RBI_INLINE void rb_insert_key(struct kk_rb_root *root, struct kk_sched_en
     kk_rb_link(&se->node.rb, parent, link);
     rbi_insert_color(root, &se->node.rb, leftmost, update);
 }
+
+/* ---- fair class: request-length groups (fair_group.c) ---- */
+
+#define FS(se)       (&(se)->u.fair)
+#define DEADLINE_OFF offsetof(struct kk_sched_entity, u.fair.deadline)
+
+/* Group of a queued fair entity, or -1 if it is in the augmented tree. */
+static inline int se_group(const struct kk_sched_entity *se)
+{
+    return (int)((se->flags & SE_GROUP_MASK) >> SE_GROUP_SHIFT) - 1;
+}
+
+/* First member of live group @g (the earliest deadline). */
+static inline struct kk_sched_entity *group_first(const struct kk_sched_fair_rq *f, uint32_t g)
+{
+    return SE_OF_LIST(f->group[g].members.next);
+}
+
+/* Last member of live group @g (the latest deadline). */
+static inline struct kk_sched_entity *group_last(const struct kk_sched_fair_rq *f, uint32_t g)
+{
+    return SE_OF_LIST(f->group[g].members.prev);
+}
+
+/* Member after @se in group @g, or NULL. */
+static inline struct kk_sched_entity *group_next(const struct kk_sched_fair_rq *f, uint32_t g,
+                                                 const struct kk_sched_entity *se)
+{
+    const struct kk_list *n = se->node.list.next;
+    return n != &f->group[g].members ? SE_OF_LIST(n) : NULL;
+}
+
+/* Group @se (deadline @d, request length @r) may join at the end: the live group of length @r if
+ * @d is not before its last deadline, else a free slot (taken: its length set, its list empty),
+ * else -1 (also when @r is 0 or does not fit in 32 bits). */
+int kk_sched__fair_group_slot(struct kk_sched_fair_rq *f, uint64_t r, uint64_t d);
+
+/* Append @se to group @g (slot from kk_sched__fair_group_slot()). */
+static inline void group_append(struct kk_sched_fair_rq *f, uint32_t g, struct kk_sched_entity *se)
+{
+    se->flags = (se->flags & ~SE_GROUP_MASK) | (g + 1) << SE_GROUP_SHIFT;
+    kk_list_add_tail(&f->group[g].members, &se->node.list);
+    if ((f->group_mask >> g & 1u) == 0) { /* the first member */
+        f->group_mask |= 1u << g;
+        f->group_min_v[g] = FS(se)->deadline - f->group_r[g];
+    }
+}
+
+/* Remove @se from its group (the slot frees when the group empties). */
+static inline void group_erase(struct kk_sched_fair_rq *f, struct kk_sched_entity *se)
+{
+    uint32_t g = (uint32_t)se_group(se);
+    struct kk_list *head = &f->group[g].members;
+    bool first = head->next == &se->node.list;
+
+    kk_list_del(&se->node.list);
+    se->flags &= ~SE_GROUP_MASK;
+    if (kk_list_empty(head)) {
+        f->group_mask &= ~(1u << g);
+        f->group_r[g] = 0;
+    } else if (first) {
+        f->group_min_v[g] = FS(group_first(f, g))->deadline - f->group_r[g];
+    }
+}
+
+/* Member of live group @g with the latest deadline before @d (or at @d too if @inclusive), or
+ * NULL; walks back from the last member. */
+struct kk_sched_entity *kk_sched__fair_group_last_before(const struct kk_sched_fair_rq *f,
+                                                         uint32_t g, uint64_t d, bool inclusive);
+
+/* Node with the latest deadline before @d (or at @d too if @inclusive) in @root, a tree ordered by
+ * deadline, or NULL. O(log n). */
+struct kk_rb_node *kk_sched__fair_last_before(const struct kk_rb_root *root, uint64_t d,
+                                              bool inclusive);
 
 /* Count a list and check its links; -1 if broken or an entity points elsewhere. */
 long kk_sched_list_check(struct kk_sched_rq *rq, const struct kk_list *head,

@@ -28,7 +28,10 @@
  *
  * Prints "<class>-<N>.median: X ns" and ".p99" for N = 1024, 16384, 262144,
  * 1048576 (and 4 for the list classes).
- * Usage: bench-sched [samples per figure, default 2000] [class name] [N]
+ * Usage: bench-sched [samples per figure, default 2000] [class name] [N] [distinct]
+ * With "distinct", EEVDF entity i requests slice_ns = default - 1 - i % 4096 (still at most one
+ * step, so every step serves a request): almost every entity has its own request length, so
+ * the fair class's request-length groups do not apply ("eevdf-distinct-<N>").
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +46,7 @@
 #define CHARGE_NS   KK_SCHED_DEFAULT_STRIDE_SLICE /* baselines: Stride's slice */
 
 static uint64_t fake_now, step_ns;
+static int distinct; /* EEVDF: a request length per entity */
 
 static uint64_t bench_clock(void *ctx)
 {
@@ -89,6 +93,13 @@ static void prepare(struct setup *st, const struct kk_sched_class *cls, struct k
         fprintf(stderr, "dl_admit failed\n");
         exit(1);
     }
+    if (distinct && cls == &kk_sched_eevdf_class)
+        e->slice_ns = KK_SCHED_DEFAULT_FAIR_SLICE - 1 - i % 4096;
+}
+
+static const char *label(const struct kk_sched_class *cls)
+{
+    return distinct && cls == &kk_sched_eevdf_class ? "eevdf-distinct" : cls->name;
 }
 
 static size_t warm_steps(size_t n)
@@ -133,7 +144,7 @@ static double run(const struct kk_sched_class *cls, size_t n, size_t samples)
     for (i = warm_steps(n); i > 0; i--)
         KK_BENCH_USE(kk_sched_pick_next(&st->rq));
 
-    snprintf(name, sizeof(name), "%s-%zu", cls->name, n);
+    snprintf(name, sizeof(name), "%s-%zu", label(cls), n);
     kk_bench_init(&b, name, samples);
     for (k = 0; k < samples; k++) {
         kk_bench_start(&b);
@@ -322,6 +333,7 @@ int main(int argc, char **argv)
     const char *only = argc > 2 ? argv[2] : NULL;
     size_t only_n = argc > 3 ? strtoul(argv[3], NULL, 0) : 0;
 
+    distinct = argc > 4 && strcmp(argv[4], "distinct") == 0;
     if (samples == 0)
         samples = 1;
     printf("# one op = one steady-state scheduling step (charge + put_prev + pick) after >= 2N "
@@ -347,7 +359,7 @@ int main(int argc, char **argv)
                 continue;
             m = run(classes[c], n, samples);
             if (tree)
-                ratio(classes[c]->name, n, "binheap", m, bh);
+                ratio(label(classes[c]), n, "binheap", m, bh);
         }
     }
     return 0;

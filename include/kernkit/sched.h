@@ -100,13 +100,15 @@ struct kk_sched_stride_se {
 
 /** Per-entity state of the fair (EEVDF) class. */
 struct kk_sched_fair_se {
-    uint64_t vruntime;     /**< Virtual runtime (ns * 1024 / weight). */
-    uint64_t deadline;     /**< Virtual deadline = eligible time + request / weight. */
-    uint64_t min_vruntime; /**< Smallest tree_v in its subtree (tree augmentation). */
-    uint64_t tree_v;       /**< vruntime as the augmentation saw it (may trail while running). */
-    int64_t vlag;          /**< Virtual lag saved at dequeue, restored at enqueue. */
-    uint32_t weight;       /**< Weight from the nice value (nice 0 = 1024). */
-    uint32_t inv_weight;   /**< ceil(2^32 / weight): turns divisions by the weight into products. */
+    uint64_t vruntime; /**< Virtual runtime (ns * 1024 / weight). */
+    uint64_t deadline; /**< Virtual deadline = eligible time + request / weight. */
+    /** Smallest tree_v in its subtree (tree augmentation; unused in a request-length group). */
+    uint64_t min_vruntime;
+    /** vruntime as the augmentation saw it (may trail while running; unused in a group). */
+    uint64_t tree_v;
+    int64_t vlag;        /**< Virtual lag saved at dequeue, restored at enqueue. */
+    uint32_t weight;     /**< Weight from the nice value (nice 0 = 1024). */
+    uint32_t inv_weight; /**< ceil(2^32 / weight): turns divisions by the weight into products. */
 };
 
 /** Per-entity state of the EDF class (set by kk_sched_dl_admit()). */
@@ -146,7 +148,7 @@ struct kk_sched_entity {
     uint64_t sum_exec_ns;             /**< Total CPU time charged (ns). */
     int32_t prio;                     /**< Class priority (MLQ level, Stride priority, nice). */
     uint32_t last_cpu;                /**< CPU of the last run queue it was on. */
-    uint32_t flags;                   /**< Internal flags (yield pending). */
+    uint32_t flags;                   /**< Internal flags (yield pending, fair group). */
     uint32_t cls_idx;                 /**< Index of its class in the scheduler's stack. */
 };
 
@@ -167,9 +169,23 @@ struct kk_sched_stride_rq {
     uint64_t vtime; /**< Smallest runnable pass, never decreasing (catch-up point for wake-ups). */
 };
 
+/** Request-length groups of the fair class per run queue (see docs/sched.md); fewer on 32-bit
+ * targets, where union kk_sched_class_rq has less room. */
+#if defined(__SIZEOF_POINTER__) && __SIZEOF_POINTER__ >= 8
+#define KK_SCHED_FAIR_GROUPS 12u
+#else
+#define KK_SCHED_FAIR_GROUPS 9u
+#endif
+
+/** Internal: one request-length group of the fair class. */
+struct kk_sched_fair_group {
+    struct kk_list members; /**< Members (se->node.list) by virtual deadline (valid while live). */
+};
+
 /** Per-run-queue state of the fair (EEVDF) class. */
 struct kk_sched_fair_rq {
-    struct kk_rb_root tree;    /**< Runnable entities (the running one too) by virtual deadline. */
+    /** Runnable entities in no group (the running one may be one) by virtual deadline. */
+    struct kk_rb_root tree;
     uint64_t zero_v;           /**< Reference virtual time: keys are vruntime - zero_v. */
     int64_t sum_wkey;          /**< Sum of weight * key over runnable entities (incl. running). */
     uint64_t sum_w;            /**< Sum of weights over runnable entities (incl. running). */
@@ -178,6 +194,15 @@ struct kk_sched_fair_rq {
     uint64_t before_min;       /**< Internal: <= every vruntime before finger (if before_any). */
     bool before_any;           /**< Internal: some entity may precede finger in the tree. */
     struct kk_sched_entity *stale; /**< Internal: entity whose tree_v trails its vruntime. */
+    uint32_t group_mask;           /**< Internal: bit g set = group g non-empty. */
+    uint32_t group_seen_next;      /**< Internal: next group_seen[] entry to replace (mod 4). */
+    uint32_t group_seen[4];        /**< Internal: request lengths recently queued with no group. */
+    /** Internal: request length of group g (virtual ns), 0 = free slot. */
+    uint32_t group_r[KK_SCHED_FAIR_GROUPS];
+    /** Internal: group g's first deadline - r: its first member's vruntime when fresh, a lower
+     * bound of every member's (valid while live). */
+    uint64_t group_min_v[KK_SCHED_FAIR_GROUPS];
+    struct kk_sched_fair_group group[KK_SCHED_FAIR_GROUPS]; /**< Internal: the groups. */
 };
 
 /** Per-run-queue state of the EDF class. */
@@ -202,8 +227,8 @@ union kk_sched_class_rq {
  * with the run queue locked; @p crq is this class's storage in @p rq.
  * "Structure" below is the class's queue (list, tree); the running entity
  * (rq->curr) is out of it unless the class chooses to keep it there (the fair class does:
- * its put_prev and pick_next then leave the structure as it is, and the ENQ/DEQ_CURR
- * flags still insert/remove). Optional operations may be NULL.
+ * its pick_next leaves it queued, its put_prev at most moves it between its own structures,
+ * and the ENQ/DEQ_CURR flags still insert/remove). Optional operations may be NULL.
  */
 struct kk_sched_class {
     uint32_t version; /**< KK_SCHED_CLASS_VERSION the table was written for. */

@@ -616,6 +616,29 @@ static int64_t floor_div(int64_t a, uint64_t b)
                   : -(int64_t)(((uint64_t)0 - (uint64_t)a + b - 1) / b);
 }
 
+/* The pick must be an eligible entity with the earliest deadline among the eligible ones of @rq
+ * (brute force over @ents[0..@n); the running entity stays queued in this class). */
+static void oracle_pick(const struct kk_sched_rq *rq, const struct kk_sched_entity *ents, int n,
+                        const struct kk_sched_entity *se)
+{
+    const struct kk_sched_fair_rq *f = &rq->crq[0].fair;
+    int64_t ekey = floor_div(f->sum_wkey, f->sum_w);
+    uint64_t best = 0;
+    bool found = false;
+    int i;
+
+    for (i = 0; i < n; i++) {
+        if (ents[i].rq != rq || (int64_t)(ents[i].u.fair.vruntime - f->zero_v) > ekey)
+            continue;
+        if (!found || (int64_t)(ents[i].u.fair.deadline - best) < 0)
+            best = ents[i].u.fair.deadline;
+        found = true;
+    }
+    assert_true(found);
+    assert_true((int64_t)(se->u.fair.vruntime - f->zero_v) <= ekey);
+    assert_true(se->u.fair.deadline == best);
+}
+
 /* Every pick is an eligible entity with the earliest deadline among the eligible ones (brute
  * force over all runnable entities), through ties (all placed at once), sleeps, wake-ups and new
  * deadlines; the checker (which also verifies the pick finger's bound) passes after each step. */
@@ -624,7 +647,6 @@ static void eevdf_pick_is_earliest_eligible_deadline(void **state)
     static struct kk_sched_entity e[48];
     const struct kk_sched_class *const stack[] = {&kk_sched_eevdf_class};
     struct kk_sched_rq *rq = &fx.rqs[0];
-    const struct kk_sched_fair_rq *f = &rq->crq[0].fair;
     uint32_t rnd = 12345, step, steps = test_iters(4000), i;
     (void)state;
 
@@ -637,9 +659,6 @@ static void eevdf_pick_is_earliest_eligible_deadline(void **state)
     }
     for (step = 0; step < steps; step++) {
         const struct kk_sched_entity *se;
-        uint64_t best = 0;
-        int64_t ekey;
-        bool found = false;
 
         rnd = rnd * 1103515245u + 12345u;
         fake_now += 1000 + (rnd >> 16) % 400000;
@@ -650,17 +669,7 @@ static void eevdf_pick_is_earliest_eligible_deadline(void **state)
             assert_int_equal(kk_sched_dequeue(rq, &e[i], KK_SCHED_DEQ_SLEEP), 0);
         se = kk_sched_pick_next(rq);
         assert_non_null(se);
-        ekey = floor_div(f->sum_wkey, f->sum_w);
-        for (i = 0; i < 48; i++) {
-            if (e[i].rq != rq || (int64_t)(e[i].u.fair.vruntime - f->zero_v) > ekey)
-                continue;
-            if (!found || (int64_t)(e[i].u.fair.deadline - best) < 0)
-                best = e[i].u.fair.deadline;
-            found = true;
-        }
-        assert_true(found);
-        assert_true((int64_t)(se->u.fair.vruntime - f->zero_v) <= ekey);
-        assert_true(se->u.fair.deadline == best);
+        oracle_pick(rq, e, 48, se);
         assert_int_equal(kk_sched_check(rq), 0);
     }
 }
@@ -903,6 +912,109 @@ static void random_ops_keep_invariants(void **state)
     }
 }
 
+/* ---- EEVDF against a brute-force oracle under every operation ---- */
+
+#define OENTS 40
+
+/* migrate_next offers every queued entity but the running one once, latest deadline first. */
+static void oracle_migrate_order(struct kk_sched_rq *rq, const struct kk_sched_entity *ents)
+{
+    struct kk_sched_entity *se = NULL;
+    bool seen[OENTS] = {false};
+    int n = 0, want = 0, i;
+    uint64_t last = 0;
+
+    while ((se = kk_sched_eevdf_class.migrate_next(rq, &rq->crq[0], se)) != NULL) {
+        i = (int)(se - ents);
+        assert_true(i >= 0 && i < OENTS && se->rq == rq && se != rq->curr && !seen[i]);
+        assert_true(n == 0 || (int64_t)(se->u.fair.deadline - last) <= 0);
+        seen[i] = true;
+        last = se->u.fair.deadline;
+        n++;
+    }
+    for (i = 0; i < OENTS; i++)
+        want += ents[i].rq == rq && &ents[i] != rq->curr;
+    assert_int_equal(n, want);
+}
+
+/* Random enqueue, dequeue (running or not), partial charges (ticks), picks, yields, priority
+ * changes, migrations and pulls on two queues; every pick is checked against the oracle, the
+ * checker (request-length groups, tree, S, W) and the migration order after every step. With
+ * @distinct every entity has its own request length (the groups overflow into the tree), else
+ * a few lengths are shared (most entities in groups). */
+static void eevdf_random_vs_oracle(bool distinct)
+{
+    static struct kk_sched_entity ents[OENTS];
+    const struct kk_sched_class *const stack[] = {&kk_sched_eevdf_class};
+    const char *seed = getenv("KK_TEST_SEED");
+    uint64_t st = seed != NULL ? strtoull(seed, NULL, 0) | 1 : 0x2545F4914F6CDD1DULL;
+    unsigned step, steps = test_iters(20000);
+    int i, c;
+
+    assert_int_equal(setup_classes(stack, 1, 2), 0);
+    memset(ents, 0, sizeof(ents));
+    for (i = 0; i < OENTS; i++) {
+        assert_int_equal(
+            kk_sched_entity_init(&fx.s, &ents[i], &kk_sched_eevdf_class, (int)(rnd(&st) % 7) - 3),
+            0);
+        ents[i].slice_ns = distinct ? MS / 4 + (uint64_t)i * 37000 : (uint64_t)(i % 3) * MS;
+        assert_int_equal(kk_sched_enqueue(&fx.rqs[i % 2], &ents[i], KK_SCHED_ENQ_WAKEUP), 0);
+    }
+    for (step = 0; step < steps; step++) {
+        struct kk_sched_rq *rq = &fx.rqs[rnd(&st) % 2], *other = &fx.rqs[rq == &fx.rqs[0]];
+        struct kk_sched_entity *se = &ents[rnd(&st) % OENTS];
+        unsigned op = (unsigned)(rnd(&st) % 12);
+
+        if (op <= 1 && se->rq == NULL) {
+            if (!distinct)
+                se->slice_ns = (rnd(&st) % 3) * MS; /* allowed while on no queue */
+            assert_int_equal(kk_sched_enqueue(rq, se, KK_SCHED_ENQ_WAKEUP), 0);
+        } else if (op == 2 && se->rq != NULL && se->rq->nr_running > 1) {
+            assert_int_equal(kk_sched_dequeue(se->rq, se, KK_SCHED_DEQ_SLEEP), 0);
+        } else if (op == 3 && rq->curr != NULL && rq->nr_running > 1) {
+            assert_int_equal(kk_sched_dequeue(rq, rq->curr, KK_SCHED_DEQ_SLEEP), 0);
+        } else if (op <= 6) { /* time passes (a partial or whole request), maybe a reschedule */
+            fake_now += rnd(&st) % (3 * MS / 2);
+            if (kk_sched_tick(rq) || op == 6) {
+                se = kk_sched_pick_next(rq);
+                if (se != NULL)
+                    oracle_pick(rq, ents, OENTS, se);
+            }
+            (void)kk_sched_time_left(rq);
+        } else if (op == 7 && rq->curr != NULL) {
+            assert_int_equal(kk_sched_yield(rq), 0);
+            se = kk_sched_pick_next(rq);
+            oracle_pick(rq, ents, OENTS, se);
+        } else if (op == 8 && se->rq != NULL) {
+            assert_int_equal(kk_sched_set_priority(se->rq, se, (int)(rnd(&st) % 9) - 4), 0);
+        } else if (op == 9 && se->rq != NULL && se != se->rq->curr) {
+            struct kk_sched_rq *to = &fx.rqs[se->rq == &fx.rqs[0]];
+            assert_int_equal(kk_sched_migrate(se->rq, to, se), 0);
+        } else if (op == 10) {
+            assert_true(kk_sched_pull(other, rq, 1 + (uint32_t)(rnd(&st) % 4)) >= 0);
+        } else if (rq->nr_running > 0) {
+            se = kk_sched_pick_next(rq);
+            oracle_pick(rq, ents, OENTS, se);
+        }
+        for (c = 0; c < 2; c++) {
+            assert_int_equal(kk_sched_check(&fx.rqs[c]), 0);
+            oracle_migrate_order(&fx.rqs[c], ents);
+        }
+    }
+}
+
+static void eevdf_random_shared_slices_vs_oracle(void **state)
+{
+    (void)state;
+    eevdf_random_vs_oracle(false);
+}
+
+static void eevdf_random_distinct_slices_vs_oracle(void **state)
+{
+    (void)state;
+    eevdf_random_vs_oracle(true);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -923,6 +1035,8 @@ int main(void)
         cmocka_unit_test(eevdf_pick_is_earliest_eligible_deadline),
         cmocka_unit_test(edf_admission),
         cmocka_unit_test(random_ops_keep_invariants),
+        cmocka_unit_test(eevdf_random_shared_slices_vs_oracle),
+        cmocka_unit_test(eevdf_random_distinct_slices_vs_oracle),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
