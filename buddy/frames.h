@@ -22,14 +22,48 @@ static inline void gunlock(struct kk_buddy *b)
 }
 
 /*
- * Without per-CPU caches, b->pcp points at one order-0 reserve in the metadata
- * buffer (b->cpu_id is NULL), used under the allocator lock only: see pcp.c.
+ * Without per-CPU caches, b->pcp points at the reserve in the metadata buffer
+ * (a struct rsv, not a struct kk_buddy_pcp; b->cpu_id is NULL), used under
+ * the allocator lock only: see pcp.c. It keeps freed blocks of orders below
+ * RSV_ORDERS unmerged, at most RSV_FRAMES frames per order (32 order-0
+ * frames, 16 order-1 blocks, ... one order-5 block).
  */
-#define RSV_HIGH 32u /* order-0 frames the reserve holds at most */
+#define RSV_FRAMES 32u
+#define RSV_ORDERS 6u
+
+struct rsv {
+    uint32_t count[KK_BUDDY_ORDER_LIMIT + 1]; /* blocks held per order (0 from RSV_ORDERS on) */
+    uint32_t idx[2 * RSV_FRAMES - 1];         /* the stacks of unit indices, see rsv_slot() */
+};
+
+/* Blocks of order o the reserve holds at most: 32 >> o (0 from RSV_ORDERS on). */
+static inline uint32_t rsv_cap(unsigned o)
+{
+    return RSV_FRAMES >> o;
+}
+
+/* Order o's stack (last in, first out) starts at idx[64 - (64 >> o)]: 0, 32, 48, ... */
+static inline uint32_t *rsv_slot(struct rsv *r, unsigned o)
+{
+    return &r->idx[2 * RSV_FRAMES - ((2 * RSV_FRAMES) >> o)];
+}
+
+/*
+ * b->magic: BUDDY_MAGIC, or BUDDY_MAGIC_PLAIN when the instance has no lock
+ * hooks and no per-CPU caches (so the order-0 reserve is used without a lock):
+ * the fast paths test that mode with one compare.
+ */
+#define BUDDY_MAGIC       0x62756478u
+#define BUDDY_MAGIC_PLAIN 0x62756479u
 
 static inline bool has_reserve(const struct kk_buddy *b)
 {
     return b->pcp && !b->cpu_id;
+}
+
+static inline struct rsv *rsv_of(const struct kk_buddy *b)
+{
+    return (struct rsv *)(void *)b->pcp;
 }
 
 /* Counts are read without the CPU lock by kk_buddy_stats(): store them atomically. */
@@ -38,31 +72,52 @@ static inline void set_count(struct kk_buddy_pcp *p, unsigned o, uint32_t n)
     __atomic_store_n(&p->count[o], n, __ATOMIC_RELAXED);
 }
 
-/* Push block i of order o on stack p (marked as cached, still ALLOC in the engine). */
+/*
+ * Push block i of order o on CPU stack p, threaded through its next link: it
+ * stays allocated in the engine, marked ST_HELD in its state byte (so a second
+ * free fails the ALLOC|o comparison in O(1)).
+ */
 static inline void push(struct kk_buddy *b, struct kk_buddy_pcp *p, unsigned o, uint32_t i)
 {
-    struct link *l = lnk(&b->e, i);
-    l->next = p->head[o];
-    l->prev = PCP_MARK;
+    lnk(&b->e, i)->next = p->head[o];
+    b->e.state[i] = (uint8_t)(ST_HELD | ST_ALLOC | o);
     p->head[o] = i;
     set_count(p, o, p->count[o] + 1);
 }
 
-/* Pop the top block of stack p (not empty). */
+/* Pop the top block of CPU stack p (not empty). */
 static inline uint32_t pop(struct kk_buddy *b, struct kk_buddy_pcp *p, unsigned o)
 {
     uint32_t i = p->head[o];
-    struct link *l = lnk(&b->e, i);
-    p->head[o] = l->next;
-    l->prev = NIL;
+    p->head[o] = lnk(&b->e, i)->next;
+    b->e.state[i] = (uint8_t)(ST_ALLOC | o);
     set_count(p, o, p->count[o] - 1);
     return i;
 }
 
-bool kk_buddy__ok(const struct kk_buddy *b);
+/* Push the allocated block i of order o on the reserve r (count < rsv_cap(o)). */
+static inline void rsv_push(struct kk_buddy *b, struct rsv *r, uint32_t i, unsigned o)
+{
+    b->e.state[i] = (uint8_t)(ST_HELD | ST_ALLOC | o);
+    rsv_slot(r, o)[r->count[o]++] = i;
+}
+
+/* Pop the top block of order o from the reserve (count[o] != 0). */
+static inline uint32_t rsv_pop(struct kk_buddy *b, struct rsv *r, unsigned o)
+{
+    uint32_t i = rsv_slot(r, o)[--r->count[o]];
+    b->e.state[i] = (uint8_t)(ST_ALLOC | o);
+    return i;
+}
+
+static inline bool kk_buddy__ok(const struct kk_buddy *b)
+{
+    return b && (b->magic | 1u) == BUDDY_MAGIC_PLAIN;
+}
+
 void kk_buddy__pcp_setup(struct kk_buddy *b, const struct kk_buddy_config *cfg,
-                         struct kk_buddy_pcp *reserve);
-void kk_buddy__rsv_flush(struct kk_buddy *b);
+                         struct rsv *reserve);
+uint32_t kk_buddy__rsv_flush(struct kk_buddy *b);
 uint32_t kk_buddy__pcp_alloc(struct kk_buddy *b, unsigned order);
 int kk_buddy__pcp_free(struct kk_buddy *b, uint32_t i, unsigned order);
 void kk_buddy__pcp_lock_all(struct kk_buddy *b);

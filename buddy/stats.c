@@ -105,15 +105,14 @@ size_t kk_buddy_dump(struct kk_buddy *b, char *buf, size_t len)
     return o.pos;
 }
 
-/* Cached blocks must be exactly the allocated heads carrying PCP_MARK. */
+/* Cached blocks must be exactly the allocated heads marked ST_HELD. */
 static int check_marks(struct kk_buddy *b)
 {
     uint64_t cached, marked = 0;
     if (kk_buddy__pcp_check(b, &cached) != 0)
         return KK_ECORRUPT;
     for (uint32_t i = 0; i < b->e.nunits; i++)
-        if (ST_KIND(b->e.state[i]) == ST_ALLOC && lnk(&b->e, i)->prev == PCP_MARK)
-            marked++;
+        marked += (b->e.state[i] & ST_HELD) != 0;
     return marked == cached ? 0 : KK_ECORRUPT;
 }
 
