@@ -166,7 +166,7 @@ static NOINLINE uint32_t alloc_engine(struct kk_buddy *b, unsigned o, unsigned a
 {
     uint32_t i;
     glock(b);
-    if (o == a && has_reserve(b) && rsv_of(b)->count[o] != 0)
+    if (o == a && has_reserve(b) && rsv_of(b)->top[o] != rsv_of(b)->bot[o])
         i = rsv_pop(b, rsv_of(b), o);
     else
         i = eng_alloc(&b->e, o, a);
@@ -210,7 +210,7 @@ int kk_buddy_alloc(struct kk_buddy *b, unsigned order, uint64_t *addr)
     if (KK_LIKELY(b && b->magic == BUDDY_MAGIC_PLAIN && addr && order <= b->e.max_order)) {
         /* no hooks, no caches: the reserve's top block of the order, else the engine */
         struct rsv *r = rsv_of(b);
-        if (KK_UNLIKELY(r->count[order] == 0))
+        if (KK_UNLIKELY(r->top[order] == r->bot[order]))
             return alloc_plain(b, order, addr);
         *addr = to_addr(b, rsv_pop(b, r, order));
         return 0;
@@ -288,7 +288,7 @@ static inline int free_unlocked(struct kk_buddy *b, uint32_t i, unsigned o)
         return KK_EINVAL;
     /* into the reserve, unmerged, while it has room for the order */
     struct rsv *r = rsv_of(b);
-    if (KK_UNLIKELY(r->count[o] >= rsv_cap(o)))
+    if (KK_UNLIKELY(r->top[o] == r->end[o]))
         return eng_free_call(&b->e, i, o);
     rsv_push(b, r, i, o);
     return 0;

@@ -25,27 +25,35 @@ static inline void gunlock(struct kk_buddy *b)
  * Without per-CPU caches, b->pcp points at the reserve in the metadata buffer
  * (a struct rsv, not a struct kk_buddy_pcp; b->cpu_id is NULL), used under
  * the allocator lock only: see pcp.c. It keeps freed blocks of orders below
- * RSV_ORDERS unmerged, at most RSV_FRAMES frames per order (32 order-0
- * frames, 16 order-1 blocks, ... one order-5 block).
+ * RSV_ORDERS unmerged, at most RSV_FRAMES frames per order (64 order-0
+ * frames, 32 order-1 blocks, ... one order-6 block).
  */
-#define RSV_FRAMES 32u
-#define RSV_ORDERS 6u
+#define RSV_FRAMES 64u
+#define RSV_ORDERS 7u /* log2(RSV_FRAMES) + 1 */
+#define RSV_SLOTS  (2 * RSV_FRAMES - 1)
 
+/*
+ * Order o's stack (last in, first out) is idx[bot[o] .. top[o]), at most
+ * RSV_FRAMES >> o entries, ending at end[o]: bot[o] = 2F - (2F >> o) and
+ * end[o] = bot[o] + (F >> o) with F = RSV_FRAMES, so orders from RSV_ORDERS
+ * on have bot == end (no room). bot and end are constants set at init: the
+ * fast paths compare top with them instead of computing bounds.
+ */
 struct rsv {
-    uint32_t count[KK_BUDDY_ORDER_LIMIT + 1]; /* blocks held per order (0 from RSV_ORDERS on) */
-    uint32_t idx[2 * RSV_FRAMES - 1];         /* the stacks of unit indices, see rsv_slot() */
+    uint16_t top[KK_BUDDY_ORDER_LIMIT + 1];
+    uint16_t bot[KK_BUDDY_ORDER_LIMIT + 1];
+    uint16_t end[KK_BUDDY_ORDER_LIMIT + 1];
+    uint32_t idx[RSV_SLOTS];
 };
 
-/* Blocks of order o the reserve holds at most: 32 >> o (0 from RSV_ORDERS on). */
-static inline uint32_t rsv_cap(unsigned o)
+static inline uint32_t rsv_bot(unsigned o)
 {
-    return RSV_FRAMES >> o;
+    return 2 * RSV_FRAMES - ((2 * RSV_FRAMES) >> o);
 }
 
-/* Order o's stack (last in, first out) starts at idx[64 - (64 >> o)]: 0, 32, 48, ... */
-static inline uint32_t *rsv_slot(struct rsv *r, unsigned o)
+static inline uint32_t rsv_end(unsigned o)
 {
-    return &r->idx[2 * RSV_FRAMES - ((2 * RSV_FRAMES) >> o)];
+    return rsv_bot(o) + (RSV_FRAMES >> o);
 }
 
 /*
@@ -95,17 +103,17 @@ static inline uint32_t pop(struct kk_buddy *b, struct kk_buddy_pcp *p, unsigned 
     return i;
 }
 
-/* Push the allocated block i of order o on the reserve r (count < rsv_cap(o)). */
+/* Push the allocated block i of order o on the reserve r (top[o] != end[o]). */
 static inline void rsv_push(struct kk_buddy *b, struct rsv *r, uint32_t i, unsigned o)
 {
     b->e.state[i] = (uint8_t)(ST_HELD | ST_ALLOC | o);
-    rsv_slot(r, o)[r->count[o]++] = i;
+    r->idx[r->top[o]++] = i;
 }
 
-/* Pop the top block of order o from the reserve (count[o] != 0). */
+/* Pop the top block of order o from the reserve (top[o] != bot[o]). */
 static inline uint32_t rsv_pop(struct kk_buddy *b, struct rsv *r, unsigned o)
 {
-    uint32_t i = rsv_slot(r, o)[--r->count[o]];
+    uint32_t i = r->idx[--r->top[o]];
     b->e.state[i] = (uint8_t)(ST_ALLOC | o);
     return i;
 }

@@ -61,7 +61,11 @@ void kk_buddy__pcp_setup(struct kk_buddy *b, const struct kk_buddy_config *cfg, 
         b->pcp_orders = 1;
         b->pcp_high = RSV_FRAMES;
         b->pcp_batch = 0; /* unused: the reserve never moves batches */
-        kk_memset(reserve, 0, sizeof *reserve);
+        for (unsigned o = 0; o <= KK_BUDDY_ORDER_LIMIT; o++) {
+            unsigned q = o < RSV_ORDERS ? o : RSV_ORDERS; /* RSV_ORDERS and up: no room */
+            reserve->top[o] = reserve->bot[o] = (uint16_t)rsv_bot(q);
+            reserve->end[o] = (uint16_t)(o < RSV_ORDERS ? rsv_end(o) : rsv_bot(q));
+        }
         return;
     }
     b->pcp = cfg->pcp;
@@ -152,7 +156,7 @@ uint32_t kk_buddy__rsv_flush(struct kk_buddy *b)
         return 0;
     struct rsv *r = rsv_of(b);
     for (unsigned o = 0; o < RSV_ORDERS; o++) {
-        for (; r->count[o] != 0; n += 1u << o)
+        for (; r->top[o] != r->bot[o]; n += 1u << o)
             eng_free(&b->e, rsv_pop(b, r, o), o);
     }
     return n;
@@ -200,22 +204,23 @@ uint64_t kk_buddy__pcp_frames(struct kk_buddy *b)
     return n;
 }
 
-/* Verify the reserve's blocks (allocator lock held); counts them. */
+/* Verify the reserve's bounds and blocks (allocator lock held); counts the blocks. */
 static int rsv_check(struct kk_buddy *b, uint64_t *blocks)
 {
-    struct rsv *r = rsv_of(b);
+    const struct rsv *r = rsv_of(b);
     for (unsigned o = 0; o <= KK_BUDDY_ORDER_LIMIT; o++) {
-        const uint32_t *s = rsv_slot(r, o < RSV_ORDERS ? o : RSV_ORDERS);
-        if (r->count[o] > rsv_cap(o))
+        unsigned q = o < RSV_ORDERS ? o : RSV_ORDERS;
+        uint32_t end = o < RSV_ORDERS ? rsv_end(o) : rsv_bot(q);
+        if (r->bot[o] != rsv_bot(q) || r->end[o] != end || r->top[o] < r->bot[o] || r->top[o] > end)
             return KK_ECORRUPT;
-        for (uint32_t j = 0; j < r->count[o]; j++) {
-            if (s[j] >= b->e.nunits || b->e.state[s[j]] != (ST_HELD | ST_ALLOC | o))
+        for (uint32_t j = r->bot[o]; j < r->top[o]; j++) {
+            if (r->idx[j] >= b->e.nunits || b->e.state[r->idx[j]] != (ST_HELD | ST_ALLOC | o))
                 return KK_ECORRUPT;
-            for (uint32_t m = 0; m < j; m++) /* each block once: <= 32 x 32 compares */
-                if (s[m] == s[j])
+            for (uint32_t m = r->bot[o]; m < j; m++) /* each block once: <= 64 x 64 compares */
+                if (r->idx[m] == r->idx[j])
                     return KK_ECORRUPT;
         }
-        *blocks += r->count[o];
+        *blocks += (uint32_t)(r->top[o] - r->bot[o]);
     }
     return 0;
 }
