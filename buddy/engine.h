@@ -35,7 +35,8 @@
 #define ST_KIND(s)  ((unsigned)(s)&0x60u)
 #define ST_ORDER(s) ((unsigned)(s)&0x1Fu)
 
-#define NIL 0xFFFFFFFFu
+#define NIL      0xFFFFFFFFu
+#define PCP_MARK 0xFFFFFFFEu /* prev link of a block held in a per-CPU cache */
 
 struct link {
     uint32_t next, prev;
@@ -151,12 +152,16 @@ static inline void eng_free(struct kk_buddy_engine *e, uint32_t i, unsigned k)
 }
 
 /*
- * Is i the head of an allocated block of exactly order k (and not held in a
- * cache: ST_HELD makes the comparison fail)?
+ * Is i the head of an allocated block of exactly order k, not held in a cache?
+ * (The frame reserve and the heap cache set ST_HELD, which fails the
+ * comparison; per-CPU caches mark the prev link, so that CPUs never write
+ * the shared state bytes of the blocks they cache.)
  */
 static inline bool is_alloc_head(const struct kk_buddy_engine *e, uint32_t i, unsigned k)
 {
-    return e->state[i] == (ST_ALLOC | k);
+    if (e->state[i] != (ST_ALLOC | k))
+        return false;
+    return !e->pcp_marks || lnk(e, i)->prev != PCP_MARK;
 }
 
 /* Order of the largest aligned block starting at unit i with at most `left` units. */

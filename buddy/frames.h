@@ -80,15 +80,12 @@ static inline void set_count(struct kk_buddy_pcp *p, unsigned o, uint32_t n)
     __atomic_store_n(&p->count[o], n, __ATOMIC_RELAXED);
 }
 
-/*
- * Push block i of order o on CPU stack p, threaded through its next link: it
- * stays allocated in the engine, marked ST_HELD in its state byte (so a second
- * free fails the ALLOC|o comparison in O(1)).
- */
+/* Push block i of order o on CPU stack p (marked as cached, still ALLOC in the engine). */
 static inline void push(struct kk_buddy *b, struct kk_buddy_pcp *p, unsigned o, uint32_t i)
 {
-    lnk(&b->e, i)->next = p->head[o];
-    b->e.state[i] = (uint8_t)(ST_HELD | ST_ALLOC | o);
+    struct link *l = lnk(&b->e, i);
+    l->next = p->head[o];
+    l->prev = PCP_MARK;
     p->head[o] = i;
     set_count(p, o, p->count[o] + 1);
 }
@@ -97,8 +94,9 @@ static inline void push(struct kk_buddy *b, struct kk_buddy_pcp *p, unsigned o, 
 static inline uint32_t pop(struct kk_buddy *b, struct kk_buddy_pcp *p, unsigned o)
 {
     uint32_t i = p->head[o];
-    p->head[o] = lnk(&b->e, i)->next;
-    b->e.state[i] = (uint8_t)(ST_ALLOC | o);
+    struct link *l = lnk(&b->e, i);
+    p->head[o] = l->next;
+    l->prev = NIL;
     set_count(p, o, p->count[o] - 1);
     return i;
 }

@@ -45,6 +45,7 @@ static inline void cunlock_cpu(const struct kk_buddy *b, unsigned c)
 
 static void pcp_clear(struct kk_buddy *b)
 {
+    b->e.pcp_marks = true;
     for (uint32_t c = 0; c < b->ncpus; c++) {
         for (unsigned o = 0; o < KK_BUDDY_PCP_ORDERS; o++) {
             b->pcp[c].head[o] = NIL;
@@ -241,8 +242,8 @@ int kk_buddy__pcp_check(struct kk_buddy *b, uint64_t *blocks)
             if (o >= b->pcp_orders && (i != NIL || p->count[o] != 0))
                 return KK_ECORRUPT;
             for (; i != NIL; i = lnk(&b->e, i)->next)
-                if (i >= b->e.nunits || n++ >= p->count[o] ||
-                    b->e.state[i] != (ST_HELD | ST_ALLOC | o))
+                if (i >= b->e.nunits || n++ >= p->count[o] || b->e.state[i] != (ST_ALLOC | o) ||
+                    lnk(&b->e, i)->prev != PCP_MARK)
                     return KK_ECORRUPT;
             if (n != p->count[o])
                 return KK_ECORRUPT;

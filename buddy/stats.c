@@ -105,14 +105,18 @@ size_t kk_buddy_dump(struct kk_buddy *b, char *buf, size_t len)
     return o.pos;
 }
 
-/* Cached blocks must be exactly the allocated heads marked ST_HELD. */
+/* Cached blocks must be exactly the marked allocated heads (ST_HELD, or PCP_MARK). */
 static int check_marks(struct kk_buddy *b)
 {
     uint64_t cached, marked = 0;
     if (kk_buddy__pcp_check(b, &cached) != 0)
         return KK_ECORRUPT;
-    for (uint32_t i = 0; i < b->e.nunits; i++)
-        marked += (b->e.state[i] & ST_HELD) != 0;
+    for (uint32_t i = 0; i < b->e.nunits; i++) {
+        unsigned s = b->e.state[i];
+        if (b->e.pcp_marks)
+            marked += ST_KIND(s) == ST_ALLOC && lnk(&b->e, i)->prev == PCP_MARK;
+        marked += (s & ST_HELD) != 0;
+    }
     return marked == cached ? 0 : KK_ECORRUPT;
 }
 
