@@ -215,6 +215,13 @@ int kk_buddy_alloc(struct kk_buddy *b, unsigned order, uint64_t *addr)
         *addr = to_addr(b, rsv_pop(b, r, order));
         return 0;
     }
+    if (b && b->magic == BUDDY_MAGIC && b->cpu_id && addr && order < b->pcp_orders) {
+        uint32_t i = kk_buddy__pcp_alloc(b, order); /* a per-CPU cache, without a detour */
+        if (KK_UNLIKELY(i == NIL))
+            return KK_ENOMEM;
+        *addr = to_addr(b, i);
+        return 0;
+    }
     return alloc_slow(b, order, addr);
 }
 
@@ -323,6 +330,10 @@ int kk_buddy_free(struct kk_buddy *b, uint64_t addr, unsigned order)
         if (KK_UNLIKELY(i == NIL || order > b->e.max_order))
             return KK_EINVAL;
         return free_unlocked(b, i, order);
+    }
+    if (b && b->magic == BUDDY_MAGIC && b->cpu_id && order < b->pcp_orders) {
+        uint32_t i = to_idx(b, addr);
+        return KK_LIKELY(i != NIL) ? kk_buddy__pcp_free(b, i, order) : KK_EINVAL;
     }
     return free_slow(b, addr, order);
 }
