@@ -68,9 +68,15 @@ int kk_buddy_init(struct kk_buddy *b, const struct kk_buddy_config *cfg)
     b->ctx = cfg->ctx;
     b->lock = cfg->lock;
     b->unlock = cfg->unlock;
-    kk_buddy__pcp_setup(b, cfg, (struct rsv *)(void *)bm);
+    kk_buddy__pcp_setup(b, cfg, (struct kk_buddy_pcp *)(void *)bm); /* really a struct rsv */
     b->magic = !cfg->pcp && !cfg->lock ? BUDDY_MAGIC_PLAIN : BUDDY_MAGIC;
     return 0;
+}
+
+/* Out of line as well: the symbol is in the ABI baseline. */
+bool kk_buddy__ok(const struct kk_buddy *b)
+{
+    return buddy_ok(b);
 }
 
 /* Frame index of addr (frame-aligned, inside the span), or NIL. */
@@ -105,7 +111,7 @@ static inline uint64_t to_addr(const struct kk_buddy *b, uint32_t i)
 
 int kk_buddy_add_range(struct kk_buddy *b, uint64_t addr, uint64_t size)
 {
-    if (!kk_buddy__ok(b) || (size & (((uint64_t)1 << b->shift) - 1)))
+    if (!buddy_ok(b) || (size & (((uint64_t)1 << b->shift) - 1)))
         return KK_EINVAL;
     uint64_t n = size >> b->shift;
     uint32_t i = range_idx(b, addr, n);
@@ -139,7 +145,7 @@ static int reserve_idx(struct kk_buddy *b, uint32_t i, uint64_t n)
 
 int kk_buddy_reserve(struct kk_buddy *b, uint64_t addr, uint64_t size)
 {
-    if (!kk_buddy__ok(b) || (size & (((uint64_t)1 << b->shift) - 1)))
+    if (!buddy_ok(b) || (size & (((uint64_t)1 << b->shift) - 1)))
         return KK_EINVAL;
     uint32_t i = range_idx(b, addr, size >> b->shift);
     if (i == NIL)
@@ -149,7 +155,7 @@ int kk_buddy_reserve(struct kk_buddy *b, uint64_t addr, uint64_t size)
 
 int kk_buddy_alloc_at(struct kk_buddy *b, uint64_t addr, unsigned order)
 {
-    if (!kk_buddy__ok(b) || order > b->e.max_order)
+    if (!buddy_ok(b) || order > b->e.max_order)
         return KK_EINVAL;
     uint64_t n = (uint64_t)1 << order;
     uint32_t i = range_idx(b, addr, n);
@@ -182,7 +188,7 @@ static NOINLINE uint32_t alloc_engine(struct kk_buddy *b, unsigned o, unsigned a
 /* kk_buddy_alloc() with lock hooks or per-CPU caches, bad arguments, or no memory. */
 static NOINLINE int alloc_slow(struct kk_buddy *b, unsigned order, uint64_t *addr)
 {
-    if (!kk_buddy__ok(b) || !addr || order > b->e.max_order)
+    if (!buddy_ok(b) || !addr || order > b->e.max_order)
         return KK_EINVAL;
     uint32_t i;
     if (b->cpu_id && order < b->pcp_orders)
@@ -247,7 +253,7 @@ static NOINLINE void bm_build(struct kk_buddy *b)
 int kk_buddy_alloc_window(struct kk_buddy *b, unsigned order, uint64_t min, uint64_t max,
                           uint64_t *addr)
 {
-    if (!kk_buddy__ok(b) || !addr || order > b->e.max_order || max <= min)
+    if (!buddy_ok(b) || !addr || order > b->e.max_order || max <= min)
         return KK_EINVAL;
     if (min > UINT64_MAX - ((uint64_t)1 << b->shift))
         return KK_ENOMEM;
@@ -271,7 +277,7 @@ int kk_buddy_alloc_window(struct kk_buddy *b, unsigned order, uint64_t min, uint
 
 int kk_buddy_alloc_pages(struct kk_buddy *b, uint64_t count, uint64_t align, uint64_t *addr)
 {
-    if (!kk_buddy__ok(b) || !addr || count == 0 || count > ((uint64_t)1 << b->e.max_order))
+    if (!buddy_ok(b) || !addr || count == 0 || count > ((uint64_t)1 << b->e.max_order))
         return KK_EINVAL;
     if (align > ((uint64_t)1 << b->e.max_order) || (align > 1 && !KK_IS_POW2(align)))
         return KK_EINVAL;
@@ -304,7 +310,7 @@ static inline int free_unlocked(struct kk_buddy *b, uint32_t i, unsigned o)
 /* kk_buddy_free() with lock hooks or per-CPU caches, or on a bad instance. */
 static NOINLINE int free_slow(struct kk_buddy *b, uint64_t addr, unsigned order)
 {
-    if (!kk_buddy__ok(b) || order > b->e.max_order)
+    if (!buddy_ok(b) || order > b->e.max_order)
         return KK_EINVAL;
     uint32_t i = to_idx(b, addr);
     if (i == NIL)
@@ -340,7 +346,7 @@ int kk_buddy_free(struct kk_buddy *b, uint64_t addr, unsigned order)
 
 int kk_buddy_free_pages(struct kk_buddy *b, uint64_t addr, uint64_t count)
 {
-    if (!kk_buddy__ok(b))
+    if (!buddy_ok(b))
         return KK_EINVAL;
     uint32_t i = range_idx(b, addr, count);
     if (i == NIL)
@@ -354,7 +360,7 @@ int kk_buddy_free_pages(struct kk_buddy *b, uint64_t addr, uint64_t count)
 size_t kk_buddy_alloc_bulk(struct kk_buddy *b, uint64_t *addrs, size_t n)
 {
     size_t got = 0;
-    if (!kk_buddy__ok(b) || !addrs)
+    if (!buddy_ok(b) || !addrs)
         return 0;
     glock(b);
     for (; got < n; got++) {
@@ -372,7 +378,7 @@ size_t kk_buddy_alloc_bulk(struct kk_buddy *b, uint64_t *addrs, size_t n)
 int kk_buddy_free_bulk(struct kk_buddy *b, const uint64_t *addrs, size_t n)
 {
     int rc = 0;
-    if (!kk_buddy__ok(b) || (!addrs && n))
+    if (!buddy_ok(b) || (!addrs && n))
         return KK_EINVAL;
     glock(b);
     for (size_t j = 0; j < n; j++) {

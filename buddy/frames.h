@@ -116,13 +116,14 @@ static inline uint32_t rsv_pop(struct kk_buddy *b, struct rsv *r, unsigned o)
     return i;
 }
 
-static inline bool kk_buddy__ok(const struct kk_buddy *b)
+static inline bool buddy_ok(const struct kk_buddy *b)
 {
     return b && (b->magic | 1u) == BUDDY_MAGIC_PLAIN;
 }
 
+bool kk_buddy__ok(const struct kk_buddy *b);
 void kk_buddy__pcp_setup(struct kk_buddy *b, const struct kk_buddy_config *cfg,
-                         struct rsv *reserve);
+                         struct kk_buddy_pcp *reserve);
 uint32_t kk_buddy__rsv_flush(struct kk_buddy *b);
 uint32_t kk_buddy__pcp_alloc(struct kk_buddy *b, unsigned order);
 int kk_buddy__pcp_free(struct kk_buddy *b, uint32_t i, unsigned order);

@@ -54,10 +54,12 @@ static void pcp_clear(struct kk_buddy *b)
     }
 }
 
-void kk_buddy__pcp_setup(struct kk_buddy *b, const struct kk_buddy_config *cfg, struct rsv *reserve)
+void kk_buddy__pcp_setup(struct kk_buddy *b, const struct kk_buddy_config *cfg,
+                         struct kk_buddy_pcp *mem)
 {
     if (!cfg->pcp) {
-        b->pcp = (struct kk_buddy_pcp *)(void *)reserve;
+        struct rsv *reserve = (struct rsv *)(void *)mem; /* the reserve's metadata space */
+        b->pcp = mem;
         b->ncpus = 1;
         b->pcp_orders = 1;
         b->pcp_high = RSV_FRAMES;
@@ -166,7 +168,7 @@ uint32_t kk_buddy__rsv_flush(struct kk_buddy *b)
 uint64_t kk_buddy_drain(struct kk_buddy *b)
 {
     uint64_t n = 0;
-    if (!kk_buddy__ok(b) || !b->pcp)
+    if (!buddy_ok(b) || !b->pcp)
         return 0;
     if (has_reserve(b)) {
         glock(b);

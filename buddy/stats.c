@@ -12,7 +12,7 @@ void kk_buddy_stats(struct kk_buddy *b, struct kk_buddy_stats *st)
         return;
     kk_memset(st, 0, sizeof *st);
     st->largest_free_order = -1;
-    if (!kk_buddy__ok(b))
+    if (!buddy_ok(b))
         return;
     glock(b);
     kk_buddy__rsv_flush(b); /* the reserve's frames are free: show them merged */
@@ -39,7 +39,7 @@ void kk_buddy_stats(struct kk_buddy *b, struct kk_buddy_stats *st)
 int kk_buddy_walk(struct kk_buddy *b, kk_buddy_walk_fn fn, void *arg)
 {
     int rc = 0;
-    if (!kk_buddy__ok(b) || !fn)
+    if (!buddy_ok(b) || !fn)
         return KK_EINVAL;
     glock(b);
     kk_buddy__rsv_flush(b);
@@ -88,7 +88,7 @@ size_t kk_buddy_dump(struct kk_buddy *b, char *buf, size_t len)
     put_str(&o, " used ");
     put_u64(&o, st.used_frames);
     put_str(&o, "\nfree blocks per order:");
-    for (unsigned k = 0; kk_buddy__ok(b) && k <= b->e.max_order; k++) {
+    for (unsigned k = 0; buddy_ok(b) && k <= b->e.max_order; k++) {
         put_str(&o, " ");
         put_u64(&o, st.free_blocks[k]);
     }
@@ -122,7 +122,7 @@ static int check_marks(struct kk_buddy *b)
 
 int kk_buddy_check(struct kk_buddy *b)
 {
-    if (!kk_buddy__ok(b))
+    if (!buddy_ok(b))
         return KK_EINVAL;
     kk_buddy__pcp_lock_all(b);
     glock(b);
