@@ -10,8 +10,9 @@
  *   TAIL    inside a block, not its first unit;
  *   FREE|k  first unit of a free block of order k (on free list k);
  *   ALLOC|k first unit of an allocated block of order k;
- *   HELD|ALLOC|k  (heap only) an allocated block the heap keeps in its cache:
- *           the engine treats it as allocated (ST_KIND ignores ST_HELD).
+ *   HELD|ALLOC|k  an allocated block kept in a cache (the heap's block cache,
+ *           a frame allocator's per-CPU cache or order-0 reserve): the engine
+ *           treats it as allocated (ST_KIND ignores ST_HELD).
  * Invariant: every unit of a block other than its head is TAIL, so every state
  * change touches only block heads (O(1) per split or merge).
  * Free lists are doubly linked through unit indices stored at
@@ -25,11 +26,12 @@
 #include <kernkit/buddy.h>
 #include <kk_util.h>
 
-#define ST_ABSENT   0x00u
-#define ST_TAIL     0x20u
-#define ST_FREE     0x40u
-#define ST_ALLOC    0x60u
-#define ST_HELD     0x80u /* heap only: an ALLOC head parked in the region's free-block cache */
+#define ST_ABSENT 0x00u
+#define ST_TAIL   0x20u
+#define ST_FREE   0x40u
+#define ST_ALLOC  0x60u
+#define ST_HELD                                                                                    \
+    0x80u /* an ALLOC head parked in a cache (heap block cache, frame CPU cache or reserve) */
 #define ST_KIND(s)  ((unsigned)(s)&0x60u)
 #define ST_ORDER(s) ((unsigned)(s)&0x1Fu)
 
@@ -149,7 +151,12 @@ static inline void eng_free(struct kk_buddy_engine *e, uint32_t i, unsigned k)
     list_push(e, i, k);
 }
 
-/* Is i the head of an allocated block of exactly order k (not in a CPU cache)? */
+/*
+ * Is i the head of an allocated block of exactly order k, not held in a cache?
+ * (The frame reserve and the heap cache set ST_HELD, which fails the
+ * comparison; per-CPU caches mark the prev link, so that CPUs never write
+ * the shared state bytes of the blocks they cache.)
+ */
 static inline bool is_alloc_head(const struct kk_buddy_engine *e, uint32_t i, unsigned k)
 {
     if (e->state[i] != (ST_ALLOC | k))

@@ -12,8 +12,6 @@
  */
 #include "frames.h"
 
-#define BUDDY_MAGIC 0x62756479u
-
 static size_t bm_words(uint64_t nframes, unsigned k)
 {
     return (size_t)((((nframes - 1) >> k) + 2 + 63) >> 6);
@@ -27,7 +25,7 @@ size_t kk_buddy_meta_size(uint64_t nframes)
     uint64_t n = KK_ALIGN_UP(nframes, 8) + nframes * sizeof(struct link);
     for (unsigned k = 0; k <= KK_BUDDY_ORDER_LIMIT; k++)
         n += (uint64_t)bm_words(nframes, k) * sizeof(uint64_t);
-    n += KK_ALIGN_UP(sizeof(struct kk_buddy_pcp), 8); /* the order-0 reserve */
+    n += KK_ALIGN_UP(sizeof(struct rsv), 8); /* the order-0 reserve */
     return n > SIZE_MAX ? 0 : (size_t)n;
 }
 
@@ -64,25 +62,21 @@ int kk_buddy_init(struct kk_buddy *b, const struct kk_buddy_config *cfg)
     kk_buddy__eng_setup(&b->e, m, links, 3, cfg->base >> shift, n, max_order);
     kk_memset(links, 0, (size_t)n * sizeof(struct link));
     uint64_t *bm = (uint64_t *)(void *)(links + (size_t)n * sizeof(struct link));
-    for (unsigned k = 0; k <= max_order; k++) {
-        b->e.bm[k] = bm;
-        kk_memset(bm, 0, bm_words(n, k) * sizeof(uint64_t));
-        bm += bm_words(n, k);
-    }
-    for (unsigned k = max_order + 1; k <= KK_BUDDY_ORDER_LIMIT; k++)
-        bm += bm_words(n, k); /* the reserve follows every order's bitmap space */
+    for (unsigned k = 0; k <= KK_BUDDY_ORDER_LIMIT; k++)
+        bm += bm_words(n, k); /* bitmaps: built by bm_build(); the reserve follows them */
     b->shift = shift;
     b->ctx = cfg->ctx;
     b->lock = cfg->lock;
     b->unlock = cfg->unlock;
-    kk_buddy__pcp_setup(b, cfg, (struct kk_buddy_pcp *)(void *)bm);
-    b->magic = BUDDY_MAGIC;
+    kk_buddy__pcp_setup(b, cfg, (struct kk_buddy_pcp *)(void *)bm); /* really a struct rsv */
+    b->magic = !cfg->pcp && !cfg->lock ? BUDDY_MAGIC_PLAIN : BUDDY_MAGIC;
     return 0;
 }
 
+/* Out of line as well: the symbol is in the ABI baseline. */
 bool kk_buddy__ok(const struct kk_buddy *b)
 {
-    return b && b->magic == BUDDY_MAGIC;
+    return buddy_ok(b);
 }
 
 /* Frame index of addr (frame-aligned, inside the span), or NIL. */
@@ -103,10 +97,11 @@ static uint32_t range_idx(const struct kk_buddy *b, uint64_t addr, uint64_t n)
     return i;
 }
 
-/* eng_free out of line: keeps the callers' common paths short. */
-static NOINLINE void eng_free_call(struct kk_buddy_engine *e, uint32_t i, unsigned k)
+/* eng_free out of line: keeps the callers' common paths short (and frameless). */
+static NOINLINE int eng_free_call(struct kk_buddy_engine *e, uint32_t i, unsigned k)
 {
     eng_free(e, i, k);
+    return 0;
 }
 
 static inline uint64_t to_addr(const struct kk_buddy *b, uint32_t i)
@@ -116,7 +111,7 @@ static inline uint64_t to_addr(const struct kk_buddy *b, uint32_t i)
 
 int kk_buddy_add_range(struct kk_buddy *b, uint64_t addr, uint64_t size)
 {
-    if (!kk_buddy__ok(b) || (size & (((uint64_t)1 << b->shift) - 1)))
+    if (!buddy_ok(b) || (size & (((uint64_t)1 << b->shift) - 1)))
         return KK_EINVAL;
     uint64_t n = size >> b->shift;
     uint32_t i = range_idx(b, addr, n);
@@ -150,7 +145,7 @@ static int reserve_idx(struct kk_buddy *b, uint32_t i, uint64_t n)
 
 int kk_buddy_reserve(struct kk_buddy *b, uint64_t addr, uint64_t size)
 {
-    if (!kk_buddy__ok(b) || (size & (((uint64_t)1 << b->shift) - 1)))
+    if (!buddy_ok(b) || (size & (((uint64_t)1 << b->shift) - 1)))
         return KK_EINVAL;
     uint32_t i = range_idx(b, addr, size >> b->shift);
     if (i == NIL)
@@ -160,7 +155,7 @@ int kk_buddy_reserve(struct kk_buddy *b, uint64_t addr, uint64_t size)
 
 int kk_buddy_alloc_at(struct kk_buddy *b, uint64_t addr, unsigned order)
 {
-    if (!kk_buddy__ok(b) || order > b->e.max_order)
+    if (!buddy_ok(b) || order > b->e.max_order)
         return KK_EINVAL;
     uint64_t n = (uint64_t)1 << order;
     uint32_t i = range_idx(b, addr, n);
@@ -177,8 +172,8 @@ static NOINLINE uint32_t alloc_engine(struct kk_buddy *b, unsigned o, unsigned a
 {
     uint32_t i;
     glock(b);
-    if (o + a == 0 && has_reserve(b) && b->pcp->count[0] != 0)
-        i = pop(b, b->pcp, 0);
+    if (o == a && has_reserve(b) && rsv_of(b)->top[o] != rsv_of(b)->bot[o])
+        i = rsv_pop(b, rsv_of(b), o);
     else
         i = eng_alloc(&b->e, o, a);
     gunlock(b);
@@ -190,34 +185,83 @@ static NOINLINE uint32_t alloc_engine(struct kk_buddy *b, unsigned o, unsigned a
     return i;
 }
 
-int kk_buddy_alloc(struct kk_buddy *b, unsigned order, uint64_t *addr)
+/* kk_buddy_alloc() with lock hooks or per-CPU caches, bad arguments, or no memory. */
+static NOINLINE int alloc_slow(struct kk_buddy *b, unsigned order, uint64_t *addr)
 {
-    if (KK_UNLIKELY(!kk_buddy__ok(b) || !addr || order > b->e.max_order))
+    if (!buddy_ok(b) || !addr || order > b->e.max_order)
         return KK_EINVAL;
     uint32_t i;
-    if (b->cpu_id && order < b->pcp_orders) {
+    if (b->cpu_id && order < b->pcp_orders)
         i = kk_buddy__pcp_alloc(b, order);
-    } else if (!b->lock && order == 0 && has_reserve(b) && b->pcp->count[0] != 0) {
-        i = pop(b, b->pcp, 0); /* the common case, kept free of calls */
-    } else {
+    else
         i = alloc_engine(b, order, order);
-    }
-    if (KK_UNLIKELY(i == NIL))
+    if (i == NIL)
         return KK_ENOMEM;
     *addr = to_addr(b, i);
     return 0;
 }
 
+/* kk_buddy_alloc() without hooks or caches when the reserve has no block of the order. */
+static NOINLINE int alloc_plain(struct kk_buddy *b, unsigned order, uint64_t *addr)
+{
+    uint32_t i = eng_alloc(&b->e, order, order);
+    if (KK_UNLIKELY(i == NIL))
+        return alloc_slow(b, order, addr); /* drains the reserve and retries */
+    *addr = to_addr(b, i);
+    return 0;
+}
+
+int kk_buddy_alloc(struct kk_buddy *b, unsigned order, uint64_t *addr)
+{
+    if (KK_LIKELY(b && b->magic == BUDDY_MAGIC_PLAIN && addr && order <= b->e.max_order)) {
+        /* no hooks, no caches: the reserve's top block of the order, else the engine */
+        struct rsv *r = rsv_of(b);
+        if (KK_UNLIKELY(r->top[order] == r->bot[order]))
+            return alloc_plain(b, order, addr);
+        *addr = to_addr(b, rsv_pop(b, r, order));
+        return 0;
+    }
+    if (b && b->magic == BUDDY_MAGIC && b->cpu_id && addr && order < b->pcp_orders) {
+        uint32_t i = kk_buddy__pcp_alloc(b, order); /* a per-CPU cache, without a detour */
+        if (KK_UNLIKELY(i == NIL))
+            return KK_ENOMEM;
+        *addr = to_addr(b, i);
+        return 0;
+    }
+    return alloc_slow(b, order, addr);
+}
+
+/*
+ * The per-order free-head bitmaps serve kk_buddy_alloc_window() only: they are
+ * built on its first call, O(nframes / 64 + free blocks), and kept in step
+ * with the free lists from then on (until then b->e.bm[] is NULL and list
+ * operations skip them). Allocator lock held.
+ */
+static NOINLINE void bm_build(struct kk_buddy *b)
+{
+    uint32_t n = b->e.nunits;
+    uint64_t *bm = (uint64_t *)(void *)(b->e.links + (size_t)n * sizeof(struct link));
+    for (unsigned k = 0; k <= b->e.max_order; k++) {
+        kk_memset(bm, 0, bm_words(n, k) * sizeof(uint64_t));
+        b->e.bm[k] = bm;
+        for (uint32_t i = b->e.head[k]; i != NIL; i = lnk(&b->e, i)->next)
+            bm_flip(&b->e, i, k);
+        bm += bm_words(n, k);
+    }
+}
+
 int kk_buddy_alloc_window(struct kk_buddy *b, unsigned order, uint64_t min, uint64_t max,
                           uint64_t *addr)
 {
-    if (!kk_buddy__ok(b) || !addr || order > b->e.max_order || max <= min)
+    if (!buddy_ok(b) || !addr || order > b->e.max_order || max <= min)
         return KK_EINVAL;
     if (min > UINT64_MAX - ((uint64_t)1 << b->shift))
         return KK_ENOMEM;
     uint64_t lo = (min + ((uint64_t)1 << b->shift) - 1) >> b->shift;
     uint64_t hi = max >> b->shift;
     glock(b);
+    if (KK_UNLIKELY(!b->e.bm[0]))
+        bm_build(b);
     uint32_t i = kk_buddy__eng_alloc_window(&b->e, order, lo, hi);
     gunlock(b);
     if (i == NIL && b->pcp && kk_buddy_drain(b) != 0) {
@@ -233,7 +277,7 @@ int kk_buddy_alloc_window(struct kk_buddy *b, unsigned order, uint64_t min, uint
 
 int kk_buddy_alloc_pages(struct kk_buddy *b, uint64_t count, uint64_t align, uint64_t *addr)
 {
-    if (!kk_buddy__ok(b) || !addr || count == 0 || count > ((uint64_t)1 << b->e.max_order))
+    if (!buddy_ok(b) || !addr || count == 0 || count > ((uint64_t)1 << b->e.max_order))
         return KK_EINVAL;
     if (align > ((uint64_t)1 << b->e.max_order) || (align > 1 && !KK_IS_POW2(align)))
         return KK_EINVAL;
@@ -255,39 +299,54 @@ static inline int free_unlocked(struct kk_buddy *b, uint32_t i, unsigned o)
 {
     if (KK_UNLIKELY(!is_alloc_head(&b->e, i, o)))
         return KK_EINVAL;
-    /* order 0: into the reserve, unmerged, while it has room */
-    if (o == 0 && has_reserve(b) && b->pcp->count[0] < RSV_HIGH)
-        push(b, b->pcp, 0, i);
-    else
-        eng_free_call(&b->e, i, o);
+    /* into the reserve, unmerged, while it has room for the order */
+    struct rsv *r = rsv_of(b);
+    if (KK_UNLIKELY(r->top[o] == r->end[o]))
+        return eng_free_call(&b->e, i, o);
+    rsv_push(b, r, i, o);
     return 0;
 }
 
-static NOINLINE int free_locked(struct kk_buddy *b, uint32_t i, unsigned o)
+/* kk_buddy_free() with lock hooks or per-CPU caches, or on a bad instance. */
+static NOINLINE int free_slow(struct kk_buddy *b, uint64_t addr, unsigned order)
 {
+    if (!buddy_ok(b) || order > b->e.max_order)
+        return KK_EINVAL;
+    uint32_t i = to_idx(b, addr);
+    if (i == NIL)
+        return KK_EINVAL;
+    if (b->cpu_id && order < b->pcp_orders)
+        return kk_buddy__pcp_free(b, i, order);
+    if (b->cpu_id) { /* with caches there is no reserve */
+        glock(b);
+        int rc = is_alloc_head(&b->e, i, order) ? (eng_free(&b->e, i, order), 0) : KK_EINVAL;
+        gunlock(b);
+        return rc;
+    }
     glock(b);
-    int rc = free_unlocked(b, i, o);
+    int rc = free_unlocked(b, i, order);
     gunlock(b);
     return rc;
 }
 
 int kk_buddy_free(struct kk_buddy *b, uint64_t addr, unsigned order)
 {
-    if (KK_UNLIKELY(!kk_buddy__ok(b) || order > b->e.max_order))
-        return KK_EINVAL;
-    uint32_t i = to_idx(b, addr);
-    if (KK_UNLIKELY(i == NIL))
-        return KK_EINVAL;
-    if (b->cpu_id && order < b->pcp_orders)
-        return kk_buddy__pcp_free(b, i, order);
-    if (b->lock)
-        return free_locked(b, i, order);
-    return free_unlocked(b, i, order);
+    if (KK_LIKELY(b && b->magic == BUDDY_MAGIC_PLAIN)) { /* no hooks, no caches */
+        uint32_t i = to_idx(b, addr);
+        if (KK_UNLIKELY(i == NIL || order > b->e.max_order))
+            return KK_EINVAL;
+        return free_unlocked(b, i, order);
+    }
+    if (b && b->magic == BUDDY_MAGIC && b->cpu_id && order < b->pcp_orders) {
+        uint32_t i = to_idx(b, addr);
+        return KK_LIKELY(i != NIL) ? kk_buddy__pcp_free(b, i, order) : KK_EINVAL;
+    }
+    return free_slow(b, addr, order);
 }
 
 int kk_buddy_free_pages(struct kk_buddy *b, uint64_t addr, uint64_t count)
 {
-    if (!kk_buddy__ok(b))
+    if (!buddy_ok(b))
         return KK_EINVAL;
     uint32_t i = range_idx(b, addr, count);
     if (i == NIL)
@@ -301,7 +360,7 @@ int kk_buddy_free_pages(struct kk_buddy *b, uint64_t addr, uint64_t count)
 size_t kk_buddy_alloc_bulk(struct kk_buddy *b, uint64_t *addrs, size_t n)
 {
     size_t got = 0;
-    if (!kk_buddy__ok(b) || !addrs)
+    if (!buddy_ok(b) || !addrs)
         return 0;
     glock(b);
     for (; got < n; got++) {
@@ -319,7 +378,7 @@ size_t kk_buddy_alloc_bulk(struct kk_buddy *b, uint64_t *addrs, size_t n)
 int kk_buddy_free_bulk(struct kk_buddy *b, const uint64_t *addrs, size_t n)
 {
     int rc = 0;
-    if (!kk_buddy__ok(b) || (!addrs && n))
+    if (!buddy_ok(b) || (!addrs && n))
         return KK_EINVAL;
     glock(b);
     for (size_t j = 0; j < n; j++) {

@@ -2,16 +2,17 @@
  * pcp.c: optional per-CPU caches of small free blocks in front of the engine.
  *
  * Each CPU keeps, per cached order, a stack of blocks threaded through the
- * frames' `next` links; a cached block stays ALLOC in the engine and carries
- * PCP_MARK in its `prev` link, so a double free into a cache is detected in
- * O(1). A CPU's stacks are touched only under that CPU's cpu_lock hook; the
- * engine only under the allocator lock (always taken after a CPU lock).
- * Caches refill `batch` blocks when empty, give `batch` back when above
- * `high`, and are drained by kk_buddy_drain() and whenever an allocation
- * would otherwise fail.
+ * frames' `next` links; a cached block stays ALLOC in the engine with ST_HELD
+ * set in its state byte, so a double free into a cache is detected in O(1)
+ * by the same state comparison as any other. A CPU's stacks are touched only under that CPU's
+ * cpu_lock hook; the engine only under the allocator lock (always taken after a CPU lock). Caches
+ * refill `batch` blocks when empty, give `batch` back when above `high`, and are drained by
+ * kk_buddy_drain() and whenever an allocation would otherwise fail.
  *
- * Without per-CPU caches the same stack serves as one order-0 reserve in the
- * metadata (b->pcp points there, b->cpu_id is NULL; see has_reserve()):
+ * Without per-CPU caches one order-0 reserve in the metadata (struct rsv: a
+ * count and an array of RSV_HIGH frame indices, so it touches no link;
+ * b->pcp points there, b->cpu_id is NULL; see has_reserve()), frames marked
+ * ST_HELD the same way:
  * kk_buddy_free() pushes freed order-0 frames unmerged while it holds fewer
  * than RSV_HIGH, kk_buddy_alloc() pops them, so the common order-0 pair skips
  * the ~10-level split and merge. An empty reserve is not refilled (an order-0
@@ -54,15 +55,20 @@ static void pcp_clear(struct kk_buddy *b)
 }
 
 void kk_buddy__pcp_setup(struct kk_buddy *b, const struct kk_buddy_config *cfg,
-                         struct kk_buddy_pcp *reserve)
+                         struct kk_buddy_pcp *mem)
 {
     if (!cfg->pcp) {
-        b->pcp = reserve;
+        struct rsv *reserve = (struct rsv *)(void *)mem; /* the reserve's metadata space */
+        b->pcp = mem;
         b->ncpus = 1;
         b->pcp_orders = 1;
-        b->pcp_high = RSV_HIGH;
+        b->pcp_high = RSV_FRAMES;
         b->pcp_batch = 0; /* unused: the reserve never moves batches */
-        pcp_clear(b);
+        for (unsigned o = 0; o <= KK_BUDDY_ORDER_LIMIT; o++) {
+            unsigned q = o < RSV_ORDERS ? o : RSV_ORDERS; /* RSV_ORDERS and up: no room */
+            reserve->top[o] = reserve->bot[o] = (uint16_t)rsv_bot(q);
+            reserve->end[o] = (uint16_t)(o < RSV_ORDERS ? rsv_end(o) : rsv_bot(q));
+        }
         return;
     }
     b->pcp = cfg->pcp;
@@ -145,18 +151,31 @@ int kk_buddy__pcp_free(struct kk_buddy *b, uint32_t i, unsigned o)
     return rc;
 }
 
-/* Empty the order-0 reserve into the engine (allocator lock held; no-op with caches). */
-void kk_buddy__rsv_flush(struct kk_buddy *b)
+/* Empty the reserve into the engine (allocator lock held; no-op with caches); returns frames. */
+uint32_t kk_buddy__rsv_flush(struct kk_buddy *b)
 {
-    if (has_reserve(b))
-        give_back_locked(b, b->pcp, 0, RSV_HIGH);
+    uint32_t n = 0;
+    if (!has_reserve(b))
+        return 0;
+    struct rsv *r = rsv_of(b);
+    for (unsigned o = 0; o < RSV_ORDERS; o++) {
+        for (; r->top[o] != r->bot[o]; n += 1u << o)
+            eng_free(&b->e, rsv_pop(b, r, o), o);
+    }
+    return n;
 }
 
 uint64_t kk_buddy_drain(struct kk_buddy *b)
 {
     uint64_t n = 0;
-    if (!kk_buddy__ok(b) || !b->pcp)
+    if (!buddy_ok(b) || !b->pcp)
         return 0;
+    if (has_reserve(b)) {
+        glock(b);
+        n = kk_buddy__rsv_flush(b);
+        gunlock(b);
+        return n;
+    }
     for (unsigned c = 0; c < b->ncpus; c++) {
         struct kk_buddy_pcp *p = &b->pcp[c];
         clock_cpu(b, c);
@@ -188,22 +207,46 @@ uint64_t kk_buddy__pcp_frames(struct kk_buddy *b)
     return n;
 }
 
-/* Verify the caches (all CPU locks and the allocator lock held); counts cached blocks. */
+/* Verify the reserve's bounds and blocks (allocator lock held); counts the blocks. */
+static int rsv_check(struct kk_buddy *b, uint64_t *blocks)
+{
+    const struct rsv *r = rsv_of(b);
+    for (unsigned o = 0; o <= KK_BUDDY_ORDER_LIMIT; o++) {
+        unsigned q = o < RSV_ORDERS ? o : RSV_ORDERS;
+        uint32_t end = o < RSV_ORDERS ? rsv_end(o) : rsv_bot(q);
+        if (r->bot[o] != rsv_bot(q) || r->end[o] != end || r->top[o] < r->bot[o] || r->top[o] > end)
+            return KK_ECORRUPT;
+        for (uint32_t j = r->bot[o]; j < r->top[o]; j++) {
+            if (r->idx[j] >= b->e.nunits || b->e.state[r->idx[j]] != (ST_HELD | ST_ALLOC | o))
+                return KK_ECORRUPT;
+            for (uint32_t m = r->bot[o]; m < j; m++) /* each block once: <= 64 x 64 compares */
+                if (r->idx[m] == r->idx[j])
+                    return KK_ECORRUPT;
+        }
+        *blocks += (uint32_t)(r->top[o] - r->bot[o]);
+    }
+    return 0;
+}
+
+/*
+ * Verify the caches or the reserve (all CPU locks and the allocator lock
+ * held): every entry a HELD allocated head of its order; counts the blocks.
+ */
 int kk_buddy__pcp_check(struct kk_buddy *b, uint64_t *blocks)
 {
     *blocks = 0;
+    if (has_reserve(b))
+        return rsv_check(b, blocks);
     for (unsigned c = 0; b->pcp && c < b->ncpus; c++) {
         for (unsigned o = 0; o < KK_BUDDY_PCP_ORDERS; o++) {
             const struct kk_buddy_pcp *p = &b->pcp[c];
             uint32_t i = p->head[o], n = 0;
             if (o >= b->pcp_orders && (i != NIL || p->count[o] != 0))
                 return KK_ECORRUPT;
-            for (; i != NIL; i = lnk(&b->e, i)->next) {
-                if (i >= b->e.nunits || n++ >= p->count[o] || b->e.state[i] != (ST_ALLOC | o))
+            for (; i != NIL; i = lnk(&b->e, i)->next)
+                if (i >= b->e.nunits || n++ >= p->count[o] || b->e.state[i] != (ST_ALLOC | o) ||
+                    lnk(&b->e, i)->prev != PCP_MARK)
                     return KK_ECORRUPT;
-                if (lnk(&b->e, i)->prev != PCP_MARK)
-                    return KK_ECORRUPT;
-            }
             if (n != p->count[o])
                 return KK_ECORRUPT;
             *blocks += n;

@@ -12,7 +12,7 @@ void kk_buddy_stats(struct kk_buddy *b, struct kk_buddy_stats *st)
         return;
     kk_memset(st, 0, sizeof *st);
     st->largest_free_order = -1;
-    if (!kk_buddy__ok(b))
+    if (!buddy_ok(b))
         return;
     glock(b);
     kk_buddy__rsv_flush(b); /* the reserve's frames are free: show them merged */
@@ -39,7 +39,7 @@ void kk_buddy_stats(struct kk_buddy *b, struct kk_buddy_stats *st)
 int kk_buddy_walk(struct kk_buddy *b, kk_buddy_walk_fn fn, void *arg)
 {
     int rc = 0;
-    if (!kk_buddy__ok(b) || !fn)
+    if (!buddy_ok(b) || !fn)
         return KK_EINVAL;
     glock(b);
     kk_buddy__rsv_flush(b);
@@ -88,7 +88,7 @@ size_t kk_buddy_dump(struct kk_buddy *b, char *buf, size_t len)
     put_str(&o, " used ");
     put_u64(&o, st.used_frames);
     put_str(&o, "\nfree blocks per order:");
-    for (unsigned k = 0; kk_buddy__ok(b) && k <= b->e.max_order; k++) {
+    for (unsigned k = 0; buddy_ok(b) && k <= b->e.max_order; k++) {
         put_str(&o, " ");
         put_u64(&o, st.free_blocks[k]);
     }
@@ -105,21 +105,24 @@ size_t kk_buddy_dump(struct kk_buddy *b, char *buf, size_t len)
     return o.pos;
 }
 
-/* Cached blocks must be exactly the allocated heads carrying PCP_MARK. */
+/* Cached blocks must be exactly the marked allocated heads (ST_HELD, or PCP_MARK). */
 static int check_marks(struct kk_buddy *b)
 {
     uint64_t cached, marked = 0;
     if (kk_buddy__pcp_check(b, &cached) != 0)
         return KK_ECORRUPT;
-    for (uint32_t i = 0; i < b->e.nunits; i++)
-        if (ST_KIND(b->e.state[i]) == ST_ALLOC && lnk(&b->e, i)->prev == PCP_MARK)
-            marked++;
+    for (uint32_t i = 0; i < b->e.nunits; i++) {
+        unsigned s = b->e.state[i];
+        if (b->e.pcp_marks)
+            marked += ST_KIND(s) == ST_ALLOC && lnk(&b->e, i)->prev == PCP_MARK;
+        marked += (s & ST_HELD) != 0;
+    }
     return marked == cached ? 0 : KK_ECORRUPT;
 }
 
 int kk_buddy_check(struct kk_buddy *b)
 {
-    if (!kk_buddy__ok(b))
+    if (!buddy_ok(b))
         return KK_EINVAL;
     kk_buddy__pcp_lock_all(b);
     glock(b);

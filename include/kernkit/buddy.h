@@ -59,7 +59,7 @@ struct kk_buddy_engine {
     uint64_t *bm[KK_BUDDY_ORDER_LIMIT + 1];   /**< Per-order free-head bitmaps, or NULL. */
     uint64_t free_units;                      /**< Units on the free lists. */
     uint64_t total_units;                     /**< Units added (managed). */
-    bool pcp_marks; /**< Allocated units may carry the per-CPU cache mark. */
+    bool pcp_marks; /**< Allocated units may carry the per-CPU cache mark (caches configured). */
 };
 
 /**
@@ -160,7 +160,8 @@ typedef int (*kk_buddy_walk_fn)(void *arg, uint64_t addr, unsigned order);
  * @brief Metadata bytes needed for @p nframes frames (holes included).
  *
  * About 9.3 bytes per frame: one state byte, 8 bytes of free-list links and
- * two bits of per-order free bitmaps, plus a few hundred bytes.
+ * two bits of per-order free bitmaps, plus about 1 KiB (bitmap rounding and
+ * the reserve of freed blocks, 696 bytes).
  * @param nframes frames covered, 1 .. #KK_BUDDY_MAX_FRAMES.
  * @return the size, or 0 when @p nframes is out of range or the size does not
  *         fit in a size_t (possible on 32-bit targets above ~460 M frames).
@@ -304,8 +305,9 @@ KK_API int kk_buddy_free_bulk(struct kk_buddy *b, const uint64_t *addrs, size_t 
 /**
  * @brief Give every per-CPU cache's blocks back to the buddy free lists.
  *
- * Without per-CPU caches it empties the order-0 reserve (up to 32 freed
- * frames the allocator keeps unmerged for the next order-0 allocation).
+ * Without per-CPU caches it empties the reserve (freed blocks of orders 0-6,
+ * at most 64 frames per order, that the allocator keeps unmerged for the next
+ * allocation of their order).
  * @param b the allocator.
  * @return frames given back.
  */
@@ -346,9 +348,9 @@ KK_API size_t kk_buddy_dump(struct kk_buddy *b, char *buf, size_t len);
  *
  * Checks the free lists (links, orders, alignment, counts, bitmaps, the
  * non-empty mask), that no two free buddies are left unmerged, the state of
- * every frame, the frame totals and the per-CPU caches (or the order-0
- * reserve: each frame in it must be an allocated order-0 head carrying the
- * cache mark, and their number its count).
+ * every frame, the frame totals and the per-CPU caches (or the reserve: its
+ * bounds, each block in it once, an allocated head of its order marked held,
+ * and no other block marked).
  * @param b the allocator.
  * @return 0, #KK_EINVAL for an uninitialised instance, #KK_ECORRUPT on the first violation.
  */

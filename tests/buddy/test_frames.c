@@ -507,53 +507,96 @@ static void check_detects_corruption(void **state)
 }
 
 /*
- * Without per-CPU caches freed order-0 frames wait unmerged in a reserve of at
- * most 32 frames: no call may tell them apart from free frames.
+ * Without per-CPU caches freed blocks of orders 0-6 wait unmerged in a reserve
+ * of at most 64 frames per order (64 order-0 frames, 32 order-1 blocks, ...):
+ * no call may tell them apart from free frames.
  */
 static void order0_reserve_is_invisible(void **state)
 {
     struct fixture f;
     struct kk_buddy_stats st;
-    uint64_t a[40], x;
+    uint64_t a[80], x;
     (void)state;
-    fixture_config(&f, BASE, 64, 0, 6);
+    fixture_config(&f, BASE, 128, 0, 7);
     assert_int_equal(kk_buddy_init(&f.b, &f.cfg), 0);
-    assert_int_equal(kk_buddy_add_range(&f.b, BASE, 64ull * FS), 0);
-    for (int i = 0; i < 40; i++)
+    assert_int_equal(kk_buddy_add_range(&f.b, BASE, 128ull * FS), 0);
+    for (int i = 0; i < 80; i++)
         assert_int_equal(kk_buddy_alloc(&f.b, 0, &a[i]), 0);
-    for (int i = 0; i < 40; i++)
+    for (int i = 0; i < 80; i++)
         assert_int_equal(kk_buddy_free(&f.b, a[i], 0), 0);
-    assert_int_equal(kk_buddy_check(&f.b), 0); /* 32 frames in the reserve */
+    assert_int_equal(kk_buddy_check(&f.b), 0); /* 64 frames in the reserve */
     /* a frame in the reserve is free: freeing it again is a double free */
-    assert_int_equal(kk_buddy_free(&f.b, a[39], 0), KK_EINVAL);
-    assert_int_equal(kk_buddy_free_pages(&f.b, a[39], 1), KK_EINVAL);
-    assert_int_equal(kk_buddy_free_bulk(&f.b, &a[39], 1), KK_EINVAL);
-    assert_int_equal(kk_buddy_drain(&f.b), 32);
+    assert_int_equal(kk_buddy_free(&f.b, a[79], 0), KK_EINVAL);
+    assert_int_equal(kk_buddy_free_pages(&f.b, a[79], 1), KK_EINVAL);
+    assert_int_equal(kk_buddy_free_bulk(&f.b, &a[79], 1), KK_EINVAL);
+    assert_int_equal(kk_buddy_drain(&f.b), 64);
     assert_int_equal(kk_buddy_drain(&f.b), 0);
     assert_int_equal(kk_buddy_check(&f.b), 0);
-    /* refill it; stats see all 64 frames free, merged into one block */
-    for (int i = 0; i < 40; i++)
+    /* refill it; stats see all 128 frames free, merged into one block */
+    for (int i = 0; i < 80; i++)
         assert_int_equal(kk_buddy_alloc(&f.b, 0, &a[i]), 0);
-    for (int i = 0; i < 40; i++)
+    for (int i = 0; i < 80; i++)
         assert_int_equal(kk_buddy_free(&f.b, a[i], 0), 0);
     kk_buddy_stats(&f.b, &st);
-    assert_int_equal(st.free_frames, 64);
+    assert_int_equal(st.free_frames, 128);
     assert_int_equal(st.cached_frames, 0);
     assert_int_equal(st.used_frames, 0);
-    assert_int_equal(st.free_blocks[6], 1);
-    assert_int_equal(st.largest_free_order, 6);
+    assert_int_equal(st.free_blocks[7], 1);
+    assert_int_equal(st.largest_free_order, 7);
     /* the reserve's frames are taken by address, and by a large request */
-    for (int i = 0; i < 40; i++)
+    for (int i = 0; i < 80; i++)
         assert_int_equal(kk_buddy_alloc(&f.b, 0, &a[i]), 0);
-    for (int i = 0; i < 40; i++)
+    for (int i = 0; i < 80; i++)
         assert_int_equal(kk_buddy_free(&f.b, a[i], 0), 0);
-    assert_int_equal(kk_buddy_alloc_at(&f.b, a[39], 0), 0);
-    assert_int_equal(kk_buddy_free(&f.b, a[39], 0), 0);
-    assert_int_equal(kk_buddy_alloc(&f.b, 6, &x), 0);
+    assert_int_equal(kk_buddy_alloc_at(&f.b, a[79], 0), 0);
+    assert_int_equal(kk_buddy_free(&f.b, a[79], 0), 0);
+    assert_int_equal(kk_buddy_alloc(&f.b, 7, &x), 0);
     assert_int_equal(x, BASE);
     assert_int_equal(kk_buddy_alloc(&f.b, 0, &x), KK_ENOMEM);
-    assert_int_equal(kk_buddy_free(&f.b, BASE, 6), 0);
-    assert_int_equal(free_frames(&f.b), 64);
+    assert_int_equal(kk_buddy_free(&f.b, BASE, 7), 0);
+    assert_int_equal(free_frames(&f.b), 128);
+    assert_int_equal(kk_buddy_check(&f.b), 0);
+    fixture_done(&f);
+}
+
+/* Higher orders: blocks up to order 6 are held too, as free for every call. */
+static void reserve_holds_small_orders(void **state)
+{
+    struct fixture f;
+    struct kk_buddy_stats st;
+    uint64_t a[4], x;
+    (void)state;
+    fixture_config(&f, BASE, 128, 0, 7);
+    assert_int_equal(kk_buddy_init(&f.b, &f.cfg), 0);
+    assert_int_equal(kk_buddy_add_range(&f.b, BASE, 128ull * FS), 0);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(kk_buddy_alloc(&f.b, 5, &a[i]), 0);
+    for (int i = 0; i < 2; i++) /* the reserve holds 2 order-5 blocks; */
+        assert_int_equal(kk_buddy_free(&f.b, a[i], 5), 0);
+    assert_int_equal(kk_buddy_check(&f.b), 0);
+    /* wrong order, interior frame and double free of a held block */
+    assert_int_equal(kk_buddy_free(&f.b, a[1], 4), KK_EINVAL);
+    assert_int_equal(kk_buddy_free(&f.b, a[1] + FS, 0), KK_EINVAL);
+    assert_int_equal(kk_buddy_free(&f.b, a[1], 5), KK_EINVAL);
+    assert_int_equal(kk_buddy_free_pages(&f.b, a[1], 32), KK_EINVAL);
+    /* the next order-5 allocation takes the last one freed back */
+    assert_int_equal(kk_buddy_alloc(&f.b, 5, &x), 0);
+    assert_int_equal(x, a[1]);
+    assert_int_equal(kk_buddy_free(&f.b, a[1], 5), 0);
+    assert_int_equal(kk_buddy_free(&f.b, a[2], 5), 0); /* full: to the free lists */
+    assert_int_equal(kk_buddy_free(&f.b, a[3], 5), 0); /* merges with a[2] */
+    kk_buddy_stats(&f.b, &st);                         /* flushes the reserve: one order-7 block */
+    assert_int_equal(st.free_frames, 128);
+    assert_int_equal(st.free_blocks[7], 1);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(kk_buddy_alloc(&f.b, 6, &a[i]), 0);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(kk_buddy_free(&f.b, a[i], 6), 0); /* one held, one on the list: */
+    assert_int_equal(kk_buddy_alloc(&f.b, 7, &x), 0);      /* the order-7 request drains */
+    assert_int_equal(x, BASE);
+    assert_int_equal(kk_buddy_free(&f.b, x, 7), 0);
+    assert_int_equal(kk_buddy_drain(&f.b), 0); /* an order-7 block is never held */
+    assert_int_equal(free_frames(&f.b), 128);
     assert_int_equal(kk_buddy_check(&f.b), 0);
     fixture_done(&f);
 }
@@ -606,6 +649,7 @@ int main(void)
         cmocka_unit_test(frag_zero_for_max_order_blocks),
         cmocka_unit_test(check_detects_corruption),
         cmocka_unit_test(order0_reserve_is_invisible),
+        cmocka_unit_test(reserve_holds_small_orders),
         cmocka_unit_test(big_orders_and_frame_sizes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

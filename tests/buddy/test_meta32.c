@@ -24,7 +24,8 @@ static void check(int ok, const char *what)
 
 int main(void)
 {
-    static uint64_t meta[64];
+    static uint64_t
+        meta[128]; /* one frame: ~650 bytes, most of them the reserve and 31 bitmap words */
     struct kk_buddy b;
     struct kk_buddy_config cfg = {0};
     size_t big = kk_buddy_meta_size(KK_BUDDY_MAX_FRAMES);
