@@ -16,9 +16,13 @@
 /* Entity flags (se->flags). */
 #define SE_YIELDED    0x1u /* yield pending: put_prev goes to the back */
 #define SE_SLICE_DONE 0x2u /* fair: request served since the pick */
-/* fair: bits 8-15 hold 1 + the index of the entity's request-length group, 0 = augmented tree */
+/* fair and Stride: bits 8-15 hold 1 + the index of the queued entity's group (fair: request
+ * length, Stride: stride), 0 = the class's tree */
 #define SE_GROUP_SHIFT 8
 #define SE_GROUP_MASK  (0xffu << SE_GROUP_SHIFT)
+/* Stride: bits 16-23 hold the index of the group the entity last left (a hint, checked on use) */
+#define SE_LASTG_SHIFT 16
+#define SE_LASTG_MASK  (0xffu << SE_LASTG_SHIFT)
 
 #define SE_OF_LIST(n) container_of(n, struct kk_sched_entity, node.list)
 #define SE_OF_RB(n)   container_of(n, struct kk_sched_entity, node.rb)
@@ -171,7 +175,7 @@ static RBI_INLINE void rb_insert_key(struct kk_rb_root *root, struct kk_sched_en
 #define FS(se)       (&(se)->u.fair)
 #define DEADLINE_OFF offsetof(struct kk_sched_entity, u.fair.deadline)
 
-/* Group of a queued fair entity, or -1 if it is in the augmented tree. */
+/* Group of a queued fair or Stride entity, or -1 if it is in its class's tree. */
 static inline int se_group(const struct kk_sched_entity *se)
 {
     return (int)((se->flags & SE_GROUP_MASK) >> SE_GROUP_SHIFT) - 1;

@@ -96,6 +96,7 @@ struct kk_sched_stride_se {
     uint64_t stride;  /**< KK_SCHED_STRIDE_BIG / priority, charged per ns run. */
     uint64_t ran;     /**< Time run since it was last picked (ns). */
     int32_t for_prio; /**< Priority @c stride was computed for. */
+    uint64_t seq;     /**< Internal: arrival number (orders equal passes), set when queued. */
 };
 
 /** Per-entity state of the fair (EEVDF) class. */
@@ -163,12 +164,6 @@ struct kk_sched_mlq_rq {
     struct kk_list level[KK_SCHED_MLQ_LEVELS]; /**< One FIFO list per level. */
 };
 
-/** Per-run-queue state of the Stride class. */
-struct kk_sched_stride_rq {
-    struct kk_rb_root tree; /**< Queued entities by pass. */
-    uint64_t vtime; /**< Smallest runnable pass, never decreasing (catch-up point for wake-ups). */
-};
-
 /** Request-length groups of the fair class per run queue (see docs/sched.md); fewer on 32-bit
  * targets, where union kk_sched_class_rq has less room. */
 #if defined(__SIZEOF_POINTER__) && __SIZEOF_POINTER__ >= 8
@@ -176,6 +171,24 @@ struct kk_sched_stride_rq {
 #else
 #define KK_SCHED_FAIR_GROUPS 9u
 #endif
+
+/** Priority groups of the Stride class per run queue (see docs/sched.md). */
+#define KK_SCHED_STRIDE_GROUPS KK_SCHED_FAIR_GROUPS
+
+/** Per-run-queue state of the Stride class. */
+struct kk_sched_stride_rq {
+    struct kk_rb_root tree; /**< Queued entities in no group, by (pass, arrival). */
+    uint64_t vtime; /**< Smallest runnable pass, never decreasing (catch-up point for wake-ups). */
+    uint64_t seq;   /**< Internal: next arrival number (se->u.stride.seq). */
+    struct kk_sched_entity *hint; /**< Internal: next pick found by keep_running, or NULL. */
+    uint32_t group_mask;          /**< Internal: bit g set = priority group g non-empty. */
+    /** Internal: stride of group g's members, 0 = free slot. */
+    uint32_t group_stride[KK_SCHED_STRIDE_GROUPS];
+    /** Internal: pass of group g's first member (valid while live). */
+    uint64_t group_first[KK_SCHED_STRIDE_GROUPS];
+    /** Internal: group g's members (se->node.list) by (pass, arrival) (valid while live). */
+    struct kk_list group[KK_SCHED_STRIDE_GROUPS];
+};
 
 /** Internal: one request-length group of the fair class. */
 struct kk_sched_fair_group {

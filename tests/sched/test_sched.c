@@ -1015,6 +1015,127 @@ static void eevdf_random_distinct_slices_vs_oracle(void **state)
     eevdf_random_vs_oracle(true);
 }
 
+/* ---- Stride against a brute-force oracle under every operation ---- */
+
+/* @a runs before @b in Stride's order: smaller pass, then earlier arrival. */
+static bool stride_before(const struct kk_sched_entity *a, const struct kk_sched_entity *b)
+{
+    return (int64_t)(a->u.stride.pass - b->u.stride.pass) < 0 ||
+           (a->u.stride.pass == b->u.stride.pass && a->u.stride.seq < b->u.stride.seq);
+}
+
+/* @se, just picked on @rq, runs before every other runnable entity there. */
+static void stride_oracle_pick(const struct kk_sched_rq *rq, const struct kk_sched_entity *ents,
+                               const struct kk_sched_entity *se)
+{
+    int i;
+
+    assert_non_null(se);
+    assert_ptr_equal(rq->curr, se);
+    for (i = 0; i < OENTS; i++)
+        if (ents[i].rq == rq && &ents[i] != se)
+            assert_true(stride_before(se, &ents[i]));
+}
+
+/* migrate_next offers every queued entity (not the running one) once, latest in run order first. */
+static void stride_oracle_migrate_order(struct kk_sched_rq *rq, const struct kk_sched_entity *ents)
+{
+    struct kk_sched_entity *se = NULL, *last = NULL;
+    bool seen[OENTS] = {false};
+    int n = 0, want = 0, i;
+
+    while ((se = kk_sched_stride_class.migrate_next(rq, &rq->crq[0], se)) != NULL) {
+        i = (int)(se - ents);
+        assert_true(i >= 0 && i < OENTS && se->rq == rq && se != rq->curr && !seen[i]);
+        assert_true(last == NULL || stride_before(se, last));
+        seen[i] = true;
+        last = se;
+        n++;
+    }
+    for (i = 0; i < OENTS; i++)
+        want += ents[i].rq == rq && &ents[i] != rq->curr;
+    assert_int_equal(n, want);
+}
+
+/* Random wake-ups, sleeps (running or not), partial and whole slices, picks, yields, priority
+ * changes, migrations and pulls on two queues; every pick is checked against the oracle, the
+ * checker (priority groups, tree, arrival order) and the migration order after every step. With
+ * @distinct the entities have more strides than there are groups (the tree holds the rest),
+ * else three (most entities in groups, which the test sees used). */
+static void stride_random_vs_oracle(bool distinct)
+{
+    static struct kk_sched_entity ents[OENTS];
+    const struct kk_sched_class *const stack[] = {&kk_sched_stride_class};
+    const char *seed = getenv("KK_TEST_SEED");
+    uint64_t st = seed != NULL ? strtoull(seed, NULL, 0) | 1 : 0x9E3779B97F4A7C15ULL;
+    unsigned step, steps = test_iters(20000), grouped = 0, in_tree = 0;
+    int i, c;
+
+    assert_int_equal(setup_classes(stack, 1, 2), 0);
+    memset(ents, 0, sizeof(ents));
+    for (i = 0; i < OENTS; i++) {
+        assert_int_equal(kk_sched_entity_init(&fx.s, &ents[i], &kk_sched_stride_class,
+                                              distinct ? i + 1 : 1 + i % 3),
+                         0);
+        assert_int_equal(kk_sched_enqueue(&fx.rqs[i % 2], &ents[i], KK_SCHED_ENQ_WAKEUP), 0);
+    }
+    for (step = 0; step < steps; step++) {
+        struct kk_sched_rq *rq = &fx.rqs[rnd(&st) % 2], *other = &fx.rqs[rq == &fx.rqs[0]];
+        struct kk_sched_entity *se = &ents[rnd(&st) % OENTS];
+        unsigned op = (unsigned)(rnd(&st) % 12);
+
+        if (op <= 1 && se->rq == NULL) {
+            assert_int_equal(kk_sched_enqueue(rq, se, KK_SCHED_ENQ_WAKEUP), 0);
+        } else if (op == 2 && se->rq != NULL && se->rq->nr_running > 1) {
+            assert_int_equal(kk_sched_dequeue(se->rq, se, KK_SCHED_DEQ_SLEEP), 0);
+        } else if (op == 3 && rq->curr != NULL && rq->nr_running > 1) {
+            assert_int_equal(kk_sched_dequeue(rq, rq->curr, KK_SCHED_DEQ_SLEEP), 0);
+        } else if (op <= 6) { /* time passes (part of a slice or more), maybe a reschedule */
+            fake_now += rnd(&st) % (3 * MS);
+            if (kk_sched_tick(rq) || op == 6) {
+                se = kk_sched_pick_next(rq);
+                if (se != NULL)
+                    stride_oracle_pick(rq, ents, se);
+            }
+            (void)kk_sched_time_left(rq);
+        } else if (op == 7 && rq->curr != NULL) {
+            assert_int_equal(kk_sched_yield(rq), 0);
+            stride_oracle_pick(rq, ents, kk_sched_pick_next(rq));
+        } else if (op == 8 && se->rq != NULL) {
+            int prio = distinct ? 1 + (int)(rnd(&st) % 64) : 1 + (int)(rnd(&st) % 3);
+            assert_int_equal(kk_sched_set_priority(se->rq, se, prio), 0);
+        } else if (op == 9 && se->rq != NULL && se != se->rq->curr) {
+            struct kk_sched_rq *to = &fx.rqs[se->rq == &fx.rqs[0]];
+            assert_int_equal(kk_sched_migrate(se->rq, to, se), 0);
+        } else if (op == 10) {
+            assert_true(kk_sched_pull(other, rq, 1 + (uint32_t)(rnd(&st) % 4)) >= 0);
+        } else if (rq->nr_running > 0) {
+            stride_oracle_pick(rq, ents, kk_sched_pick_next(rq));
+        }
+        for (c = 0; c < 2; c++) {
+            const struct kk_sched_stride_rq *r = &fx.rqs[c].crq[0].stride;
+            assert_int_equal(kk_sched_check(&fx.rqs[c]), 0);
+            stride_oracle_migrate_order(&fx.rqs[c], ents);
+            grouped += r->group_mask != 0;
+            in_tree += r->tree.node != NULL;
+        }
+    }
+    assert_true(grouped > steps);     /* the groups were used, */
+    assert_true(in_tree > steps / 4); /* and so was the tree */
+}
+
+static void stride_random_shared_priorities_vs_oracle(void **state)
+{
+    (void)state;
+    stride_random_vs_oracle(false);
+}
+
+static void stride_random_distinct_priorities_vs_oracle(void **state)
+{
+    (void)state;
+    stride_random_vs_oracle(true);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1037,6 +1158,8 @@ int main(void)
         cmocka_unit_test(random_ops_keep_invariants),
         cmocka_unit_test(eevdf_random_shared_slices_vs_oracle),
         cmocka_unit_test(eevdf_random_distinct_slices_vs_oracle),
+        cmocka_unit_test(stride_random_shared_priorities_vs_oracle),
+        cmocka_unit_test(stride_random_distinct_priorities_vs_oracle),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
