@@ -916,25 +916,34 @@ static void random_ops_keep_invariants(void **state)
 
 #define OENTS 40
 
-/* migrate_next offers every queued entity but the running one once, latest deadline first. */
-static void oracle_migrate_order(struct kk_sched_rq *rq, const struct kk_sched_entity *ents)
+/* @cls's migrate_next offers every queued entity but the running one once, each not after the one
+ * it offered before in @cls's run order (@not_after(se, last)). */
+static void oracle_migrate_order(struct kk_sched_rq *rq, const struct kk_sched_entity *ents,
+                                 const struct kk_sched_class *cls,
+                                 bool (*not_after)(const struct kk_sched_entity *,
+                                                   const struct kk_sched_entity *))
 {
-    struct kk_sched_entity *se = NULL;
+    struct kk_sched_entity *se = NULL, *last = NULL;
     bool seen[OENTS] = {false};
     int n = 0, want = 0, i;
-    uint64_t last = 0;
 
-    while ((se = kk_sched_eevdf_class.migrate_next(rq, &rq->crq[0], se)) != NULL) {
+    while ((se = cls->migrate_next(rq, &rq->crq[0], se)) != NULL) {
         i = (int)(se - ents);
         assert_true(i >= 0 && i < OENTS && se->rq == rq && se != rq->curr && !seen[i]);
-        assert_true(n == 0 || (int64_t)(se->u.fair.deadline - last) <= 0);
+        assert_true(last == NULL || not_after(se, last));
         seen[i] = true;
-        last = se->u.fair.deadline;
+        last = se;
         n++;
     }
     for (i = 0; i < OENTS; i++)
         want += ents[i].rq == rq && &ents[i] != rq->curr;
     assert_int_equal(n, want);
+}
+
+/* EEVDF's migration order: latest deadline first. */
+static bool deadline_not_after(const struct kk_sched_entity *a, const struct kk_sched_entity *b)
+{
+    return (int64_t)(a->u.fair.deadline - b->u.fair.deadline) <= 0;
 }
 
 /* Random enqueue, dequeue (running or not), partial charges (ticks), picks, yields, priority
@@ -998,7 +1007,7 @@ static void eevdf_random_vs_oracle(bool distinct)
         }
         for (c = 0; c < 2; c++) {
             assert_int_equal(kk_sched_check(&fx.rqs[c]), 0);
-            oracle_migrate_order(&fx.rqs[c], ents);
+            oracle_migrate_order(&fx.rqs[c], ents, &kk_sched_eevdf_class, deadline_not_after);
         }
     }
 }
@@ -1035,26 +1044,6 @@ static void stride_oracle_pick(const struct kk_sched_rq *rq, const struct kk_sch
     for (i = 0; i < OENTS; i++)
         if (ents[i].rq == rq && &ents[i] != se)
             assert_true(stride_before(se, &ents[i]));
-}
-
-/* migrate_next offers every queued entity (not the running one) once, latest in run order first. */
-static void stride_oracle_migrate_order(struct kk_sched_rq *rq, const struct kk_sched_entity *ents)
-{
-    struct kk_sched_entity *se = NULL, *last = NULL;
-    bool seen[OENTS] = {false};
-    int n = 0, want = 0, i;
-
-    while ((se = kk_sched_stride_class.migrate_next(rq, &rq->crq[0], se)) != NULL) {
-        i = (int)(se - ents);
-        assert_true(i >= 0 && i < OENTS && se->rq == rq && se != rq->curr && !seen[i]);
-        assert_true(last == NULL || stride_before(se, last));
-        seen[i] = true;
-        last = se;
-        n++;
-    }
-    for (i = 0; i < OENTS; i++)
-        want += ents[i].rq == rq && &ents[i] != rq->curr;
-    assert_int_equal(n, want);
 }
 
 /* Random wake-ups, sleeps (running or not), partial and whole slices, picks, yields, priority
@@ -1115,7 +1104,7 @@ static void stride_random_vs_oracle(bool distinct)
         for (c = 0; c < 2; c++) {
             const struct kk_sched_stride_rq *r = &fx.rqs[c].crq[0].stride;
             assert_int_equal(kk_sched_check(&fx.rqs[c]), 0);
-            stride_oracle_migrate_order(&fx.rqs[c], ents);
+            oracle_migrate_order(&fx.rqs[c], ents, &kk_sched_stride_class, stride_before);
             grouped += r->group_mask != 0;
             in_tree += r->tree.node != NULL;
         }
