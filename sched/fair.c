@@ -534,63 +534,57 @@ static struct kk_sched_entity *pick_min_vruntime(struct kk_sched_fair_rq *f)
  * A group whose first member is fresh needs only group_min_v[] (that member's vruntime) and its
  * deadline, min_v + r: no entity is read. Only the running entity @curr (NULL from pick_next: it
  * was put back, and put_prev leaves no member of a group charged partway) can be a first member
- * that is not fresh: group_pick_next() decides that group. Equal deadlines: the tree's first,
- * then the groups in slot order. The scan also moves zero_v up (see update_zero()), after the
- * eligibility tests (which do not depend on zero_v). */
+ * that is not fresh: group_pick_next() decides that group, outside the scan. One division gives the
+ * largest eligible key, floor(S / W); each group's test is then one compare, not a multiply and
+ * a range check. Equal deadlines: the tree's first, then the groups in slot order. The scan also
+ * moves zero_v up (see update_zero()), after the eligibility tests (which do not depend on zero_v).
+ */
 static struct kk_sched_entity *pick_eevdf(struct kk_sched_fair_rq *f,
                                           const struct kk_sched_entity *curr)
 {
     struct kk_rb_node *tn = tree_pick(f);
-    struct kk_sched_entity *best = tn != NULL ? SE_OF_RB(tn) : NULL;
-    uint64_t best_d = best != NULL ? FS(best)->deadline : 0, zero;
-    uint64_t zv = f->zero_v, w = f->sum_w;
-    int64_t sum = f->sum_wkey;
-    bool fast = w - 1 < (1ull << 32) - 1; /* key_eligible()'s product fits when |key| < 2^31 */
-    bool have = best != NULL;
-    uint32_t m = f->group_mask, gc = KK_SCHED_FAIR_GROUPS;
-    int best_g = -1;
+    struct kk_sched_entity *best = tn != NULL ? SE_OF_RB(tn) : NULL, *cse = NULL;
+    uint64_t best_d = best != NULL ? FS(best)->deadline : 0, zv = f->zero_v, zero;
+    uint32_t m = f->group_mask, g;
+    int best_g = -1, gc = -1;
+    int64_t thr;
 
     if (m == 0) {
         if (f->tree.node != NULL)
             advance_zero(f, min_v(f->tree.node));
-        return have ? best : pick_min_vruntime(f);
+        return best != NULL ? best : pick_min_vruntime(f);
     }
-    if (curr != NULL && se_group(curr) >= 0 && group_first(f, (uint32_t)se_group(curr)) == curr &&
-        FS(curr)->deadline != FS(curr)->vruntime + f->group_r[se_group(curr)])
-        gc = (uint32_t)se_group(curr); /* first member charged partway */
     zero = f->tree.node != NULL ? min_v(f->tree.node) : f->group_min_v[__builtin_ctz(m)];
-    do {
-        uint32_t g = (uint32_t)__builtin_ctz(m);
-        uint64_t lb = f->group_min_v[g], d = lb + f->group_r[g];
-        int64_t key = (int64_t)(lb - zv);
-        struct kk_sched_entity *se;
-        m &= m - 1;
+    if (curr != NULL && (gc = se_group(curr)) >= 0 && group_first(f, (uint32_t)gc) == curr &&
+        FS(curr)->deadline != FS(curr)->vruntime + f->group_r[gc]) {
+        /* first member charged partway: its own eligibility (or its successor's) decides */
+        m &= ~(1u << gc);
+        zero = before64(f->group_min_v[gc], zero) ? f->group_min_v[gc] : zero;
+        cse = eligible(f, curr) ? (struct kk_sched_entity *)curr
+                                : group_pick_next(f, (uint32_t)gc, (struct kk_sched_entity *)curr);
+    }
+    thr = eligible_key(f); /* one division; each group then costs a compare */
+    if (best == NULL)
+        best_d = zero + (1ull << 62); /* after every group's deadline (all within 2^62 of zero) */
+    for (; m != 0; m &= m - 1) {
+        uint64_t lb, d;
+        g = (uint32_t)__builtin_ctz(m);
+        lb = f->group_min_v[g];
+        d = lb + f->group_r[g];
         zero = before64(lb, zero) ? lb : zero;
-        if (g == gc) {
-            se = group_first(f, g);
-            if (!eligible(f, se) && (se = group_pick_next(f, g, se)) == NULL)
-                continue;
-            if (!have || before64(FS(se)->deadline, best_d)) {
-                best = se;
-                best_d = FS(se)->deadline;
-                best_g = -1;
-                have = true;
-            }
-            continue;
-        }
-        if (have && !before64(d, best_d))
-            continue; /* its first deadline cannot beat the best */
-        if (fast && (uint64_t)key + (1ull << 31) < (1ull << 32) ? key * (int64_t)w <= sum
-                                                                : key_eligible(f, key)) {
+        if ((int64_t)(lb - zv) <= thr && before64(d, best_d)) {
             best_g = (int)g;
             best_d = d;
-            have = true;
         }
-    } while (m != 0);
+    }
     advance_zero(f, zero);
+    if (cse != NULL && (best_g < 0 ? best == NULL || before64(FS(cse)->deadline, best_d)
+                                   : before64(FS(cse)->deadline, best_d) ||
+                                         (FS(cse)->deadline == best_d && gc < best_g)))
+        return cse;
     if (best_g >= 0)
         return group_first(f, (uint32_t)best_g);
-    return have ? best : pick_min_vruntime(f);
+    return best != NULL ? best : pick_min_vruntime(f);
 }
 
 static struct kk_sched_entity *fair_pick(struct kk_sched_rq *rq, union kk_sched_class_rq *crq)
