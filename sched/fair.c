@@ -10,7 +10,7 @@
  * its deadline (then a new deadline is set and the CPU re-picked).
  *
  * Integer math only: keys are vruntime - zero_v (signed 64-bit, zero_v
- * trails the smallest runnable vruntime), the queue keeps S = sum w*key
+ * near the smallest runnable vruntime), the queue keeps S = sum w*key
  * and W = sum w over runnable entities (the running one included), so
  * V = zero_v + S / W and "eligible" is key <= floor(S / W), exact. Lag
  * (V - vruntime) is saved at dequeue and restored at enqueue (sleep and
@@ -41,10 +41,12 @@
  * lower bounds), and a new deadline (request served, yield) re-inserts it, into its group when it
  * is fresh and may join.
  *
- * The pick is the earliest deadline among the tree's answer and every live group's (a bitmap
- * lists them), O(groups) + the tree's; equal deadlines go to the tree, then to the lower group
- * slot. zero_v follows a lower bound of the smallest runnable vruntime (the tree root's minimum,
- * each group's first deadline - r), refreshed at enqueue, dequeue, tick and pick.
+ * The pick is the earliest deadline among the tree's answer and the groups': the run queue keeps
+ * the live groups in first-deadline order (group_order), and the pick walks it to the first
+ * eligible group, usually one to three steps, O(groups) at worst; equal deadlines go to the tree,
+ * then to the lower group slot. zero_v follows the smallest runnable vruntime from below at
+ * enqueue, dequeue and tick (the tree root's minimum, each group's first deadline - r), and at a
+ * pick moves up to the smallest bound the walk read (at most V: keys stay small, some negative).
  */
 #include "internal.h"
 
@@ -208,7 +210,7 @@ static void avg_sub(struct kk_sched_fair_rq *f, const struct kk_sched_entity *se
     f->sum_w -= FS(se)->weight;
 }
 
-/* Move zero_v up to @v, a lower bound of every runnable vruntime (never down), keeping S exact. */
+/* Move zero_v up to @v (never down; @v at most V, so keys stay small), keeping S exact. */
 static inline void advance_zero(struct kk_sched_fair_rq *f, uint64_t v)
 {
     uint64_t d;
@@ -339,7 +341,10 @@ static void set_deadline(struct kk_sched_fair_rq *f, struct kk_sched_entity *se,
             kk_list_del(&se->node.list);
             FS(se)->deadline = deadline;
             kk_list_add_tail(head, &se->node.list);
-            f->group_min_v[g] = FS(group_first(f, (uint32_t)g))->deadline - r;
+            if (f->group_min_v[g] != FS(group_first(f, (uint32_t)g))->deadline - r) {
+                f->group_min_v[g] = FS(group_first(f, (uint32_t)g))->deadline - r;
+                kk_sched__fair_order_later(f, (uint32_t)g);
+            }
             return;
         }
     }
@@ -352,6 +357,7 @@ static void fair_init_rq(struct kk_sched_rq *rq, union kk_sched_class_rq *crq)
 {
     (void)rq;
     kk_memset(&crq->fair, 0, sizeof(crq->fair));
+    crq->fair.group_order = UINT64_MAX; /* no live group */
     kk_rb_init(&crq->fair.tree);
 }
 
@@ -530,57 +536,64 @@ static struct kk_sched_entity *pick_min_vruntime(struct kk_sched_fair_rq *f)
     return best;
 }
 
-/* Earliest virtual deadline among the eligible entities: the tree's answer and every live group's.
- * A group whose first member is fresh needs only group_min_v[] (that member's vruntime) and its
- * deadline, min_v + r: no entity is read. Only the running entity @curr (NULL from pick_next: it
- * was put back, and put_prev leaves no member of a group charged partway) can be a first member
- * that is not fresh: group_pick_next() decides that group, outside the scan. One division gives the
- * largest eligible key, floor(S / W); each group's test is then one compare, not a multiply and
- * a range check. Equal deadlines: the tree's first, then the groups in slot order. The scan also
- * moves zero_v up (see update_zero()), after the eligibility tests (which do not depend on zero_v).
- */
+/* Earliest virtual deadline among the eligible entities: the tree's answer and the first eligible
+ * group in group_order (live groups by first deadline, then slot). A group whose first member is
+ * fresh needs only group_min_v[] (that member's vruntime) and its deadline, min_v + r: no entity is
+ * read. The walk stops at the first eligible group, or at a group whose first deadline does not
+ * beat the tree's answer: in steady state it reads one to three groups, not all of them. Only the
+ * running entity @curr (NULL from pick_next: it was put back, and put_prev leaves no member of a
+ * group charged partway) can be a first member that is not fresh: group_pick_next() decides that
+ * group, outside the walk. Equal deadlines: the tree's first, then the groups in slot order.
+ * zero_v moves up to the smallest vruntime bound the walk read (the tree's minimum, the groups
+ * read): not below every group, but at or below V, so keys stay small (update_zero() at enqueue,
+ * dequeue and tick takes every group). */
 static struct kk_sched_entity *pick_eevdf(struct kk_sched_fair_rq *f,
                                           const struct kk_sched_entity *curr)
 {
     struct kk_rb_node *tn = tree_pick(f);
     struct kk_sched_entity *best = tn != NULL ? SE_OF_RB(tn) : NULL, *cse = NULL;
-    uint64_t best_d = best != NULL ? FS(best)->deadline : 0, zv = f->zero_v, zero;
-    uint32_t m = f->group_mask, g;
-    int best_g = -1, gc = -1;
-    int64_t thr;
+    uint64_t best_d = best != NULL ? FS(best)->deadline : 0, zero = 0, o;
+    bool zany = f->tree.node != NULL;
+    uint32_t g, gc = 0xffu;
+    int best_g = -1;
 
-    if (m == 0) {
-        if (f->tree.node != NULL)
+    if (f->group_mask == 0) {
+        if (zany)
             advance_zero(f, min_v(f->tree.node));
         return best != NULL ? best : pick_min_vruntime(f);
     }
-    zero = f->tree.node != NULL ? min_v(f->tree.node) : f->group_min_v[__builtin_ctz(m)];
-    if (curr != NULL && (gc = se_group(curr)) >= 0 && group_first(f, (uint32_t)gc) == curr &&
-        FS(curr)->deadline != FS(curr)->vruntime + f->group_r[gc]) {
+    if (zany)
+        zero = min_v(f->tree.node);
+    if (curr != NULL && se_group(curr) >= 0 && group_first(f, (uint32_t)se_group(curr)) == curr &&
+        FS(curr)->deadline != FS(curr)->vruntime + f->group_r[se_group(curr)]) {
         /* first member charged partway: its own eligibility (or its successor's) decides */
-        m &= ~(1u << gc);
-        zero = before64(f->group_min_v[gc], zero) ? f->group_min_v[gc] : zero;
+        gc = (uint32_t)se_group(curr);
+        if (!zany || before64(f->group_min_v[gc], zero))
+            zero = f->group_min_v[gc];
+        zany = true;
         cse = eligible(f, curr) ? (struct kk_sched_entity *)curr
-                                : group_pick_next(f, (uint32_t)gc, (struct kk_sched_entity *)curr);
+                                : group_pick_next(f, gc, (struct kk_sched_entity *)curr);
     }
-    thr = eligible_key(f); /* one division; each group then costs a compare */
-    if (best == NULL)
-        best_d = zero + (1ull << 62); /* after every group's deadline (all within 2^62 of zero) */
-    for (; m != 0; m &= m - 1) {
-        uint64_t lb, d;
-        g = (uint32_t)__builtin_ctz(m);
-        lb = f->group_min_v[g];
-        d = lb + f->group_r[g];
-        zero = before64(lb, zero) ? lb : zero;
-        if ((int64_t)(lb - zv) <= thr && before64(d, best_d)) {
+    for (o = f->group_order; (g = (uint32_t)o & 0xfu) != 0xfu; o >>= 4) {
+        uint64_t lb = f->group_min_v[g], d = lb + f->group_r[g];
+        if (g == gc)
+            continue;
+        if (best != NULL && !before64(d, best_d))
+            break; /* this group and every later one lose to the tree's answer */
+        if (!zany || before64(lb, zero))
+            zero = lb;
+        zany = true;
+        if (key_eligible(f, (int64_t)(lb - f->zero_v))) {
             best_g = (int)g;
             best_d = d;
+            break;
         }
     }
-    advance_zero(f, zero);
+    if (zany)
+        advance_zero(f, zero);
     if (cse != NULL && (best_g < 0 ? best == NULL || before64(FS(cse)->deadline, best_d)
                                    : before64(FS(cse)->deadline, best_d) ||
-                                         (FS(cse)->deadline == best_d && gc < best_g)))
+                                         (FS(cse)->deadline == best_d && gc < (uint32_t)best_g)))
         return cse;
     if (best_g >= 0)
         return group_first(f, (uint32_t)best_g);
@@ -800,7 +813,7 @@ static long fair_check(struct kk_sched_rq *rq, union kk_sched_class_rq *crq)
     uint64_t w = 0;
     uint32_t g;
 
-    if (n < 0 || (f->group_mask >> KK_SCHED_FAIR_GROUPS) != 0)
+    if (n < 0 || (f->group_mask >> KK_SCHED_FAIR_GROUPS) != 0 || !kk_sched__fair_order_ok(f))
         return KK_ECORRUPT;
     for (pos = kk_rb_first(&f->tree); pos != NULL; pos = kk_rb_next(pos)) {
         const struct kk_sched_entity *se = SE_OF_RB(pos);

@@ -70,3 +70,81 @@ struct kk_rb_node *kk_sched__fair_last_before(const struct kk_rb_root *root, uin
     }
     return best;
 }
+
+/* ---- group_order: the live groups by (first deadline, slot) ---- */
+
+#define ORDER_END 0xfu
+
+static inline uint32_t order_at(uint64_t o, uint32_t i)
+{
+    return (uint32_t)(o >> (4 * i)) & ORDER_END;
+}
+
+/* Does live group @a come before live group @b: earlier first deadline, or the same and a lower
+ * slot? */
+static inline bool order_before(const struct kk_sched_fair_rq *f, uint32_t a, uint32_t b)
+{
+    uint64_t da = f->group_min_v[a] + f->group_r[a], db = f->group_min_v[b] + f->group_r[b];
+
+    return before64(da, db) || (da == db && a < b);
+}
+
+/* Insert @g at its place, searching from position @i (every group before @i precedes @g). */
+static void order_insert_from(struct kk_sched_fair_rq *f, uint32_t g, uint32_t i)
+{
+    uint64_t o = f->group_order, low;
+    uint32_t h;
+
+    while ((h = order_at(o, i)) != ORDER_END && order_before(f, h, g))
+        i++;
+    low = i == 0 ? 0 : o & ((1ull << (4 * i)) - 1);
+    f->group_order = low | (uint64_t)g << (4 * i) | (o >> (4 * i)) << (4 * i + 4);
+}
+
+/* Take @g out; returns its position. */
+static uint32_t order_take(struct kk_sched_fair_rq *f, uint32_t g)
+{
+    uint64_t o = f->group_order, low;
+    uint32_t i = 0;
+
+    while (i < 15 && order_at(o, i) != g)
+        i++;
+    if (i == 15) /* not there: nothing to take */
+        return 0;
+    low = i == 0 ? 0 : o & ((1ull << (4 * i)) - 1);
+    f->group_order = low | (o >> (4 * i + 4)) << (4 * i) | (uint64_t)ORDER_END << 60;
+    return i;
+}
+
+void kk_sched__fair_order_insert(struct kk_sched_fair_rq *f, uint32_t g)
+{
+    order_insert_from(f, g, 0);
+}
+
+void kk_sched__fair_order_later(struct kk_sched_fair_rq *f, uint32_t g)
+{
+    order_insert_from(f, g, order_take(f, g));
+}
+
+void kk_sched__fair_order_remove(struct kk_sched_fair_rq *f, uint32_t g)
+{
+    (void)order_take(f, g);
+}
+
+bool kk_sched__fair_order_ok(const struct kk_sched_fair_rq *f)
+{
+    uint64_t o = f->group_order;
+    uint32_t i, seen = 0, prev = ORDER_END;
+
+    for (i = 0; i < 16; i++) {
+        uint32_t g = order_at(o, i);
+        if (g == ORDER_END)
+            break;
+        if (g >= KK_SCHED_FAIR_GROUPS || (seen >> g & 1u) != 0 || (f->group_mask >> g & 1u) == 0 ||
+            (prev != ORDER_END && !order_before(f, prev, g)))
+            return false;
+        seen |= 1u << g;
+        prev = g;
+    }
+    return seen == f->group_mask && (i == 16 || o >> (4 * i) == UINT64_MAX >> (4 * i));
+}

@@ -206,6 +206,14 @@ static inline struct kk_sched_entity *group_next(const struct kk_sched_fair_rq *
  * else -1 (also when @r is 0 or does not fit in 32 bits). */
 int kk_sched__fair_group_slot(struct kk_sched_fair_rq *f, uint64_t r, uint64_t d);
 
+/* group_order (the live groups by first deadline, then slot; 4 bits each, 0xf after the last):
+ * insert live group @g; move @g (in it) later after its first deadline grew; remove @g. */
+void kk_sched__fair_order_insert(struct kk_sched_fair_rq *f, uint32_t g);
+void kk_sched__fair_order_later(struct kk_sched_fair_rq *f, uint32_t g);
+void kk_sched__fair_order_remove(struct kk_sched_fair_rq *f, uint32_t g);
+/* Does group_order list exactly the live groups, in order, with 0xf after them? */
+bool kk_sched__fair_order_ok(const struct kk_sched_fair_rq *f);
+
 /* Append @se to group @g (slot from kk_sched__fair_group_slot()). */
 static inline void group_append(struct kk_sched_fair_rq *f, uint32_t g, struct kk_sched_entity *se)
 {
@@ -214,6 +222,7 @@ static inline void group_append(struct kk_sched_fair_rq *f, uint32_t g, struct k
     if ((f->group_mask >> g & 1u) == 0) { /* the first member */
         f->group_mask |= 1u << g;
         f->group_min_v[g] = FS(se)->deadline - f->group_r[g];
+        kk_sched__fair_order_insert(f, g);
     }
 }
 
@@ -227,10 +236,12 @@ static inline void group_erase(struct kk_sched_fair_rq *f, struct kk_sched_entit
     kk_list_del(&se->node.list);
     se->flags &= ~SE_GROUP_MASK;
     if (kk_list_empty(head)) {
+        kk_sched__fair_order_remove(f, g);
         f->group_mask &= ~(1u << g);
         f->group_r[g] = 0;
     } else if (first) {
         f->group_min_v[g] = FS(group_first(f, g))->deadline - f->group_r[g];
+        kk_sched__fair_order_later(f, g);
     }
 }
 

@@ -169,11 +169,15 @@ struct kk_sched_mlq_rq {
 #if defined(__SIZEOF_POINTER__) && __SIZEOF_POINTER__ >= 8
 #define KK_SCHED_FAIR_GROUPS 12u
 #else
-#define KK_SCHED_FAIR_GROUPS 9u
+#define KK_SCHED_FAIR_GROUPS 8u
 #endif
 
 /** Priority groups of the Stride class per run queue (see docs/sched.md). */
-#define KK_SCHED_STRIDE_GROUPS KK_SCHED_FAIR_GROUPS
+#if defined(__SIZEOF_POINTER__) && __SIZEOF_POINTER__ >= 8
+#define KK_SCHED_STRIDE_GROUPS 12u
+#else
+#define KK_SCHED_STRIDE_GROUPS 9u
+#endif
 
 /** Per-run-queue state of the Stride class. */
 struct kk_sched_stride_rq {
@@ -210,6 +214,8 @@ struct kk_sched_fair_rq {
     uint32_t group_mask;           /**< Internal: bit g set = group g non-empty. */
     uint32_t group_seen_next;      /**< Internal: next group_seen[] entry to replace (mod 4). */
     uint32_t group_seen[4];        /**< Internal: request lengths recently queued with no group. */
+    /** Internal: the live groups by (first deadline, slot), 4 bits each from bit 0, 0xf after. */
+    uint64_t group_order;
     /** Internal: request length of group g (virtual ns), 0 = free slot. */
     uint32_t group_r[KK_SCHED_FAIR_GROUPS];
     /** Internal: group g's first deadline - r: its first member's vruntime when fresh, a lower
