@@ -351,25 +351,45 @@ static void *heap_alloc(struct kk_heap *h, size_t size, size_t align)
     }
 }
 
-void *kk_heap_alloc(struct kk_heap *h, size_t size)
+/* Fast path of an allocation (lock held, or no lock hooks): a cached order (x <
+ * 2^(HEAP_CACHE_ORDERS-1) units - 1) in the last region; NULL if that does not apply. */
+static inline __attribute__((always_inline)) void *cache_pop(struct kk_heap *h, size_t size)
 {
-    /* Fast path: a cached order (x < 2^(HEAP_CACHE_ORDERS-1) units - 1) in the last region. */
-    if (KK_LIKELY(heap_ok(h) && size != 0)) {
-        size_t x = (size - 1) >> h->shift;
-        if (KK_LIKELY(x < ((size_t)1 << (HEAP_CACHE_ORDERS - 1)))) {
-            unsigned o = 63u - (unsigned)__builtin_clzll(((uint64_t)x << 1) | 1); /* bit width */
-            hlock(h);
-            struct kk_heap_region *r = h->hint;
-            if (KK_LIKELY(r != NULL && r->ncached[o] != 0)) {
-                uint32_t i = r->cache[(size_t)o * r->cap + --r->ncached[o]];
-                r->e.state[i] = (uint8_t)(ST_ALLOC | o);
-                hunlock(h);
-                return (void *)(r->start + ((uintptr_t)i << h->shift));
-            }
-            hunlock(h);
+    size_t x = (size - 1) >> h->shift;
+    if (KK_LIKELY(x < ((size_t)1 << (HEAP_CACHE_ORDERS - 1)))) {
+        unsigned o = 63u - (unsigned)__builtin_clzll(((uint64_t)x << 1) | 1); /* bit width */
+        struct kk_heap_region *r = h->hint;
+        if (KK_LIKELY(r != NULL && r->ncached[o] != 0)) {
+            uint32_t i = r->cache[(size_t)o * r->cap + --r->ncached[o]];
+            r->e.state[i] = (uint8_t)(ST_ALLOC | o);
+            return (void *)(r->start + ((uintptr_t)i << h->shift));
         }
     }
+    return NULL;
+}
+
+/* Everything but the unlocked fast path: the fast path under the lock hooks, else the engine. Out
+ * of line, so that kk_heap_alloc() without lock hooks calls nothing and saves no register. */
+static __attribute__((noinline)) void *alloc_slow(struct kk_heap *h, size_t size)
+{
+    if (heap_ok(h) && size != 0 && h->lock != NULL) {
+        hlock(h);
+        void *p = cache_pop(h, size);
+        hunlock(h);
+        if (p != NULL)
+            return p;
+    }
     return heap_alloc(h, size, 0);
+}
+
+void *kk_heap_alloc(struct kk_heap *h, size_t size)
+{
+    if (KK_LIKELY(heap_ok(h) && size != 0 && h->lock == NULL)) {
+        void *p = cache_pop(h, size);
+        if (KK_LIKELY(p != NULL))
+            return p;
+    }
+    return alloc_slow(h, size);
 }
 
 void *kk_heap_alloc_aligned(struct kk_heap *h, size_t size, size_t align)
@@ -398,18 +418,11 @@ static struct kk_heap_region *find_block(struct kk_heap *h, const void *p, uint3
     return r;
 }
 
-int kk_heap_free(struct kk_heap *h, void *ptr)
+/* Fast path of a free (lock held, or no lock hooks): an allocated block of a cached order in the
+ * last region, room in its stack; false if that does not apply. */
+static inline __attribute__((always_inline)) bool cache_push(struct kk_heap *h, uintptr_t a)
 {
-    uint32_t i;
-    int rc = KK_EINVAL;
-    if (!heap_ok(h))
-        return KK_EINVAL;
-    if (!ptr)
-        return 0;
-    hlock(h);
     struct kk_heap_region *r = h->hint;
-    uintptr_t a = (uintptr_t)ptr;
-    /* Fast path: an allocated block of a cached order in the last region, room in its stack. */
     if (KK_LIKELY(r != NULL && a - r->start < r->end - r->start &&
                   !(a & (((uintptr_t)1 << h->shift) - 1)))) {
         uint32_t j = (uint32_t)((a - r->start) >> h->shift);
@@ -418,11 +431,27 @@ int kk_heap_free(struct kk_heap *h, void *ptr)
                       r->ncached[o] < r->cap)) {
             r->cache[(size_t)o * r->cap + r->ncached[o]++] = j;
             r->e.state[j] = (uint8_t)(ST_HELD | s);
-            hunlock(h);
-            return 0;
+            return true;
         }
     }
-    r = find_block(h, ptr, &i);
+    return false;
+}
+
+/* Everything but the unlocked fast path (see alloc_slow()). */
+static __attribute__((noinline)) int free_slow(struct kk_heap *h, void *ptr)
+{
+    uint32_t i;
+    int rc = KK_EINVAL;
+    if (!heap_ok(h))
+        return KK_EINVAL;
+    if (!ptr)
+        return 0;
+    hlock(h);
+    if (h->lock != NULL && cache_push(h, (uintptr_t)ptr)) {
+        hunlock(h);
+        return 0;
+    }
+    struct kk_heap_region *r = find_block(h, ptr, &i);
     if (KK_LIKELY(r != NULL)) {
         unsigned o = ST_ORDER(r->e.state[i]);
         if (KK_LIKELY(o < HEAP_CACHE_ORDERS && r->cap != 0)) {
@@ -439,6 +468,13 @@ int kk_heap_free(struct kk_heap *h, void *ptr)
     }
     hunlock(h);
     return rc;
+}
+
+int kk_heap_free(struct kk_heap *h, void *ptr)
+{
+    if (KK_LIKELY(heap_ok(h) && ptr != NULL && h->lock == NULL && cache_push(h, (uintptr_t)ptr)))
+        return 0;
+    return free_slow(h, ptr);
 }
 
 size_t kk_heap_usable_size(struct kk_heap *h, const void *ptr)

@@ -425,6 +425,28 @@ static void locks_and_min_block(void **state)
     assert_true(nlock >= 7);
 }
 
+/* With lock hooks, the cached fast paths (a region of 1 MiB has a cache) take the lock once per
+ * call too. */
+static void locks_on_cached_paths(void **state)
+{
+    struct kk_heap h;
+    struct kk_heap_config c = {.size = sizeof c, .lock = t_lock, .unlock = t_unlock};
+    (void)state;
+    assert_int_equal(kk_heap_init(&h, &c), 0);
+    assert_int_equal(kk_heap_add_region(&h, pool, sizeof pool), 0);
+    void *p = kk_heap_alloc(&h, 100);
+    assert_non_null(p);
+    assert_int_equal(kk_heap_free(&h, p), 0); /* into the cache */
+    int n0 = nlock;
+    void *again = kk_heap_alloc(&h, 100); /* from the cache */
+    assert_ptr_equal(again, p);
+    assert_int_equal(nlock, n0 + 1);
+    assert_int_equal(kk_heap_free(&h, again), 0); /* back into the cache */
+    assert_int_equal(nlock, n0 + 2);
+    assert_int_equal(depth, 0);
+    assert_int_equal(kk_heap_check(&h), 0);
+}
+
 static void check_detects_corruption(void **state)
 {
     struct kk_heap h;
@@ -519,6 +541,7 @@ int main(void)
         cmocka_unit_test(realloc_paths),
         cmocka_unit_test(oom_callback_adds_memory),
         cmocka_unit_test(locks_and_min_block),
+        cmocka_unit_test(locks_on_cached_paths),
         cmocka_unit_test(check_detects_corruption),
         cmocka_unit_test(realloc_grows_in_place),
         cmocka_unit_test(many_regions),
