@@ -295,7 +295,9 @@ int kk_buddy__eng_check(const struct kk_buddy_engine *e)
         return KK_ECORRUPT;
     for (uint32_t i = 0; i < e->nunits;) {
         unsigned s = e->state[i];
-        if (ST_KIND(s) == ST_ABSENT) {
+        if ((s & ST_HELD) != 0 && ST_KIND(s) != ST_ALLOC) /* only an allocated head is held */
+            return KK_ECORRUPT;
+        if (s == ST_ABSENT) {
             i++;
             continue;
         }

@@ -493,6 +493,17 @@ static void check_detects_corruption(void **state)
     st[0] = 0x40; /* allocated frame claims to be free */
     assert_int_equal(kk_buddy_check(&f.b), KK_ECORRUPT);
     st[0] = saved;
+    unsigned fh = 1;
+    while ((st[fh] & 0x60) != 0x40) /* the first free head */
+        fh++;
+    st[fh] |= 0x80; /* a free block marked as held in a cache: only allocated heads are */
+    assert_int_equal(kk_buddy_check(&f.b), KK_ECORRUPT);
+    st[fh] &= 0x7F;
+    assert_int_equal(kk_buddy_check(&f.b), 0);
+    st[0] |= 0x80; /* the allocated frame marked as held, but in no cache or reserve */
+    assert_int_equal(kk_buddy_check(&f.b), KK_ECORRUPT);
+    st[0] &= 0x7F;
+    assert_int_equal(kk_buddy_check(&f.b), 0);
     /* a free-list link pointing into nowhere */
     uint32_t *links = (uint32_t *)((char *)f.meta + 1024);
     uint32_t h = f.b.e.head[9], saved_link = links[2 * h];
