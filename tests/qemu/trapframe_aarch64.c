@@ -326,11 +326,14 @@ static void kernel_tests(void)
 
     gic_init_cpu();
     timer_arm(counter_hz() / 1000);
-    __asm__ volatile("msr daifclr, #2");
     uint64_t deadline = counter() + counter_hz();
-    while (timer_irqs == 0 && counter() < deadline)
+    /* Test with IRQs masked, then WFI (it wakes on a pending IRQ even while masked) and unmask
+     * for one instruction to take it: an IRQ taken between the test and WFI would leave WFI
+     * waiting for an interrupt that already came. */
+    while (timer_irqs == 0 && counter() < deadline) {
         __asm__ volatile("wfi");
-    __asm__ volatile("msr daifset, #2");
+        __asm__ volatile("msr daifclr, #2\n\tisb\n\tmsr daifset, #2" : : : "memory");
+    }
     CHECK(timer_irqs == 1);
     puts_("trapframe-aarch64: kernel timer IRQ ok\n");
 }

@@ -201,12 +201,15 @@ static void kernel_timer(const char *mode)
 {
     unsigned long before = timer_irqs;
     __asm__ volatile("csrs sie, %0" : : "r"(SIE_STIE));
-    sbi_set_timer(kk_qemu_rdtime() + 10000); /* 1 ms */
-    __asm__ volatile("csrs sstatus, %0" : : "r"(SSTATUS_SIE));
+    sbi_set_timer(kk_qemu_rdtime() + 10000);         /* 1 ms */
     uint64_t deadline = kk_qemu_rdtime() + 10000000; /* 1 s */
-    while (timer_irqs == before && kk_qemu_rdtime() < deadline)
+    /* Test with SIE clear, then WFI (it wakes on a pending enabled interrupt whatever SIE says)
+     * and set SIE for one instruction to take it: an interrupt taken between the test and WFI
+     * would leave WFI waiting for one that already came. */
+    while (timer_irqs == before && kk_qemu_rdtime() < deadline) {
         __asm__ volatile("wfi");
-    __asm__ volatile("csrc sstatus, %0" : : "r"(SSTATUS_SIE));
+        __asm__ volatile("csrs sstatus, %0\n\tcsrc sstatus, %0" : : "r"(SSTATUS_SIE) : "memory");
+    }
     KK_QEMU_CHECK(timer_irqs == before + 1);
     kk_qemu_printf("trapframe: kernel timer interrupt (%s) ok\n", mode);
 }

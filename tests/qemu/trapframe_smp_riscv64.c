@@ -177,11 +177,15 @@ static void kernel_timers(struct percpu *p)
     for (unsigned i = 0; i < KERNEL_TIMERS; i++) {
         unsigned long before = p->kernel_timers;
         set_timer(kk_qemu_rdtime() + 5000);
-        __asm__ volatile("csrs sstatus, %0" : : "r"(SSTATUS_SIE));
         uint64_t deadline = kk_qemu_rdtime() + 20000000; /* 2 s */
-        while (p->kernel_timers == before && kk_qemu_rdtime() < deadline)
+        while (p->kernel_timers == before &&
+               kk_qemu_rdtime() < deadline) { /* see trapframe_riscv64.c */
             __asm__ volatile("wfi");
-        __asm__ volatile("csrc sstatus, %0" : : "r"(SSTATUS_SIE));
+            __asm__ volatile("csrs sstatus, %0\n\tcsrc sstatus, %0"
+                             :
+                             : "r"(SSTATUS_SIE)
+                             : "memory");
+        }
     }
 }
 
