@@ -912,7 +912,7 @@ static void random_ops_keep_invariants(void **state)
     }
 }
 
-/* ---- EEVDF against a brute-force oracle under every operation ---- */
+/* ---- EEVDF and Stride against brute-force oracles under every operation ---- */
 
 #define OENTS 40
 
@@ -940,91 +940,69 @@ static void oracle_migrate_order(struct kk_sched_rq *rq, const struct kk_sched_e
     assert_int_equal(n, want);
 }
 
+/* What random_vs_oracle needs of the one class it runs. */
+struct oracle_hooks {
+    const struct kk_sched_class *cls;
+    uint64_t seed;       /* the random state unless KK_TEST_SEED is set */
+    uint64_t max_run_ns; /* a tick comes after less than this */
+    int prio_lo;         /* a priority change sets prio_lo + 0..prio_span[distinct] - 1 */
+    uint64_t prio_span[2];
+    /* Entity @i's priority at the start. */
+    int (*first_prio)(int i, bool distinct, uint64_t *st);
+    /* Sets @se's request length before a wake-up: entity @i's at the start, or (@i < 0) one for
+     * a later wake-up; NULL for a class without one. */
+    void (*slice)(struct kk_sched_entity *se, int i, bool distinct, uint64_t *st);
+    /* Checks @se, just picked on @rq, against a brute-force oracle over @ents[0..@n). */
+    void (*oracle_pick)(const struct kk_sched_rq *rq, const struct kk_sched_entity *ents, int n,
+                        const struct kk_sched_entity *se);
+    /* The class's migration order, for oracle_migrate_order. */
+    bool (*not_after)(const struct kk_sched_entity *a, const struct kk_sched_entity *b);
+    /* Counts into @used which of @rq's structures hold entities; NULL: nothing to count. */
+    void (*tally)(const struct kk_sched_rq *rq, unsigned used[2]);
+};
+
+/* EEVDF: nice -3..3 at the start, -4..4 later; request lengths per entity with @distinct (the
+ * groups overflow into the tree), else 0, 1 or 2 ms, drawn anew at each wake-up. */
+static int eevdf_first_prio(int i, bool distinct, uint64_t *st)
+{
+    (void)i;
+    (void)distinct;
+    return (int)(rnd(st) % 7) - 3;
+}
+
+static void eevdf_slice(struct kk_sched_entity *se, int i, bool distinct, uint64_t *st)
+{
+    if (i >= 0)
+        se->slice_ns = distinct ? MS / 4 + (uint64_t)i * 37000 : (uint64_t)(i % 3) * MS;
+    else if (!distinct)
+        se->slice_ns = (rnd(st) % 3) * MS; /* allowed while on no queue */
+}
+
 /* EEVDF's migration order: latest deadline first. */
 static bool deadline_not_after(const struct kk_sched_entity *a, const struct kk_sched_entity *b)
 {
     return (int64_t)(a->u.fair.deadline - b->u.fair.deadline) <= 0;
 }
 
-/* Random enqueue, dequeue (running or not), partial charges (ticks), picks, yields, priority
- * changes, migrations and pulls on two queues; every pick is checked against the oracle, the
- * checker (request-length groups, tree, S, W) and the migration order after every step. With
- * @distinct every entity has its own request length (the groups overflow into the tree), else
- * a few lengths are shared (most entities in groups). */
-static void eevdf_random_vs_oracle(bool distinct)
+static const struct oracle_hooks eevdf_oracle = {
+    .cls = &kk_sched_eevdf_class,
+    .seed = 0x2545F4914F6CDD1DULL,
+    .max_run_ns = 3 * MS / 2,
+    .prio_lo = -4,
+    .prio_span = {9, 9},
+    .first_prio = eevdf_first_prio,
+    .slice = eevdf_slice,
+    .oracle_pick = oracle_pick,
+    .not_after = deadline_not_after,
+};
+
+/* Stride: with @distinct more priorities than there are groups (the tree holds the rest), else
+ * three (most entities in groups). */
+static int stride_first_prio(int i, bool distinct, uint64_t *st)
 {
-    static struct kk_sched_entity ents[OENTS];
-    const struct kk_sched_class *const stack[] = {&kk_sched_eevdf_class};
-    const char *seed = getenv("KK_TEST_SEED");
-    uint64_t st = seed != NULL ? strtoull(seed, NULL, 0) | 1 : 0x2545F4914F6CDD1DULL;
-    unsigned step, steps = test_iters(20000);
-    int i, c;
-
-    assert_int_equal(setup_classes(stack, 1, 2), 0);
-    memset(ents, 0, sizeof(ents));
-    for (i = 0; i < OENTS; i++) {
-        assert_int_equal(
-            kk_sched_entity_init(&fx.s, &ents[i], &kk_sched_eevdf_class, (int)(rnd(&st) % 7) - 3),
-            0);
-        ents[i].slice_ns = distinct ? MS / 4 + (uint64_t)i * 37000 : (uint64_t)(i % 3) * MS;
-        assert_int_equal(kk_sched_enqueue(&fx.rqs[i % 2], &ents[i], KK_SCHED_ENQ_WAKEUP), 0);
-    }
-    for (step = 0; step < steps; step++) {
-        struct kk_sched_rq *rq = &fx.rqs[rnd(&st) % 2], *other = &fx.rqs[rq == &fx.rqs[0]];
-        struct kk_sched_entity *se = &ents[rnd(&st) % OENTS];
-        unsigned op = (unsigned)(rnd(&st) % 12);
-
-        if (op <= 1 && se->rq == NULL) {
-            if (!distinct)
-                se->slice_ns = (rnd(&st) % 3) * MS; /* allowed while on no queue */
-            assert_int_equal(kk_sched_enqueue(rq, se, KK_SCHED_ENQ_WAKEUP), 0);
-        } else if (op == 2 && se->rq != NULL && se->rq->nr_running > 1) {
-            assert_int_equal(kk_sched_dequeue(se->rq, se, KK_SCHED_DEQ_SLEEP), 0);
-        } else if (op == 3 && rq->curr != NULL && rq->nr_running > 1) {
-            assert_int_equal(kk_sched_dequeue(rq, rq->curr, KK_SCHED_DEQ_SLEEP), 0);
-        } else if (op <= 6) { /* time passes (a partial or whole request), maybe a reschedule */
-            fake_now += rnd(&st) % (3 * MS / 2);
-            if (kk_sched_tick(rq) || op == 6) {
-                se = kk_sched_pick_next(rq);
-                if (se != NULL)
-                    oracle_pick(rq, ents, OENTS, se);
-            }
-            (void)kk_sched_time_left(rq);
-        } else if (op == 7 && rq->curr != NULL) {
-            assert_int_equal(kk_sched_yield(rq), 0);
-            se = kk_sched_pick_next(rq);
-            oracle_pick(rq, ents, OENTS, se);
-        } else if (op == 8 && se->rq != NULL) {
-            assert_int_equal(kk_sched_set_priority(se->rq, se, (int)(rnd(&st) % 9) - 4), 0);
-        } else if (op == 9 && se->rq != NULL && se != se->rq->curr) {
-            struct kk_sched_rq *to = &fx.rqs[se->rq == &fx.rqs[0]];
-            assert_int_equal(kk_sched_migrate(se->rq, to, se), 0);
-        } else if (op == 10) {
-            assert_true(kk_sched_pull(other, rq, 1 + (uint32_t)(rnd(&st) % 4)) >= 0);
-        } else if (rq->nr_running > 0) {
-            se = kk_sched_pick_next(rq);
-            oracle_pick(rq, ents, OENTS, se);
-        }
-        for (c = 0; c < 2; c++) {
-            assert_int_equal(kk_sched_check(&fx.rqs[c]), 0);
-            oracle_migrate_order(&fx.rqs[c], ents, &kk_sched_eevdf_class, deadline_not_after);
-        }
-    }
+    (void)st;
+    return distinct ? i + 1 : 1 + i % 3;
 }
-
-static void eevdf_random_shared_slices_vs_oracle(void **state)
-{
-    (void)state;
-    eevdf_random_vs_oracle(false);
-}
-
-static void eevdf_random_distinct_slices_vs_oracle(void **state)
-{
-    (void)state;
-    eevdf_random_vs_oracle(true);
-}
-
-/* ---- Stride against a brute-force oracle under every operation ---- */
 
 /* @a runs before @b in Stride's order: smaller pass, then earlier arrival. */
 static bool stride_before(const struct kk_sched_entity *a, const struct kk_sched_entity *b)
@@ -1033,39 +1011,58 @@ static bool stride_before(const struct kk_sched_entity *a, const struct kk_sched
            (a->u.stride.pass == b->u.stride.pass && a->u.stride.seq < b->u.stride.seq);
 }
 
-/* @se, just picked on @rq, runs before every other runnable entity there. */
+/* @se, just picked on @rq, runs before every other runnable entity of @ents[0..@n) there. */
 static void stride_oracle_pick(const struct kk_sched_rq *rq, const struct kk_sched_entity *ents,
-                               const struct kk_sched_entity *se)
+                               int n, const struct kk_sched_entity *se)
 {
     int i;
 
     assert_non_null(se);
     assert_ptr_equal(rq->curr, se);
-    for (i = 0; i < OENTS; i++)
+    for (i = 0; i < n; i++)
         if (ents[i].rq == rq && &ents[i] != se)
             assert_true(stride_before(se, &ents[i]));
 }
 
+/* @used[0]: queues with priority groups in use, @used[1]: queues with entities in the tree. */
+static void stride_tally(const struct kk_sched_rq *rq, unsigned used[2])
+{
+    used[0] += rq->crq[0].stride.group_mask != 0;
+    used[1] += rq->crq[0].stride.tree.node != NULL;
+}
+
+static const struct oracle_hooks stride_oracle = {
+    .cls = &kk_sched_stride_class,
+    .seed = 0x9E3779B97F4A7C15ULL,
+    .max_run_ns = 3 * MS,
+    .prio_lo = 1,
+    .prio_span = {3, 64},
+    .first_prio = stride_first_prio,
+    .oracle_pick = stride_oracle_pick,
+    .not_after = stride_before,
+    .tally = stride_tally,
+};
+
 /* Random wake-ups, sleeps (running or not), partial and whole slices, picks, yields, priority
- * changes, migrations and pulls on two queues; every pick is checked against the oracle, the
- * checker (priority groups, tree, arrival order) and the migration order after every step. With
- * @distinct the entities have more strides than there are groups (the tree holds the rest),
- * else three (most entities in groups, which the test sees used). */
-static void stride_random_vs_oracle(bool distinct)
+ * changes, migrations and pulls on two queues of @h's class alone; every pick is checked against
+ * @h's oracle, the checker and the migration order after every step (@distinct: see the hooks).
+ * Returns the number of steps, with @h's tally of them added into @used. */
+static unsigned random_vs_oracle(const struct oracle_hooks *h, bool distinct, unsigned used[2])
 {
     static struct kk_sched_entity ents[OENTS];
-    const struct kk_sched_class *const stack[] = {&kk_sched_stride_class};
+    const struct kk_sched_class *const stack[] = {h->cls};
     const char *seed = getenv("KK_TEST_SEED");
-    uint64_t st = seed != NULL ? strtoull(seed, NULL, 0) | 1 : 0x9E3779B97F4A7C15ULL;
-    unsigned step, steps = test_iters(20000), grouped = 0, in_tree = 0;
+    uint64_t st = seed != NULL ? strtoull(seed, NULL, 0) | 1 : h->seed;
+    unsigned step, steps = test_iters(20000);
     int i, c;
 
     assert_int_equal(setup_classes(stack, 1, 2), 0);
     memset(ents, 0, sizeof(ents));
     for (i = 0; i < OENTS; i++) {
-        assert_int_equal(kk_sched_entity_init(&fx.s, &ents[i], &kk_sched_stride_class,
-                                              distinct ? i + 1 : 1 + i % 3),
-                         0);
+        assert_int_equal(
+            kk_sched_entity_init(&fx.s, &ents[i], h->cls, h->first_prio(i, distinct, &st)), 0);
+        if (h->slice != NULL)
+            h->slice(&ents[i], i, distinct, &st);
         assert_int_equal(kk_sched_enqueue(&fx.rqs[i % 2], &ents[i], KK_SCHED_ENQ_WAKEUP), 0);
     }
     for (step = 0; step < steps; step++) {
@@ -1074,24 +1071,26 @@ static void stride_random_vs_oracle(bool distinct)
         unsigned op = (unsigned)(rnd(&st) % 12);
 
         if (op <= 1 && se->rq == NULL) {
+            if (h->slice != NULL)
+                h->slice(se, -1, distinct, &st);
             assert_int_equal(kk_sched_enqueue(rq, se, KK_SCHED_ENQ_WAKEUP), 0);
         } else if (op == 2 && se->rq != NULL && se->rq->nr_running > 1) {
             assert_int_equal(kk_sched_dequeue(se->rq, se, KK_SCHED_DEQ_SLEEP), 0);
         } else if (op == 3 && rq->curr != NULL && rq->nr_running > 1) {
             assert_int_equal(kk_sched_dequeue(rq, rq->curr, KK_SCHED_DEQ_SLEEP), 0);
         } else if (op <= 6) { /* time passes (part of a slice or more), maybe a reschedule */
-            fake_now += rnd(&st) % (3 * MS);
+            fake_now += rnd(&st) % h->max_run_ns;
             if (kk_sched_tick(rq) || op == 6) {
                 se = kk_sched_pick_next(rq);
                 if (se != NULL)
-                    stride_oracle_pick(rq, ents, se);
+                    h->oracle_pick(rq, ents, OENTS, se);
             }
             (void)kk_sched_time_left(rq);
         } else if (op == 7 && rq->curr != NULL) {
             assert_int_equal(kk_sched_yield(rq), 0);
-            stride_oracle_pick(rq, ents, kk_sched_pick_next(rq));
+            h->oracle_pick(rq, ents, OENTS, kk_sched_pick_next(rq));
         } else if (op == 8 && se->rq != NULL) {
-            int prio = distinct ? 1 + (int)(rnd(&st) % 64) : 1 + (int)(rnd(&st) % 3);
+            int prio = h->prio_lo + (int)(rnd(&st) % h->prio_span[distinct]);
             assert_int_equal(kk_sched_set_priority(se->rq, se, prio), 0);
         } else if (op == 9 && se->rq != NULL && se != se->rq->curr) {
             struct kk_sched_rq *to = &fx.rqs[se->rq == &fx.rqs[0]];
@@ -1099,18 +1098,37 @@ static void stride_random_vs_oracle(bool distinct)
         } else if (op == 10) {
             assert_true(kk_sched_pull(other, rq, 1 + (uint32_t)(rnd(&st) % 4)) >= 0);
         } else if (rq->nr_running > 0) {
-            stride_oracle_pick(rq, ents, kk_sched_pick_next(rq));
+            h->oracle_pick(rq, ents, OENTS, kk_sched_pick_next(rq));
         }
         for (c = 0; c < 2; c++) {
-            const struct kk_sched_stride_rq *r = &fx.rqs[c].crq[0].stride;
             assert_int_equal(kk_sched_check(&fx.rqs[c]), 0);
-            oracle_migrate_order(&fx.rqs[c], ents, &kk_sched_stride_class, stride_before);
-            grouped += r->group_mask != 0;
-            in_tree += r->tree.node != NULL;
+            oracle_migrate_order(&fx.rqs[c], ents, h->cls, h->not_after);
+            if (h->tally != NULL)
+                h->tally(&fx.rqs[c], used);
         }
     }
-    assert_true(grouped > steps);     /* the groups were used, */
-    assert_true(in_tree > steps / 4); /* and so was the tree */
+    return steps;
+}
+
+static void eevdf_random_shared_slices_vs_oracle(void **state)
+{
+    (void)state;
+    random_vs_oracle(&eevdf_oracle, false, NULL);
+}
+
+static void eevdf_random_distinct_slices_vs_oracle(void **state)
+{
+    (void)state;
+    random_vs_oracle(&eevdf_oracle, true, NULL);
+}
+
+/* random_vs_oracle on Stride, whose priority groups and tree must both have held entities. */
+static void stride_random_vs_oracle(bool distinct)
+{
+    unsigned used[2] = {0, 0}, steps = random_vs_oracle(&stride_oracle, distinct, used);
+
+    assert_true(used[0] > steps);     /* the groups were used, */
+    assert_true(used[1] > steps / 4); /* and so was the tree */
 }
 
 static void stride_random_shared_priorities_vs_oracle(void **state)
