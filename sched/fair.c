@@ -554,7 +554,7 @@ static struct kk_sched_entity *pick_eevdf(struct kk_sched_fair_rq *f,
     struct kk_sched_entity *best = tn != NULL ? SE_OF_RB(tn) : NULL, *cse = NULL;
     uint64_t best_d = best != NULL ? FS(best)->deadline : 0, zero = 0, o;
     bool zany = f->tree.node != NULL;
-    uint32_t g, gc = 0xffu;
+    uint32_t g, gc = 0xffu, i;
     int best_g = -1;
 
     if (f->group_mask == 0) {
@@ -574,7 +574,8 @@ static struct kk_sched_entity *pick_eevdf(struct kk_sched_fair_rq *f,
         cse = eligible(f, curr) ? (struct kk_sched_entity *)curr
                                 : group_pick_next(f, gc, (struct kk_sched_entity *)curr);
     }
-    for (o = f->group_order; (g = (uint32_t)o & 0xfu) != 0xfu; o >>= 4) {
+    for (o = f->group_order, i = 0; i < KK_SCHED_FAIR_GROUPS && (g = (uint32_t)o & 0xfu) < 0xfu;
+         o >>= 4, i++) {
         uint64_t lb = f->group_min_v[g], d = lb + f->group_r[g];
         if (g == gc)
             continue;

@@ -95,7 +95,7 @@ static void order_insert_from(struct kk_sched_fair_rq *f, uint32_t g, uint32_t i
     uint64_t o = f->group_order, low;
     uint32_t h;
 
-    while ((h = order_at(o, i)) != ORDER_END && order_before(f, h, g))
+    while (i < KK_SCHED_FAIR_GROUPS && (h = order_at(o, i)) != ORDER_END && order_before(f, h, g))
         i++;
     low = i == 0 ? 0 : o & ((1ull << (4 * i)) - 1);
     f->group_order = low | (uint64_t)g << (4 * i) | (o >> (4 * i)) << (4 * i + 4);
