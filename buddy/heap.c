@@ -372,7 +372,8 @@ static inline __attribute__((always_inline)) void *cache_pop(struct kk_heap *h, 
  * of line, so that kk_heap_alloc() without lock hooks calls nothing and saves no register. */
 static __attribute__((noinline)) void *alloc_slow(struct kk_heap *h, size_t size)
 {
-    if (heap_ok(h) && size != 0 && h->lock != NULL) {
+    if (heap_ok(h) && size != 0 && h->lock != NULL &&
+        ((size - 1) >> h->shift) < ((size_t)1 << (HEAP_CACHE_ORDERS - 1))) { /* a cached order */
         hlock(h);
         void *p = cache_pop(h, size);
         hunlock(h);

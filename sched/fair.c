@@ -574,7 +574,8 @@ static struct kk_sched_entity *pick_eevdf(struct kk_sched_fair_rq *f,
         cse = eligible(f, curr) ? (struct kk_sched_entity *)curr
                                 : group_pick_next(f, gc, (struct kk_sched_entity *)curr);
     }
-    for (o = f->group_order, i = 0; i < KK_SCHED_FAIR_GROUPS && (g = (uint32_t)o & 0xfu) < 0xfu;
+    for (o = f->group_order, i = 0;
+         i < KK_SCHED_FAIR_GROUPS && (g = (uint32_t)o & 0xfu) < KK_SCHED_FAIR_GROUPS;
          o >>= 4, i++) {
         uint64_t lb = f->group_min_v[g], d = lb + f->group_r[g];
         if (g == gc)
