@@ -341,8 +341,9 @@ static void set_deadline(struct kk_sched_fair_rq *f, struct kk_sched_entity *se,
             kk_list_del(&se->node.list);
             FS(se)->deadline = deadline;
             kk_list_add_tail(head, &se->node.list);
-            if (f->group_min_v[g] != FS(group_first(f, (uint32_t)g))->deadline - r) {
-                f->group_min_v[g] = FS(group_first(f, (uint32_t)g))->deadline - r;
+            uint64_t min_v = FS(group_first(f, (uint32_t)g))->deadline - r;
+            if (f->group_min_v[g] != min_v) { /* a new first member: the group moves later */
+                f->group_min_v[g] = min_v;
                 kk_sched__fair_order_later(f, (uint32_t)g);
             }
             return;

@@ -107,9 +107,9 @@ static uint32_t order_take(struct kk_sched_fair_rq *f, uint32_t g)
     uint64_t o = f->group_order, low;
     uint32_t i = 0;
 
-    while (i < 15 && order_at(o, i) != g)
+    while (i < KK_SCHED_FAIR_GROUPS && order_at(o, i) != g)
         i++;
-    if (i == 15) /* not there: nothing to take */
+    if (i == KK_SCHED_FAIR_GROUPS) /* not there (a damaged word): nothing to take */
         return 0;
     low = i == 0 ? 0 : o & ((1ull << (4 * i)) - 1);
     f->group_order = low | (o >> (4 * i + 4)) << (4 * i) | (uint64_t)ORDER_END << 60;
